@@ -1,0 +1,65 @@
+/**
+ * The model port: everything the chat service needs from a language model.
+ *
+ * One streaming method yielding a typed union of parts. Vendor shapes (OpenAI chunks,
+ * SSE lines, HTTP statuses) never leave the driver: they are translated at the edge.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text exactly as the model produced it (may be invalid JSON: callers validate). */
+  arguments: string;
+}
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+  /** assistant messages that asked for tools */
+  toolCalls?: ToolCall[];
+  /** tool messages: the call they answer */
+  toolCallId?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object */
+  parameters: Record<string, unknown>;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'other';
+
+export type StreamPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'tool-calls'; calls: ToolCall[] }
+  | { type: 'finish'; reason: FinishReason; usage?: TokenUsage };
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  /** Aborting it must stop the upstream HTTP request, not just stop reading it. */
+  signal: AbortSignal;
+  tools?: ToolDefinition[];
+  /** Upper bound for the answer, in tokens; the driver's default when absent. */
+  maxTokens?: number;
+}
+
+export interface ChatModel {
+  /** e.g. "openai-compatible:deepseek-chat" or "offline" — for logs and health. */
+  readonly name: string;
+  /** false for the offline driver: the chat service then answers without a model. */
+  readonly online: boolean;
+  /**
+   * Streams one answer. Throws `LlmError` (never a vendor error) on failure, also when the
+   * failure happens mid-stream. Ends with exactly one `finish` part on success.
+   */
+  stream(request: ChatRequest): AsyncIterable<StreamPart>;
+}
