@@ -1,0 +1,121 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import type { Logger } from 'pino';
+import { SessionService } from './auth/session-service.js';
+import { ChatService } from './chat/chat-service.js';
+import { ConcurrencyGate } from './chat/concurrency-gate.js';
+import type { Config } from './config/config-schema.js';
+import type { ChatModel } from './llm/chat-model.js';
+import { AppError } from './protocol/error-catalogue.js';
+import type { StoreBundle } from './store/store-bundle.js';
+import { registerChatRoute } from './transport/http/chat-route.js';
+import { registerHealthRoute } from './transport/http/health-route.js';
+import { registerLoginRoute } from './transport/http/login-route.js';
+import { replyError } from './transport/http/reply-error.js';
+import { registerWsRoute } from './transport/ws/ws-route.js';
+import type { WechatAuth } from './wechat/wechat-auth.js';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  stores: StoreBundle;
+  model: ChatModel;
+  wechat: WechatAuth;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  chat: ChatService;
+  sessions: SessionService;
+  /**
+   * Graceful stop: refuse new sockets, let answers in flight finish until the grace period
+   * ends (then cancel them, storing the partial text), close sockets with 1001, close the
+   * server and the stores. Idempotent.
+   */
+  shutdown(): Promise<void>;
+}
+
+/** Wires the modules together. Tests call it with fakes and a port-0 listen. */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, logger, stores, model, wechat } = deps;
+  const fastify = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    trustProxy: config.trustProxy,
+    bodyLimit: config.ws.maxFrameBytes,
+  });
+
+  const sessions = new SessionService(stores.sessions, wechat, { ttlMs: config.session.ttlSeconds * 1000 });
+  const chat = new ChatService({
+    history: stores.history,
+    model,
+    gate: new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize),
+    logger,
+    options: {
+      systemPrompt: config.llm.systemPrompt,
+      historyTurns: config.chat.historyTurns,
+      maxQueryChars: config.chat.maxQueryChars,
+      streamCoalesceMs: config.chat.streamCoalesceMs,
+      queueTimeoutMs: config.llm.queueTimeoutMs,
+    },
+  });
+
+  await fastify.register(cors, {
+    origin: config.corsOrigins === '*' ? true : config.corsOrigins.split(',').map((o) => o.trim()),
+  });
+  // Malformed JSON bodies, oversized bodies and unknown routes speak the wire envelope too.
+  fastify.setErrorHandler((error: { statusCode?: number; code?: string }, _request, reply) => {
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      return replyError(reply, new AppError('bad_json'));
+    }
+    if (error.statusCode === 413) return replyError(reply, new AppError('bad_message', '请求体过大'));
+    if (error.statusCode && error.statusCode < 500) {
+      return replyError(reply, new AppError('bad_message', String((error as Error).message)));
+    }
+    logger.error({ error: String(error) }, 'unhandled route error');
+    return replyError(reply, new AppError('internal_error'));
+  });
+
+  let draining = false;
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (draining && request.method === 'POST') return replyError(reply, new AppError('shutting_down'));
+  });
+
+  const ws = await registerWsRoute(fastify, {
+    sessions,
+    chat,
+    logger,
+    maxFrameBytes: config.ws.maxFrameBytes,
+    maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
+    limits: {
+      loginTimeoutMs: config.ws.loginTimeoutMs,
+      idleTimeoutMs: config.ws.idleTimeoutMs,
+      detachGraceMs: config.chat.detachGraceMs,
+      historyLimit: config.chat.historyTurns * 2,
+    },
+  });
+  registerLoginRoute(fastify, sessions);
+  registerChatRoute(fastify, { sessions, chat, trustBareOpenid: config.env !== 'production' });
+  registerHealthRoute(fastify, {
+    pingStore: () => stores.history.ping(),
+    storeDriver: stores.driver,
+    llm: { online: model.online, model: model.name },
+    wechatMode: wechat.mode,
+    connections: () => ws.connectionCount,
+    activeAnswers: () => chat.activeCount,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      logger.info({ graceMs: config.shutdownGraceMs }, 'shutting down');
+      draining = true;
+      ws.stopAccepting();
+      await chat.drain(config.shutdownGraceMs);
+      ws.closeAll();
+      await fastify.close();
+      await stores.close();
+      logger.info('stopped');
+    })());
+
+  return { fastify, chat, sessions, shutdown };
+}

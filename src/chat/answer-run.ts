@@ -1,0 +1,109 @@
+import type { TokenUsage } from '../llm/chat-model.js';
+import type { AppError } from '../protocol/error-catalogue.js';
+import type { MessageStatus } from '../store/history-store.js';
+
+export interface AnswerDelta {
+  id: string;
+  /** 0, 1, 2… per answer: a client detects gaps and duplicates with it */
+  index: number;
+  delta: string;
+}
+
+export interface AnswerResult {
+  id: string;
+  /** the whole answer (partial when cancelled or failed) */
+  text: string;
+  status: MessageStatus;
+  /** set when status is 'failed' (or the run never started) */
+  error?: AppError;
+  usage?: TokenUsage;
+}
+
+export interface AnswerListener {
+  delta?(delta: AnswerDelta): void;
+  done?(result: AnswerResult): void;
+}
+
+/**
+ * One answer being generated. It belongs to a session, not to a socket: when the socket
+ * drops, the run keeps going for a grace period so a reconnecting client can re-attach
+ * (the answer is stored either way). Every coalesced delta is kept, so a client can ask for
+ * the ones it missed.
+ */
+export class AnswerRun {
+  readonly controller = new AbortController();
+  readonly deltas: string[] = [];
+  text = '';
+  result: AnswerResult | undefined;
+  readonly done: Promise<AnswerResult>;
+  private resolveDone!: (result: AnswerResult) => void;
+  private readonly listeners = new Set<AnswerListener>();
+  private detachTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly openid: string,
+    /** the key under which at most one run may be in flight (the session) */
+    readonly ownerKey: string,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Starts receiving deltas and the result; returns the unsubscribe function. */
+  attach(listener: AnswerListener): () => void {
+    clearTimeout(this.detachTimer);
+    this.detachTimer = undefined;
+    this.listeners.add(listener);
+    return () => this.detach(listener, 0);
+  }
+
+  /**
+   * Stops delivering to `listener`. With nobody left, the answer is cancelled after
+   * `graceMs` unless someone attaches again.
+   */
+  detach(listener: AnswerListener, graceMs: number): void {
+    this.listeners.delete(listener);
+    if (this.listeners.size > 0 || this.result) return;
+    if (graceMs <= 0) return this.cancel();
+    clearTimeout(this.detachTimer);
+    this.detachTimer = setTimeout(() => this.cancel(), graceMs);
+    this.detachTimer.unref();
+  }
+
+  /** Aborts generation; the upstream request is aborted through `signal`. */
+  cancel(): void {
+    if (!this.result) this.controller.abort(new Error('answer cancelled'));
+  }
+
+  /** Deltas from `fromIndex` on, for a client that missed some. */
+  deltasFrom(fromIndex: number): AnswerDelta[] {
+    return this.deltas.slice(Math.max(0, fromIndex)).map((delta, i) => ({
+      id: this.id,
+      index: Math.max(0, fromIndex) + i,
+      delta,
+    }));
+  }
+
+  emitDelta(text: string): void {
+    const delta = { id: this.id, index: this.deltas.length, delta: text };
+    this.deltas.push(text);
+    for (const listener of this.listeners) listener.delta?.(delta);
+  }
+
+  finish(result: AnswerResult): void {
+    if (this.result) return;
+    clearTimeout(this.detachTimer);
+    this.result = result;
+    for (const listener of this.listeners) listener.done?.(result);
+    this.listeners.clear();
+    this.resolveDone(result);
+  }
+}

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ChatModel, TokenUsage } from '../llm/chat-model.js';
+import { LlmError } from '../llm/llm-error.js';
+import { AppError } from '../protocol/error-catalogue.js';
+import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
+import { AnswerRun, type AnswerResult } from './answer-run.js';
+import { buildPrompt } from './build-prompt.js';
+import { ConcurrencyGate, GateTimeoutError } from './concurrency-gate.js';
+import { DeltaCoalescer } from './delta-coalescer.js';
+
+export interface ChatServiceOptions {
+  systemPrompt: string;
+  historyTurns: number;
+  maxQueryChars: number;
+  streamCoalesceMs: number;
+  queueTimeoutMs: number;
+}
+
+export interface ChatServiceDeps {
+  history: HistoryStore;
+  model: ChatModel;
+  gate: ConcurrencyGate;
+  logger: Logger;
+  options: ChatServiceOptions;
+}
+
+/** Who asks: the openid owns the conversation, `ownerKey` (the session) owns the in-flight answer. */
+export interface Asker {
+  openid: string;
+  ownerKey: string;
+}
+
+export interface ChatInput {
+  query: string;
+  useAutoRag: boolean;
+}
+
+/**
+ * The chat orchestrator: store the question → load history → prompt → model → store the
+ * answer. Transports start a run and listen to it; nothing here knows about sockets or HTTP.
+ */
+export class ChatService {
+  private readonly runs = new Map<string, AnswerRun>();
+
+  constructor(private readonly deps: ChatServiceDeps) {}
+
+  /**
+   * Starts an answer. Throws AppError at once (nothing stored) for an empty or too long
+   * question, a second question while one is in flight for the same session (409), or a
+   * full waiting line (503). Later failures arrive as the run's result.
+   */
+  start(asker: Asker, input: ChatInput): AnswerRun {
+    const query = input.query.trim();
+    if (query === '') throw new AppError('empty_query');
+    if (query.length > this.deps.options.maxQueryChars) {
+      throw new AppError('query_too_long', `问题太长（${query.length} 字），最多 ${this.deps.options.maxQueryChars} 字`);
+    }
+    if (this.runs.has(asker.ownerKey)) throw new AppError('chat_in_progress');
+    const run = new AnswerRun(randomUUID(), asker.openid, asker.ownerKey);
+    const ticket = this.deps.gate.enter(this.deps.options.queueTimeoutMs, run.signal);
+    if (!ticket) throw new AppError('server_busy');
+    this.runs.set(asker.ownerKey, run);
+    void this.execute(run, query, ticket.acquired).finally(() => this.runs.delete(asker.ownerKey));
+    return run;
+  }
+
+  /** The answer in flight for a session, if any. */
+  activeRun(ownerKey: string): AnswerRun | undefined {
+    return this.runs.get(ownerKey);
+  }
+
+  get activeCount(): number {
+    return this.runs.size;
+  }
+
+  listHistory(openid: string, limit: number): Promise<StoredMessage[]> {
+    return this.deps.history.listRecent(openid, limit);
+  }
+
+  /** Starts a new conversation; an answer in flight for the session is cancelled first. */
+  async clear(asker: Asker): Promise<void> {
+    const run = this.runs.get(asker.ownerKey);
+    if (run) {
+      run.cancel();
+      await run.done;
+    }
+    await this.deps.history.clear(asker.openid);
+  }
+
+  /** Waits up to `deadlineMs` for answers in flight, then cancels the rest (shutdown). */
+  async drain(deadlineMs: number): Promise<void> {
+    const all = () => Promise.all([...this.runs.values()].map((run) => run.done));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([all(), deadline]);
+    clearTimeout(timer);
+    for (const run of this.runs.values()) run.cancel();
+    await all();
+  }
+
+  private async execute(run: AnswerRun, query: string, acquired: Promise<() => void>): Promise<void> {
+    const { history, logger, options } = this.deps;
+    const log = logger.child({ answerId: run.id });
+    let release: (() => void) | undefined;
+    acquired.then((r) => (release = r), () => undefined);
+    try {
+      // The question is stored before anything can fail on the model side: never lost.
+      await storeCall(
+        history.append(run.openid, {
+          id: randomUUID(),
+          role: 'user',
+          content: query,
+          status: 'complete',
+          createdAt: Date.now(),
+        }),
+      );
+      release = await acquired;
+      const turns = await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1));
+      const usage = await this.generate(run, buildPrompt(options.systemPrompt, turns));
+      await this.finish(run, 'complete', usage, log);
+    } catch (error) {
+      if (run.cancelled) return void (await this.finish(run, 'cancelled', undefined, log));
+      const appError = toAppError(error);
+      log.warn({ reason: appError.reason, error: String(error) }, 'answer failed');
+      await this.finish(run, 'failed', undefined, log, appError);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async generate(run: AnswerRun, messages: ReturnType<typeof buildPrompt>): Promise<TokenUsage | undefined> {
+    const coalescer = new DeltaCoalescer(this.deps.options.streamCoalesceMs, (text) => run.emitDelta(text));
+    let usage: TokenUsage | undefined;
+    try {
+      for await (const part of this.deps.model.stream({ messages, signal: run.signal })) {
+        if (part.type === 'text-delta') {
+          run.text += part.text;
+          coalescer.push(part.text);
+        } else if (part.type === 'finish') {
+          usage = part.usage;
+        }
+      }
+      return usage;
+    } finally {
+      coalescer.flush();
+      coalescer.dispose();
+    }
+  }
+
+  /** Stores the answer (partial when cancelled or failed) and tells the listeners. */
+  private async finish(
+    run: AnswerRun,
+    status: MessageStatus,
+    usage: TokenUsage | undefined,
+    log: Logger,
+    error?: AppError,
+  ): Promise<void> {
+    const result: AnswerResult = { id: run.id, text: run.text, status, usage, error };
+    const worthStoring = status !== 'failed' || run.text !== '';
+    if (worthStoring) {
+      try {
+        await this.deps.history.append(run.openid, {
+          id: run.id,
+          role: 'assistant',
+          content: run.text,
+          status,
+          createdAt: Date.now(),
+          usage,
+          meta: { model: this.deps.model.name },
+        });
+      } catch (storeError) {
+        // the client still gets the answer; the operator learns the store is failing
+        log.error({ error: String(storeError) }, 'could not store answer');
+      }
+    }
+    if (usage) log.info({ usage, status }, 'answer finished');
+    run.finish(result);
+  }
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof GateTimeoutError) return new AppError('server_busy');
+  if (LlmError.is(error)) return new AppError(error.kind === 'timeout' ? 'model_timeout' : 'model_error');
+  return new AppError('internal_error', undefined, { cause: error });
+}
+
+/** A store failure becomes the client's "storage unavailable" (503), not a generic 500. */
+function storeCall<T>(pending: Promise<T>): Promise<T> {
+  return pending.catch((error: unknown) => {
+    throw new AppError('store_unavailable', undefined, { cause: error });
+  });
+}

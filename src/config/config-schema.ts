@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the gateway, with its default and unit. Environment variable names are in
+ * `env-table.ts`; `.env.example` documents the same list for operators.
+ */
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const url = z.url({ protocol: /^(https?|redis|rediss)$/ });
+/** unset and "" both mean "not configured" */
+const optionalUrl = optionalText.pipe(url.optional());
+
+export const DEFAULT_SYSTEM_PROMPT =
+  '你是一个乐于助人的 AI 助手，在微信小程序中回答用户的问题。回答要准确、简洁，使用简体中文，必要时使用 Markdown。';
+
+export const configSchema = z.object({
+  env: z.enum(['development', 'production', 'test']).default('development'),
+  host: z.string().default('0.0.0.0'),
+  port: int(0, 65535).default(8000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** honour X-Forwarded-For (behind nginx); off by default so clients cannot spoof their IP */
+  trustProxy: z.stringbool().default(false),
+  /** comma-separated origins, or "*" */
+  corsOrigins: z.string().default('*'),
+  /** bearer token for /admin routes; admin routes are off when unset */
+  adminToken: optionalText,
+  dataDir: z.string().default('./data'),
+  redisUrl: optionalUrl,
+
+  wechat: z.object({
+    appId: optionalText,
+    appSecret: optionalText,
+    apiBase: url.default('https://api.weixin.qq.com'),
+    /** code2session deadline, ms */
+    timeoutMs: int(100, 60_000).default(5_000),
+  }),
+
+  llm: z.object({
+    baseUrl: optionalUrl,
+    apiKey: optionalText,
+    model: z.string().default('deepseek-chat'),
+    systemPrompt: z.string().default(DEFAULT_SYSTEM_PROMPT),
+    /** whole-answer deadline, ms */
+    timeoutMs: int(1_000, 600_000).default(60_000),
+    maxRetries: int(0, 10).default(2),
+    maxTokens: int(1, 1_000_000).optional(),
+    /** answers generated at once, process-wide */
+    maxConcurrency: int(1, 10_000).default(32),
+    /** chats waiting for a slot before new ones get 503 */
+    queueSize: int(0, 100_000).default(100),
+    /** longest wait in that queue, ms */
+    queueTimeoutMs: int(100, 600_000).default(30_000),
+  }),
+
+  chat: z.object({
+    /** past turns (user + assistant pairs) sent with each question */
+    historyTurns: int(0, 200).default(20),
+    /** longest accepted question, characters */
+    maxQueryChars: int(1, 100_000).default(2_000),
+    /** chat_delta frames are coalesced to at most one per this many ms */
+    streamCoalesceMs: int(0, 5_000).default(50),
+    /** an answer whose socket dropped keeps running this long for the client to come back, ms */
+    detachGraceMs: int(0, 600_000).default(15_000),
+  }),
+
+  session: z.object({
+    /** sliding lifetime of a login session, seconds (7 days) */
+    ttlSeconds: int(60, 365 * 24 * 3600).default(7 * 24 * 3600),
+  }),
+
+  ws: z.object({
+    /** largest accepted frame, bytes; larger closes with 1009 */
+    maxFrameBytes: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
+    /** sockets that have not logged in by then are closed, ms */
+    loginTimeoutMs: int(100, 3_600_000).default(30_000),
+    /** sockets silent for this long are closed, ms */
+    idleTimeoutMs: int(100, 3_600_000).default(120_000),
+    /** open sockets per client IP */
+    maxConnectionsPerIp: int(1, 100_000).default(50),
+  }),
+
+  /** SIGTERM: how long answers in flight may take to finish, ms */
+  shutdownGraceMs: int(0, 600_000).default(10_000),
+});
+
+export type Config = z.infer<typeof configSchema>;

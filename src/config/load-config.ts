@@ -1,0 +1,59 @@
+import { configSchema, type Config } from './config-schema.js';
+import { envTable, type EnvName } from './env-table.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Builds the config from environment variables: validated once, frozen. A bad or missing
+ * value throws one `ConfigError` naming the variable, e.g.
+ * `WECHAT_APP_SECRET is required when NODE_ENV=production`.
+ */
+export function loadConfig(env: Env): Readonly<Config> {
+  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, session: {}, ws: {} };
+  for (const [name, path] of Object.entries(envTable)) {
+    const value = env[name];
+    if (value !== undefined) setPath(raw, path, value);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = envNameFor(issue.path.join('.'));
+      return `${name ?? issue.path.join('.')}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
+  }
+  const config = parsed.data;
+  if (config.env === 'production') {
+    if (!config.wechat.appId) throw new ConfigError('WECHAT_APPID is required when NODE_ENV=production');
+    if (!config.wechat.appSecret) {
+      throw new ConfigError('WECHAT_APP_SECRET is required when NODE_ENV=production');
+    }
+  }
+  if (config.wechat.appId && !config.wechat.appSecret) {
+    throw new ConfigError('WECHAT_APP_SECRET is required when WECHAT_APPID is set');
+  }
+  return deepFreeze(config);
+}
+
+function envNameFor(path: string): EnvName | undefined {
+  return (Object.keys(envTable) as EnvName[]).find((name) => envTable[name] === path);
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: string): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  node[keys.at(-1)!] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,101 @@
+/**
+ * The composition root and the only file that reads process.env: load config → build
+ * adapters → createApp → listen → stop cleanly on SIGTERM/SIGINT.
+ */
+import { join } from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import type { ChatModel } from './llm/chat-model.js';
+import { OfflineChatModel } from './llm/offline-chat-model.js';
+import { OpenAiChatModel } from './llm/openai-chat-model.js';
+import { createLogger } from './observability/logger.js';
+import { createRedisStores } from './store/redis/create-redis-stores.js';
+import { createSqliteStores } from './store/sqlite/create-sqlite-stores.js';
+import type { StoreBundle } from './store/store-bundle.js';
+import { CollapsingWechatAuth } from './wechat/collapsing-wechat-auth.js';
+import { DevWechatAuth } from './wechat/dev-wechat-auth.js';
+import { WechatApiAuth } from './wechat/wechat-api-auth.js';
+import type { WechatAuth } from './wechat/wechat-auth.js';
+
+loadDotenv({ quiet: true });
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`配置错误 / configuration error: ${error.message}`);
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.logLevel });
+
+let stores: StoreBundle;
+if (config.redisUrl) {
+  stores = createRedisStores({ url: config.redisUrl, onError: (error) => logger.warn({ error: error.message }, 'redis error') });
+  try {
+    await stores.history.ping();
+  } catch (error) {
+    logger.fatal({ error: String(error) }, 'REDIS_URL is set but Redis does not answer');
+    process.exit(1);
+  }
+} else {
+  stores = createSqliteStores(join(config.dataDir, 'gateway.sqlite'));
+}
+
+let model: ChatModel;
+if (config.llm.baseUrl) {
+  model = new OpenAiChatModel({
+    baseURL: config.llm.baseUrl,
+    apiKey: config.llm.apiKey ?? 'not-needed',
+    model: config.llm.model,
+    timeoutMs: config.llm.timeoutMs,
+    maxRetries: config.llm.maxRetries,
+    maxTokens: config.llm.maxTokens,
+  });
+} else {
+  model = new OfflineChatModel();
+  logger.warn('LLM_BASE_URL is not set: offline mode, answers come without a model');
+}
+
+let wechat: WechatAuth;
+if (config.wechat.appId && config.wechat.appSecret) {
+  wechat = new WechatApiAuth({
+    appId: config.wechat.appId,
+    appSecret: config.wechat.appSecret,
+    apiBase: config.wechat.apiBase,
+    timeoutMs: config.wechat.timeoutMs,
+    logger,
+  });
+} else {
+  wechat = new DevWechatAuth();
+  logger.warn(
+    '!!! WECHAT_APPID is not set: DEV LOGIN is on — any code logs in as a user derived from it. ' +
+      'Never expose this server publicly; set WECHAT_APPID and WECHAT_APP_SECRET (required with NODE_ENV=production).',
+  );
+}
+
+const app = await createApp({ config, logger, stores, model, wechat: new CollapsingWechatAuth(wechat) });
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'signal received');
+    app.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ error: String(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}
+process.on('unhandledRejection', (reason) => {
+  logger.error({ reason: String(reason) }, 'unhandled rejection');
+});
+
+await app.fastify.listen({ host: config.host, port: config.port });
+logger.info(
+  { store: stores.driver, llm: model.online ? model.name : 'offline', login: wechat.mode },
+  `wechat-ai-gateway listening on http://${config.host}:${config.port} (WebSocket: /wechat/ws)`,
+);

@@ -1,0 +1,39 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+/**
+ * Paths pino blanks in every log line. Secrets must never reach a log even when someone
+ * logs a whole object by mistake; a test greps the log output for session_key values.
+ */
+export const redactedPaths = [
+  'sessionKey',
+  'session_key',
+  '*.sessionKey',
+  '*.session_key',
+  'appSecret',
+  '*.appSecret',
+  'secret',
+  '*.secret',
+  'apiKey',
+  '*.apiKey',
+  'api_key',
+  '*.api_key',
+  'adminToken',
+  '*.adminToken',
+  'session_id',
+  '*.session_id',
+  'sessionId',
+  '*.sessionId',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
+  return pino(
+    {
+      level: options.level,
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+      base: { service: 'wechat-ai-gateway' },
+    },
+    options.destination,
+  );
+}

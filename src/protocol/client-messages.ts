@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * Messages a client sends, one zod schema per `type`. Unknown extra fields are ignored, so
+ * newer clients stay compatible with older servers. Every message may carry `request_id`,
+ * echoed on every reply to it.
+ */
+
+const requestId = z.union([z.string().max(128), z.number()]).optional();
+
+const base = { request_id: requestId };
+
+export const loginMessage = z
+  .looseObject({
+    ...base,
+    type: z.literal('login'),
+    /** from wx.login(); single-use, valid 5 minutes */
+    code: z.string().min(1).max(512).optional(),
+    /** resumes an earlier login without a new wx.login() */
+    session_id: z.string().min(1).max(256).optional(),
+  })
+  .refine((m) => m.code !== undefined || m.session_id !== undefined, {
+    message: 'login 需要 code 或 session_id',
+    path: ['code'],
+  });
+
+export const chatMessage = z.looseObject({
+  ...base,
+  type: z.literal('chat'),
+  query: z.string({ error: 'query 必须是字符串' }),
+  use_auto_rag: z.boolean().optional().default(false),
+  /** opt in to chat_delta frames */
+  stream: z.boolean().optional().default(false),
+});
+
+export const pingMessage = z.looseObject({ ...base, type: z.literal('ping') });
+
+export const historyMessage = z.looseObject({
+  ...base,
+  type: z.literal('history'),
+  /** most recent messages to return */
+  limit: z.number().int().min(1).max(200).optional(),
+});
+
+export const clearMessage = z.looseObject({ ...base, type: z.literal('clear') });
+
+export const cancelMessage = z.looseObject({
+  ...base,
+  type: z.literal('cancel'),
+  /** the answer id from chat_processing; absent = whatever answer is in flight */
+  id: z.string().max(128).optional(),
+});
+
+export const clientMessageSchemas = {
+  login: loginMessage,
+  chat: chatMessage,
+  ping: pingMessage,
+  history: historyMessage,
+  clear: clearMessage,
+  cancel: cancelMessage,
+} as const;
+
+export type ClientMessageType = keyof typeof clientMessageSchemas;
+export type ClientMessage = {
+  [K in ClientMessageType]: z.infer<(typeof clientMessageSchemas)[K]>;
+}[ClientMessageType];
+export type LoginMessage = z.infer<typeof loginMessage>;
+export type ChatMessageIn = z.infer<typeof chatMessage>;
+export type RequestId = z.infer<typeof requestId>;

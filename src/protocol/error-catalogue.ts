@@ -1,0 +1,67 @@
+/**
+ * The one catalogue of errors a client can see, shared by WebSocket and HTTP.
+ *
+ * `code` is the numeric `code` of the wire envelope (HTTP-like, as the seed's `"code": 400`);
+ * `reason` is the stable machine-readable id clients switch on (sent as `data.reason`);
+ * `message` is the Chinese text a mini-program can show as is; `status` is the HTTP status.
+ * Never rename a reason: clients depend on it. docs/protocol.md carries the same table.
+ */
+export const errorCatalogue = {
+  bad_json: { code: 400, status: 400, message: '消息不是合法的 JSON' },
+  bad_message: { code: 400, status: 400, message: '消息格式错误' },
+  unknown_type: { code: 400, status: 400, message: '未知的消息类型' },
+  binary_not_supported: { code: 400, status: 400, message: '不支持二进制消息，请发送 JSON 文本' },
+  query_too_long: { code: 400, status: 400, message: '问题太长，请精简后再发送' },
+  empty_query: { code: 400, status: 400, message: '请输入问题内容' },
+  not_logged_in: { code: 401, status: 401, message: '请先登录' },
+  session_expired: { code: 401, status: 401, message: '登录已过期，请重新登录' },
+  openid_not_trusted: {
+    code: 401,
+    status: 401,
+    message: '请使用登录返回的 session_id 进行身份验证',
+  },
+  admin_unauthorized: { code: 401, status: 401, message: '管理令牌缺失或错误' },
+  wechat_code_invalid: { code: 401, status: 401, message: '登录凭证 code 无效或已过期，请重新登录' },
+  wechat_code_used: { code: 401, status: 401, message: '登录凭证 code 已被使用，请重新登录' },
+  wechat_user_blocked: { code: 403, status: 403, message: '该微信用户存在安全风险，登录被微信拦截' },
+  chat_in_progress: { code: 409, status: 409, message: '上一个问题还在回答中，请稍候或先停止' },
+  login_rate_limited: { code: 429, status: 429, message: '登录过于频繁，请一分钟后再试' },
+  too_many_connections: { code: 429, status: 429, message: '连接数过多，请稍后再试' },
+  internal_error: { code: 500, status: 500, message: '服务器内部错误，请稍后再试' },
+  wechat_config_error: {
+    code: 500,
+    status: 500,
+    message: '服务端微信配置有误（AppID 或 AppSecret 无效），请联系管理员',
+  },
+  model_error: { code: 502, status: 502, message: 'AI 服务暂时不可用，请稍后再试' },
+  wechat_error: { code: 502, status: 502, message: '微信登录服务异常，请稍后再试' },
+  server_busy: { code: 503, status: 503, message: '当前提问人数过多，请稍后再试' },
+  store_unavailable: { code: 503, status: 503, message: '服务暂时不可用（存储异常），请稍后再试' },
+  shutting_down: { code: 503, status: 503, message: '服务正在重启，请稍后重连' },
+  wechat_busy: { code: 503, status: 503, message: '微信服务繁忙，请稍后再试' },
+  model_timeout: { code: 504, status: 504, message: 'AI 回答超时，请稍后再试' },
+  wechat_timeout: { code: 504, status: 504, message: '微信登录超时，请稍后再试' },
+} as const satisfies Record<string, { code: number; status: number; message: string }>;
+
+export type ErrorReason = keyof typeof errorCatalogue;
+
+/** An error meant for the client: carries a catalogue reason and, optionally, a detail. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly reason: ErrorReason,
+    /** replaces the catalogue message, e.g. to name the bad field */
+    detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail ?? errorCatalogue[reason].message, options);
+  }
+
+  get code(): number {
+    return errorCatalogue[this.reason].code;
+  }
+
+  get status(): number {
+    return errorCatalogue[this.reason].status;
+  }
+}

@@ -1,0 +1,73 @@
+import { Redis } from 'ioredis';
+import type { StoreBundle } from '../store-bundle.js';
+import { RedisHistoryStore, type RedisHistoryOptions } from './redis-history-store.js';
+import { RedisSessionStore } from './redis-session-store.js';
+
+export interface RedisStoresOptions extends RedisHistoryOptions {
+  /** e.g. `redis://:password@host:6379/0` or `rediss://…` for TLS */
+  url: string;
+  /** Prepended to every key, so several deployments can share one Redis. Default `wag:`. */
+  prefix?: string;
+  /**
+   * Connection-level errors (refused, reset, auth). Commands reject on their own; this only
+   * reports, so the client never emits an unhandled 'error' that would crash the process.
+   */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Builds both stores on one Redis client that the bundle owns. The connection opens on the
+ * first command (`lazyConnect`), so construction never throws and never races a listener;
+ * a composition root that wants to fail fast at boot awaits `stores.history.ping()`.
+ *
+ * @example
+ * const stores = createRedisStores({ url: 'redis://127.0.0.1:6379', onError: (e) => log.warn(e) });
+ * await stores.sessions.ping();
+ */
+export function createRedisStores(options: RedisStoresOptions): StoreBundle {
+  const prefix = options.prefix ?? 'wag:';
+  const onError = options.onError ?? (() => {});
+  const client = new Redis(options.url, {
+    lazyConnect: true,
+    // While Redis is down a command waits for this many reconnect attempts, then rejects:
+    // with the backoff below a call fails within ~3 s, not after ~20 attempts (the default).
+    maxRetriesPerRequest: 2,
+    // Reconnect forever, 50 ms doubling to a 1 s cap (the library's is 5 s, which would
+    // make each call during a long outage wait ~10 s), plus jitter so replicas spread out.
+    retryStrategy: (times) => Math.min(50 * 2 ** (times - 1), 1_000) + Math.floor(Math.random() * 100),
+    // An unreachable host (dropped packets, not refused) gives up after 5 s, not 10.
+    connectTimeout: 5_000,
+    // A reply later than this rejects the call; every command here is O(1) or O(limit).
+    commandTimeout: 5_000,
+  });
+  client.on('error', onError);
+
+  const history = new RedisHistoryStore(client, prefix, options);
+  const sessions = new RedisSessionStore(client, prefix);
+  let closing: Promise<void> | undefined;
+  return {
+    history,
+    sessions,
+    driver: 'redis',
+    close() {
+      closing ??= (async () => {
+        await Promise.all([history.close(), sessions.close()]);
+        await quit(client);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** QUIT lets in-flight replies arrive; a client that never connected or is down just drops. */
+async function quit(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // fall through: the connection died meanwhile
+    }
+  }
+  client.disconnect();
+}

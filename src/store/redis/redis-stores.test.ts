@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import type { StoredMessage } from '../history-store.js';
+import { runHistoryStoreContract } from '../history-store.contract.js';
+import { runSessionStoreContract } from '../session-store.contract.js';
+import type { StoreBundle } from '../store-bundle.js';
+import { createRedisStores } from './create-redis-stores.js';
+import { RedisHistoryStore } from './redis-history-store.js';
+
+// The real Redis the test environment provides; no mocks.
+const url = 'redis://127.0.0.1:6379';
+const runId = `wag-test-${randomUUID()}:`;
+/** The tests' own connection, for inspecting and deleting keys. */
+const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+after(async () => {
+  await deleteKeys(runId);
+  await admin.quit();
+});
+
+async function deleteKeys(prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 500);
+    if (keys.length > 0) await admin.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** A bundle under a prefix no other test uses; cleanup deletes its keys and closes it. */
+async function fixture(): Promise<{ stores: StoreBundle; prefix: string; cleanup(): Promise<void> }> {
+  const prefix = `${runId}${randomUUID()}:`;
+  const stores = createRedisStores({ url, prefix });
+  return {
+    stores,
+    prefix,
+    cleanup: async () => {
+      await stores.close();
+      await deleteKeys(prefix);
+    },
+  };
+}
+
+runHistoryStoreContract('redis', async () => {
+  const f = await fixture();
+  return { store: f.stores.history, cleanup: f.cleanup };
+});
+
+runSessionStoreContract('redis', async () => {
+  const f = await fixture();
+  return { store: f.stores.sessions, cleanup: f.cleanup };
+});
+
+describe('Redis stores', () => {
+  const message = (id: string): StoredMessage => ({ id, role: 'user', content: id, status: 'complete', createdAt: 1 });
+
+  it('keeps only the newest maxMessages and forgets the ids it dropped', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    const store = new RedisHistoryStore(admin, prefix, { maxMessages: 3 });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) await store.append('o_1', message(id));
+    assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['c', 'd', 'e']);
+    assert.deepEqual((await admin.smembers(`${prefix}hist:{o_1}:0:ids`)).sort(), ['c', 'd', 'e']);
+    await store.close();
+    await deleteKeys(prefix);
+  });
+
+  it('puts a sliding expiry on a conversation when retainMs is set', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    const store = new RedisHistoryStore(admin, prefix, { retainMs: 60_000 });
+    await store.append('o_1', message('a'));
+    const ttl = await admin.pttl(`${prefix}hist:{o_1}:0:msgs`);
+    assert.ok(ttl > 50_000 && ttl <= 60_000, `pttl ${ttl}`);
+    await deleteKeys(prefix);
+  });
+
+  it('puts a Redis expiry on sessions, moved by touch', async () => {
+    const f = await fixture();
+    const expiresAt = Date.now() + 60_000;
+    await f.stores.sessions.put({ sessionId: 's', openid: 'o', sessionKey: 'k', createdAt: 1, expiresAt });
+    assert.ok((await admin.pttl(`${f.prefix}sess:s`)) > 50_000);
+    await f.stores.sessions.touch('s', Date.now() + 600_000);
+    assert.ok((await admin.pttl(`${f.prefix}sess:s`)) > 500_000);
+    await f.cleanup();
+  });
+
+  it('a store given a client never closes it', async () => {
+    const store = new RedisHistoryStore(admin, runId);
+    await store.close();
+    await assert.rejects(store.ping(), /closed/);
+    assert.equal(await admin.ping(), 'PONG');
+  });
+
+  it('rejects calls (and reports, never throws) when Redis is unreachable', async () => {
+    const errors: Error[] = [];
+    const stores = createRedisStores({ url: 'redis://127.0.0.1:1', onError: (e) => errors.push(e) });
+    await assert.rejects(stores.history.ping());
+    await assert.rejects(stores.sessions.get('s'));
+    assert.ok(errors.length > 0, 'onError saw the connection failure');
+    await stores.close();
+    await stores.close();
+  });
+
+  it('closes a bundle that never connected', async () => {
+    const stores = createRedisStores({ url });
+    await stores.close();
+    await stores.close();
+  });
+});

@@ -1,0 +1,32 @@
+import type { StoreBundle } from '../store-bundle.js';
+import { openSqlite } from './open-sqlite.js';
+import { SqliteHistoryStore } from './sqlite-history-store.js';
+import { SqliteSessionStore } from './sqlite-session-store.js';
+
+/**
+ * Opens one SQLite file and builds both stores on it. The bundle owns the file handle.
+ *
+ * @example
+ * const stores = createSqliteStores('./data/gateway.db');
+ * await stores.history.ping();
+ * // …on shutdown
+ * await stores.close();
+ */
+export function createSqliteStores(file: string): StoreBundle {
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const sessions = new SqliteSessionStore(db);
+  let closing: Promise<void> | undefined;
+  return {
+    history,
+    sessions,
+    driver: 'sqlite',
+    close() {
+      closing ??= (async () => {
+        await Promise.all([history.close(), sessions.close()]);
+        db.close();
+      })();
+      return closing;
+    },
+  };
+}

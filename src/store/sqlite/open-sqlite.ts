@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type { Database } from 'better-sqlite3';
+
+/**
+ * How long a statement waits for another connection's write lock before failing with
+ * SQLITE_BUSY, in milliseconds. Only a second process (a CLI, a second gateway) on the same
+ * file contends; 5 s rides out a checkpoint without hanging a request for long.
+ */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Schema migrations, applied in order. Entry `i` moves the file from `user_version = i` to
+ * `i + 1`. Append only: never edit a shipped entry, since files in the field already ran it.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  -- seq (the rowid) orders a conversation: insertion order, not createdAt, so two messages
+  -- stamped in the same millisecond keep the order they were appended in.
+  CREATE TABLE messages (
+    seq          INTEGER PRIMARY KEY,
+    openid       TEXT    NOT NULL,
+    conversation INTEGER NOT NULL,
+    id           TEXT    NOT NULL,
+    role         TEXT    NOT NULL,
+    content      TEXT    NOT NULL,
+    status       TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    usage        TEXT,
+    meta         TEXT,
+    UNIQUE (openid, conversation, id)
+  );
+  CREATE INDEX messages_by_conversation ON messages (openid, conversation, seq);
+
+  -- the user's current conversation number; absent means 0. clear() increments it.
+  CREATE TABLE conversations (
+    openid  TEXT    PRIMARY KEY,
+    current INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sessions (
+    session_id  TEXT    PRIMARY KEY,
+    openid      TEXT    NOT NULL,
+    unionid     TEXT,
+    session_key TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+  `,
+];
+
+/**
+ * Opens (creating if needed) the SQLite file and brings its schema up to date.
+ * The caller owns the returned handle and closes it; the stores built on it never do.
+ *
+ * @example
+ * const db = openSqlite('./data/gateway.db'); // or ':memory:' in tests
+ */
+export function openSqlite(file: string): Database.Database {
+  const inMemory = file === ':memory:' || file === '';
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    // WAL lets readers (history lists) proceed while a writer appends.
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across a process crash under WAL; only an OS crash can lose the last
+    // commits, an acceptable trade for chat history against a fsync per message.
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  // IMMEDIATE takes the write lock before reading user_version, so two processes opening
+  // the same new file cannot both run migration 0.
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `SQLite schema version ${version} is newer than this build knows (${MIGRATIONS.length}): refusing to run an older gateway on it`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,104 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { HistoryStore, MessageStatus, StoredMessage } from '../history-store.js';
+
+interface MessageRow {
+  id: string;
+  role: StoredMessage['role'];
+  content: string;
+  status: MessageStatus;
+  created_at: number;
+  usage: string | null;
+  meta: string | null;
+}
+
+// The user's current conversation number, 0 until the first clear().
+const CURRENT = `COALESCE((SELECT current FROM conversations WHERE openid = @openid), 0)`;
+
+/**
+ * HistoryStore on SQLite (schema in `open-sqlite.ts`).
+ *
+ * Idempotency is per message id within the current conversation: a duplicate is ignored by
+ * the UNIQUE constraint, whatever its content. Cleared conversations stay in the table (audit)
+ * but are never listed.
+ *
+ * The store does not own `db`: `close()` only stops this store, the opener closes the file.
+ */
+export class SqliteHistoryStore implements HistoryStore {
+  readonly #insert: Statement<[Record<string, unknown>]>;
+  readonly #recent: Statement<[{ openid: string; limit: number }], MessageRow>;
+  readonly #clear: Statement<[{ openid: string }]>;
+  readonly #ping: Statement<[]>;
+  #closed = false;
+
+  constructor(db: Database) {
+    // One statement each, so append and list resolve the current conversation atomically.
+    this.#insert = db.prepare(
+      `INSERT OR IGNORE INTO messages
+         (openid, conversation, id, role, content, status, created_at, usage, meta)
+       VALUES (@openid, ${CURRENT}, @id, @role, @content, @status, @createdAt, @usage, @meta)`,
+    );
+    this.#recent = db.prepare(
+      `SELECT id, role, content, status, created_at, usage, meta FROM messages
+       WHERE openid = @openid AND conversation = ${CURRENT}
+       ORDER BY seq DESC LIMIT @limit`,
+    );
+    this.#clear = db.prepare(
+      `INSERT INTO conversations (openid, current) VALUES (@openid, 1)
+       ON CONFLICT (openid) DO UPDATE SET current = current + 1`,
+    );
+    this.#ping = db.prepare('SELECT 1');
+  }
+
+  async append(openid: string, message: StoredMessage): Promise<void> {
+    this.#assertOpen();
+    this.#insert.run({
+      openid,
+      id: message.id,
+      role: message.role,
+      content: message.content,
+      status: message.status,
+      createdAt: message.createdAt,
+      usage: message.usage === undefined ? null : JSON.stringify(message.usage),
+      meta: message.meta === undefined ? null : JSON.stringify(message.meta),
+    });
+  }
+
+  async listRecent(openid: string, limit: number): Promise<StoredMessage[]> {
+    this.#assertOpen();
+    const n = Math.floor(limit);
+    if (!(n > 0)) return [];
+    return this.#recent.all({ openid, limit: n }).reverse().map(toMessage);
+  }
+
+  async clear(openid: string): Promise<void> {
+    this.#assertOpen();
+    this.#clear.run({ openid });
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    this.#ping.get();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('SqliteHistoryStore is closed');
+  }
+}
+
+function toMessage(row: MessageRow): StoredMessage {
+  const message: StoredMessage = {
+    id: row.id,
+    role: row.role,
+    content: row.content,
+    status: row.status,
+    createdAt: row.created_at,
+  };
+  // Absent stays absent (not `undefined`), so a round trip is deep-equal to what was stored.
+  if (row.usage !== null) message.usage = JSON.parse(row.usage) as StoredMessage['usage'];
+  if (row.meta !== null) message.meta = JSON.parse(row.meta) as StoredMessage['meta'];
+  return message;
+}

@@ -1,0 +1,102 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { SessionRecord, SessionStore } from '../session-store.js';
+
+interface SessionRow {
+  session_id: string;
+  openid: string;
+  unionid: string | null;
+  session_key: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/**
+ * SessionStore on SQLite (schema in `open-sqlite.ts`).
+ *
+ * Expiry is enforced on read (`expires_at > now`), so a stale row is never returned even if
+ * it is still on disk; expired rows are purged on `put`, which happens once per login and so
+ * keeps the table near the number of live sessions at the cost of one indexed DELETE.
+ *
+ * The store does not own `db`: `close()` only stops this store, the opener closes the file.
+ */
+export class SqliteSessionStore implements SessionStore {
+  readonly #put: Statement<[SessionRow]>;
+  readonly #get: Statement<[string, number], SessionRow>;
+  readonly #touch: Statement<[number, string, number]>;
+  readonly #delete: Statement<[string]>;
+  readonly #purge: Statement<[number]>;
+  readonly #ping: Statement<[]>;
+  #closed = false;
+
+  constructor(db: Database) {
+    this.#put = db.prepare(
+      `INSERT OR REPLACE INTO sessions (session_id, openid, unionid, session_key, created_at, expires_at)
+       VALUES (@session_id, @openid, @unionid, @session_key, @created_at, @expires_at)`,
+    );
+    this.#get = db.prepare(
+      `SELECT session_id, openid, unionid, session_key, created_at, expires_at
+       FROM sessions WHERE session_id = ? AND expires_at > ?`,
+    );
+    // Only a live session slides: an expired one stays dead, as it would in Redis.
+    this.#touch = db.prepare(
+      'UPDATE sessions SET expires_at = ? WHERE session_id = ? AND expires_at > ?',
+    );
+    this.#delete = db.prepare('DELETE FROM sessions WHERE session_id = ?');
+    this.#purge = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
+    this.#ping = db.prepare('SELECT 1');
+  }
+
+  async put(record: SessionRecord): Promise<void> {
+    this.#assertOpen();
+    this.#purge.run(Date.now());
+    this.#put.run({
+      session_id: record.sessionId,
+      openid: record.openid,
+      unionid: record.unionid ?? null,
+      session_key: record.sessionKey,
+      created_at: record.createdAt,
+      expires_at: record.expiresAt,
+    });
+  }
+
+  async get(sessionId: string): Promise<SessionRecord | null> {
+    this.#assertOpen();
+    const row = this.#get.get(sessionId, Date.now());
+    return row === undefined ? null : toRecord(row);
+  }
+
+  async touch(sessionId: string, expiresAt: number): Promise<void> {
+    this.#assertOpen();
+    this.#touch.run(expiresAt, sessionId, Date.now());
+  }
+
+  async delete(sessionId: string): Promise<void> {
+    this.#assertOpen();
+    this.#delete.run(sessionId);
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    this.#ping.get();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('SqliteSessionStore is closed');
+  }
+}
+
+function toRecord(row: SessionRow): SessionRecord {
+  const record: SessionRecord = {
+    sessionId: row.session_id,
+    openid: row.openid,
+    sessionKey: row.session_key,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+  if (row.unionid !== null) record.unionid = row.unionid;
+  return record;
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import { seedText } from '../../protocol/server-messages.js';
+
+export interface HealthProbe {
+  /** resolves when the store answers */
+  pingStore(): Promise<void>;
+  storeDriver: string;
+  llm: { online: boolean; model: string };
+  wechatMode: 'wechat' | 'dev';
+  connections(): number;
+  activeAnswers(): number;
+}
+
+/**
+ * `GET /wechat/health`: the seed's {code, message, timestamp} plus the state of each
+ * dependency in `data`. 503 when the store does not answer, so a load balancer stops
+ * routing here.
+ */
+export function registerHealthRoute(app: FastifyInstance, probe: HealthProbe): void {
+  const started = Date.now();
+  app.get('/wechat/health', async (_request, reply) => {
+    let storeOk = true;
+    let storeError: string | undefined;
+    try {
+      await withTimeout(probe.pingStore(), 2_000);
+    } catch (error) {
+      storeOk = false;
+      storeError = error instanceof Error ? error.message : String(error);
+    }
+    reply.code(storeOk ? 200 : 503);
+    return {
+      code: storeOk ? 0 : 503,
+      message: storeOk ? seedText.healthOk : '存储不可用',
+      timestamp: new Date().toISOString(),
+      data: {
+        store: { driver: probe.storeDriver, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
+        llm: { mode: probe.llm.online ? 'online' : 'offline', model: probe.llm.online ? probe.llm.model : null },
+        wechat: { mode: probe.wechatMode },
+        connections: probe.connections(),
+        active_answers: probe.activeAnswers(),
+        uptime_s: Math.round((Date.now() - started) / 1000),
+      },
+    };
+  });
+}
+
+function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+}

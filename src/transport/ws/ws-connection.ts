@@ -1,0 +1,198 @@
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import type { AnswerListener, AnswerRun } from '../../chat/answer-run.js';
+import type { ChatService } from '../../chat/chat-service.js';
+import { sessionTag, type Session, type SessionService } from '../../auth/session-service.js';
+import type { ClientMessage, RequestId } from '../../protocol/client-messages.js';
+import { CloseCode } from '../../protocol/close-codes.js';
+import { AppError } from '../../protocol/error-catalogue.js';
+import { parseClientMessage } from '../../protocol/parse-client-message.js';
+import { errorFrame, frame, seedText, type ServerFrame } from '../../protocol/server-messages.js';
+import { deltaFrame, processingFrame, responseFrame } from '../answer-frames.js';
+import { historyFrame } from '../history-frame.js';
+
+export interface WsConnectionDeps {
+  sessions: SessionService;
+  chat: ChatService;
+  logger: Logger;
+  limits: { loginTimeoutMs: number; idleTimeoutMs: number; detachGraceMs: number; historyLimit: number };
+}
+
+/** A client that stops reading while we keep writing is dropped past this many queued bytes. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/**
+ * One WebSocket client: its login state, its timers and its message router. Answers belong
+ * to the session, so when this socket closes they are detached (and finish or are cancelled
+ * after a grace period), not dropped.
+ */
+export class WsConnection {
+  private session: Session | undefined;
+  private loginTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly attached = new Map<AnswerRun, AnswerListener>();
+  private closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly deps: WsConnectionDeps,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.send(frame('connected', seedText.connected, null));
+    this.loginTimer = this.timer(this.deps.limits.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT, 'login timeout');
+    this.resetIdle();
+    this.socket.on('message', (data, isBinary) => {
+      this.resetIdle();
+      if (isBinary) return this.send(errorFrame(new AppError('binary_not_supported')));
+      void this.handle(data.toString()).catch((error: unknown) => {
+        this.log.error({ error: String(error) }, 'message handler failed');
+        this.send(errorFrame(new AppError('internal_error')));
+      });
+    });
+    this.socket.on('close', (code) => this.onClose(code));
+    this.socket.on('error', (error) => this.log.warn({ error: String(error) }, 'socket error'));
+  }
+
+  /** Server-initiated close (shutdown, policy). */
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  private async handle(text: string): Promise<void> {
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return this.send(errorFrame(parsed.error, parsed.requestId));
+    const message = parsed.message;
+    const rid = message.request_id;
+    if (message.type === 'ping') return this.send(frame('pong', seedText.pong, null, rid));
+    if (message.type === 'login') return this.login(message.code, message.session_id, rid);
+    const session = await this.requireSession(rid);
+    if (!session) return;
+    switch (message.type) {
+      case 'chat':
+        return this.chat(session, message);
+      case 'history': {
+        const messages = await this.deps.chat.listHistory(session.openid, message.limit ?? this.deps.limits.historyLimit);
+        return this.send(historyFrame(messages, rid));
+      }
+      case 'clear':
+        await this.deps.chat.clear({ openid: session.openid, ownerKey: session.sessionId });
+        return this.send(frame('clear_response', '已开始新的对话', null, rid));
+      case 'cancel': {
+        const run = this.deps.chat.activeRun(session.sessionId);
+        const match = run && (message.id === undefined || message.id === run.id);
+        if (match) run.cancel();
+        return this.send(frame('cancel_response', match ? '已停止' : '没有进行中的回答', { id: run?.id ?? null, cancelled: Boolean(match) }, rid));
+      }
+    }
+  }
+
+  private async login(code: string | undefined, sessionId: string | undefined, rid: RequestId): Promise<void> {
+    let session: Session;
+    try {
+      session = code !== undefined ? await this.deps.sessions.login(code) : await this.deps.sessions.authenticate(sessionId!);
+    } catch (error) {
+      return this.send(errorFrame(asAppError(error), rid, 'login_response'));
+    }
+    if (this.closed) return;
+    this.detachAll();
+    this.session = session;
+    clearTimeout(this.loginTimer);
+    this.log.info({ openid: session.openid, session: sessionTag(session.sessionId), resumed: !code }, 'logged in');
+    const data: Record<string, unknown> = { openid: session.openid };
+    if (session.unionid) data.unionid = session.unionid;
+    data.session_id = session.sessionId;
+    // A reconnecting client gets the answer it was waiting for: re-attach to it.
+    const pending = this.deps.chat.activeRun(session.sessionId);
+    if (pending) {
+      data.pending_answer = { id: pending.id, next_index: pending.deltas.length };
+      this.follow(pending, true, rid);
+    }
+    this.send(frame('login_response', seedText.loginOk, data, rid));
+  }
+
+  private chat(session: Session, message: Extract<ClientMessage, { type: 'chat' }>): void {
+    const rid = message.request_id;
+    const extended = message.stream || rid !== undefined;
+    let run: AnswerRun;
+    try {
+      run = this.deps.chat.start({ openid: session.openid, ownerKey: session.sessionId }, { query: message.query, useAutoRag: message.use_auto_rag });
+    } catch (error) {
+      return this.send(errorFrame(asAppError(error), rid));
+    }
+    this.send(processingFrame(run.id, extended, rid));
+    this.follow(run, message.stream, rid, extended);
+  }
+
+  private follow(run: AnswerRun, stream: boolean, rid: RequestId, extended = true): void {
+    const listener: AnswerListener = {
+      delta: stream ? (delta) => this.send(deltaFrame(delta, rid)) : undefined,
+      done: (result) => {
+        this.attached.delete(run);
+        this.send(responseFrame(result, this.session?.sessionId ?? null, extended, rid));
+      },
+    };
+    this.attached.set(run, listener);
+    run.attach(listener);
+  }
+
+  /** The socket's session, re-checked so an expired one is refused with session_expired. */
+  private async requireSession(rid: RequestId): Promise<Session | undefined> {
+    if (!this.session) {
+      this.send(errorFrame(new AppError('not_logged_in'), rid));
+      return undefined;
+    }
+    try {
+      return await this.deps.sessions.authenticate(this.session.sessionId);
+    } catch (error) {
+      const appError = asAppError(error);
+      if (appError.reason === 'session_expired') this.session = undefined;
+      this.send(errorFrame(appError, rid));
+      return undefined;
+    }
+  }
+
+  private send(message: ServerFrame): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.log.warn({ buffered: this.socket.bufferedAmount }, 'client not reading: dropping it');
+      this.socket.terminate();
+      return;
+    }
+    this.socket.send(JSON.stringify(message));
+  }
+
+  private resetIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = this.timer(this.deps.limits.idleTimeoutMs, CloseCode.IDLE_TIMEOUT, 'idle timeout');
+  }
+
+  private timer(ms: number, code: number, reason: string): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.log.info({ reason }, 'closing socket');
+      this.close(code, reason);
+    }, ms);
+    timer.unref();
+    return timer;
+  }
+
+  private detachAll(): void {
+    for (const [run, listener] of this.attached) run.detach(listener, this.deps.limits.detachGraceMs);
+    this.attached.clear();
+  }
+
+  private onClose(code: number): void {
+    this.closed = true;
+    clearTimeout(this.loginTimer);
+    clearTimeout(this.idleTimer);
+    this.detachAll();
+    this.log.info({ code }, 'socket closed');
+  }
+}
+
+function asAppError(error: unknown): AppError {
+  return error instanceof AppError ? error : new AppError('internal_error', undefined, { cause: error });
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import { CloseCode } from '../../protocol/close-codes.js';
+import { AppError } from '../../protocol/error-catalogue.js';
+import { errorFrame } from '../../protocol/server-messages.js';
+import { IpConnectionCounter } from './ip-connection-counter.js';
+import { WsConnection, type WsConnectionDeps } from './ws-connection.js';
+
+export interface WsRouteOptions extends WsConnectionDeps {
+  maxFrameBytes: number;
+  maxConnectionsPerIp: number;
+}
+
+export interface WsGateway {
+  readonly connectionCount: number;
+  /** Refuses new sockets from now on (shutdown, step 1). */
+  stopAccepting(): void;
+  /** Closes every socket with 1001 (shutdown, last step). */
+  closeAll(): void;
+}
+
+/** Mounts `/wechat/ws`: the seed's WebSocket endpoint. */
+export async function registerWsRoute(app: FastifyInstance, options: WsRouteOptions): Promise<WsGateway> {
+  const perIp = new IpConnectionCounter(options.maxConnectionsPerIp);
+  const connections = new Set<WsConnection>();
+  let accepting = true;
+  let nextId = 1;
+
+  await app.register(websocket, {
+    // Larger frames close the socket with 1009 inside ws, before any parsing.
+    options: { maxPayload: options.maxFrameBytes, perMessageDeflate: false },
+    // Shutdown closes sockets itself (with 1001, after answers finish).
+    preClose: (done) => done(),
+  });
+
+  app.get('/wechat/ws', { websocket: true }, (socket, request) => {
+    const ip = request.ip;
+    const refuse = (reason: 'shutting_down' | 'too_many_connections', code: number) => {
+      socket.send(JSON.stringify(errorFrame(new AppError(reason))));
+      socket.close(code, reason);
+    };
+    if (!accepting) return refuse('shutting_down', CloseCode.GOING_AWAY);
+    if (!perIp.tryAdd(ip)) return refuse('too_many_connections', CloseCode.TRY_AGAIN_LATER);
+    const log = options.logger.child({ conn: nextId++, ip });
+    const connection = new WsConnection(socket, options, log);
+    connections.add(connection);
+    socket.on('close', () => {
+      connections.delete(connection);
+      perIp.remove(ip);
+    });
+    connection.start();
+  });
+
+  return {
+    get connectionCount() {
+      return connections.size;
+    },
+    stopAccepting() {
+      accepting = false;
+    },
+    closeAll() {
+      for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import { AppError } from '../protocol/error-catalogue.js';
+import { mapWechatErrcode } from './map-wechat-errcode.js';
+import type { WechatAuth, WechatIdentity } from './wechat-auth.js';
+
+export interface WechatApiAuthOptions {
+  appId: string;
+  appSecret: string;
+  /** https://api.weixin.qq.com, or a loopback fake in tests */
+  apiBase: string;
+  timeoutMs: number;
+  logger: Logger;
+  fetch?: typeof fetch;
+}
+
+interface Code2SessionBody {
+  openid?: string;
+  unionid?: string;
+  session_key?: string;
+  errcode?: number;
+  errmsg?: string;
+}
+
+/** Real login: `GET /sns/jscode2session`, server-side as WeChat requires. */
+export class WechatApiAuth implements WechatAuth {
+  readonly mode = 'wechat' as const;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: WechatApiAuthOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  async code2Session(code: string): Promise<WechatIdentity> {
+    // -1 is "system busy, retry later": one retry. Other errcodes are final — in particular a
+    // code that reached WeChat must never be sent twice (40163 "code been used").
+    for (let attempt = 1; ; attempt++) {
+      const body = await this.request(code);
+      // Success is "openid present": WeChat stopped sending errcode 0 on success.
+      if (body.openid && body.session_key) {
+        return { openid: body.openid, unionid: body.unionid || undefined, sessionKey: body.session_key };
+      }
+      const errcode = typeof body.errcode === 'number' ? body.errcode : NaN;
+      this.options.logger.warn({ errcode, errmsg: body.errmsg, attempt }, 'code2session failed');
+      if (errcode === -1 && attempt < 2) continue;
+      throw new AppError(mapWechatErrcode(errcode));
+    }
+  }
+
+  private async request(code: string): Promise<Code2SessionBody> {
+    const url = new URL('/sns/jscode2session', this.options.apiBase);
+    url.search = new URLSearchParams({
+      appid: this.options.appId,
+      secret: this.options.appSecret,
+      js_code: code,
+      grant_type: 'authorization_code',
+    }).toString();
+    let response: Response;
+    try {
+      response = await this.fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      // the URL holds the secret: log only the error's name and message
+      this.options.logger.warn({ error: String(error) }, 'code2session request failed');
+      throw new AppError(timedOut ? 'wechat_timeout' : 'wechat_error', undefined, { cause: error });
+    }
+    if (!response.ok) {
+      this.options.logger.warn({ status: response.status }, 'code2session HTTP error');
+      throw new AppError('wechat_error');
+    }
+    try {
+      return (await response.json()) as Code2SessionBody;
+    } catch (error) {
+      throw new AppError('wechat_error', undefined, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { ChatModel } from '../../src/llm/chat-model.js';
+import { OfflineChatModel } from '../../src/llm/offline-chat-model.js';
+import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createRedisStores } from '../../src/store/redis/create-redis-stores.js';
+import { createSqliteStores } from '../../src/store/sqlite/create-sqlite-stores.js';
+import type { StoreBundle } from '../../src/store/store-bundle.js';
+import { CollapsingWechatAuth } from '../../src/wechat/collapsing-wechat-auth.js';
+import { DevWechatAuth } from '../../src/wechat/dev-wechat-auth.js';
+import { WechatApiAuth } from '../../src/wechat/wechat-api-auth.js';
+import type { FakeLlmServer } from './fake-llm-server.js';
+import type { FakeWechatServer } from './fake-wechat-server.js';
+
+export interface GatewayOptions {
+  /** env-style overrides, exactly as an operator would set them */
+  env?: Record<string, string>;
+  /** real WeChat login against this fake; dev login when absent */
+  wechat?: FakeWechatServer;
+  /** online model against this fake; offline mode when absent */
+  llm?: FakeLlmServer;
+  /** 'sqlite' (default, in `dataDir`) or a Redis key prefix on 127.0.0.1:6379 */
+  store?: 'sqlite' | { redisPrefix: string };
+  /** reuse a data dir (restart tests); a fresh temp dir otherwise */
+  dataDir?: string;
+}
+
+export interface RunningGateway {
+  app: App;
+  stores: StoreBundle;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  wsUrl: string;
+  dataDir: string;
+  /** every log line written so far (JSON text) */
+  logs: string[];
+  /** shuts the app down; removes the temp data dir unless it was given */
+  stop(): Promise<void>;
+}
+
+/** Starts the real app on 127.0.0.1:0 with real adapters, as main.ts wires them. */
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const ownDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wag-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'debug',
+    DATA_DIR: dataDir,
+    ...(options.wechat
+      ? { WECHAT_APPID: options.wechat.appId, WECHAT_APP_SECRET: options.wechat.appSecret, WECHAT_API_BASE: options.wechat.url }
+      : {}),
+    ...(options.llm ? { LLM_BASE_URL: options.llm.baseUrl, LLM_API_KEY: 'test-key' } : {}),
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ level: config.logLevel, destination });
+  const store = options.store ?? 'sqlite';
+  const stores =
+    store === 'sqlite'
+      ? createSqliteStores(join(dataDir, 'gateway.sqlite'))
+      : createRedisStores({ url: 'redis://127.0.0.1:6379', prefix: store.redisPrefix });
+  const model: ChatModel = config.llm.baseUrl
+    ? new OpenAiChatModel({
+        baseURL: config.llm.baseUrl,
+        apiKey: config.llm.apiKey ?? '',
+        model: config.llm.model,
+        timeoutMs: config.llm.timeoutMs,
+        maxRetries: config.llm.maxRetries,
+        retryBaseDelayMs: 20,
+      })
+    : new OfflineChatModel();
+  const wechat = config.wechat.appId
+    ? new WechatApiAuth({
+        appId: config.wechat.appId,
+        appSecret: config.wechat.appSecret!,
+        apiBase: config.wechat.apiBase,
+        timeoutMs: config.wechat.timeoutMs,
+        logger,
+      })
+    : new DevWechatAuth();
+  const app = await createApp({ config, logger, stores, model, wechat: new CollapsingWechatAuth(wechat) });
+  await app.fastify.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.fastify.server.address() as AddressInfo;
+  return {
+    app,
+    stores,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/wechat/ws`,
+    dataDir,
+    logs,
+    async stop() {
+      await app.shutdown();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
