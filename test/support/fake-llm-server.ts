@@ -30,7 +30,7 @@ export type FakeLlmFault =
   | { status: number; retryAfter?: number | string; message?: string }
   /** accept the request and never answer */
   | { hang: true }
-  /** stream the role chunk and n content deltas, then destroy the socket */
+  /** stream the role chunk and n deltas (text or tool-call fragments), then drop the connection */
   | { cutAfterDeltas: number };
 
 export interface FakeLlmOptions {

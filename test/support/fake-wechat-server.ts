@@ -137,7 +137,7 @@ export async function startFakeWechatServer(opts: FakeWechatOptions = {}): Promi
       session_key: createHash('sha256').update(`sk:${code}`).digest('base64').slice(0, 24),
       openid: digest('o', code),
     };
-    if (opts.withUnionId) body.unionid = digest('u', code);
+    if (opts.withUnionId) body.unionid = digest('u', `union:${code}`);
     return (res) => sendJson(res, body);
   };
 
@@ -176,7 +176,7 @@ export async function startFakeWechatServer(opts: FakeWechatOptions = {}): Promi
       hang = change.hang ?? hang;
     },
     openIdFor: (code) => digest('o', code),
-    unionIdFor: (code) => digest('u', code),
+    unionIdFor: (code) => digest('u', `union:${code}`),
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);

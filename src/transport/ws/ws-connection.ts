@@ -172,6 +172,8 @@ export class WsConnection {
 
   private timer(ms: number, code: number, reason: string): NodeJS.Timeout {
     const timer = setTimeout(() => {
+      // A client waiting for an answer is not idle, even if it sends nothing meanwhile.
+      if (code === CloseCode.IDLE_TIMEOUT && this.attached.size > 0) return this.resetIdle();
       this.log.info({ reason }, 'closing socket');
       this.close(code, reason);
     }, ms);

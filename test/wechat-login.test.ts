@@ -1,0 +1,105 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
+import { startFakeWechatServer, type FakeWechatServer } from './support/fake-wechat-server.js';
+import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { WsTestClient, type Frame } from './support/ws-test-client.js';
+
+describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)', () => {
+  let wechat: FakeWechatServer;
+  let llm: FakeLlmServer;
+  let gw: RunningGateway;
+
+  before(async () => {
+    wechat = await startFakeWechatServer({ withUnionId: true, invalidCodes: ['expired_code'] });
+    llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    gw = await startGateway({ wechat, llm, env: { WECHAT_TIMEOUT_MS: '300' } });
+  });
+  after(async () => {
+    await gw.stop();
+    await wechat.close();
+    await llm.close();
+  });
+
+  async function login(code: string): Promise<Frame> {
+    const client = await WsTestClient.connect(gw.wsUrl);
+    await client.nextOf('connected');
+    client.send({ type: 'login', code });
+    const response = await client.nextOf('login_response');
+    await client.close();
+    return response;
+  }
+
+  it('returns openid, unionid and session_id; the same code is exchanged once even when sent twice', async () => {
+    const code = 'good_code_1';
+    const [a, b] = await Promise.all([login(code), login(code)]);
+    for (const response of [a, b]) {
+      assert.equal(response.code, 0);
+      assert.equal(response.data.openid, wechat.openIdFor(code));
+      assert.equal(response.data.unionid, wechat.unionIdFor(code));
+    }
+    assert.notEqual(a.data.session_id, b.data.session_id, 'each login gets its own session');
+    assert.equal(wechat.calls.byCode.get(code), 1, 'concurrent exchanges of one code collapsed');
+    const again = await login(code);
+    assert.equal(again.code, 0, 'a retried login within the code lifetime does not hit 40163');
+    assert.equal(wechat.calls.byCode.get(code), 1);
+  });
+
+  const failures: Array<[string, number | { hang: true }, number, string]> = [
+    ['invalid code', 40029, 401, 'wechat_code_invalid'],
+    ['code already used', 40163, 401, 'wechat_code_used'],
+    ['minute quota', 45011, 429, 'login_rate_limited'],
+    ['risky user blocked', 40226, 403, 'wechat_user_blocked'],
+    ['bad appsecret', 40125, 500, 'wechat_config_error'],
+    ['bad appid', 40013, 500, 'wechat_config_error'],
+    ['unknown errcode', 99999, 502, 'wechat_error'],
+    ['WeChat never answers', { hang: true }, 504, 'wechat_timeout'],
+  ];
+  for (const [name, step, code, reason] of failures) {
+    it(`maps "${name}" to login_response ${code} ${reason} with a Chinese message`, async () => {
+      const wxCode = `fail_${reason}_${code}_${name.length}`;
+      wechat.setScript(wxCode, [step]);
+      const response = await login(wxCode);
+      assert.equal(response.type, 'login_response');
+      assert.equal(response.code, code);
+      assert.equal(response.data.reason, reason);
+      assert.match(response.message, /[\u4e00-\u9fff]/);
+      assert.equal(response.data.openid, undefined);
+    });
+  }
+
+  it('an expired code from WeChat itself (40029) is refused', async () => {
+    const response = await login('expired_code');
+    assert.equal(response.data.reason, 'wechat_code_invalid');
+  });
+
+  it('retries once on -1 (system busy), then succeeds', async () => {
+    wechat.setScript('busy_once', [-1]);
+    const response = await login('busy_once');
+    assert.equal(response.code, 0);
+    assert.equal(wechat.calls.byCode.get('busy_once'), 2);
+    wechat.setScript('busy_twice', [-1, -1]);
+    const failed = await login('busy_twice');
+    assert.equal(failed.code, 503);
+    assert.equal(failed.data.reason, 'wechat_busy');
+    assert.equal(wechat.calls.byCode.get('busy_twice'), 2, 'exactly one retry');
+  });
+
+  it('session_key and the app secret never reach a frame or a log line', async () => {
+    const code = 'secret_probe';
+    const { client, login: response } = await WsTestClient.loggedIn(gw.wsUrl, code);
+    client.send({ type: 'chat', query: '你好', stream: true });
+    await client.nextOf('chat_response');
+    client.send({ type: 'history' });
+    await client.nextOf('history_response');
+    await client.close();
+    const stored = await gw.stores.sessions.get(response.data.session_id);
+    assert.ok(stored?.sessionKey, 'the server does keep the session_key');
+    const everything = [...client.raw, ...gw.logs].join('\n');
+    assert.ok(gw.logs.length > 5, 'the log was captured');
+    assert.equal(everything.includes(stored.sessionKey), false, 'session_key leaked');
+    assert.equal(everything.includes(wechat.appSecret), false, 'app secret leaked');
+    assert.equal(everything.includes('test-key'), false, 'LLM API key leaked');
+    assert.equal(gw.logs.join('\n').includes(response.data.session_id), false, 'session_id (a credential) logged');
+  });
+});
