@@ -144,6 +144,15 @@ describe('OpenAiChatModel against the fake OpenAI-compatible server', () => {
     assert.equal(llm.requests.length, 1);
   });
 
+  it('a caller that stops reading early also closes the upstream connection', async () => {
+    const { llm, chat } = await setup({ deltaLatencyMs: 30 });
+    for await (const part of chat.stream(ask('请写一首很长很长很长的诗'))) {
+      assert.equal(part.type, 'text-delta');
+      break;
+    }
+    await eventually(() => llm.abortedCount() === 1);
+  });
+
   it('aborting during a retry wait ends the call promptly', async () => {
     const { chat } = await setup({ faults: [{ status: 503, retryAfter: 5 }] }, { maxRetryDelayMs: 10_000, timeoutMs: 30_000 });
     const started = Date.now();
