@@ -1,0 +1,115 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { startFakeLlmServer } from './support/fake-llm-server.js';
+import { startGateway } from './support/start-gateway.js';
+import { WsTestClient } from './support/ws-test-client.js';
+
+describe('nothing is lost', () => {
+  it('SQLite (the default): conversations and sessions survive a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wag-restart-'));
+    const llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    try {
+      const first = await startGateway({ llm, dataDir });
+      const { client, login } = await WsTestClient.loggedIn(first.wsUrl, 'durable_code');
+      client.send({ type: 'chat', query: '重启前的问题' });
+      await client.nextOf('chat_response');
+      await client.close();
+      await first.stop();
+
+      const second = await startGateway({ llm, dataDir });
+      const again = await WsTestClient.connect(second.wsUrl);
+      await again.nextOf('connected');
+      again.send({ type: 'login', session_id: login.data.session_id });
+      assert.equal((await again.nextOf('login_response')).code, 0, 'session survived');
+      again.send({ type: 'history' });
+      const messages = (await again.nextOf('history_response')).data.messages;
+      assert.deepEqual(
+        messages.map((m: { content: string }) => m.content),
+        ['重启前的问题', '收到：重启前的问题'],
+      );
+      await again.close();
+      await second.stop();
+    } finally {
+      await llm.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('Redis: two gateways over one real Redis share sessions and history', async () => {
+    const prefix = `wag-test-${randomBytes(4).toString('hex')}:`;
+    const llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    const a = await startGateway({ llm, store: { redisPrefix: prefix } });
+    const b = await startGateway({ llm, store: { redisPrefix: prefix } });
+    try {
+      const health = (await (await fetch(`${a.url}/wechat/health`)).json()) as any;
+      assert.deepEqual(health.data.store, { driver: 'redis', ok: true });
+      const { client, login } = await WsTestClient.loggedIn(a.wsUrl, 'redis_code');
+      client.send({ type: 'chat', query: '在 A 上问' });
+      await client.nextOf('chat_response');
+      await client.close();
+
+      const other = await WsTestClient.connect(b.wsUrl);
+      await other.nextOf('connected');
+      other.send({ type: 'login', session_id: login.data.session_id });
+      assert.equal((await other.nextOf('login_response')).data.openid, login.data.openid);
+      other.send({ type: 'history' });
+      const messages = (await other.nextOf('history_response')).data.messages;
+      assert.deepEqual(messages.map((m: { content: string }) => m.content), ['在 A 上问', '收到：在 A 上问']);
+      await other.close();
+    } finally {
+      await a.stop();
+      await b.stop();
+      await llm.close();
+      const redis = new Redis('redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
+  });
+
+  it('an answer whose socket dropped keeps going: the client resumes and gets it; nobody back → aborted', async () => {
+    const llm = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 15 });
+    const gw = await startGateway({ llm, env: { ANSWER_DETACH_GRACE_MS: '3000' } });
+    try {
+      llm.setReply(() => '断线后继续生成的回答。'.repeat(8));
+      const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, 'dropper');
+      client.send({ type: 'chat', query: '说长一点', stream: true });
+      const processing = await client.nextOf('chat_processing');
+      await client.nextOf('chat_delta');
+      client.socket.terminate(); // the phone lost its network
+
+      const back = await WsTestClient.connect(gw.wsUrl);
+      await back.nextOf('connected');
+      back.send({ type: 'login', session_id: login.data.session_id });
+      const resumed = await back.nextOf('login_response');
+      assert.equal(resumed.data.pending_answer.id, processing.data.id);
+      const response = await back.nextOf('chat_response', 10_000);
+      assert.equal(response.data.id, processing.data.id);
+      assert.equal(response.data.msg, '断线后继续生成的回答。'.repeat(8));
+      assert.equal(response.data.status, 'complete');
+      await back.close();
+
+      // Nobody comes back: after the grace period the upstream call is aborted, the partial kept.
+      const aborted = llm.abortedCount();
+      const shortGrace = await startGateway({ llm, env: { ANSWER_DETACH_GRACE_MS: '100' } });
+      const lost = await WsTestClient.loggedIn(shortGrace.wsUrl, 'gone');
+      lost.client.send({ type: 'chat', query: '说长一点', stream: true });
+      await lost.client.nextOf('chat_delta');
+      lost.client.socket.terminate();
+      for (let i = 0; i < 100 && llm.abortedCount() === aborted; i++) await sleep(20);
+      assert.equal(llm.abortedCount(), aborted + 1, 'upstream aborted after the grace period');
+      const stored = await shortGrace.stores.history.listRecent(lost.login.data.openid, 10);
+      assert.equal(stored.at(-1)?.status, 'cancelled');
+      await shortGrace.stop();
+    } finally {
+      await gw.stop();
+      await llm.close();
+    }
+  });
+});
