@@ -18,7 +18,8 @@ import { DevWechatAuth } from './wechat/dev-wechat-auth.js';
 import { WechatApiAuth } from './wechat/wechat-api-auth.js';
 import type { WechatAuth } from './wechat/wechat-auth.js';
 
-loadDotenv({ quiet: true });
+// ENV_FILE picks another file (or none, e.g. /dev/null); real environment variables win over it.
+loadDotenv({ quiet: true, path: process.env.ENV_FILE ?? '.env' });
 
 let config;
 try {

@@ -73,6 +73,45 @@ describe('nothing is lost', () => {
     }
   });
 
+  it('resume after a drop: missed deltas replayed, the rest streamed — every index exactly once', async () => {
+    const llm = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 10, deltaChars: 1 });
+    const gw = await startGateway({ llm, env: { STREAM_COALESCE_MS: '0' } });
+    const full = '每一个字都不能丢，也不能重复。'.repeat(4);
+    llm.setReply(() => full);
+    try {
+      const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, 'resumer');
+      client.send({ type: 'chat', query: '讲', stream: true });
+      const { data } = await client.nextOf('chat_processing');
+      const received: Array<{ index: number; delta: string }> = [];
+      for (let i = 0; i < 5; i++) received.push((await client.nextOf('chat_delta')).data);
+      client.socket.terminate();
+      await sleep(60); // deltas keep coming while the phone is away
+
+      const back = await WsTestClient.connect(gw.wsUrl);
+      await back.nextOf('connected');
+      back.send({ type: 'login', session_id: login.data.session_id });
+      const relogin = await back.nextOf('login_response');
+      assert.equal(relogin.data.pending_answer.id, data.id);
+      assert.ok(relogin.data.pending_answer.next_index > received.length, 'the answer went on meanwhile');
+      back.send({ type: 'resume', id: data.id, from_index: received.length });
+      const response = await back.nextOf('chat_response', 10_000);
+      for (const frame of response.skipped) if (frame.type === 'chat_delta') received.push(frame.data);
+      assert.deepEqual(received.map((d) => d.index), received.map((_, i) => i), 'no gap, no duplicate');
+      assert.equal(received.map((d) => d.delta).join(''), full);
+      assert.equal(response.data.msg, full);
+
+      back.send({ type: 'resume', id: data.id, from_index: 0 });
+      const late = await back.nextOf('chat_response');
+      assert.deepEqual([late.data.id, late.data.msg, late.data.status], [data.id, full, 'complete'], 'a finished answer comes from the store');
+      back.send({ type: 'resume', id: 'unknown-answer' });
+      assert.equal((await back.nextOf('error')).data.reason, 'answer_not_found');
+      await back.close();
+    } finally {
+      await gw.stop();
+      await llm.close();
+    }
+  });
+
   it('an answer whose socket dropped keeps going: the client resumes and gets it; nobody back → aborted', async () => {
     const llm = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 15 });
     const gw = await startGateway({ llm, env: { ANSWER_DETACH_GRACE_MS: '3000' } });

@@ -78,6 +78,12 @@ export class ChatService {
     return this.deps.history.listRecent(openid, limit);
   }
 
+  /** A stored answer of the current conversation, by id (for clients resuming late). */
+  async findAnswer(openid: string, id: string): Promise<StoredMessage | undefined> {
+    const recent = await this.deps.history.listRecent(openid, Math.max(50, this.deps.options.historyTurns * 2));
+    return recent.find((message) => message.id === id && message.role === 'assistant');
+  }
+
   /** Starts a new conversation; an answer in flight for the session is cancelled first. */
   async clear(asker: Asker): Promise<void> {
     const run = this.runs.get(asker.ownerKey);

@@ -51,6 +51,15 @@ export const cancelMessage = z.looseObject({
   id: z.string().max(128).optional(),
 });
 
+export const resumeMessage = z.looseObject({
+  ...base,
+  type: z.literal('resume'),
+  /** the answer id (chat_processing / chat_delta / login_response.pending_answer) */
+  id: z.string().min(1).max(128),
+  /** first chat_delta index the client has not received */
+  from_index: z.number().int().min(0).optional().default(0),
+});
+
 export const clientMessageSchemas = {
   login: loginMessage,
   chat: chatMessage,
@@ -58,6 +67,7 @@ export const clientMessageSchemas = {
   history: historyMessage,
   clear: clearMessage,
   cancel: cancelMessage,
+  resume: resumeMessage,
 } as const;
 
 export type ClientMessageType = keyof typeof clientMessageSchemas;

@@ -24,6 +24,7 @@ export const errorCatalogue = {
   wechat_code_invalid: { code: 401, status: 401, message: '登录凭证 code 无效或已过期，请重新登录' },
   wechat_code_used: { code: 401, status: 401, message: '登录凭证 code 已被使用，请重新登录' },
   wechat_user_blocked: { code: 403, status: 403, message: '该微信用户存在安全风险，登录被微信拦截' },
+  answer_not_found: { code: 404, status: 404, message: '找不到这条回答' },
   chat_in_progress: { code: 409, status: 409, message: '上一个问题还在回答中，请稍候或先停止' },
   login_rate_limited: { code: 429, status: 429, message: '登录过于频繁，请一分钟后再试' },
   too_many_connections: { code: 429, status: 429, message: '连接数过多，请稍后再试' },

@@ -19,11 +19,14 @@ export interface Bm25Params {
 export interface Bm25Hit {
   slot: number;
   score: number;
-  /**
-   * Share of the query's IDF mass this chunk contains, 0…1: 1 means every query term occurs
-   * in it. Comparable across queries and corpora, unlike `score`; see relevance.ts.
-   */
-  coverage: number;
+  /** Bit i set ⇔ `Bm25Result.terms[i]` occurs in the chunk (relevance.ts turns this into a 0…1 share). */
+  matched: number;
+}
+
+export interface Bm25Result {
+  /** The distinct query terms considered, at most 32, rarest first. */
+  terms: string[];
+  hits: Bm25Hit[];
 }
 
 /** Query terms beyond this many (the rarest are kept) are ignored: the match bitmask is 32 bits. */
@@ -161,29 +164,28 @@ export class Bm25Index {
   }
 
   /** The `k` best slots for the query terms (as produced by the same tokenizer), best first. */
-  search(queryTerms: readonly string[], k: number): Bm25Hit[] {
+  search(queryTerms: readonly string[], k: number): Bm25Result {
     this.commit();
-    if (k <= 0 || this.liveCount === 0) return [];
-    const n = this.liveCount;
-    // An absent term still counts in the coverage denominator, at the IDF of a term seen once.
-    const unseenIdf = Math.log(1 + (n - 0.5) / 1.5);
     const counts = new Map<string, number>();
     for (const term of queryTerms) counts.set(term, (counts.get(term) ?? 0) + 1);
-    let totalIdf = 0;
-    let query: Array<{ id: number; idf: number; qtf: number }> = [];
-    for (const [term, qtf] of counts) {
+    // Terms the corpus lacks rank as rarest: they cannot match, but they stay in `terms` so a
+    // relevance measure sees that part of the question went unanswered.
+    const query = [...counts].map(([term, qtf]) => {
       const id = this.termIds.get(term);
-      const idf = id !== undefined && this.idf[id]! > 0 ? this.idf[id]! : unseenIdf;
-      totalIdf += idf;
-      if (id !== undefined && this.offsets[id + 1]! > this.offsets[id]!) query.push({ id, idf, qtf });
-    }
-    if (query.length > MAX_QUERY_TERMS) query = query.sort((x, y) => y.idf - x.idf).slice(0, MAX_QUERY_TERMS);
+      const df = id === undefined ? 0 : this.offsets[id + 1]! - this.offsets[id]!;
+      return { term, qtf, id: df > 0 ? id! : -1, idf: df > 0 ? this.idf[id!]! : Infinity };
+    });
+    query.sort((x, y) => y.idf - x.idf);
+    if (query.length > MAX_QUERY_TERMS) query.length = MAX_QUERY_TERMS;
+    const terms = query.map((q) => q.term);
+    if (k <= 0 || this.liveCount === 0) return { terms, hits: [] };
 
     const { acc, matched, touched, postDocs, postTf, docNorm, offsets } = this;
     const k1p1 = this.params.k1 + 1;
     let touchedCount = 0;
     for (let qi = 0; qi < query.length; qi++) {
       const { id, idf, qtf } = query[qi]!;
+      if (id < 0) continue;
       const weight = idf * qtf * k1p1;
       const bit = 1 << qi;
       for (let p = offsets[id]!, end = offsets[id + 1]!; p < end; p++) {
@@ -195,18 +197,13 @@ export class Bm25Index {
       }
     }
 
-    const top = topK(acc, touched, touchedCount, k);
-    const hits: Bm25Hit[] = top.map((slot) => {
-      let covered = 0;
-      for (let qi = 0; qi < query.length; qi++) if (matched[slot]! & (1 << qi)) covered += query[qi]!.idf;
-      return { slot, score: acc[slot]!, coverage: totalIdf > 0 ? covered / totalIdf : 0 };
-    });
+    const hits = topK(acc, touched, touchedCount, k).map((slot) => ({ slot, score: acc[slot]!, matched: matched[slot]! }));
     for (let i = 0; i < touchedCount; i++) {
       const d = touched[i]!;
       acc[d] = 0;
       matched[d] = 0;
     }
-    return hits;
+    return { terms, hits };
   }
 
   /** Approximate bytes held by the postings and per-slot arrays (not the term dictionary). */

@@ -81,6 +81,8 @@ export class WsConnection {
       case 'clear':
         await this.deps.chat.clear({ openid: session.openid, ownerKey: session.sessionId });
         return this.send(frame('clear_response', '已开始新的对话', null, rid));
+      case 'resume':
+        return this.resume(session, message.id, message.from_index, rid);
       case 'cancel': {
         const run = this.deps.chat.activeRun(session.sessionId);
         const match = run && (message.id === undefined || message.id === run.id);
@@ -105,11 +107,12 @@ export class WsConnection {
     const data: Record<string, unknown> = { openid: session.openid };
     if (session.unionid) data.unionid = session.unionid;
     data.session_id = session.sessionId;
-    // A reconnecting client gets the answer it was waiting for: re-attach to it.
+    // A reconnecting client still gets the answer it was waiting for (its final frame);
+    // `resume` replays the deltas it missed and streams the rest.
     const pending = this.deps.chat.activeRun(session.sessionId);
     if (pending) {
       data.pending_answer = { id: pending.id, next_index: pending.deltas.length };
-      this.follow(pending, true, rid);
+      this.follow(pending, false, rid);
     }
     this.send(frame('login_response', seedText.loginOk, data, rid));
   }
@@ -127,7 +130,24 @@ export class WsConnection {
     this.follow(run, message.stream, rid, extended);
   }
 
+  /**
+   * Replays deltas from `fromIndex` and streams the rest of an answer in flight, or sends the
+   * stored final answer when it already ended. Replay and attach happen in one tick, so the
+   * client sees every index exactly once.
+   */
+  private async resume(session: Session, id: string, fromIndex: number, rid: RequestId): Promise<void> {
+    const run = this.deps.chat.activeRun(session.sessionId);
+    if (run && run.id === id) {
+      for (const delta of run.deltasFrom(fromIndex)) this.send(deltaFrame(delta, rid));
+      return this.follow(run, true, rid);
+    }
+    const stored = await this.deps.chat.findAnswer(session.openid, id);
+    if (!stored) return this.send(errorFrame(new AppError('answer_not_found'), rid));
+    this.send(responseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage }, session.sessionId, true, rid));
+  }
+
   private follow(run: AnswerRun, stream: boolean, rid: RequestId, extended = true): void {
+    const previous = this.attached.get(run);
     const listener: AnswerListener = {
       delta: stream ? (delta) => this.send(deltaFrame(delta, rid)) : undefined,
       done: (result) => {
@@ -137,6 +157,8 @@ export class WsConnection {
     };
     this.attached.set(run, listener);
     run.attach(listener);
+    // attach before detaching the old listener, so the run never looks abandoned
+    if (previous) run.detach(previous, this.deps.limits.detachGraceMs);
   }
 
   /** The socket's session, re-checked so an expired one is refused with session_expired. */

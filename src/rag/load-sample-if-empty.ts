@@ -1,0 +1,22 @@
+import { relative } from 'node:path';
+import { listDocumentFiles } from './ingest/list-document-files.js';
+import type { AddResult, KnowledgeBase } from './knowledge-base.js';
+
+/**
+ * Loads the bundled sample documents (kb-sample/: integration guide, configuration, FAQ about
+ * this gateway) when the knowledge base is empty, so a fresh install answers "socket 合法域名
+ * 怎么配置？" with a cited passage. A knowledge base with anything in it is left alone — also
+ * one whose owner removed the samples and added their own documents.
+ *
+ * @example
+ * await loadSampleIfEmpty(kb, new URL('../../kb-sample', import.meta.url).pathname);
+ */
+export async function loadSampleIfEmpty(kb: KnowledgeBase, dir: string): Promise<AddResult[]> {
+  if (kb.size() > 0 || (await kb.listDocuments()).length > 0) return [];
+  const results: AddResult[] = [];
+  for (const file of await listDocumentFiles([dir])) {
+    const name = `kb-sample/${relative(dir, file).split('\\').join('/')}`;
+    results.push(await kb.addFile(file, { displayName: name }));
+  }
+  return results;
+}

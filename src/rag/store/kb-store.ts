@@ -1,0 +1,57 @@
+/**
+ * Where the knowledge base keeps documents, chunks and embedding vectors. The in-process
+ * indexes are rebuilt from it at start, so it is the only durable state. Drivers: SQLite
+ * (the default, under DATA_DIR) and memory (evaluation, tests); both pass
+ * kb-store.contract.ts. A vector database would implement this port plus a search method.
+ */
+
+export interface StoredDocument {
+  /** stable id derived from `name` */
+  id: string;
+  /** unique; re-adding a document under the same name replaces it */
+  name: string;
+  /** where it came from, shown in citations: a path relative to where `kb add` ran, or the upload name */
+  source: string;
+  title: string;
+  /** sha256 of the file's bytes */
+  hash: string;
+  /** version of the parse+chunk pipeline that produced the chunks; a change forces re-ingest */
+  pipeline: string;
+  bytes: number;
+  chunkCount: number;
+  /** epoch milliseconds */
+  addedAt: number;
+}
+
+export interface StoredChunk {
+  id: string;
+  docId: string;
+  /** position in the document, from 0 */
+  ord: number;
+  headingPath: string[];
+  text: string;
+  /** sha256 of the text that is embedded for this chunk: vectors are shared and cached by it */
+  embedHash: string;
+}
+
+export interface KbStore {
+  listDocuments(): Promise<StoredDocument[]>;
+  getDocument(id: string): Promise<StoredDocument | undefined>;
+  /**
+   * Atomically replaces the document with `doc.id` (if any) and all its chunks; stores
+   * `vectors` (keyed by embedHash) for `model` in the same transaction.
+   */
+  putDocument(
+    doc: StoredDocument,
+    chunks: readonly StoredChunk[],
+    vectors?: { model: string; entries: ReadonlyMap<string, Float32Array> },
+  ): Promise<void>;
+  /** Removes the document, its chunks and the vectors no other chunk uses. false when absent. */
+  removeDocument(id: string): Promise<boolean>;
+  /** Every chunk, grouped by document, in document order. */
+  listChunks(): Promise<StoredChunk[]>;
+  /** Stored vectors for `model` among `embedHashes` (all of the model's when omitted). */
+  getVectors(model: string, embedHashes?: readonly string[]): Promise<Map<string, Float32Array>>;
+  putVectors(model: string, entries: ReadonlyMap<string, Float32Array>): Promise<void>;
+  close(): Promise<void>;
+}

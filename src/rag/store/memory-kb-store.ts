@@ -1,0 +1,57 @@
+import type { KbStore, StoredChunk, StoredDocument } from './kb-store.js';
+
+/** Keeps everything in maps: for the evaluation, benchmarks and tests. Not durable. */
+export function createMemoryKbStore(): KbStore {
+  const documents = new Map<string, StoredDocument>();
+  const chunks = new Map<string, StoredChunk[]>();
+  const vectors = new Map<string, Map<string, Float32Array>>();
+
+  const dropOrphanVectors = () => {
+    const used = new Set<string>();
+    for (const list of chunks.values()) for (const c of list) used.add(c.embedHash);
+    for (const byHash of vectors.values()) for (const hash of byHash.keys()) if (!used.has(hash)) byHash.delete(hash);
+  };
+  const putVectors = (model: string, entries: ReadonlyMap<string, Float32Array>) => {
+    let byHash = vectors.get(model);
+    if (!byHash) vectors.set(model, (byHash = new Map()));
+    for (const [hash, v] of entries) byHash.set(hash, Float32Array.from(v));
+  };
+
+  return {
+    async listDocuments() {
+      return [...documents.values()].map((d) => ({ ...d }));
+    },
+    async getDocument(id) {
+      const doc = documents.get(id);
+      return doc && { ...doc };
+    },
+    async putDocument(doc, docChunks, docVectors) {
+      documents.set(doc.id, { ...doc });
+      chunks.set(doc.id, docChunks.map((c) => ({ ...c, headingPath: [...c.headingPath] })));
+      if (docVectors) putVectors(docVectors.model, docVectors.entries);
+      dropOrphanVectors();
+    },
+    async removeDocument(id) {
+      const existed = documents.delete(id);
+      chunks.delete(id);
+      if (existed) dropOrphanVectors();
+      return existed;
+    },
+    async listChunks() {
+      return [...chunks.values()].flat().map((c) => ({ ...c, headingPath: [...c.headingPath] }));
+    },
+    async getVectors(model, embedHashes) {
+      const byHash = vectors.get(model) ?? new Map<string, Float32Array>();
+      const out = new Map<string, Float32Array>();
+      for (const hash of embedHashes ?? byHash.keys()) {
+        const v = byHash.get(hash);
+        if (v) out.set(hash, Float32Array.from(v));
+      }
+      return out;
+    },
+    async putVectors(model, entries) {
+      putVectors(model, entries);
+    },
+    async close() {},
+  };
+}

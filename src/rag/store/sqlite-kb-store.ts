@@ -1,0 +1,218 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { KbStore, StoredChunk, StoredDocument } from './kb-store.js';
+
+/**
+ * Knowledge-base schema, in its own file (DATA_DIR/kb.sqlite) so the CLI can load documents
+ * while the gateway runs, and the gateway's chat database never grows by megabytes of text.
+ * Entry i moves user_version i → i+1. Append only.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE kb_documents (
+    id          TEXT    PRIMARY KEY,
+    name        TEXT    NOT NULL UNIQUE,
+    source      TEXT    NOT NULL,
+    title       TEXT    NOT NULL,
+    hash        TEXT    NOT NULL,
+    pipeline    TEXT    NOT NULL,
+    bytes       INTEGER NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    added_at    INTEGER NOT NULL
+  );
+  CREATE TABLE kb_chunks (
+    id           TEXT    PRIMARY KEY,
+    doc_id       TEXT    NOT NULL REFERENCES kb_documents (id) ON DELETE CASCADE,
+    ord          INTEGER NOT NULL,
+    heading_path TEXT    NOT NULL, -- JSON array of strings
+    text         TEXT    NOT NULL,
+    embed_hash   TEXT    NOT NULL
+  );
+  CREATE INDEX kb_chunks_by_doc ON kb_chunks (doc_id, ord);
+  CREATE INDEX kb_chunks_by_embed_hash ON kb_chunks (embed_hash);
+  -- Keyed by what was embedded, not by chunk: an edited document re-embeds only the chunks
+  -- whose text changed, and identical chunks in two documents share one vector.
+  CREATE TABLE kb_vectors (
+    model      TEXT    NOT NULL,
+    embed_hash TEXT    NOT NULL,
+    dim        INTEGER NOT NULL,
+    vector     BLOB    NOT NULL, -- little-endian float32 × dim
+    PRIMARY KEY (model, embed_hash)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/**
+ * Opens (creating if needed) the knowledge-base SQLite file.
+ *
+ * @example
+ * const store = openSqliteKbStore(join(dataDir, 'kb.sqlite'));
+ */
+export function openSqliteKbStore(file: string): KbStore {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const q = {
+    listDocs: db.prepare('SELECT * FROM kb_documents ORDER BY added_at, name'),
+    getDoc: db.prepare('SELECT * FROM kb_documents WHERE id = ?'),
+    upsertDoc: db.prepare(`
+      INSERT INTO kb_documents (id, name, source, title, hash, pipeline, bytes, chunk_count, added_at)
+      VALUES (@id, @name, @source, @title, @hash, @pipeline, @bytes, @chunkCount, @addedAt)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name, source = excluded.source, title = excluded.title,
+        hash = excluded.hash, pipeline = excluded.pipeline, bytes = excluded.bytes,
+        chunk_count = excluded.chunk_count, added_at = excluded.added_at`),
+    deleteDoc: db.prepare('DELETE FROM kb_documents WHERE id = ?'),
+    docEmbedHashes: db.prepare('SELECT DISTINCT embed_hash FROM kb_chunks WHERE doc_id = ?').pluck(),
+    deleteChunks: db.prepare('DELETE FROM kb_chunks WHERE doc_id = ?'),
+    insertChunk: db.prepare(
+      'INSERT INTO kb_chunks (id, doc_id, ord, heading_path, text, embed_hash) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    listChunks: db.prepare(`
+      SELECT c.* FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id ORDER BY d.added_at, d.name, c.ord`),
+    dropOrphanVector: db.prepare(
+      'DELETE FROM kb_vectors WHERE embed_hash = ? AND NOT EXISTS (SELECT 1 FROM kb_chunks WHERE embed_hash = ?)',
+    ),
+    putVector: db.prepare('INSERT OR REPLACE INTO kb_vectors (model, embed_hash, dim, vector) VALUES (?, ?, ?, ?)'),
+    getVector: db.prepare('SELECT vector FROM kb_vectors WHERE model = ? AND embed_hash = ?').pluck(),
+    allVectors: db.prepare('SELECT embed_hash, vector FROM kb_vectors WHERE model = ?'),
+  };
+
+  const putVectors = (model: string, entries: ReadonlyMap<string, Float32Array>) => {
+    for (const [hash, v] of entries) q.putVector.run(model, hash, v.length, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  };
+  const dropOrphans = (hashes: readonly string[]) => {
+    for (const h of hashes) q.dropOrphanVector.run(h, h);
+  };
+
+  const put = db.transaction(
+    (doc: StoredDocument, chunks: readonly StoredChunk[], vectors?: { model: string; entries: ReadonlyMap<string, Float32Array> }) => {
+      const previous = q.docEmbedHashes.all(doc.id) as string[];
+      q.deleteChunks.run(doc.id);
+      q.upsertDoc.run(doc);
+      for (const c of chunks) q.insertChunk.run(c.id, doc.id, c.ord, JSON.stringify(c.headingPath), c.text, c.embedHash);
+      if (vectors) putVectors(vectors.model, vectors.entries);
+      dropOrphans(previous);
+    },
+  );
+  const remove = db.transaction((id: string) => {
+    const previous = q.docEmbedHashes.all(id) as string[];
+    const existed = q.deleteDoc.run(id).changes > 0; // chunks go by ON DELETE CASCADE
+    dropOrphans(previous);
+    return existed;
+  });
+
+  let closed = false;
+  return {
+    async listDocuments() {
+      return (q.listDocs.all() as DocumentRow[]).map(toDocument);
+    },
+    async getDocument(id) {
+      const row = q.getDoc.get(id) as DocumentRow | undefined;
+      return row && toDocument(row);
+    },
+    async putDocument(doc, chunks, vectors) {
+      put.immediate(doc, chunks, vectors);
+    },
+    async removeDocument(id) {
+      return remove.immediate(id);
+    },
+    async listChunks() {
+      return (q.listChunks.all() as ChunkRow[]).map((r) => ({
+        id: r.id,
+        docId: r.doc_id,
+        ord: r.ord,
+        headingPath: JSON.parse(r.heading_path) as string[],
+        text: r.text,
+        embedHash: r.embed_hash,
+      }));
+    },
+    async getVectors(model, embedHashes) {
+      const out = new Map<string, Float32Array>();
+      if (embedHashes === undefined) {
+        for (const row of q.allVectors.iterate(model) as Iterable<{ embed_hash: string; vector: Buffer }>) {
+          out.set(row.embed_hash, toFloat32(row.vector));
+        }
+      } else {
+        for (const hash of embedHashes) {
+          const blob = q.getVector.get(model, hash) as Buffer | undefined;
+          if (blob) out.set(hash, toFloat32(blob));
+        }
+      }
+      return out;
+    },
+    async putVectors(model, entries) {
+      db.transaction(() => putVectors(model, entries)).immediate();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
+
+interface DocumentRow {
+  id: string;
+  name: string;
+  source: string;
+  title: string;
+  hash: string;
+  pipeline: string;
+  bytes: number;
+  chunk_count: number;
+  added_at: number;
+}
+
+interface ChunkRow {
+  id: string;
+  doc_id: string;
+  ord: number;
+  heading_path: string;
+  text: string;
+  embed_hash: string;
+}
+
+function toDocument(r: DocumentRow): StoredDocument {
+  return {
+    id: r.id,
+    name: r.name,
+    source: r.source,
+    title: r.title,
+    hash: r.hash,
+    pipeline: r.pipeline,
+    bytes: r.bytes,
+    chunkCount: r.chunk_count,
+    addedAt: r.added_at,
+  };
+}
+
+/** Copies: a BLOB's Buffer may sit at an offset that is not a multiple of 4. */
+function toFloat32(blob: Buffer): Float32Array {
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer);
+}
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`knowledge-base schema version ${version} is newer than this build knows (${MIGRATIONS.length})`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}
