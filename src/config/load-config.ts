@@ -16,7 +16,8 @@ export function loadConfig(env: Env): Readonly<Config> {
   const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, session: {}, ws: {} };
   for (const [name, path] of Object.entries(envTable)) {
     const value = env[name];
-    if (value !== undefined) setPath(raw, path, value);
+    // an empty variable means "not set": .env files list every variable, most left empty
+    if (value !== undefined && value.trim() !== '') setPath(raw, path, value);
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'dotenv';
+import { DEFAULT_SYSTEM_PROMPT } from './config-schema.js';
+import { envTable } from './env-table.js';
+import { ConfigError, loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  it('has the seed\'s defaults: 0.0.0.0:8000, SQLite in ./data, no Redis, offline, dev login', () => {
+    const config = loadConfig({});
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.port, 8000);
+    assert.equal(config.dataDir, './data');
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.llm.baseUrl, undefined);
+    assert.equal(config.wechat.appId, undefined);
+    assert.equal(config.wechat.apiBase, 'https://api.weixin.qq.com');
+    assert.equal(config.chat.maxQueryChars, 2000);
+    assert.equal(config.ws.maxFrameBytes, 65536);
+    assert.equal(config.session.ttlSeconds, 7 * 24 * 3600);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.llm));
+  });
+
+  it('.env.example documents every variable, and loads as the defaults', () => {
+    const example = parse(readFileSync(new URL('../../.env.example', import.meta.url)));
+    assert.deepEqual(Object.keys(example).sort(), Object.keys(envTable).sort());
+    const fromExample = loadConfig(example);
+    assert.deepEqual(fromExample, loadConfig({}));
+    assert.equal(fromExample.llm.systemPrompt, DEFAULT_SYSTEM_PROMPT);
+  });
+
+  it('names the variable in one message when a value is bad', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ PORT: 'eighty' }, /^invalid configuration — PORT: /],
+      [{ PORT: '70000' }, /PORT/],
+      [{ LLM_BASE_URL: 'ftp://x' }, /LLM_BASE_URL/],
+      [{ REDIS_URL: 'localhost' }, /REDIS_URL/],
+      [{ TRUST_PROXY: 'sometimes' }, /TRUST_PROXY/],
+      [{ NODE_ENV: 'staging' }, /NODE_ENV/],
+      [{ NODE_ENV: 'production' }, /^WECHAT_APPID is required when NODE_ENV=production$/],
+      [{ NODE_ENV: 'production', WECHAT_APPID: 'wx1' }, /^WECHAT_APP_SECRET is required when NODE_ENV=production$/],
+      [{ WECHAT_APPID: 'wx1' }, /WECHAT_APP_SECRET is required when WECHAT_APPID is set/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    }
+  });
+
+  it('reads overrides, with units as documented', () => {
+    const config = loadConfig({ PORT: '9000', HISTORY_TURNS: '5', REDIS_URL: 'redis://127.0.0.1:6379/2', TRUST_PROXY: 'true', LLM_MAX_TOKENS: '512' });
+    assert.equal(config.port, 9000);
+    assert.equal(config.chat.historyTurns, 5);
+    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379/2');
+    assert.equal(config.trustProxy, true);
+    assert.equal(config.llm.maxTokens, 512);
+  });
+});
