@@ -34,7 +34,14 @@ const logger = createLogger({ level: config.logLevel });
 
 let stores: StoreBundle;
 if (config.redisUrl) {
-  stores = createRedisStores({ url: config.redisUrl, onError: (error) => logger.warn({ error: error.message }, 'redis error') });
+  // ioredis reports every reconnect attempt (~1/s while Redis is down): log one in ten seconds
+  let lastRedisLog = 0;
+  const onError = (error: Error) => {
+    if (Date.now() - lastRedisLog < 10_000) return;
+    lastRedisLog = Date.now();
+    logger.warn({ error: error.message }, 'redis unavailable');
+  };
+  stores = createRedisStores({ url: config.redisUrl, onError });
   try {
     await stores.history.ping();
   } catch (error) {

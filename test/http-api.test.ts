@@ -111,6 +111,45 @@ describe('HTTP API (the seed\'s deprecated endpoints, kept working)', () => {
     }
   });
 
+  it('a client that hangs up cancels its answer: the upstream request is aborted, the partial stored', async () => {
+    llm.setReply(() => '很长的回答。'.repeat(100));
+    const slow = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 20, reply: () => '很长的回答。'.repeat(100) });
+    const gw2 = await startGateway({ llm: slow });
+    try {
+      const controller = new AbortController();
+      const response = await fetch(`${gw2.url}/wechat/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '说个没完', openid: 'hangup_user', stream: true }),
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      let seen = '';
+      while (!seen.includes('chat_delta')) seen += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      for (let i = 0; i < 100 && slow.abortedCount() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(slow.abortedCount(), 1, 'upstream aborted');
+      let stored: Awaited<ReturnType<typeof gw2.stores.history.listRecent>> = [];
+      for (let i = 0; i < 50 && stored.length < 2; i++) {
+        stored = await gw2.stores.history.listRecent('hangup_user', 10);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.deepEqual(stored.map((m) => [m.role, m.status]), [['user', 'complete'], ['assistant', 'cancelled']]);
+    } finally {
+      llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
+      await gw2.stop();
+      await slow.close();
+    }
+  });
+
+  it('records token usage with each answer', async () => {
+    const chat = await post(`${gw.url}/wechat/chat`, { query: '用量', openid: 'usage_user' });
+    const [, answer] = await gw.stores.history.listRecent('usage_user', 10);
+    assert.equal(answer?.id, chat.body.data.id);
+    assert.ok(answer?.usage && answer.usage.totalTokens > 0, JSON.stringify(answer));
+    assert.equal(answer.usage.totalTokens, answer.usage.promptTokens + answer.usage.completionTokens);
+  });
+
   it('CORS: allowed origin is echoed, others are not', async () => {
     const allowed = await fetch(`${gw.url}/wechat/health`, { headers: { origin: 'https://console.example.com' } });
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://console.example.com');

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../protocol/error-catalogue.js';
 import type { SessionStore } from '../store/session-store.js';
+import { storeCall } from '../store/store-call.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
 
 /** Who a request is, as the rest of the app sees it: no session_key here. */
@@ -39,14 +40,14 @@ export class SessionService {
     const identity = await this.wechat.code2Session(code);
     const now = this.now();
     const sessionId = randomBytes(32).toString('base64url');
-    await this.store.put({
+    await storeCall(this.store.put({
       sessionId,
       openid: identity.openid,
       unionid: identity.unionid,
       sessionKey: identity.sessionKey,
       createdAt: now,
       expiresAt: now + this.options.ttlMs,
-    });
+    }));
     return toSession(sessionId, identity);
   }
 
@@ -55,16 +56,16 @@ export class SessionService {
    * unknown or expired id: the client must run wx.login again.
    */
   async authenticate(sessionId: string): Promise<Session> {
-    const record = await this.store.get(sessionId);
+    const record = await storeCall(this.store.get(sessionId));
     const now = this.now();
     if (!record || record.expiresAt <= now) throw new AppError('session_expired');
     const fresh = now + this.options.ttlMs;
-    if (fresh - record.expiresAt >= this.touchEveryMs) await this.store.touch(sessionId, fresh);
+    if (fresh - record.expiresAt >= this.touchEveryMs) await storeCall(this.store.touch(sessionId, fresh));
     return toSession(sessionId, record);
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.store.delete(sessionId);
+    await storeCall(this.store.delete(sessionId));
   }
 }
 

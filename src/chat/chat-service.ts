@@ -4,6 +4,7 @@ import type { ChatModel, TokenUsage } from '../llm/chat-model.js';
 import { LlmError } from '../llm/llm-error.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
+import { storeCall } from '../store/store-call.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
 import { buildPrompt } from './build-prompt.js';
 import { ConcurrencyGate, GateTimeoutError } from './concurrency-gate.js';
@@ -75,12 +76,12 @@ export class ChatService {
   }
 
   listHistory(openid: string, limit: number): Promise<StoredMessage[]> {
-    return this.deps.history.listRecent(openid, limit);
+    return storeCall(this.deps.history.listRecent(openid, limit));
   }
 
   /** A stored answer of the current conversation, by id (for clients resuming late). */
   async findAnswer(openid: string, id: string): Promise<StoredMessage | undefined> {
-    const recent = await this.deps.history.listRecent(openid, Math.max(50, this.deps.options.historyTurns * 2));
+    const recent = await storeCall(this.deps.history.listRecent(openid, Math.max(50, this.deps.options.historyTurns * 2)));
     return recent.find((message) => message.id === id && message.role === 'assistant');
   }
 
@@ -91,7 +92,7 @@ export class ChatService {
       run.cancel();
       await run.done;
     }
-    await this.deps.history.clear(asker.openid);
+    await storeCall(this.deps.history.clear(asker.openid));
   }
 
   /** Waits up to `deadlineMs` for answers in flight, then cancels the rest (shutdown). */
@@ -190,11 +191,4 @@ function toAppError(error: unknown): AppError {
   if (error instanceof GateTimeoutError) return new AppError('server_busy');
   if (LlmError.is(error)) return new AppError(error.kind === 'timeout' ? 'model_timeout' : 'model_error');
   return new AppError('internal_error', undefined, { cause: error });
-}
-
-/** A store failure becomes the client's "storage unavailable" (503), not a generic 500. */
-function storeCall<T>(pending: Promise<T>): Promise<T> {
-  return pending.catch((error: unknown) => {
-    throw new AppError('store_unavailable', undefined, { cause: error });
-  });
 }

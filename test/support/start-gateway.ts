@@ -25,8 +25,8 @@ export interface GatewayOptions {
   wechat?: FakeWechatServer;
   /** online model against this fake; offline mode when absent */
   llm?: FakeLlmServer;
-  /** 'sqlite' (default, in `dataDir`) or a Redis key prefix on 127.0.0.1:6379 */
-  store?: 'sqlite' | { redisPrefix: string };
+  /** 'sqlite' (default, in `dataDir`) or a Redis key prefix (on 127.0.0.1:6379 unless `url`) */
+  store?: 'sqlite' | { redisPrefix: string; url?: string };
   /** reuse a data dir (restart tests); a fresh temp dir otherwise */
   dataDir?: string;
 }
@@ -72,7 +72,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const stores =
     store === 'sqlite'
       ? createSqliteStores(join(dataDir, 'gateway.sqlite'))
-      : createRedisStores({ url: 'redis://127.0.0.1:6379', prefix: store.redisPrefix });
+      : createRedisStores({ url: store.url ?? 'redis://127.0.0.1:6379', prefix: store.redisPrefix });
   const model: ChatModel = config.llm.baseUrl
     ? new OpenAiChatModel({
         baseURL: config.llm.baseUrl,
