@@ -29,7 +29,9 @@ describe('ConcurrencyGate', () => {
     const gate = new ConcurrencyGate(1, 5);
     const holder = gate.enter(1_000, never)!;
     const timesOut = gate.enter(20, never)!;
+    const keepAlive = setTimeout(() => undefined, 1_000); // the gate's own timers are unref'd
     await assert.rejects(timesOut.acquired, GateTimeoutError);
+    clearTimeout(keepAlive);
     const controller = new AbortController();
     const aborted = gate.enter(1_000, controller.signal)!;
     controller.abort(new Error('cancelled'));
