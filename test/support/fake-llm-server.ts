@@ -14,8 +14,8 @@
  * assert.equal(llm.requests.length, 2);
  * await llm.close();
  */
+import { listenLoopback } from './listen-loopback.js';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   argsText, chunkFactory, completionBody, countTokens, defaultReply, fakeEmbedding, promptTokens, splitDeltas,
@@ -209,15 +209,11 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     req.on('end', () => void handle(req, res, path, raw).catch(() => res.destroy()));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const origin = await listenLoopback(server, opts.port, opts.host);
 
   let closing: Promise<void> | undefined;
   return {
-    baseUrl: `http://${address}:${port}${basePath}`,
+    baseUrl: `${origin}${basePath}`,
     requests,
     abortedCount: () => aborted,
     pushFault: (fault) => void faults.push(fault),

@@ -15,8 +15,8 @@
  * await wx.close();
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { listenLoopback } from './listen-loopback.js';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 /** One scripted answer for a code: an errcode (message filled in), a custom error, or silence. */
 export type WechatScriptStep =
@@ -158,15 +158,11 @@ export async function startFakeWechatServer(opts: FakeWechatOptions = {}): Promi
     timers.add(timer);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const origin = await listenLoopback(server, opts.port, opts.host);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${address}:${port}`,
+    url: origin,
     appId,
     appSecret,
     calls,

@@ -18,10 +18,24 @@ function jieba(): Jieba {
   return sharedJieba;
 }
 
-const HAN = /^\p{Script=Han}+$/u;
 /** Latin letters, digits and the joiners that make identifiers: WECHAT_APP_SECRET, TLS1.2, x-forwarded-for. */
 const WORDISH = /^[\p{L}\p{N}_.\-]+$/u;
 const JOINERS = /[_.\-]+/;
+
+/** CJK ideographs (BMP blocks, and surrogate pairs of the supplementary ones). */
+function isHan(code: number): boolean {
+  return (
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xd840 && code <= 0xd87f)
+  );
+}
+
+/** [0-9a-z_.-] by char code: jieba emits millions of tokens at start-up, a regex each is measurable. */
+function isAsciiWord(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 95 || code === 46 || code === 45;
+}
 
 /**
  * Words from jieba's bundled dictionary (precise mode, HMM off), with two repairs:
@@ -57,12 +71,13 @@ export function createJiebaTokenizer(): Tokenizer {
         word = '';
       };
       for (const token of tokens) {
-        if (HAN.test(token)) {
+        const first = token.charCodeAt(0);
+        if (isHan(first)) {
           if (word) flushWord();
           out.push(token);
           if (token.length === 1) singles.push(token);
           else flushSingles();
-        } else if (WORDISH.test(token)) {
+        } else if (isAsciiWord(first) ? token.length === 1 || WORDISH.test(token) : first > 0x7f && WORDISH.test(token)) {
           if (singles.length) flushSingles();
           word += token;
         } else {

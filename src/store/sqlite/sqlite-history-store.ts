@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { SqliteStore } from './sqlite-store.js';
 import type { HistoryStore, MessageStatus, StoredMessage } from '../history-store.js';
 
 interface MessageRow {
@@ -23,14 +24,13 @@ const CURRENT = `COALESCE((SELECT current FROM conversations WHERE openid = @ope
  *
  * The store does not own `db`: `close()` only stops this store, the opener closes the file.
  */
-export class SqliteHistoryStore implements HistoryStore {
+export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   readonly #insert: Statement<[Record<string, unknown>]>;
   readonly #recent: Statement<[{ openid: string; limit: number }], MessageRow>;
   readonly #clear: Statement<[{ openid: string }]>;
-  readonly #ping: Statement<[]>;
-  #closed = false;
 
   constructor(db: Database) {
+    super(db, 'SqliteHistoryStore');
     // One statement each, so append and list resolve the current conversation atomically.
     this.#insert = db.prepare(
       `INSERT OR IGNORE INTO messages
@@ -46,11 +46,10 @@ export class SqliteHistoryStore implements HistoryStore {
       `INSERT INTO conversations (openid, current) VALUES (@openid, 1)
        ON CONFLICT (openid) DO UPDATE SET current = current + 1`,
     );
-    this.#ping = db.prepare('SELECT 1');
   }
 
   async append(openid: string, message: StoredMessage): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     this.#insert.run({
       openid,
       id: message.id,
@@ -64,28 +63,15 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async listRecent(openid: string, limit: number): Promise<StoredMessage[]> {
-    this.#assertOpen();
+    this.assertOpen();
     const n = Math.floor(limit);
     if (!(n > 0)) return [];
     return this.#recent.all({ openid, limit: n }).reverse().map(toMessage);
   }
 
   async clear(openid: string): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     this.#clear.run({ openid });
-  }
-
-  async ping(): Promise<void> {
-    this.#assertOpen();
-    this.#ping.get();
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new Error('SqliteHistoryStore is closed');
   }
 }
 

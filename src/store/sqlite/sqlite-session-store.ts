@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { SqliteStore } from './sqlite-store.js';
 import type { SessionRecord, SessionStore } from '../session-store.js';
 
 interface SessionRow {
@@ -19,16 +20,15 @@ interface SessionRow {
  *
  * The store does not own `db`: `close()` only stops this store, the opener closes the file.
  */
-export class SqliteSessionStore implements SessionStore {
+export class SqliteSessionStore extends SqliteStore implements SessionStore {
   readonly #put: Statement<[SessionRow]>;
   readonly #get: Statement<[string, number], SessionRow>;
   readonly #touch: Statement<[number, string, number]>;
   readonly #delete: Statement<[string]>;
   readonly #purge: Statement<[number]>;
-  readonly #ping: Statement<[]>;
-  #closed = false;
 
   constructor(db: Database) {
+    super(db, 'SqliteSessionStore');
     this.#put = db.prepare(
       `INSERT OR REPLACE INTO sessions (session_id, openid, unionid, session_key, created_at, expires_at)
        VALUES (@session_id, @openid, @unionid, @session_key, @created_at, @expires_at)`,
@@ -43,11 +43,10 @@ export class SqliteSessionStore implements SessionStore {
     );
     this.#delete = db.prepare('DELETE FROM sessions WHERE session_id = ?');
     this.#purge = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
-    this.#ping = db.prepare('SELECT 1');
   }
 
   async put(record: SessionRecord): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     this.#purge.run(Date.now());
     this.#put.run({
       session_id: record.sessionId,
@@ -60,32 +59,19 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async get(sessionId: string): Promise<SessionRecord | null> {
-    this.#assertOpen();
+    this.assertOpen();
     const row = this.#get.get(sessionId, Date.now());
     return row === undefined ? null : toRecord(row);
   }
 
   async touch(sessionId: string, expiresAt: number): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     this.#touch.run(expiresAt, sessionId, Date.now());
   }
 
   async delete(sessionId: string): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     this.#delete.run(sessionId);
-  }
-
-  async ping(): Promise<void> {
-    this.#assertOpen();
-    this.#ping.get();
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new Error('SqliteSessionStore is closed');
   }
 }
 
