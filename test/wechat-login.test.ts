@@ -85,7 +85,7 @@ describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)
     assert.equal(wechat.calls.byCode.get('busy_twice'), 2, 'exactly one retry');
   });
 
-  it('session_key and the app secret never reach a frame or a log line', async () => {
+  it('session_key and the app secret never reach a frame, an HTTP body or a log line', async () => {
     const code = 'secret_probe';
     const { client, login: response } = await WsTestClient.loggedIn(gw.wsUrl, code);
     client.send({ type: 'chat', query: '你好', stream: true });
@@ -93,6 +93,22 @@ describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)
     client.send({ type: 'history' });
     await client.nextOf('history_response');
     await client.close();
+    const httpLogin = await fetch(`${gw.url}/wechat/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'secret_probe_http' }),
+    });
+    const httpBody = await httpLogin.text();
+    const httpSessionId = JSON.parse(httpBody).data.session_id as string;
+    const httpChat = await fetch(`${gw.url}/wechat/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${httpSessionId}` },
+      body: JSON.stringify({ query: '你好', stream: true }),
+    });
+    const httpStream = await httpChat.text();
+    const httpStored = await gw.stores.sessions.get(httpSessionId);
+    assert.ok(httpStored?.sessionKey);
+    for (const body of [httpBody, httpStream]) assert.equal(body.includes(httpStored.sessionKey), false, 'session_key in an HTTP body');
     const stored = await gw.stores.sessions.get(response.data.session_id);
     assert.ok(stored?.sessionKey, 'the server does keep the session_key');
     const everything = [...client.raw, ...gw.logs].join('\n');
@@ -101,5 +117,7 @@ describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)
     assert.equal(everything.includes(wechat.appSecret), false, 'app secret leaked');
     assert.equal(everything.includes('test-key'), false, 'LLM API key leaked');
     assert.equal(gw.logs.join('\n').includes(response.data.session_id), false, 'session_id (a credential) logged');
+    assert.equal(gw.logs.join('\n').includes(httpStored.sessionKey), false, 'session_key logged (HTTP path)');
+    assert.equal(gw.logs.join('\n').includes(httpSessionId), false, 'session_id logged (HTTP path)');
   });
 });

@@ -62,6 +62,8 @@ export class Bm25Index {
   private acc = new Float64Array(1024);
   private matched = new Uint32Array(1024);
   private touched = new Int32Array(1024);
+  // Per term id, for add(): accumulates one chunk's weighted frequencies without a Map per chunk.
+  private scratchTf: Float64Array = new Float64Array(1024);
 
   constructor(params: Partial<Bm25Params> = {}) {
     this.params = { k1: params.k1 ?? 1.2, b: params.b ?? 0.75 };
@@ -73,27 +75,36 @@ export class Bm25Index {
   }
 
   /**
-   * Indexes `slot` with weighted term frequencies (a title word can count more than a body
-   * word). The slot must not be live; slots of removed documents must not be reused.
+   * Indexes `slot`. Each field is a term list with a weight per occurrence (a title word can
+   * count more than a body word); the chunk's BM25 length is the weighted total. The slot must
+   * never have been used before: removed slots are not reused.
    */
-  add(slot: number, termWeights: Iterable<readonly [string, number]>): void {
+  add(slot: number, fields: ReadonlyArray<{ terms: readonly string[]; weight: number }>): void {
     if (slot < this.state.length && this.state[slot] !== NEVER_USED) throw new Error(`BM25 slot ${slot} was used before`);
     this.ensureCapacity(slot + 1);
-    const terms: number[] = [];
-    const tfs: number[] = [];
+    const { termIds } = this;
+    const ids: number[] = [];
     let length = 0;
-    for (const [term, weight] of termWeights) {
+    for (const { terms, weight } of fields) {
       if (weight <= 0) continue;
-      let id = this.termIds.get(term);
-      if (id === undefined) {
-        id = this.termIds.size;
-        this.termIds.set(term, id);
+      for (const term of terms) {
+        let id = termIds.get(term);
+        if (id === undefined) {
+          id = termIds.size;
+          termIds.set(term, id);
+        }
+        if (id >= this.scratchTf.length) this.scratchTf = growTo(this.scratchTf, id + 1);
+        if (this.scratchTf[id] === 0) ids.push(id);
+        this.scratchTf[id]! += weight;
+        length += weight;
       }
-      terms.push(id);
-      tfs.push(weight);
-      length += weight;
     }
-    this.pending.set(slot, { terms: Int32Array.from(terms), tfs: Float32Array.from(tfs) });
+    const tfs = new Float32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      tfs[i] = this.scratchTf[ids[i]!]!;
+      this.scratchTf[ids[i]!] = 0;
+    }
+    this.pending.set(slot, { terms: Int32Array.from(ids), tfs });
     this.state[slot] = LIVE;
     this.docLen[slot] = length;
     this.lengthSum += length;
@@ -266,4 +277,12 @@ function topK(scores: Float64Array, touched: Int32Array, count: number, k: numbe
     }
   }
   return heap.sort((a, b) => (less(a, b) ? 1 : less(b, a) ? -1 : 0));
+}
+
+function growTo(a: Float64Array, size: number): Float64Array {
+  let capacity = a.length;
+  while (capacity < size) capacity *= 2;
+  const b = new Float64Array(capacity);
+  b.set(a);
+  return b;
 }

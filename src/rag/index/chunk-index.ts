@@ -82,15 +82,13 @@ export class ChunkIndex<C extends IndexedChunk = IndexedChunk> {
     const slots = this.slotsByDoc.get(chunk.docId) ?? [];
     slots.push(slot);
     this.slotsByDoc.set(chunk.docId, slots);
-    const weights = new Map<string, number>();
-    const count = (text: string, weight: number) => {
-      if (weight <= 0 || !text) return;
-      for (const term of this.tokenizer.terms(text)) weights.set(term, (weights.get(term) ?? 0) + weight);
-    };
-    count(chunk.text, 1);
-    count(chunk.title, this.options.titleWeight);
-    count(chunk.headingPath.join(' '), this.options.headingWeight);
-    this.bm25.add(slot, weights);
+    const { titleWeight, headingWeight } = this.options;
+    const terms = (text: string, weight: number) => (weight > 0 && text ? this.tokenizer.terms(text) : []);
+    this.bm25.add(slot, [
+      { terms: terms(chunk.text, 1), weight: 1 },
+      { terms: terms(chunk.title, titleWeight), weight: titleWeight },
+      { terms: terms(chunk.headingPath.join(' '), headingWeight), weight: headingWeight },
+    ]);
     if (vector) this.setVector(slot, vector);
   }
 

@@ -34,6 +34,7 @@ function isHan(code: number): boolean {
 
 /** [0-9a-z_.-] by char code: jieba emits millions of tokens at start-up, a regex each is measurable. */
 function isAsciiWord(code: number): boolean {
+  // (CJK punctuation 、。「」 is 0x3000–0x303f: callers test isHan first, then this, then the regex)
   return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 95 || code === 46 || code === 45;
 }
 

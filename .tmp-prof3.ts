@@ -1,0 +1,10 @@
+import { createJiebaTokenizer } from './src/rag/index/tokenizer.js';
+import { readJsonl, type Passage } from './scripts/eval-cmrc-data.js';
+const passages = readJsonl<Passage>('../shared/eval/cmrc2018/passages.jsonl');
+const texts: string[] = [];
+for (let i = 0; i < 20; i++) for (const p of passages) texts.push(p.text);
+const tok = createJiebaTokenizer();
+tok.terms('预热');
+let t = performance.now();
+for (const x of texts) tok.terms(x);
+console.log('tokenize', (performance.now() - t).toFixed(0));

@@ -1,0 +1,71 @@
+/**
+ * Short Chinese toast texts for the gateway's error reasons (docs/protocol.md §5).
+ *
+ * Branch on `data.reason`, never on `message` (the protocol's rule). The server's `message`
+ * is already Chinese, but written for every client; these are shorter (wx.showToast shows
+ * two lines at most) and say what the user can do. Unknown reasons fall back by code class,
+ * then to the server's message, so a newer server never shows a blank toast.
+ * Also loaded by the browser console (/console/lib/error-text.js), hence the wrapper.
+ *
+ * @example
+ * toastText({ code: 409, message: '…', data: { reason: 'chat_in_progress' } }) // '上一个回答还没结束'
+ */
+;(function (factory) {
+  var api = factory()
+  if (typeof module === 'object' && module && module.exports) module.exports = api
+  else if (typeof self !== 'undefined') self.WagErrorText = api
+})(function () {
+  var TEXTS = {
+    // the client's own mistakes: the user cannot fix them, the developer can
+    bad_json: '请求格式有误，请升级小程序',
+    bad_message: '请求格式有误，请升级小程序',
+    unknown_type: '请求格式有误，请升级小程序',
+    binary_not_supported: '请求格式有误，请升级小程序',
+    empty_query: '请输入问题内容',
+    query_too_long: '问题太长，请精简后再发送',
+    not_logged_in: '正在登录，请稍后再试',
+    session_expired: '登录已过期，正在重新登录',
+    openid_not_trusted: '请重新登录后再试',
+    admin_unauthorized: '管理令牌缺失或错误',
+    wechat_code_invalid: '登录失败，请重试',
+    wechat_code_used: '登录失败，请重试',
+    wechat_user_blocked: '账号存在安全风险，暂时无法使用',
+    answer_not_found: '这条回答已找不到，请下拉刷新',
+    chat_in_progress: '上一个回答还没结束',
+    login_rate_limited: '登录太频繁，请一分钟后再试',
+    too_many_connections: '连接过多，请稍后再试',
+    internal_error: '服务出了点问题，请稍后再试',
+    wechat_config_error: '服务配置有误，请联系管理员',
+    model_error: 'AI 服务暂时不可用，请稍后再试',
+    wechat_error: '微信登录异常，请稍后再试',
+    server_busy: '提问的人太多了，请稍后再试',
+    store_unavailable: '服务暂时不可用，请稍后再试',
+    shutting_down: '服务正在升级，马上回来',
+    wechat_busy: '微信繁忙，请稍后再试',
+    model_timeout: 'AI 回答超时，请重试',
+    wechat_timeout: '微信登录超时，请重试',
+    // raised by the client library itself
+    network_error: '网络不给力，正在重连',
+    request_timeout: '请求超时，请重试',
+    queue_full: '待发送的消息太多，请稍后再试',
+    stream_interrupted: '网络中断，回答不完整',
+    client_stopped: '连接已关闭',
+    login_failed: '微信登录失败，请重试',
+  }
+
+  /**
+   * @param {{code?: number, message?: string, reason?: string, data?: {reason?: string}}} error
+   *   a server frame (`error`, failed `login_response`/`chat_response`) or `{ reason }`
+   * @returns {string}
+   */
+  function toastText(error) {
+    var e = error || {}
+    var reason = e.reason || (e.data && e.data.reason)
+    if (reason && Object.prototype.hasOwnProperty.call(TEXTS, reason)) return TEXTS[reason]
+    if (typeof e.code === 'number' && e.code >= 500) return '服务繁忙，请稍后再试'
+    if (typeof e.message === 'string' && e.message) return e.message.slice(0, 40)
+    return '出了点问题，请重试'
+  }
+
+  return { toastText: toastText, TEXTS: TEXTS }
+})

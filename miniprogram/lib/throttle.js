@@ -1,0 +1,45 @@
+/**
+ * Calls `fn` at most once per `wait` ms: at once if it has been quiet, otherwise once at the
+ * end of the window (so the last update is never lost). Used to keep setData at ≤ 20 a second
+ * while deltas arrive: every setData crosses from the logic thread to the render thread, and
+ * a flood of them makes the page stutter on low-end phones.
+ *
+ * @example
+ * var render = createThrottle(function () { page.setData(patch) }, 50)
+ * render(); render(); render() // one setData now, one 50 ms later
+ * render.flush()               // the answer is done: render now
+ */
+function createThrottle(fn, wait) {
+  var last = -Infinity
+  var timer = null
+
+  function run() {
+    timer = null
+    last = Date.now()
+    fn()
+  }
+
+  function throttled() {
+    if (timer) return
+    var due = last + wait - Date.now()
+    if (due <= 0) run()
+    else timer = setTimeout(run, due)
+  }
+
+  /** Runs now if a call is pending (or `always`). */
+  throttled.flush = function (always) {
+    if (timer) {
+      clearTimeout(timer)
+      run()
+    } else if (always) run()
+  }
+
+  throttled.cancel = function () {
+    if (timer) clearTimeout(timer)
+    timer = null
+  }
+
+  return throttled
+}
+
+module.exports = { createThrottle: createThrottle }
