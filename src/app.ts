@@ -6,6 +6,7 @@ import { ChatService } from './chat/chat-service.js';
 import { ConcurrencyGate } from './chat/concurrency-gate.js';
 import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
+import type { KnowledgeBase } from './rag/knowledge-base.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
 import { registerChatRoute } from './transport/http/chat-route.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   stores: StoreBundle;
   model: ChatModel;
   wechat: WechatAuth;
+  /** retrieval for answers, and the admin knowledge-base API; absent = no RAG */
+  knowledgeBase?: KnowledgeBase;
 }
 
 export interface App {
@@ -37,7 +40,7 @@ export interface App {
 
 /** Wires the modules together. Tests call it with fakes and a port-0 listen. */
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { config, logger, stores, model, wechat } = deps;
+  const { config, logger, stores, model, wechat, knowledgeBase } = deps;
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
@@ -48,6 +51,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const chat = new ChatService({
     history: stores.history,
     model,
+    retriever: knowledgeBase,
     gate: new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize),
     logger,
     options: {
@@ -56,6 +60,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       maxQueryChars: config.chat.maxQueryChars,
       streamCoalesceMs: config.chat.streamCoalesceMs,
       queueTimeoutMs: config.llm.queueTimeoutMs,
+      rag: { topK: config.kb.topK, minRelevance: config.kb.minRelevance },
     },
   });
 
@@ -114,6 +119,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       ws.closeAll();
       await fastify.close();
       await stores.close();
+      await knowledgeBase?.close();
       logger.info('stopped');
     })());
 

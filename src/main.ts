@@ -10,6 +10,7 @@ import type { ChatModel } from './llm/chat-model.js';
 import { OfflineChatModel } from './llm/offline-chat-model.js';
 import { OpenAiChatModel } from './llm/openai-chat-model.js';
 import { createLogger } from './observability/logger.js';
+import { createKnowledgeBase } from './rag/create-knowledge-base.js';
 import { createRedisStores } from './store/redis/create-redis-stores.js';
 import { createSqliteStores } from './store/sqlite/create-sqlite-stores.js';
 import type { StoreBundle } from './store/store-bundle.js';
@@ -84,7 +85,8 @@ if (config.wechat.appId && config.wechat.appSecret) {
   );
 }
 
-const app = await createApp({ config, logger, stores, model, wechat: new CollapsingWechatAuth(wechat) });
+const knowledgeBase = await createKnowledgeBase(config, logger);
+const app = await createApp({ config, logger, stores, model, wechat: new CollapsingWechatAuth(wechat), knowledgeBase });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

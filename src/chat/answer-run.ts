@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../llm/chat-model.js';
 import type { AppError } from '../protocol/error-catalogue.js';
+import type { Source } from './rag/retriever.js';
 import type { MessageStatus } from '../store/history-store.js';
 
 export interface AnswerDelta {
@@ -17,10 +18,20 @@ export interface AnswerResult {
   /** set when status is 'failed' (or the run never started) */
   error?: AppError;
   usage?: TokenUsage;
+  /** knowledge-base passages the answer was grounded on */
+  sources?: Source[];
+}
+
+/** What the server is doing before/between text, e.g. searching the knowledge base. */
+export interface AnswerProgress {
+  id: string;
+  stage: 'searching';
+  query: string;
 }
 
 export interface AnswerListener {
   delta?(delta: AnswerDelta): void;
+  progress?(progress: AnswerProgress): void;
   done?(result: AnswerResult): void;
 }
 
@@ -96,6 +107,10 @@ export class AnswerRun {
     const delta = { id: this.id, index: this.deltas.length, delta: text };
     this.deltas.push(text);
     for (const listener of this.listeners) listener.delta?.(delta);
+  }
+
+  emitProgress(stage: AnswerProgress['stage'], query: string): void {
+    for (const listener of this.listeners) listener.progress?.({ id: this.id, stage, query });
   }
 
   finish(result: AnswerResult): void {

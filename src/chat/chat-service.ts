@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ChatModel, TokenUsage } from '../llm/chat-model.js';
+import type { ChatMessage, ChatModel, StreamPart, TokenUsage, ToolCall, ToolDefinition } from '../llm/chat-model.js';
 import { LlmError } from '../llm/llm-error.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
@@ -9,6 +9,11 @@ import { AnswerRun, type AnswerResult } from './answer-run.js';
 import { buildPrompt } from './build-prompt.js';
 import { ConcurrencyGate, GateTimeoutError } from './concurrency-gate.js';
 import { DeltaCoalescer } from './delta-coalescer.js';
+import type { KbHit } from '../rag/knowledge-base.js';
+import { AUTO_RAG_INSTRUCTION, runAutoRag, type ModelStep } from './rag/auto-rag.js';
+import { offlineAnswer } from './rag/offline-answer.js';
+import { selectPassages, toSources, type RagOptions, type Retriever } from './rag/retriever.js';
+import { looksLikeFollowUp, rewriteFollowUp } from './rag/rewrite-follow-up.js';
 
 export interface ChatServiceOptions {
   systemPrompt: string;
@@ -16,11 +21,14 @@ export interface ChatServiceOptions {
   maxQueryChars: number;
   streamCoalesceMs: number;
   queueTimeoutMs: number;
+  rag: RagOptions;
 }
 
 export interface ChatServiceDeps {
   history: HistoryStore;
   model: ChatModel;
+  /** the knowledge base; absent or empty = answers without retrieval */
+  retriever?: Retriever;
   gate: ConcurrencyGate;
   logger: Logger;
   options: ChatServiceOptions;
@@ -62,7 +70,7 @@ export class ChatService {
     const ticket = this.deps.gate.enter(this.deps.options.queueTimeoutMs, run.signal);
     if (!ticket) throw new AppError('server_busy');
     this.runs.set(asker.ownerKey, run);
-    void this.execute(run, query, ticket.acquired).finally(() => this.runs.delete(asker.ownerKey));
+    void this.execute(run, query, input.useAutoRag, ticket.acquired).finally(() => this.runs.delete(asker.ownerKey));
     return run;
   }
 
@@ -106,11 +114,12 @@ export class ChatService {
     await all();
   }
 
-  private async execute(run: AnswerRun, query: string, acquired: Promise<() => void>): Promise<void> {
+  private async execute(run: AnswerRun, query: string, useAutoRag: boolean, acquired: Promise<() => void>): Promise<void> {
     const { history, logger, options } = this.deps;
     const log = logger.child({ answerId: run.id });
     let release: (() => void) | undefined;
     acquired.then((r) => (release = r), () => undefined);
+    let outcome: { usage?: TokenUsage; hits: KbHit[] } = { hits: [] };
     try {
       // The question is stored before anything can fail on the model side: never lost.
       await storeCall(
@@ -124,31 +133,82 @@ export class ChatService {
       );
       release = await acquired;
       const turns = await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1));
-      const usage = await this.generate(run, buildPrompt(options.systemPrompt, turns));
-      await this.finish(run, 'complete', usage, log);
+      outcome = await this.answer(run, query, turns, useAutoRag);
+      await this.finish(run, 'complete', outcome, log);
     } catch (error) {
-      if (run.cancelled) return void (await this.finish(run, 'cancelled', undefined, log));
+      if (run.cancelled) return void (await this.finish(run, 'cancelled', outcome, log));
       const appError = toAppError(error);
       log.warn({ reason: appError.reason, error: String(error) }, 'answer failed');
-      await this.finish(run, 'failed', undefined, log, appError);
+      await this.finish(run, 'failed', outcome, log, appError);
     } finally {
       release?.();
     }
   }
 
-  private async generate(run: AnswerRun, messages: ReturnType<typeof buildPrompt>): Promise<TokenUsage | undefined> {
+  /**
+   * Picks how to answer: offline (knowledge base only), auto RAG (the model searches with a
+   * tool), or classic RAG (retrieve for the question — rewritten when it is a follow-up —
+   * and quote what clears the relevance bar). Without a knowledge base: the model alone.
+   */
+  private async answer(
+    run: AnswerRun,
+    query: string,
+    turns: StoredMessage[],
+    useAutoRag: boolean,
+  ): Promise<{ usage?: TokenUsage; hits: KbHit[] }> {
+    const { model, retriever, options } = this.deps;
+    const haveKb = retriever !== undefined && retriever.size() > 0;
+    if (!model.online) {
+      const hits = haveKb ? await selectPassages(retriever, query, options.rag) : [];
+      await this.generate(run, async function* () {
+        yield { type: 'text-delta' as const, text: offlineAnswer(hits, !haveKb) };
+      });
+      return { hits };
+    }
+    const step = (messages: ChatMessage[], tools?: ToolDefinition[]) =>
+      this.generate(run, () => model.stream({ messages, tools, signal: run.signal }));
+    if (!haveKb) return { ...(await step(buildPrompt(options.systemPrompt, turns))), hits: [] };
+    if (useAutoRag) {
+      const messages = buildPrompt(`${options.systemPrompt}\n\n${AUTO_RAG_INSTRUCTION}`, turns);
+      try {
+        return await runAutoRag({
+          messages,
+          generate: step,
+          retriever,
+          rag: options.rag,
+          onSearch: (searchQuery) => run.emitProgress('searching', searchQuery),
+        });
+      } catch (error) {
+        // A provider without function calling rejects `tools` with a 4xx before any text:
+        // fall back to rewrite-then-retrieve.
+        if (!(LlmError.is(error) && error.kind === 'bad_request' && run.text === '')) throw error;
+        this.deps.logger.warn({ answerId: run.id }, 'model refused tools: auto RAG falls back to retrieval');
+      }
+    }
+    const searchQuery = looksLikeFollowUp(query, turns) ? await rewriteFollowUp(model, turns, query, run.signal) : query;
+    if (searchQuery !== query) run.emitProgress('searching', searchQuery);
+    const hits = await selectPassages(retriever, searchQuery, options.rag);
+    const { usage } = await step(buildPrompt(options.systemPrompt, turns, hits));
+    return { usage, hits };
+  }
+
+  /** Streams one model call into the run (coalesced deltas); returns its usage and tool calls. */
+  private async generate(run: AnswerRun, parts: () => AsyncIterable<StreamPart>): Promise<ModelStep> {
     const coalescer = new DeltaCoalescer(this.deps.options.streamCoalesceMs, (text) => run.emitDelta(text));
     let usage: TokenUsage | undefined;
+    let toolCalls: ToolCall[] = [];
     try {
-      for await (const part of this.deps.model.stream({ messages, signal: run.signal })) {
+      for await (const part of parts()) {
         if (part.type === 'text-delta') {
           run.text += part.text;
           coalescer.push(part.text);
-        } else if (part.type === 'finish') {
+        } else if (part.type === 'tool-calls') {
+          toolCalls = part.calls;
+        } else {
           usage = part.usage;
         }
       }
-      return usage;
+      return { usage, toolCalls };
     } finally {
       coalescer.flush();
       coalescer.dispose();
@@ -159,11 +219,13 @@ export class ChatService {
   private async finish(
     run: AnswerRun,
     status: MessageStatus,
-    usage: TokenUsage | undefined,
+    outcome: { usage?: TokenUsage; hits: KbHit[] },
     log: Logger,
     error?: AppError,
   ): Promise<void> {
-    const result: AnswerResult = { id: run.id, text: run.text, status, usage, error };
+    const { usage } = outcome;
+    const sources = toSources(outcome.hits);
+    const result: AnswerResult = { id: run.id, text: run.text, status, usage, error, sources };
     const worthStoring = status !== 'failed' || run.text !== '';
     if (worthStoring) {
       try {
@@ -174,7 +236,7 @@ export class ChatService {
           status,
           createdAt: Date.now(),
           usage,
-          meta: { model: this.deps.model.name },
+          meta: { model: this.deps.model.name, ...(sources.length > 0 ? { sources } : {}) },
         });
       } catch (storeError) {
         // the client still gets the answer; the operator learns the store is failing

@@ -68,6 +68,21 @@ export const configSchema = z.object({
     detachGraceMs: int(0, 600_000).default(15_000),
   }),
 
+  kb: z.object({
+    /** load the bundled sample knowledge base (kb-sample/) when the knowledge base is empty */
+    loadSample: z.stringbool().default(true),
+    /** passages quoted in a prompt at most */
+    topK: int(1, 20).default(3),
+    /** 0…1; passages covering less of the question are not quoted (src/rag/relevance.ts) */
+    minRelevance: z.coerce.number().min(0).max(1).default(0.2),
+    embedding: z.object({
+      /** any OpenAI-compatible /v1/embeddings; unset = BM25 only */
+      baseUrl: optionalUrl,
+      apiKey: optionalText,
+      model: optionalText,
+    }),
+  }),
+
   session: z.object({
     /** sliding lifetime of a login session, seconds (7 days) */
     ttlSeconds: int(60, 365 * 24 * 3600).default(7 * 24 * 3600),

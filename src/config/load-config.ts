@@ -13,7 +13,7 @@ type Env = Record<string, string | undefined>;
  * `WECHAT_APP_SECRET is required when NODE_ENV=production`.
  */
 export function loadConfig(env: Env): Readonly<Config> {
-  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, session: {}, ws: {} };
+  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, kb: { embedding: {} }, session: {}, ws: {} };
   for (const [name, path] of Object.entries(envTable)) {
     const value = env[name];
     // an empty variable means "not set": .env files list every variable, most left empty
@@ -33,6 +33,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     if (!config.wechat.appSecret) {
       throw new ConfigError('WECHAT_APP_SECRET is required when NODE_ENV=production');
     }
+  }
+  if (config.kb.embedding.baseUrl && !config.kb.embedding.model) {
+    throw new ConfigError('EMBEDDING_MODEL is required when EMBEDDING_BASE_URL is set');
   }
   if (config.wechat.appId && !config.wechat.appSecret) {
     throw new ConfigError('WECHAT_APP_SECRET is required when WECHAT_APPID is set');

@@ -1,4 +1,4 @@
-import type { AnswerDelta, AnswerResult } from '../chat/answer-run.js';
+import type { AnswerDelta, AnswerProgress, AnswerResult } from '../chat/answer-run.js';
 import type { RequestId } from '../protocol/client-messages.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import { errorFrame, frame, seedText, type ServerFrame } from '../protocol/server-messages.js';
@@ -16,13 +16,24 @@ export function deltaFrame(delta: AnswerDelta, requestId?: RequestId): ServerFra
   return frame('chat_delta', '', delta, requestId);
 }
 
+/** `chat_progress` (stream clients): e.g. {stage: "searching", query} while auto RAG searches. */
+export function progressFrame(progress: AnswerProgress, requestId?: RequestId): ServerFrame<AnswerProgress> {
+  return frame('chat_progress', progress.stage === 'searching' ? '正在检索知识库...' : '', progress, requestId);
+}
+
 export function responseFrame(
   result: AnswerResult,
   sessionId: string | null,
   extended: boolean,
   requestId?: RequestId,
 ): ServerFrame {
-  const base = { msg: result.text, id: result.id, session_id: sessionId };
+  // sources only when there are some: a seed client asking without a knowledge base sees the seed's fields
+  const base = {
+    msg: result.text,
+    id: result.id,
+    session_id: sessionId,
+    ...(result.sources && result.sources.length > 0 ? { sources: result.sources } : {}),
+  };
   if (result.status === 'failed') {
     return errorFrame(result.error ?? new AppError('internal_error'), requestId, 'chat_response', base);
   }

@@ -9,6 +9,8 @@ import type { ChatModel } from '../../src/llm/chat-model.js';
 import { OfflineChatModel } from '../../src/llm/offline-chat-model.js';
 import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { createKnowledgeBase } from '../../src/rag/create-knowledge-base.js';
+import type { KnowledgeBase } from '../../src/rag/knowledge-base.js';
 import { createRedisStores } from '../../src/store/redis/create-redis-stores.js';
 import { createSqliteStores } from '../../src/store/sqlite/create-sqlite-stores.js';
 import type { StoreBundle } from '../../src/store/store-bundle.js';
@@ -29,11 +31,14 @@ export interface GatewayOptions {
   store?: 'sqlite' | { redisPrefix: string; url?: string };
   /** reuse a data dir (restart tests); a fresh temp dir otherwise */
   dataDir?: string;
+  /** open the knowledge base (as main.ts does; KB_LOAD_SAMPLE decides on the sample docs) and add these files */
+  knowledgeBase?: boolean | { files: Record<string, string> };
 }
 
 export interface RunningGateway {
   app: App;
   stores: StoreBundle;
+  knowledgeBase?: KnowledgeBase;
   /** http://127.0.0.1:PORT */
   url: string;
   wsUrl: string;
@@ -92,12 +97,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         logger,
       })
     : new DevWechatAuth();
-  const app = await createApp({ config, logger, stores, model, wechat: new CollapsingWechatAuth(wechat) });
+  let knowledgeBase: KnowledgeBase | undefined;
+  if (options.knowledgeBase) {
+    knowledgeBase = await createKnowledgeBase(config, logger);
+    const files = options.knowledgeBase === true ? {} : options.knowledgeBase.files;
+    for (const [name, text] of Object.entries(files)) await knowledgeBase.addBuffer(name, Buffer.from(text));
+  }
+  const app = await createApp({ config, logger, stores, model, wechat: new CollapsingWechatAuth(wechat), knowledgeBase });
   await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.fastify.server.address() as AddressInfo;
   return {
     app,
     stores,
+    knowledgeBase,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/wechat/ws`,
     dataDir,

@@ -82,6 +82,8 @@ export interface WxEnvironment {
 }
 
 export interface WxEnvironmentOptions {
+  /** the mini-program project folder, for `require` before (or without) `launchApp` */
+  root?: string;
   loginCode?: () => string;
   /** re-splits every HTTP body chunk before onChunkReceived (e.g. at random byte offsets) */
   rechunk?: (chunk: Uint8Array) => Uint8Array[];
@@ -188,7 +190,7 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
   const openPages: Array<Record<string, any>> = [];
 
   // CommonJS as the mini-program runtime does it: one wrapper per file, relative paths, a cache.
-  let root = '';
+  let root = options.root ? resolve(options.root) : '';
   const cache = new Map<string, { exports: any }>();
   let overrides: Record<string, unknown> = {};
   const requireFrom = (fromDir: string, request: string): any => {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SessionService } from '../../auth/session-service.js';
 import type { ChatService } from '../../chat/chat-service.js';
-import { deltaFrame, processingFrame, responseFrame } from '../answer-frames.js';
+import { deltaFrame, processingFrame, progressFrame, responseFrame } from '../answer-frames.js';
 import { badRequest, replyError } from './reply-error.js';
 import { resolveAsker } from './resolve-asker.js';
 
@@ -66,6 +66,7 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
     write(processingFrame(run.id, true));
     run.attach({
       delta: (delta) => write(deltaFrame(delta)),
+      progress: (progress) => write(progressFrame(progress)),
       done: (result) => {
         write(responseFrame(result, sessionId, true));
         raw.end();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import type { AnswerListener, AnswerRun } from '../../chat/answer-run.js';
+import type { AnswerListener, AnswerResult, AnswerRun } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import { sessionTag, type Session, type SessionService } from '../../auth/session-service.js';
 import type { ClientMessage, RequestId } from '../../protocol/client-messages.js';
@@ -8,7 +8,7 @@ import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
 import { parseClientMessage } from '../../protocol/parse-client-message.js';
 import { errorFrame, frame, seedText, type ServerFrame } from '../../protocol/server-messages.js';
-import { deltaFrame, processingFrame, responseFrame } from '../answer-frames.js';
+import { deltaFrame, processingFrame, progressFrame, responseFrame } from '../answer-frames.js';
 import { historyFrame } from '../history-frame.js';
 
 export interface WsConnectionDeps {
@@ -143,13 +143,15 @@ export class WsConnection {
     }
     const stored = await this.deps.chat.findAnswer(session.openid, id);
     if (!stored) return this.send(errorFrame(new AppError('answer_not_found'), rid));
-    this.send(responseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage }, session.sessionId, true, rid));
+    const sources = stored.meta?.sources as AnswerResult['sources'];
+    this.send(responseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources }, session.sessionId, true, rid));
   }
 
   private follow(run: AnswerRun, stream: boolean, rid: RequestId, extended = true): void {
     const previous = this.attached.get(run);
     const listener: AnswerListener = {
       delta: stream ? (delta) => this.send(deltaFrame(delta, rid)) : undefined,
+      progress: stream ? (progress) => this.send(progressFrame(progress, rid)) : undefined,
       done: (result) => {
         this.attached.delete(run);
         this.send(responseFrame(result, this.session?.sessionId ?? null, extended, rid));

@@ -1,0 +1,175 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakeLlmServer, type FakeChatBody, type FakeLlmServer } from './support/fake-llm-server.js';
+import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { WsTestClient } from './support/ws-test-client.js';
+
+/** A small knowledge base of our own, as a customer would load it. */
+const files = {
+  '售后政策.md': `# 售后政策
+
+## 退货
+
+自签收之日起 7 天内，商品未使用且包装完好的，可以申请无理由退货。退货运费由买家承担，质量问题除外。
+
+## 换货
+
+签收 15 天内出现质量问题可以换货，换货运费由商家承担。`,
+  '会员说明.md': `# 会员说明
+
+## 黄金会员
+
+黄金会员享受全场九五折、每月两张免运费券和专属客服。
+
+## 黄金会员价格
+
+黄金会员的年费是 199 元，可以随时取消自动续费。`,
+};
+
+const systemOf = (body: FakeChatBody) => String(body.messages.find((m) => m.role === 'system')?.content ?? '');
+const isRewrite = (body: FakeChatBody) => systemOf(body).includes('检索改写');
+
+describe('knowledge-base answers (classic RAG, follow-ups, auto RAG)', () => {
+  let llm: FakeLlmServer;
+  let gw: RunningGateway;
+
+  before(async () => {
+    llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    gw = await startGateway({ llm, knowledgeBase: { files }, env: { KB_LOAD_SAMPLE: 'false' } });
+  });
+  after(async () => {
+    await gw.stop();
+    await llm.close();
+  });
+
+  it('classic RAG quotes the relevant passage in the prompt and returns its source', async () => {
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_classic');
+    const before = llm.requests.length;
+    client.send({ type: 'chat', query: '退货的期限是多久？' });
+    const response = await client.nextOf('chat_response');
+    const prompt = systemOf(llm.requests[before]!.body as FakeChatBody);
+    assert.match(prompt, /<参考资料>[\s\S]*7 天内[\s\S]*<\/参考资料>/);
+    assert.match(prompt, /售后政策\.md/);
+    const sources = response.data.sources as Array<{ title: string; source: string; snippet: string; score: number }>;
+    assert.ok(sources.length >= 1);
+    assert.equal(sources[0]!.source, '售后政策.md');
+    assert.equal(sources[0]!.title, '售后政策');
+    assert.match(sources[0]!.snippet, /7 天内/);
+    assert.ok(sources[0]!.score > 0 && sources[0]!.score <= 1);
+    client.send({ type: 'history' });
+    const stored = (await client.nextOf('history_response')).data.messages.at(-1);
+    assert.equal(stored.id, response.data.id);
+    await client.close();
+  });
+
+  it('below the relevance bar the model answers without references', async () => {
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_offtopic');
+    const before = llm.requests.length;
+    client.send({ type: 'chat', query: '帮我写一首关于秋天的诗' });
+    const response = await client.nextOf('chat_response');
+    assert.doesNotMatch(systemOf(llm.requests[before]!.body as FakeChatBody), /参考资料/);
+    assert.equal(response.data.sources, undefined);
+    assert.deepEqual(Object.keys(response.data).sort(), ['id', 'msg', 'session_id'], 'seed shape when nothing is cited');
+    await client.close();
+  });
+
+  it('a follow-up ("那它多少钱？") is rewritten with the conversation before retrieval', async () => {
+    llm.setReply((body) => (isRewrite(body) ? '黄金会员的年费是多少钱？' : `收到：${body.messages.at(-1)?.content}`));
+    try {
+      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_followup');
+      client.send({ type: 'chat', query: '黄金会员有什么权益？' });
+      await client.nextOf('chat_response');
+      const before = llm.requests.length;
+      client.send({ type: 'chat', query: '那它多少钱？', stream: true });
+      const progress = await client.nextOf('chat_progress');
+      assert.deepEqual([progress.data.stage, progress.data.query], ['searching', '黄金会员的年费是多少钱？']);
+      const response = await client.nextOf('chat_response');
+      const [rewrite, answer] = llm.requests.slice(before).map((r) => r.body as FakeChatBody);
+      assert.ok(isRewrite(rewrite!), 'the model was asked to rewrite');
+      assert.match(String(rewrite!.messages.at(-1)?.content), /黄金会员有什么权益/, 'with the conversation');
+      assert.match(systemOf(answer!), /年费是 199 元/);
+      assert.equal(response.data.sources[0].source, '会员说明.md');
+      await client.close();
+    } finally {
+      llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
+    }
+  });
+
+  it('auto RAG: the model calls search_knowledge_base, sees the results, answers with sources', async () => {
+    llm.setReply((body) => {
+      const searched = body.messages.some((m) => m.role === 'tool');
+      if (body.tools && !searched) return { toolCalls: [{ name: 'search_knowledge_base', arguments: { query: '换货 运费' } }] };
+      return '质量问题换货的运费由商家承担 [1]。';
+    });
+    try {
+      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_auto');
+      const before = llm.requests.length;
+      client.send({ type: 'chat', query: '换货要我出运费吗？', use_auto_rag: true, stream: true });
+      const progress = await client.nextOf('chat_progress');
+      assert.deepEqual([progress.data.stage, progress.data.query], ['searching', '换货 运费']);
+      const response = await client.nextOf('chat_response');
+      assert.equal(response.data.msg, '质量问题换货的运费由商家承担 [1]。');
+      assert.equal(response.data.sources[0].source, '售后政策.md');
+      const [first, second] = llm.requests.slice(before).map((r) => r.body as FakeChatBody);
+      assert.equal((first!.tools as Array<{ function: { name: string } }>)[0]!.function.name, 'search_knowledge_base');
+      const tool = second!.messages.find((m) => m.role === 'tool');
+      assert.match(String(tool?.content), /换货运费由商家承担/);
+      assert.ok(second!.messages.some((m) => m.role === 'assistant' && m.tool_calls), 'the tool call is replayed');
+      await client.close();
+    } finally {
+      llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
+    }
+  });
+
+  it('auto RAG stops offering the tool after 3 searches', async () => {
+    llm.setReply((body) => (body.tools ? { toolCalls: [{ name: 'search_knowledge_base', arguments: { query: '退货' } }] } : '好的'));
+    try {
+      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_loop');
+      const before = llm.requests.length;
+      client.send({ type: 'chat', query: '退货怎么办？', use_auto_rag: true, stream: true });
+      const response = await client.nextOf('chat_response');
+      assert.equal(response.data.msg, '好的');
+      assert.equal(response.skipped.filter((f) => f.type === 'chat_progress').length, 3);
+      assert.equal(llm.requests.length - before, 4, '3 searching rounds + the answer');
+      await client.close();
+    } finally {
+      llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
+    }
+  });
+
+  it('a provider that rejects tools falls back to rewrite-then-retrieve', async () => {
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_notools');
+    llm.pushFault({ status: 400, message: 'tools are not supported by this model' });
+    client.send({ type: 'chat', query: '退货的期限是多久？', use_auto_rag: true });
+    const response = await client.nextOf('chat_response');
+    assert.equal(response.code, 0);
+    assert.equal(response.data.sources[0].source, '售后政策.md');
+    await client.close();
+  });
+});
+
+describe('offline mode answers from the knowledge base', () => {
+  let gw: RunningGateway;
+
+  before(async () => {
+    gw = await startGateway({ knowledgeBase: { files }, env: { KB_LOAD_SAMPLE: 'false' } });
+  });
+  after(async () => {
+    await gw.stop();
+  });
+
+  it('gives the best passage with its source, or says the knowledge base has no answer', async () => {
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'offline_kb');
+    client.send({ type: 'chat', query: '黄金会员一年多少钱？', stream: true });
+    const response = await client.nextOf('chat_response');
+    assert.match(response.data.msg, /年费是 199 元/);
+    assert.match(response.data.msg, /来源：会员说明\.md/);
+    assert.equal(response.data.sources[0].source, '会员说明.md');
+    assert.equal(response.skipped.filter((f) => f.type === 'chat_delta').map((f) => f.data.delta).join(''), response.data.msg);
+    client.send({ type: 'chat', query: '火星上有没有水？' });
+    const none = await client.nextOf('chat_response');
+    assert.match(none.data.msg, /知识库中没有找到/);
+    assert.equal(none.data.sources, undefined);
+    await client.close();
+  });
+});
