@@ -9,7 +9,9 @@ import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './rag/knowledge-base.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
+import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
 import { registerChatRoute } from './transport/http/chat-route.js';
+import { registerConsoleRoute } from './transport/http/console-route.js';
 import { registerHealthRoute } from './transport/http/health-route.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
 import { replyError } from './transport/http/reply-error.js';
@@ -108,6 +110,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     connections: () => ws.connectionCount,
     activeAnswers: () => chat.activeCount,
   });
+
+  if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });
+  if (config.consoleEnabled) await registerConsoleRoute(fastify);
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>

@@ -27,6 +27,8 @@ export const configSchema = z.object({
   trustProxy: z.stringbool().default(false),
   /** comma-separated origins, or "*" */
   corsOrigins: z.string().default('*'),
+  /** serve the browser console at /console (it uses only the public protocol) */
+  consoleEnabled: z.stringbool().default(true),
   /** bearer token for /admin routes; admin routes are off when unset */
   adminToken: optionalText,
   dataDir: z.string().default('./data'),

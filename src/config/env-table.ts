@@ -10,6 +10,7 @@ export const envTable = {
   TRUST_PROXY: 'trustProxy',
   CORS_ORIGINS: 'corsOrigins',
   ADMIN_TOKEN: 'adminToken',
+  CONSOLE_ENABLED: 'consoleEnabled',
   DATA_DIR: 'dataDir',
   REDIS_URL: 'redisUrl',
   WECHAT_APPID: 'wechat.appId',
