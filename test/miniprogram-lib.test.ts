@@ -202,14 +202,14 @@ describe('AnswerStream: each delta once, in order; the final response once', () 
     assert.equal(a.delta(3, 'late'), 'ignored');
     assert.deepEqual(plain(a.snapshot()), {
       localId: 'a1', id: 'ans-1', query: '问', text: '你好！', status: 'complete', done: true,
-      sources: [{ title: 'T', source: 's.md', snippet: 'x', score: 0.5 }], usage: null, error: null,
+      sources: [{ title: 'T', source: 's.md', snippet: 'x', score: 0.5 }], usage: null, error: null, progress: null,
     });
   });
 
   it('a failed response keeps the partial text and the reason', () => {
     const a = new AnswerStream('a2', 'q');
     a.finish({ code: 502, message: 'AI 服务暂时不可用', data: { id: 'x', msg: '部分', reason: 'model_error' } });
-    assert.deepEqual(plain([a.status, a.text, a.error]), ['failed', '部分', { code: 502, reason: 'model_error', message: 'AI 服务暂时不可用' }]);
+    assert.deepEqual(plain([a.status, a.text, a.error]), ['failed', '部分', { code: 502, reason: 'model_error', message: 'AI 服务暂时不可用', text: 'AI 服务暂时不可用，请稍后再试' }]);
   });
 
   it('sources: keeps well-formed entries, cuts long snippets, drops junk', () => {

@@ -9,7 +9,7 @@ import { WsTestClient } from './support/ws-test-client.js';
 const run = promisify(execFile);
 
 describe('the real process: start-up, configuration errors, SIGTERM', () => {
-  it('starts on the embedded defaults: dev login, offline mode, SQLite, with loud warnings', async () => {
+  it('starts on the embedded defaults: dev login, offline mode answering from the sample knowledge base, SQLite, loud warnings', async () => {
     const server = await spawnServer();
     try {
       const health = (await (await fetch(`${server.url}/wechat/health`)).json()) as any;
@@ -23,6 +23,12 @@ describe('the real process: start-up, configuration errors, SIGTERM', () => {
       const answer = await client.nextOf('chat_response');
       assert.equal(answer.code, 0);
       assert.match(answer.data.msg, /离线|LLM_BASE_URL/);
+      // the sample knowledge base, loaded on first start, answers the classic first question
+      client.send({ type: 'chat', query: 'socket 合法域名怎么配置？' });
+      const fromKb = await client.nextOf('chat_response');
+      assert.match(fromKb.data.msg, /socket 合法域名/);
+      assert.match(fromKb.data.msg, /来源：kb-sample\/接入指南\.md/);
+      assert.equal(fromKb.data.sources[0].source, 'kb-sample/接入指南.md');
       await client.close();
     } finally {
       await server.stop();

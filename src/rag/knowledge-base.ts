@@ -93,6 +93,9 @@ export interface OpenKnowledgeBaseOptions {
   queryEmbeddingTimeoutMs?: number;
 }
 
+/** Chunks per backfill step: progress is saved after each, so a failure loses at most one step. */
+const BACKFILL_GROUP = 256;
+
 /** Queries longer than this are cut: a pasted essay must not cost a 10k-term posting walk. */
 const MAX_QUERY_CHARS = 1_000;
 
@@ -129,15 +132,23 @@ export async function openKnowledgeBase(options: OpenKnowledgeBaseOptions): Prom
   );
   if (embedder) await backfillVectors(stored.filter((c) => !vectors.has(c.embedHash)));
 
+  /** Embeds chunks stored without a vector for this model, in groups that are saved as they finish. */
   async function backfillVectors(missing: StoredChunk[]): Promise<void> {
     if (!embedder || missing.length === 0) return;
     logger?.info({ chunks: missing.length, model: embedder.model }, 'embedding chunks that have no vector yet');
-    try {
-      const fresh = await embedChunks(missing, (c) => documents.get(c.docId)?.title ?? '');
-      await store.putVectors(embedder.model, fresh);
-      for (const c of missing) index.setVectorFor(c.id, c.docId, fresh.get(c.embedHash)!);
-    } catch (error) {
-      logger?.warn({ err: error, model: embedder.model }, 'embedding backfill failed: those chunks are found by BM25 only');
+    for (let i = 0; i < missing.length; i += BACKFILL_GROUP) {
+      const group = missing.slice(i, i + BACKFILL_GROUP);
+      try {
+        const fresh = await embedChunks(group, (c) => documents.get(c.docId)?.title ?? '');
+        await store.putVectors(embedder.model, fresh);
+        for (const c of group) index.setVectorFor(c.id, c.docId, fresh.get(c.embedHash)!);
+      } catch (error) {
+        logger?.warn(
+          { err: error, model: embedder.model, embedded: i, missing: missing.length - i },
+          'embedding backfill stopped: the rest is found by BM25 only until the next start',
+        );
+        return;
+      }
     }
   }
 

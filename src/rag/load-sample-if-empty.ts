@@ -1,4 +1,3 @@
-import { relative } from 'node:path';
 import { listDocumentFiles } from './ingest/list-document-files.js';
 import type { AddResult, KnowledgeBase } from './knowledge-base.js';
 
@@ -14,9 +13,7 @@ import type { AddResult, KnowledgeBase } from './knowledge-base.js';
 export async function loadSampleIfEmpty(kb: KnowledgeBase, dir: string): Promise<AddResult[]> {
   if (kb.size() > 0 || (await kb.listDocuments()).length > 0) return [];
   const results: AddResult[] = [];
-  for (const file of await listDocumentFiles([dir])) {
-    const name = `kb-sample/${relative(dir, file).split('\\').join('/')}`;
-    results.push(await kb.addFile(file, { displayName: name }));
-  }
+  // Named kb-sample/… (the directory's own name), the same names `npm run kb -- add kb-sample` gives.
+  for (const file of await listDocumentFiles([dir])) results.push(await kb.addFile(file.path, { displayName: file.name }));
   return results;
 }

@@ -6,8 +6,11 @@
  *
  * Updates are cheap and searches are fast because the two meet lazily: `add`/`remove` only
  * queue changes, and the next `search` rebuilds the compressed postings once (O(postings),
- * ~0.1 s at 100k chunks). Bulk loads therefore cost one rebuild, not one per document.
+ * ~1–2 s at 100k chunks). Bulk loads therefore cost one rebuild, not one per document.
  */
+
+import { TermTable } from './term-table.js';
+import { findPosting, kthScore, topK } from './top-k.js';
 
 export interface Bm25Params {
   /** Term-frequency saturation. 1.2 is the textbook default. */
@@ -32,8 +35,7 @@ export interface Bm25Result {
 /** Query terms beyond this many (the rarest are kept) are ignored: the match bitmask is 32 bits. */
 const MAX_QUERY_TERMS = 32;
 
-// Slot states. A removed slot keeps stale postings until the next commit, so it is never reused.
-const NEVER_USED = 0;
+// Slot states (0: never used). A removed slot keeps stale postings until the next commit.
 const LIVE = 1;
 const REMOVED = 2;
 
@@ -44,26 +46,27 @@ interface PendingDoc {
 
 export class Bm25Index {
   private readonly params: Bm25Params;
-  private readonly termIds = new Map<string, number>();
+  private readonly termIds = new TermTable();
   // Compressed postings (CSR): term t owns postDocs/postTf[offsets[t] .. offsets[t+1]).
   private offsets = new Int32Array(1);
   private postDocs = new Int32Array(0);
   private postTf = new Float32Array(0);
-  // Per slot. Slots are chosen by the caller and never reused while this index lives.
+  // Per slot. Slots are chosen by the caller, increasing, so never reused while this index lives.
   private docLen = new Float32Array(1024);
   private docNorm = new Float32Array(1024);
-  private state = new Uint8Array(1024); // NEVER_USED | LIVE | REMOVED
+  private state = new Uint8Array(1024); // 0 | LIVE | REMOVED
   private idf = new Float32Array(0);
   private pending = new Map<number, PendingDoc>();
   private removedSinceBuild = 0;
+  private lastSlot = -1;
+  /** Per term: the largest tf / (tf + norm) over its postings, i.e. its best possible contribution / (idf · (k1+1)). */
+  private termMax = new Float32Array(0);
   private liveCount = 0;
   private lengthSum = 0;
   // Scratch for search, sized to the slot capacity.
   private acc = new Float64Array(1024);
   private matched = new Uint32Array(1024);
   private touched = new Int32Array(1024);
-  // Per term id, for add(): accumulates one chunk's weighted frequencies without a Map per chunk.
-  private scratchTf: Float64Array = new Float64Array(1024);
 
   constructor(params: Partial<Bm25Params> = {}) {
     this.params = { k1: params.k1 ?? 1.2, b: params.b ?? 0.75 };
@@ -74,37 +77,51 @@ export class Bm25Index {
     return this.liveCount;
   }
 
+  /** Distinct terms seen (including those of removed documents, until restart). */
+  get termCount(): number {
+    return this.termIds.size;
+  }
+
   /**
    * Indexes `slot`. Each field is a term list with a weight per occurrence (a title word can
-   * count more than a body word); the chunk's BM25 length is the weighted total. The slot must
-   * never have been used before: removed slots are not reused.
+   * count more than a body word); the chunk's BM25 length is the weighted total. Slots must
+   * increase from one call to the next (removed slots are therefore never reused).
    */
   add(slot: number, fields: ReadonlyArray<{ terms: readonly string[]; weight: number }>): void {
-    if (slot < this.state.length && this.state[slot] !== NEVER_USED) throw new Error(`BM25 slot ${slot} was used before`);
+    // Increasing slots keep every posting list sorted by slot, which search's pruning relies on.
+    if (slot <= this.lastSlot) throw new Error(`BM25 slots must increase: ${slot} after ${this.lastSlot}`);
+    this.lastSlot = slot;
+    if (fields.length > 4) throw new Error('BM25 documents have at most 4 fields');
     this.ensureCapacity(slot + 1);
     const { termIds } = this;
-    const ids: number[] = [];
-    let length = 0;
-    for (const { terms, weight } of fields) {
-      if (weight <= 0) continue;
+    // (term id × 4 + field) keys, sorted, then summed run by run: no per-term scratch table,
+    // whose scattered writes cost more than the sort once the dictionary has a million terms.
+    let total = 0;
+    for (const f of fields) if (f.weight > 0) total += f.terms.length;
+    const keys = new Float64Array(total);
+    let n = 0;
+    fields.forEach(({ terms, weight }, field) => {
+      if (weight <= 0) return;
       for (const term of terms) {
-        let id = termIds.get(term);
-        if (id === undefined) {
-          id = termIds.size;
-          termIds.set(term, id);
-        }
-        if (id >= this.scratchTf.length) this.scratchTf = growTo(this.scratchTf, id + 1);
-        if (this.scratchTf[id] === 0) ids.push(id);
-        this.scratchTf[id]! += weight;
-        length += weight;
+        keys[n++] = termIds.intern(term) * 4 + field;
+      }
+    });
+    keys.sort();
+    const ids: number[] = [];
+    const tfs: number[] = [];
+    let length = 0;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      const id = Math.floor(key / 4);
+      const weight = fields[key - id * 4]!.weight;
+      length += weight;
+      if (ids.length > 0 && ids[ids.length - 1] === id) tfs[tfs.length - 1]! += weight;
+      else {
+        ids.push(id);
+        tfs.push(weight);
       }
     }
-    const tfs = new Float32Array(ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      tfs[i] = this.scratchTf[ids[i]!]!;
-      this.scratchTf[ids[i]!] = 0;
-    }
-    this.pending.set(slot, { terms: Int32Array.from(ids), tfs });
+    this.pending.set(slot, { terms: Int32Array.from(ids), tfs: Float32Array.from(tfs) });
     this.state[slot] = LIVE;
     this.docLen[slot] = length;
     this.lengthSum += length;
@@ -172,6 +189,16 @@ export class Bm25Index {
     for (let d = 0; d < this.state.length; d++) {
       if (this.state[d] === LIVE) this.docNorm[d] = k1 * (1 - b + (b * this.docLen[d]!) / avg);
     }
+    this.termMax = new Float32Array(termCount);
+    for (let t = 0; t < termCount; t++) {
+      let max = 0;
+      for (let p = next[t]!; p < next[t + 1]!; p++) {
+        const f = tf[p]!;
+        const c = f / (f + this.docNorm[docs[p]!]!);
+        if (c > max) max = c;
+      }
+      this.termMax[t] = max;
+    }
   }
 
   /** The `k` best slots for the query terms (as produced by the same tokenizer), best first. */
@@ -183,8 +210,9 @@ export class Bm25Index {
     // relevance measure sees that part of the question went unanswered.
     const query = [...counts].map(([term, qtf]) => {
       const id = this.termIds.get(term);
-      const df = id === undefined ? 0 : this.offsets[id + 1]! - this.offsets[id]!;
-      return { term, qtf, id: df > 0 ? id! : -1, idf: df > 0 ? this.idf[id!]! : Infinity };
+      // ids beyond the postings belong to terms added since the last commit: none here, as search commits first
+      const df = id < 0 || id + 1 >= this.offsets.length ? 0 : this.offsets[id + 1]! - this.offsets[id]!;
+      return { term, qtf, id: df > 0 ? id : -1, idf: df > 0 ? this.idf[id]! : Infinity };
     });
     query.sort((x, y) => y.idf - x.idf);
     if (query.length > MAX_QUERY_TERMS) query.length = MAX_QUERY_TERMS;
@@ -193,10 +221,20 @@ export class Bm25Index {
 
     const { acc, matched, touched, postDocs, postTf, docNorm, offsets } = this;
     const k1p1 = this.params.k1 + 1;
+    // MaxScore (Turtle & Flood 1995): rarest terms first, walking whole posting lists; once the
+    // best any untouched chunk could still gain (`remaining`) is below the current k-th score,
+    // no new chunk can enter the top k, and the common terms left (的, 是, 什么…, the longest
+    // lists) are only looked up for the chunks that still can. Same top k as scoring exhaustively.
+    const bound = query.map((q) => (q.id < 0 ? 0 : q.idf * q.qtf * k1p1 * this.termMax[q.id]!));
+    let remaining = bound.reduce((a, b) => a + b, 0);
     let touchedCount = 0;
-    for (let qi = 0; qi < query.length; qi++) {
+    let qi = 0;
+    for (; qi < query.length; qi++) {
       const { id, idf, qtf } = query[qi]!;
       if (id < 0) continue;
+      // The check costs a pass over the touched chunks: worth it only before a list at least half as long.
+      const df = offsets[id + 1]! - offsets[id]!;
+      if (touchedCount >= k && df * 2 >= touchedCount && remaining < kthScore(acc, touched, touchedCount, k)) break;
       const weight = idf * qtf * k1p1;
       const bit = 1 << qi;
       for (let p = offsets[id]!, end = offsets[id + 1]!; p < end; p++) {
@@ -205,6 +243,25 @@ export class Bm25Index {
         if (matched[d] === 0) touched[touchedCount++] = d;
         acc[d]! += (weight * tf) / (tf + docNorm[d]!);
         matched[d]! |= bit;
+      }
+      remaining -= bound[qi]!;
+    }
+    if (qi < query.length) {
+      const theta = kthScore(acc, touched, touchedCount, k);
+      const candidates: number[] = [];
+      for (let i = 0; i < touchedCount; i++) if (acc[touched[i]!]! + remaining >= theta) candidates.push(touched[i]!);
+      for (; qi < query.length; qi++) {
+        const { id, idf, qtf } = query[qi]!;
+        if (id < 0) continue;
+        const weight = idf * qtf * k1p1;
+        const bit = 1 << qi;
+        for (const d of candidates) {
+          const p = findPosting(postDocs, offsets[id]!, offsets[id + 1]!, d);
+          if (p < 0) continue;
+          const tf = postTf[p]!;
+          acc[d]! += (weight * tf) / (tf + docNorm[d]!);
+          matched[d]! |= bit;
+        }
       }
     }
 
@@ -217,9 +274,10 @@ export class Bm25Index {
     return { terms, hits };
   }
 
-  /** Approximate bytes held by the postings and per-slot arrays (not the term dictionary). */
+  /** Approximate bytes held by the postings, the term table and the per-slot arrays. */
   byteSize(): number {
     return (
+      this.termIds.byteSize() +
       this.postDocs.byteLength +
       this.postTf.byteLength +
       this.offsets.byteLength +
@@ -244,45 +302,4 @@ export class Bm25Index {
     this.matched = grow(this.matched);
     this.touched = grow(this.touched);
   }
-}
-
-/** Indexes of the k largest `scores[touched[i]]`, best first, via a k-sized min-heap. */
-function topK(scores: Float64Array, touched: Int32Array, count: number, k: number): number[] {
-  const heap: number[] = [];
-  const less = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b);
-  for (let i = 0; i < count; i++) {
-    const d = touched[i]!;
-    if (heap.length < k) {
-      heap.push(d);
-      let c = heap.length - 1;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (!less(heap[c]!, heap[p]!)) break;
-        [heap[c], heap[p]] = [heap[p]!, heap[c]!];
-        c = p;
-      }
-    } else if (less(heap[0]!, d)) {
-      heap[0] = d;
-      let p = 0;
-      for (;;) {
-        const l = 2 * p + 1;
-        const r = l + 1;
-        let m = p;
-        if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
-        if (m === p) break;
-        [heap[m], heap[p]] = [heap[p]!, heap[m]!];
-        p = m;
-      }
-    }
-  }
-  return heap.sort((a, b) => (less(a, b) ? 1 : less(b, a) ? -1 : 0));
-}
-
-function growTo(a: Float64Array, size: number): Float64Array {
-  let capacity = a.length;
-  while (capacity < size) capacity *= 2;
-  const b = new Float64Array(capacity);
-  b.set(a);
-  return b;
 }

@@ -75,9 +75,9 @@ export function createJiebaTokenizer(): Tokenizer {
         const first = token.charCodeAt(0);
         if (isHan(first)) {
           if (word) flushWord();
-          out.push(token);
           if (token.length === 1) singles.push(token);
           else flushSingles();
+          out.push(token);
         } else if (isAsciiWord(first) ? token.length === 1 || WORDISH.test(token) : first > 0x7f && WORDISH.test(token)) {
           if (singles.length) flushSingles();
           word += token;

@@ -1,5 +1,4 @@
 import type { Block, ParsedDocument } from './parsed-document.js';
-import { joinSoftLines } from './parse-markdown.js';
 
 const DROPPED = /<(script|style|noscript|template|svg|head|nav|footer)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
 const BLOCK_TAGS = new Set([
@@ -18,7 +17,8 @@ export function parseHtml(source: string): ParsedDocument {
   const blocks: Block[] = [];
   let lines: string[] = [''];
   const flush = () => {
-    const text = joinSoftLines(lines.map(decodeEntities));
+    // Lines here come from <br>, <li> and <tr>: real line breaks (whitespace inside text was collapsed).
+    const text = lines.map(decodeEntities).filter(Boolean).join('\n');
     if (text) blocks.push({ kind: 'paragraph', text });
     lines = [''];
   };

@@ -12,8 +12,10 @@ export async function parsePdf(data: Buffer): Promise<ParsedDocument> {
   // pdf.js takes ownership of (and may detach) the buffer it is given: pass a copy.
   const parser = new PDFParse({ data: new Uint8Array(data) });
   try {
-    const info = await parser.getInfo().catch(() => undefined);
+    // getText first: it throws pdf.js's own, readable error (InvalidPDFException…); a failed
+    // getInfo first would leave only "Unable to deserialize cloned data".
     const result = await parser.getText();
+    const info = await parser.getInfo().catch(() => undefined);
     const blocks: Block[] = [];
     for (const page of result.pages) blocks.push(...parsePlainText(page.text).blocks);
     const title = typeof info?.info?.Title === 'string' ? info.info.Title.trim() : '';

@@ -1,0 +1,138 @@
+/**
+ * Knowledge-base command line. Works on DATA_DIR/kb.sqlite directly; a running gateway sees
+ * the changes after a restart (or use the admin API, /admin/kb, to change it live).
+ *
+ *   npm run kb -- add <files|dirs…>      load .md .txt .html .pdf .docx, Q&A .csv/.json
+ *   npm run kb -- list
+ *   npm run kb -- remove <docId|name>
+ *   npm run kb -- search "<query>" [-k 5]
+ *
+ * Options: --data-dir <dir> (default $DATA_DIR or ./data). EMBEDDING_* variables enable
+ * embeddings exactly as for the gateway.
+ */
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { listDocumentFiles } from '../src/rag/ingest/list-document-files.js';
+import { KbError } from '../src/rag/kb-error.js';
+import { openKnowledgeBase, type AddResult, type KnowledgeBase } from '../src/rag/knowledge-base.js';
+import { DEFAULT_MIN_RELEVANCE } from '../src/rag/relevance.js';
+import { kbSettingsFromEnv } from './kb-env.js';
+
+const USAGE = `用法:
+  npm run kb -- add <文件或目录…>     导入文档（.md .txt .html .pdf .docx，问答 .csv .json .jsonl）
+  npm run kb -- list                  列出文档
+  npm run kb -- remove <docId|名称>   删除文档
+  npm run kb -- search "<问题>" [-k 5] 检索并显示得分
+选项: --data-dir <目录>（默认 $DATA_DIR 或 ./data）`;
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'data-dir': { type: 'string' },
+    k: { type: 'string', short: 'k', default: '5' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+const [command, ...rest] = positionals;
+if (opts.help || !command) {
+  console.log(USAGE);
+  process.exit(command ? 0 : 2);
+}
+
+let settings: ReturnType<typeof kbSettingsFromEnv>;
+try {
+  settings = kbSettingsFromEnv();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+const kb = await openKnowledgeBase({
+  dataDir: opts['data-dir'] ?? settings.dataDir,
+  ...(settings.embedder ? { embedder: settings.embedder } : {}),
+});
+try {
+  switch (command) {
+    case 'add':
+      process.exitCode = await add(kb, rest);
+      break;
+    case 'list':
+      await list(kb);
+      break;
+    case 'remove':
+    case 'rm':
+      if (rest.length === 0) throw new Error('remove 需要文档 id 或名称');
+      for (const doc of rest) {
+        const removed = await kb.removeDocument(doc);
+        console.log(removed ? `已删除 ${doc}` : `没有找到 ${doc}`);
+        if (!removed) process.exitCode = 1;
+      }
+      break;
+    case 'search':
+      await search(kb, rest.join(' '), Number(opts.k));
+      break;
+    default:
+      console.error(`未知命令 ${command}\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+} finally {
+  await kb.close();
+}
+
+async function add(kb: KnowledgeBase, paths: string[]): Promise<number> {
+  if (paths.length === 0) throw new Error('add 需要至少一个文件或目录');
+  const files = await listDocumentFiles(paths);
+  const bar = new cliProgress.SingleBar(
+    { format: '导入 [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(files.length, 0, { file: '' });
+  const counts: Record<AddResult['status'], number> = { added: 0, replaced: 0, unchanged: 0 };
+  const failures: string[] = [];
+  let chunks = 0;
+  for (const { path, name } of files) {
+    bar.update({ file: name });
+    try {
+      const result = await kb.addFile(path, { displayName: name });
+      counts[result.status]++;
+      chunks += result.status === 'unchanged' ? 0 : result.chunks;
+    } catch (error) {
+      failures.push(KbError.is(error) ? error.message : `「${name}」导入失败：${(error as Error).message}`);
+    }
+    bar.increment({ file: name });
+  }
+  bar.stop();
+  console.log(
+    `新增 ${counts.added}，替换 ${counts.replaced}，未变 ${counts.unchanged}，失败 ${failures.length}；` +
+      `写入 ${chunks} 个片段，知识库共 ${kb.size()} 个片段`,
+  );
+  for (const f of failures) console.error(`✗ ${f}`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+async function list(kb: KnowledgeBase): Promise<void> {
+  const docs = await kb.listDocuments();
+  if (docs.length === 0) {
+    console.log('知识库是空的。用 npm run kb -- add <文件或目录> 导入文档。');
+    return;
+  }
+  for (const d of docs) {
+    const when = new Date(d.addedAt).toISOString().slice(0, 16).replace('T', ' ');
+    console.log(`${d.docId}  ${String(d.chunks).padStart(4)} 片段  ${(d.bytes / 1024).toFixed(1).padStart(7)} KB  ${when}  ${d.name}`);
+  }
+  console.log(`共 ${docs.length} 个文档，${kb.size()} 个片段`);
+}
+
+async function search(kb: KnowledgeBase, query: string, k: number): Promise<void> {
+  if (!query.trim()) throw new Error('search 需要一个问题');
+  const hits = await kb.search(query, { k: Number.isFinite(k) && k > 0 ? k : 5 });
+  if (hits.length === 0) console.log('没有匹配的片段。');
+  hits.forEach((h, i) => {
+    const where = [h.source, ...h.headingPath].join(' › ');
+    const flag = h.relevance >= DEFAULT_MIN_RELEVANCE ? '' : '  (低于相关度阈值)';
+    console.log(`\n#${i + 1}  score ${h.score.toFixed(3)}  relevance ${h.relevance.toFixed(2)}${flag}\n    ${where}`);
+    console.log(`    ${h.text.replace(/\s*\n\s*/g, ' ').slice(0, 240)}${h.text.length > 240 ? '…' : ''}`);
+  });
+}

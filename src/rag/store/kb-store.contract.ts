@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KbStore, StoredChunk, StoredDocument } from './kb-store.js';
+
+/**
+ * The behaviour every KbStore driver must have, run by each driver's test file against its
+ * real backend. `open` returns a fresh, empty store each call.
+ */
+export function kbStoreContract(driver: string, open: () => Promise<KbStore>): void {
+  const doc = (id: string, extra: Partial<StoredDocument> = {}): StoredDocument => ({
+    id,
+    name: `${id}.md`,
+    source: `docs/${id}.md`,
+    title: `标题 ${id}`,
+    hash: 'h1',
+    pipeline: 'p1',
+    bytes: 10,
+    chunkCount: 2,
+    addedAt: 1_700_000_000_000,
+    ...extra,
+  });
+  const chunk = (docId: string, ord: number, embedHash = `${docId}-e${ord}`): StoredChunk => ({
+    id: `${docId}:${ord}`,
+    docId,
+    ord,
+    headingPath: ['一级', '二级'],
+    text: `正文 ${docId} ${ord}`,
+    embedHash,
+  });
+  const vec = (...xs: number[]) => Float32Array.from(xs);
+
+  test(`${driver}: documents and chunks round-trip`, async () => {
+    const store = await open();
+    await store.putDocument(doc('a'), [chunk('a', 0), chunk('a', 1)]);
+    await store.putDocument(doc('b', { chunkCount: 1 }), [chunk('b', 0)]);
+    assert.deepEqual(await store.getDocument('a'), doc('a'));
+    assert.equal(await store.getDocument('zz'), undefined);
+    assert.deepEqual((await store.listDocuments()).map((d) => d.id).sort(), ['a', 'b']);
+    assert.deepEqual(await store.listChunks(), [chunk('a', 0), chunk('a', 1), chunk('b', 0)]);
+    await store.close();
+  });
+
+  test(`${driver}: putDocument replaces the document and all its chunks`, async () => {
+    const store = await open();
+    await store.putDocument(doc('a'), [chunk('a', 0), chunk('a', 1)]);
+    await store.putDocument(doc('a', { hash: 'h2', chunkCount: 1 }), [{ ...chunk('a', 0), id: 'a:new', text: '新正文' }]);
+    assert.equal((await store.getDocument('a'))?.hash, 'h2');
+    assert.deepEqual((await store.listChunks()).map((c) => [c.id, c.text]), [['a:new', '新正文']]);
+    await store.close();
+  });
+
+  test(`${driver}: vectors are stored per model and embed hash, and dropped with their last chunk`, async () => {
+    const store = await open();
+    await store.putDocument(doc('a'), [chunk('a', 0, 'shared'), chunk('a', 1, 'only-a')], {
+      model: 'm1',
+      entries: new Map([['shared', vec(1, 2)], ['only-a', vec(3, 4)]]),
+    });
+    await store.putDocument(doc('b'), [chunk('b', 0, 'shared')]);
+    await store.putVectors('m2', new Map([['shared', vec(9, 9, 9)]]));
+    assert.deepEqual(await store.getVectors('m1', ['shared', 'missing']), new Map([['shared', vec(1, 2)]]));
+    assert.deepEqual(await store.getVectors('m2'), new Map([['shared', vec(9, 9, 9)]]));
+
+    assert.equal(await store.removeDocument('a'), true);
+    assert.equal(await store.removeDocument('a'), false);
+    // 'only-a' lost its last chunk; 'shared' is still used by b
+    assert.deepEqual([...(await store.getVectors('m1')).keys()], ['shared']);
+    assert.deepEqual((await store.listChunks()).map((c) => c.docId), ['b']);
+    await store.close();
+  });
+}

@@ -1,0 +1,124 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { basename } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AppError, type ErrorReason } from '../../protocol/error-catalogue.js';
+import { KbError, type KbErrorKind } from '../../rag/kb-error.js';
+import type { KnowledgeBase } from '../../rag/knowledge-base.js';
+import { replyError } from './reply-error.js';
+
+export interface AdminKbRoutesOptions {
+  kb: KnowledgeBase;
+  /** ADMIN_TOKEN. Unset or empty: every /admin/kb route answers 404, the API is off. */
+  adminToken?: string | undefined;
+  /** Largest accepted upload, bytes. Default 20 MB. */
+  maxUploadBytes?: number;
+}
+
+/** KbError kinds → catalogue reasons (the one error catalogue, src/protocol). */
+const KB_REASONS: Record<KbErrorKind | 'kb_not_found' | 'kb_bad_request' | 'admin_disabled', ErrorReason> = {
+  unsupported_type: 'kb_unsupported_type',
+  empty_document: 'kb_empty_document',
+  parse_failed: 'kb_parse_failed',
+  too_large: 'kb_too_large',
+  embedding_failed: 'kb_embedding_failed',
+  kb_not_found: 'kb_not_found',
+  kb_bad_request: 'kb_bad_request',
+  admin_disabled: 'admin_disabled',
+};
+
+function kbReply(reply: FastifyReply, kind: keyof typeof KB_REASONS, message?: string): FastifyReply {
+  return replyError(reply, new AppError(KB_REASONS[kind], message));
+}
+
+const ok = <D>(data: D) => ({ code: 0, message: 'ok', data });
+
+/**
+ * The knowledge-base admin API, a Fastify plugin (register it; it is encapsulated so its raw
+ * body parser stays inside /admin/kb):
+ *
+ * - `POST   /admin/kb/documents?name=指南.pdf` — the file as the raw body (any content type;
+ *   the name, or an `X-Filename` header percent-encoded, picks the parser). 201 added, 200
+ *   replaced/unchanged; a bad file is 415/422 and leaves the knowledge base as it was.
+ * - `GET    /admin/kb/documents` — documents and the chunk total.
+ * - `DELETE /admin/kb/documents/:doc` — by document id or name; 404 when absent.
+ * - `GET    /admin/kb/search?q=…&k=5` — ranked chunks with score and relevance.
+ *
+ * Every request needs `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
+ *
+ * @example
+ * await app.register(adminKbRoutes, { kb, adminToken: config.adminToken });
+ * // curl -H "Authorization: Bearer $ADMIN_TOKEN" --data-binary @faq.md 'https://…/admin/kb/documents?name=faq.md'
+ */
+export async function adminKbRoutes(app: FastifyInstance, options: AdminKbRoutesOptions): Promise<void> {
+  const { kb } = options;
+  const maxUploadBytes = options.maxUploadBytes ?? 20 * 1024 * 1024;
+
+  if (!options.adminToken) {
+    app.all('/admin/kb', async (_request, reply) => kbReply(reply, 'admin_disabled'));
+    app.all('/admin/kb/*', async (_request, reply) => kbReply(reply, 'admin_disabled'));
+    return;
+  }
+  // Digests have equal length whatever was sent, so timingSafeEqual never throws and the
+  // comparison time does not reveal the token's length either.
+  const expected = createHash('sha256').update(options.adminToken).digest();
+  app.addHook('onRequest', async (request, reply) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    if (!match || !timingSafeEqual(given, expected)) {
+      reply.header('www-authenticate', 'Bearer realm="admin"');
+      return replyError(reply, new AppError('admin_unauthorized'));
+    }
+  });
+
+  // Uploads arrive as raw bytes whatever their content type (JSON Q&A files included).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_request, body, done) => done(null, body));
+  app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
+    if (error.statusCode === 413) {
+      return kbReply(reply, 'too_large', `文件超过上限 ${(maxUploadBytes / 1048576).toFixed(0)} MB`);
+    }
+    if (error.statusCode && error.statusCode < 500) return kbReply(reply, 'kb_bad_request', String((error as Error).message));
+    return replyError(reply, error);
+  });
+
+  app.post<{ Querystring: { name?: string } }>('/admin/kb/documents', { bodyLimit: maxUploadBytes }, async (request, reply) => {
+    const header = request.headers['x-filename'];
+    let name = request.query.name ?? (typeof header === 'string' ? safeDecode(header) : undefined);
+    name = name && basename(name.replace(/\\/g, '/')).trim().slice(0, 200);
+    if (!name) return kbReply(reply, 'kb_bad_request', '缺少文件名：用 ?name=文件名.md 或 X-Filename 头指定');
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    try {
+      const result = await kb.addBuffer(name, body, { source: name });
+      return reply.code(result.status === 'added' ? 201 : 200).send(ok(result));
+    } catch (error) {
+      if (KbError.is(error)) return kbReply(reply, error.kind, error.message);
+      throw error;
+    }
+  });
+
+  app.get('/admin/kb/documents', async () => {
+    const documents = await kb.listDocuments();
+    return ok({ documents, chunks: kb.size() });
+  });
+
+  app.delete<{ Params: { doc: string } }>('/admin/kb/documents/:doc', async (request, reply) => {
+    const removed = await kb.removeDocument(request.params.doc);
+    if (!removed) return kbReply(reply, 'kb_not_found', `没有找到文档 ${request.params.doc}`);
+    return ok({ removed: request.params.doc, chunks: kb.size() });
+  });
+
+  app.get<{ Querystring: { q?: string; k?: string } }>('/admin/kb/search', async (request, reply) => {
+    const query = request.query.q?.trim();
+    if (!query) return kbReply(reply, 'kb_bad_request', '缺少查询参数 q');
+    const k = Math.min(50, Math.max(1, Number(request.query.k) || 5));
+    return ok({ query, hits: await kb.search(query, { k }) });
+  });
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

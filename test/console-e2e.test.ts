@@ -1,0 +1,147 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
+import { startGateway, type RunningGateway } from './support/start-gateway.js';
+
+/**
+ * The browser console (/console) in real headless Chromium against the real gateway: log in
+ * with a dev code, ask, watch the answer stream in, stop an answer, view the history.
+ * Chromium is Debian's (`apt-get install -y chromium`), driven by playwright-core.
+ */
+/** browser globals inside page.evaluate callbacks (the project compiles without the DOM lib) */
+declare const window: any, document: any, MutationObserver: any;
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUTPUT = join(import.meta.dirname, '..', 'test-output', 'console-e2e');
+const ADMIN_TOKEN = 'e2e-admin-token';
+const ANSWER = '## 控制台回答\n\n你好，**控制台**！<img src=x onerror="window.__pwned=1">\n\n- 流式显示\n- 原始帧可见\n\n| 项 | 值 |\n|---|---|\n| 协议 | WebSocket |';
+
+describe('browser console, end to end in headless Chromium', () => {
+  let llm: FakeLlmServer;
+  let gw: RunningGateway;
+  let consoleUrl: string;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
+    llm = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 25, deltaChars: 2 });
+    gw = await startGateway({
+      llm,
+      knowledgeBase: { files: { '售后政策.md': '# 售后政策\n\n## 退货\n\n自签收之日起 7 天内可以申请无理由退货。' } },
+      env: { ADMIN_TOKEN, KB_LOAD_SAMPLE: 'false' },
+    });
+    consoleUrl = `${gw.url}/console`; // served by the gateway itself (CONSOLE_ENABLED, on by default)
+    mkdirSync(OUTPUT, { recursive: true });
+    userDataDir = mkdtempSync(join(tmpdir(), 'wag-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      viewport: { width: 1280, height: 860 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await gw?.stop();
+    await llm?.close();
+  });
+
+  it('logs in with a dev code, sends a question, and shows the answer streaming in', async () => {
+    llm.setReply(() => ANSWER);
+    await page.goto(consoleUrl);
+    await page.fill('#code', 'e2e_console_user');
+    await page.click('#login');
+    await page.waitForSelector('#status.ready');
+    assert.match(await page.textContent('#who') ?? '', /openid dev_/);
+
+    // record every length the answer goes through while it streams
+    await page.evaluate(() => {
+      window.__lengths = [];
+      new MutationObserver(() => {
+        const answer = document.querySelector('#messages .msg.ai:last-child .answer');
+        if (answer) window.__lengths.push(answer.textContent.length);
+      }).observe(document.querySelector('#messages'), { subtree: true, childList: true, characterData: true });
+    });
+    await page.fill('#query', '你好，控制台');
+    await page.press('#query', 'Enter');
+    await page.waitForSelector('#messages .msg.ai.streaming');
+    assert.equal(await page.isEnabled('#cancel'), true, 'stop is available while streaming');
+    await page.waitForFunction(() => (document.querySelector('#messages .msg.ai.streaming .answer')?.textContent ?? '').length > 8);
+    await page.screenshot({ path: join(OUTPUT, 'console-streaming.png') });
+    await page.waitForSelector('#messages .msg.ai.done.complete', { timeout: 15_000 });
+
+    const lengths: number[] = await page.evaluate(() => window.__lengths);
+    // (not monotonic: a half-streamed table shows its pipes until its delimiter row arrives)
+    const distinct = [...new Set(lengths)];
+    assert.ok(distinct.length >= 4, `the answer grew in steps: ${distinct.join(',')}`);
+
+    const answer = page.locator('#messages .msg.ai').last();
+    assert.equal(await answer.locator('.ai-label').textContent(), 'AI 生成');
+    assert.equal(await answer.locator('.answer h2').textContent(), '控制台回答');
+    assert.equal(await answer.locator('.answer strong').textContent(), '控制台');
+    assert.equal(await answer.locator('.answer td').last().textContent(), 'WebSocket');
+    const text = (await answer.locator('.answer').textContent()) ?? '';
+    assert.match(text, /<img src=x onerror="window.__pwned=1">/, 'the model\'s HTML is shown as text');
+    assert.equal(await page.locator('#messages img').count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.equal(await page.isEnabled('#cancel'), false);
+
+    // the raw frames of the exchange are all there
+    const frames = await page.locator('#frames li b').allTextContents();
+    for (const type of ['connected', 'login', 'login_response', 'chat', 'chat_processing', 'chat_delta', 'chat_response']) {
+      assert.ok(frames.includes(type), `frame ${type} shown`);
+    }
+    await page.screenshot({ path: join(OUTPUT, 'console.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('stops an answer, then shows the stored history', async () => {
+    llm.setReply(() => '一个很长、会被停止的回答。'.repeat(40));
+    // long and self-contained: a short question would count as a follow-up and be rewritten first
+    await page.fill('#query', '请写一段很长的说明文字给我');
+    await page.click('#send');
+    await page.waitForFunction(() => (document.querySelector('#messages .msg.ai:last-child .answer')?.textContent ?? '').length > 10);
+    await page.click('#cancel');
+    await page.waitForSelector('#messages .msg.ai.done.cancelled');
+    assert.equal(await page.locator('#messages .msg.ai').last().locator('.note').textContent(), '已停止生成');
+    await page.click('#history');
+    await page.waitForFunction(() => document.querySelectorAll('#messages .msg').length === 4 && !document.querySelector('.streaming'));
+    const roles = await page.$$eval('#messages .msg', (els: any[]) => els.map((el) => (el.classList.contains('user') ? 'user' : 'ai')));
+    assert.deepEqual(roles, ['user', 'ai', 'user', 'ai']);
+    assert.equal(await page.locator('#messages .msg.ai.cancelled').count(), 1, 'the stopped answer is stored as cancelled');
+    await page.screenshot({ path: join(OUTPUT, 'console-history.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('searches the knowledge base with the admin token; a wrong token gets a Chinese error', async () => {
+    await page.fill('#admin-token', 'wrong-token');
+    await page.fill('#kb-query', '退货期限');
+    await page.click('#kb-form button');
+    await page.waitForFunction(() => /管理令牌/.test(document.querySelector('#kb-results')?.textContent ?? ''));
+    pageErrors.splice(0); // the 401 was the point
+
+    await page.fill('#admin-token', ADMIN_TOKEN);
+    await page.fill('#kb-query', '退货期限');
+    await page.click('#kb-form button');
+    await page.waitForSelector('#kb-results .hit');
+    assert.match((await page.locator('#kb-results .hit').first().textContent()) ?? '', /售后政策/);
+    await page.screenshot({ path: join(OUTPUT, 'console-kb.png'), fullPage: true });
+  });
+});
