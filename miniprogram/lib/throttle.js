@@ -14,6 +14,13 @@ function createThrottle(fn, wait) {
   var timer = null
 
   function run() {
+    // timers may fire a little early by the wall clock (Node counts from its cached loop time):
+    // wait out the rest, so two calls are never closer than `wait`
+    var early = last + wait - Date.now()
+    if (early > 0) {
+      timer = setTimeout(run, early)
+      return
+    }
     timer = null
     last = Date.now()
     fn()
@@ -28,10 +35,11 @@ function createThrottle(fn, wait) {
 
   /** Runs now if a call is pending (or `always`). */
   throttled.flush = function (always) {
-    if (timer) {
-      clearTimeout(timer)
-      run()
-    } else if (always) run()
+    if (!timer && !always) return
+    clearTimeout(timer)
+    timer = null
+    last = Date.now()
+    fn()
   }
 
   throttled.cancel = function () {
