@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { createWxEnvironment, type WxEnvironment } from './support/wx-shim.js';
+import { plain, until } from './support/wait.js';
 
 /**
  * miniprogram/lib/chat-client.js under the wx shim (SocketTask over a real ws connection)
@@ -14,7 +15,6 @@ import { createWxEnvironment, type WxEnvironment } from './support/wx-shim.js';
  * dead without a close event, suspension, an unreachable server, an expired session.
  */
 const ROOT = join(import.meta.dirname, '..', 'miniprogram');
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
 
 /** fast timers: the defaults are seconds, tests run in milliseconds */
 const FAST = {
@@ -25,13 +25,6 @@ const FAST = {
   suspendAfter: 50,
 };
 
-async function until(condition: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 interface Harness {
   env: WxEnvironment;

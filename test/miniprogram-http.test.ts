@@ -1,38 +1,22 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { createWxEnvironment, type WxEnvironmentOptions } from './support/wx-shim.js';
+import { plain, seededRandom, until } from './support/wait.js';
 
 /**
  * The HTTP fallback (lib/http-chat-client.js): POST /wechat/chat with stream:true read through
  * wx.request({ enableChunked }) — chunks re-split at arbitrary byte boundaries, no TextDecoder.
  */
 const ROOT = join(import.meta.dirname, '..', 'miniprogram');
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
 
-async function until(condition: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Splits every network chunk into 1–5 byte pieces; counts cuts that fall inside a character. */
 function byteSplitter(seed: number) {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const stats = { pieces: 0, midCharacter: 0 };
   const rechunk = (chunk: Uint8Array) => {
     const pieces: Uint8Array[] = [];

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import ts from 'typescript';
 import { errorCatalogue } from '../src/protocol/error-catalogue.js';
 import { createWxEnvironment } from './support/wx-shim.js';
+import { plain, seededRandom } from './support/wait.js';
 
 /**
  * The pure parts of the mini-program kit, loaded the way a phone loads them: CommonJS in a vm
@@ -14,18 +15,7 @@ import { createWxEnvironment } from './support/wx-shim.js';
 const ROOT = join(import.meta.dirname, '..', 'miniprogram');
 const env = createWxEnvironment({ root: ROOT });
 const lib = (name: string) => env.require(`lib/${name}`);
-/** values from the vm realm: compare their JSON shape */
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
 
-/** A deterministic PRNG, so failures reproduce. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('backoff: exponential, capped, jittered', () => {
   const { backoffDelay, backoffRange } = lib('backoff.js');
@@ -38,7 +28,7 @@ describe('backoff: exponential, capped, jittered', () => {
   });
 
   it('every delay lies within its range, and the range never exceeds maxDelay', () => {
-    const random = mulberry32(7);
+    const random = seededRandom(7);
     for (let attempt = 0; attempt < 12; attempt++) {
       const { min, max } = backoffRange(attempt, policy);
       assert.ok(max <= policy.maxDelay);
@@ -68,7 +58,7 @@ describe('UTF-8 decoder for wx.request chunks (phones have no TextDecoder)', () 
     let out = '';
     for (const b of bytes) out += d.write(new Uint8Array([b]));
     assert.equal(out + d.end(), text);
-    const random = mulberry32(42);
+    const random = seededRandom(42);
     for (let round = 0; round < 50; round++) {
       const d2 = createUtf8Decoder();
       let at = 0;

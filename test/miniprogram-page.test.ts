@@ -2,18 +2,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { createWxEnvironment, type WxEnvironment } from './support/wx-shim.js';
 import { WsTestClient } from './support/ws-test-client.js';
+import { plain, until } from './support/wait.js';
 
 /**
  * The demo mini-program itself (app.js + pages/chat) under the wx shim against the real
  * gateway: what a user sees, as page data, and how often the page calls setData.
  */
 const ROOT = join(import.meta.dirname, '..', 'miniprogram');
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
 const FAST = {
   reconnect: { delay: 20, factor: 2, maxDelay: 200, jitter: 0.5 },
   heartbeat: { interval: 200, pongTimeout: 100, maxMissed: 2 },
@@ -23,13 +22,6 @@ const KB_FILES = {
   '售后政策.md': '# 售后政策\n\n## 退货\n\n自签收之日起 7 天内，商品未使用且包装完好的，可以申请无理由退货。退货运费由买家承担，质量问题除外。',
 };
 
-async function until(condition: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 describe('the demo mini-program (pages/chat) against the real gateway', () => {
   let llm: FakeLlmServer;

@@ -1,21 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { seedBlock } from './support/seed-document.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { createWxEnvironment } from './support/wx-shim.js';
+import { plain, until } from './support/wait.js';
 
-/** page data lives in the vm realm: compare its plain JSON shape */
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** The seed's own mini-program pages, verbatim but for the server URL, under a wx shim. */
 describe('the seed document\'s mini-program code runs against the server', () => {
