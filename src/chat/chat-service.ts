@@ -118,7 +118,6 @@ export class ChatService {
     const { history, logger, options } = this.deps;
     const log = logger.child({ answerId: run.id });
     let release: (() => void) | undefined;
-    acquired.then((r) => (release = r), () => undefined);
     let outcome: { usage?: TokenUsage; hits: KbHit[] } = { hits: [] };
     try {
       // The question is stored before anything can fail on the model side: never lost.
@@ -141,7 +140,10 @@ export class ChatService {
       log.warn({ reason: appError.reason, error: String(error) }, 'answer failed');
       await this.finish(run, 'failed', outcome, log, appError);
     } finally {
-      release?.();
+      // A slot granted after this run gave up (e.g. the store failed while it waited in
+      // line) goes straight back, or it would be lost for good.
+      if (release) release();
+      else void acquired.then((lateRelease) => lateRelease(), () => undefined);
     }
   }
 

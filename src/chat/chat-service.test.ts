@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import type { ChatModel, StreamPart } from '../llm/chat-model.js';
+import { createSqliteStores } from '../store/sqlite/create-sqlite-stores.js';
+import type { HistoryStore } from '../store/history-store.js';
+import { ChatService } from './chat-service.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
+
+/** A model that answers "ok" after `delayMs`, honouring the abort signal. */
+const slowModel = (delayMs: number): ChatModel => ({
+  name: 'slow',
+  online: true,
+  async *stream({ signal }): AsyncIterable<StreamPart> {
+    await sleep(delayMs, undefined, { signal });
+    yield { type: 'text-delta', text: 'ok' };
+    yield { type: 'finish', reason: 'stop' };
+  },
+});
+
+describe('ChatService', () => {
+  it('a run that fails while queued hands its slot back when it is granted later', async () => {
+    const stores = createSqliteStores(':memory:');
+    // the real store, except that this one user's writes fail (a disk or Redis failure)
+    const history: HistoryStore = {
+      ...stores.history,
+      append: (openid, message) =>
+        openid === 'broken' ? Promise.reject(new Error('disk full')) : stores.history.append(openid, message),
+      listRecent: (openid, limit) => stores.history.listRecent(openid, limit),
+      clear: (openid) => stores.history.clear(openid),
+      ping: () => stores.history.ping(),
+      close: () => stores.history.close(),
+    };
+    const gate = new ConcurrencyGate(1, 5);
+    const chat = new ChatService({
+      history,
+      model: slowModel(50),
+      gate,
+      logger: pino({ level: 'silent' }),
+      options: {
+        systemPrompt: '',
+        historyTurns: 5,
+        maxQueryChars: 100,
+        streamCoalesceMs: 0,
+        queueTimeoutMs: 5_000,
+        rag: { topK: 3, minRelevance: 0.3 },
+      },
+    });
+    const first = chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false });
+    const broken = chat.start({ openid: 'broken', ownerKey: 'b' }, { query: '二', useAutoRag: false });
+    const failed = await broken.done;
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error?.reason, 'store_unavailable');
+    assert.equal((await first.done).status, 'complete');
+    for (let i = 0; i < 20 && gate.activeCount > 0; i++) await sleep(5);
+    assert.deepEqual([gate.activeCount, gate.queuedCount], [0, 0], 'no slot leaked');
+    const third = chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false });
+    assert.equal((await third.done).text, 'ok');
+    await stores.close();
+  });
+});
