@@ -6,18 +6,13 @@ import { join } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import type { ChatModel } from './llm/chat-model.js';
-import { OfflineChatModel } from './llm/offline-chat-model.js';
-import { OpenAiChatModel } from './llm/openai-chat-model.js';
+import { createChatModel } from './llm/create-chat-model.js';
 import { createLogger } from './observability/logger.js';
 import { createKnowledgeBase } from './rag/create-knowledge-base.js';
 import { createRedisStores } from './store/redis/create-redis-stores.js';
 import { createSqliteStores } from './store/sqlite/create-sqlite-stores.js';
 import type { StoreBundle } from './store/store-bundle.js';
-import { CollapsingWechatAuth } from './wechat/collapsing-wechat-auth.js';
-import { DevWechatAuth } from './wechat/dev-wechat-auth.js';
-import { WechatApiAuth } from './wechat/wechat-api-auth.js';
-import type { WechatAuth } from './wechat/wechat-auth.js';
+import { createWechatAuth } from './wechat/create-wechat-auth.js';
 
 // ENV_FILE picks another file (or none, e.g. /dev/null); real environment variables win over it.
 loadDotenv({ quiet: true, path: process.env.ENV_FILE ?? '.env' });
@@ -53,32 +48,11 @@ if (config.redisUrl) {
   stores = createSqliteStores(join(config.dataDir, 'gateway.sqlite'));
 }
 
-let model: ChatModel;
-if (config.llm.baseUrl) {
-  model = new OpenAiChatModel({
-    baseURL: config.llm.baseUrl,
-    apiKey: config.llm.apiKey ?? 'not-needed',
-    model: config.llm.model,
-    timeoutMs: config.llm.timeoutMs,
-    maxRetries: config.llm.maxRetries,
-    maxTokens: config.llm.maxTokens,
-  });
-} else {
-  model = new OfflineChatModel();
-  logger.warn('LLM_BASE_URL is not set: offline mode, answers come without a model');
-}
+const model = createChatModel(config);
+if (!model.online) logger.warn('LLM_BASE_URL is not set: offline mode, answers come without a model');
 
-let wechat: WechatAuth;
-if (config.wechat.appId && config.wechat.appSecret) {
-  wechat = new WechatApiAuth({
-    appId: config.wechat.appId,
-    appSecret: config.wechat.appSecret,
-    apiBase: config.wechat.apiBase,
-    timeoutMs: config.wechat.timeoutMs,
-    logger,
-  });
-} else {
-  wechat = new DevWechatAuth();
+const wechat = createWechatAuth(config, logger);
+if (wechat.mode === 'dev') {
   logger.warn(
     '!!! WECHAT_APPID is not set: DEV LOGIN is on — any code logs in as a user derived from it. ' +
       'Never expose this server publicly; set WECHAT_APPID and WECHAT_APP_SECRET (required with NODE_ENV=production).',
@@ -86,7 +60,7 @@ if (config.wechat.appId && config.wechat.appSecret) {
 }
 
 const knowledgeBase = await createKnowledgeBase(config, logger);
-const app = await createApp({ config, logger, stores, model, wechat: new CollapsingWechatAuth(wechat), knowledgeBase });
+const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -5,18 +5,14 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import type { ChatModel } from '../../src/llm/chat-model.js';
-import { OfflineChatModel } from '../../src/llm/offline-chat-model.js';
-import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
+import { createChatModel } from '../../src/llm/create-chat-model.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createKnowledgeBase } from '../../src/rag/create-knowledge-base.js';
 import type { KnowledgeBase } from '../../src/rag/knowledge-base.js';
 import { createRedisStores } from '../../src/store/redis/create-redis-stores.js';
 import { createSqliteStores } from '../../src/store/sqlite/create-sqlite-stores.js';
 import type { StoreBundle } from '../../src/store/store-bundle.js';
-import { CollapsingWechatAuth } from '../../src/wechat/collapsing-wechat-auth.js';
-import { DevWechatAuth } from '../../src/wechat/dev-wechat-auth.js';
-import { WechatApiAuth } from '../../src/wechat/wechat-api-auth.js';
+import { createWechatAuth } from '../../src/wechat/create-wechat-auth.js';
 import type { FakeLlmServer } from './fake-llm-server.js';
 import type { FakeWechatServer } from './fake-wechat-server.js';
 
@@ -78,32 +74,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     store === 'sqlite'
       ? createSqliteStores(join(dataDir, 'gateway.sqlite'))
       : createRedisStores({ url: store.url ?? 'redis://127.0.0.1:6379', prefix: store.redisPrefix });
-  const model: ChatModel = config.llm.baseUrl
-    ? new OpenAiChatModel({
-        baseURL: config.llm.baseUrl,
-        apiKey: config.llm.apiKey ?? '',
-        model: config.llm.model,
-        timeoutMs: config.llm.timeoutMs,
-        maxRetries: config.llm.maxRetries,
-        retryBaseDelayMs: 20,
-      })
-    : new OfflineChatModel();
-  const wechat = config.wechat.appId
-    ? new WechatApiAuth({
-        appId: config.wechat.appId,
-        appSecret: config.wechat.appSecret!,
-        apiBase: config.wechat.apiBase,
-        timeoutMs: config.wechat.timeoutMs,
-        logger,
-      })
-    : new DevWechatAuth();
+  // as main.ts wires them; only the retry backoff is shortened so fault tests stay fast
+  const model = createChatModel(config, { retryBaseDelayMs: 20 });
+  const wechat = createWechatAuth(config, logger);
   let knowledgeBase: KnowledgeBase | undefined;
   if (options.knowledgeBase) {
     knowledgeBase = await createKnowledgeBase(config, logger);
     const files = options.knowledgeBase === true ? {} : options.knowledgeBase.files;
     for (const [name, text] of Object.entries(files)) await knowledgeBase.addBuffer(name, Buffer.from(text));
   }
-  const app = await createApp({ config, logger, stores, model, wechat: new CollapsingWechatAuth(wechat), knowledgeBase });
+  const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase });
   await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.fastify.server.address() as AddressInfo;
   return {
