@@ -12,11 +12,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ChunkIndex } from '../src/rag/index/chunk-index.js';
-import { createBigramTokenizer } from '../src/rag/index/tokenizer.js';
-import { splitSentences } from '../src/rag/ingest/split-sentences.js';
-import { openKnowledgeBase } from '../src/rag/knowledge-base.js';
-import { openSqliteKbStore } from '../src/rag/store/sqlite-kb-store.js';
+import { ChunkIndex } from '../src/knowledge-base/index/chunk-index.js';
+import { createBigramTokenizer } from '../src/knowledge-base/index/tokenizer.js';
+import { splitSentences } from '../src/knowledge-base/ingest/split-sentences.js';
+import { openKnowledgeBase } from '../src/knowledge-base/knowledge-base.js';
+import { openSqliteKbStore } from '../src/knowledge-base/store/sqlite-kb-store.js';
 import { fmt, mib, passageAsMarkdown, quantile, rankFigures, readJsonl, type EvalQuery, type Passage } from '../scripts/eval-cmrc-data.js';
 
 const { values: args } = parseArgs({

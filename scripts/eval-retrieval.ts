@@ -12,13 +12,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ChunkIndex } from '../src/rag/index/chunk-index.js';
-import { createBigramTokenizer } from '../src/rag/index/tokenizer.js';
-import { openKnowledgeBase } from '../src/rag/knowledge-base.js';
-import { loadSampleIfEmpty } from '../src/rag/load-sample-if-empty.js';
-import { DEFAULT_MIN_RELEVANCE } from '../src/rag/relevance.js';
-import { createMemoryKbStore } from '../src/rag/store/memory-kb-store.js';
-import { openSqliteKbStore } from '../src/rag/store/sqlite-kb-store.js';
+import { ChunkIndex } from '../src/knowledge-base/index/chunk-index.js';
+import { createBigramTokenizer } from '../src/knowledge-base/index/tokenizer.js';
+import { openKnowledgeBase } from '../src/knowledge-base/knowledge-base.js';
+import { loadSampleIfEmpty } from '../src/knowledge-base/load-sample-if-empty.js';
+import { DEFAULT_MIN_RELEVANCE } from '../src/knowledge-base/relevance.js';
+import { createMemoryKbStore } from '../src/knowledge-base/store/memory-kb-store.js';
+import { openSqliteKbStore } from '../src/knowledge-base/store/sqlite-kb-store.js';
 import {
   fmt,
   passageAsMarkdown,

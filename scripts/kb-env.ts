@@ -1,5 +1,5 @@
-import type { Embedder } from '../src/rag/embed/embedder.js';
-import { createOpenAiCompatibleEmbedder } from '../src/rag/embed/openai-compatible-embedder.js';
+import type { Embedder } from '../src/knowledge-base/embed/embedder.js';
+import { createOpenAiCompatibleEmbedder } from '../src/knowledge-base/embed/openai-compatible-embedder.js';
 
 /**
  * The CLI's composition root reads the same variables as the gateway (docs/knowledge-base.md):

@@ -12,10 +12,10 @@
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { listDocumentFiles } from '../src/rag/ingest/list-document-files.js';
-import { KbError } from '../src/rag/kb-error.js';
-import { openKnowledgeBase, type AddResult, type KnowledgeBase } from '../src/rag/knowledge-base.js';
-import { DEFAULT_MIN_RELEVANCE } from '../src/rag/relevance.js';
+import { listDocumentFiles } from '../src/knowledge-base/ingest/list-document-files.js';
+import { KbError } from '../src/knowledge-base/kb-error.js';
+import { openKnowledgeBase, type AddResult, type KnowledgeBase } from '../src/knowledge-base/knowledge-base.js';
+import { DEFAULT_MIN_RELEVANCE } from '../src/knowledge-base/relevance.js';
 import { kbSettingsFromEnv } from './kb-env.js';
 
 const USAGE = `用法:

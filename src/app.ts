@@ -6,7 +6,7 @@ import { ChatService } from './chat/chat-service.js';
 import { ConcurrencyGate } from './chat/concurrency-gate.js';
 import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
-import type { KnowledgeBase } from './rag/knowledge-base.js';
+import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';

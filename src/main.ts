@@ -8,7 +8,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createChatModel } from './llm/create-chat-model.js';
 import { createLogger } from './observability/logger.js';
-import { createKnowledgeBase } from './rag/create-knowledge-base.js';
+import { createKnowledgeBase } from './knowledge-base/create-knowledge-base.js';
 import { createRedisStores } from './store/redis/create-redis-stores.js';
 import { createSqliteStores } from './store/sqlite/create-sqlite-stores.js';
 import type { StoreBundle } from './store/store-bundle.js';

@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../llm/chat-model.js';
 import type { AppError } from '../protocol/error-catalogue.js';
-import type { Source } from './rag/retriever.js';
+import type { Source } from './strategies/retriever.js';
 import type { MessageStatus } from '../store/history-store.js';
 
 export interface AnswerDelta {

@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../llm/chat-model.js';
-import type { KbHit } from '../rag/knowledge-base.js';
+import type { KbHit } from '../knowledge-base/knowledge-base.js';
 import type { StoredMessage } from '../store/history-store.js';
-import { quotePassage } from './rag/retriever.js';
+import { quotePassage } from './strategies/retriever.js';
 
 const REFERENCE_RULES =
   '以下是从知识库中检索到的参考资料。回答时优先依据这些资料，并在相应句子后用 [1]、[2] 标注引用的资料编号；' +

@@ -9,11 +9,11 @@ import { AnswerRun, type AnswerResult } from './answer-run.js';
 import { buildPrompt } from './build-prompt.js';
 import { ConcurrencyGate, GateTimeoutError } from './concurrency-gate.js';
 import { DeltaCoalescer } from './delta-coalescer.js';
-import type { KbHit } from '../rag/knowledge-base.js';
-import { AUTO_RAG_INSTRUCTION, runAutoRag, type ModelStep } from './rag/auto-rag.js';
-import { offlineAnswer } from './rag/offline-answer.js';
-import { selectPassages, toSources, type RagOptions, type Retriever } from './rag/retriever.js';
-import { looksLikeFollowUp, rewriteFollowUp } from './rag/rewrite-follow-up.js';
+import type { KbHit } from '../knowledge-base/knowledge-base.js';
+import { AUTO_RAG_INSTRUCTION, runAutoRag, type ModelStep } from './strategies/auto-rag.js';
+import { offlineAnswer } from './strategies/offline-answer.js';
+import { selectPassages, toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
+import { looksLikeFollowUp, rewriteFollowUp } from './strategies/rewrite-follow-up.js';
 
 export interface ChatServiceOptions {
   systemPrompt: string;

@@ -75,7 +75,7 @@ export const configSchema = z.object({
     loadSample: z.stringbool().default(true),
     /** passages quoted in a prompt at most */
     topK: int(1, 20).default(3),
-    /** 0…1; passages covering less of the question are not quoted (src/rag/relevance.ts) */
+    /** 0…1; passages covering less of the question are not quoted (src/knowledge-base/relevance.ts) */
     minRelevance: z.coerce.number().min(0).max(1).default(0.3),
     embedding: z.object({
       /** any OpenAI-compatible /v1/embeddings; unset = BM25 only */

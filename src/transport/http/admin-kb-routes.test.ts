@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Fastify from 'fastify';
-import { openKnowledgeBase } from '../../rag/knowledge-base.js';
+import { openKnowledgeBase } from '../../knowledge-base/knowledge-base.js';
 import { adminKbRoutes } from './admin-kb-routes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'admin-kb-'));

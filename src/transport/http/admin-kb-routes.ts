@@ -2,8 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorReason } from '../../protocol/error-catalogue.js';
-import { KbError, type KbErrorKind } from '../../rag/kb-error.js';
-import type { KnowledgeBase } from '../../rag/knowledge-base.js';
+import { KbError, type KbErrorKind } from '../../knowledge-base/kb-error.js';
+import type { KnowledgeBase } from '../../knowledge-base/knowledge-base.js';
 import { replyError } from './reply-error.js';
 
 export interface AdminKbRoutesOptions {

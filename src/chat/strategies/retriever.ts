@@ -1,4 +1,4 @@
-import type { KbHit } from '../../rag/knowledge-base.js';
+import type { KbHit } from '../../knowledge-base/knowledge-base.js';
 
 /** What the chat service needs of the knowledge base (KnowledgeBase satisfies it). */
 export interface Retriever {
@@ -18,7 +18,7 @@ export interface Source {
 export interface RagOptions {
   /** passages quoted in a prompt at most */
   topK: number;
-  /** 0…1: passages below it are not quoted (see rag/relevance.ts) */
+  /** 0…1: passages below it are not quoted (see knowledge-base/relevance.ts) */
   minRelevance: number;
 }
 

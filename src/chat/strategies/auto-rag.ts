@@ -1,5 +1,5 @@
 import type { ChatMessage, TokenUsage, ToolCall, ToolDefinition } from '../../llm/chat-model.js';
-import type { KbHit } from '../../rag/knowledge-base.js';
+import type { KbHit } from '../../knowledge-base/knowledge-base.js';
 import { quotePassage, selectPassages, type RagOptions, type Retriever } from './retriever.js';
 
 /** The one tool auto RAG offers the model (OpenAI function calling). */

@@ -1,4 +1,4 @@
-import type { KbHit } from '../../rag/knowledge-base.js';
+import type { KbHit } from '../../knowledge-base/knowledge-base.js';
 
 /**
  * The answer when no model is configured: the best passages themselves, with where they come
