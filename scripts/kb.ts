@@ -1,22 +1,27 @@
 /**
- * Knowledge-base command line. Works on DATA_DIR/kb.sqlite directly; a running gateway sees
- * the changes after a restart (or use the admin API, /admin/kb, to change it live).
+ * Knowledge-base command line. Works on DATA_DIR/kb.sqlite directly, configured exactly as the
+ * gateway (the same .env and variables, the same composition root); a running gateway picks
+ * the changes up within seconds.
  *
  *   npm run kb -- add <files|dirs…>      load .md .txt .html .pdf .docx, Q&A .csv/.json
  *   npm run kb -- list
  *   npm run kb -- remove <docId|name>
  *   npm run kb -- search "<query>" [-k 5]
  *
- * Options: --data-dir <dir> (default $DATA_DIR or ./data). EMBEDDING_* variables enable
- * embeddings exactly as for the gateway.
+ * Options: --data-dir <dir> (default $DATA_DIR or ./data).
  */
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { config as loadDotenv } from 'dotenv';
+import pino from 'pino';
+import { createKnowledgeBase } from '../src/compose.js';
+import { ConfigError, loadConfig } from '../src/config/load-config.js';
 import { listDocumentFiles } from '../src/knowledge-base/ingest/list-document-files.js';
 import { KbError } from '../src/knowledge-base/kb-error.js';
-import { openKnowledgeBase, type AddResult, type KnowledgeBase } from '../src/knowledge-base/knowledge-base.js';
+import type { AddResult, KnowledgeBase } from '../src/knowledge-base/knowledge-base.js';
 import { DEFAULT_MIN_RELEVANCE } from '../src/knowledge-base/relevance.js';
-import { kbSettingsFromEnv } from './kb-env.js';
+import { createLogger } from '../src/observability/logger.js';
 
 const USAGE = `用法:
   npm run kb -- add <文件或目录…>     导入文档（.md .txt .html .pdf .docx，问答 .csv .json .jsonl）
@@ -39,16 +44,18 @@ if (opts.help || !command) {
   process.exit(command ? 0 : 2);
 }
 
-let settings: ReturnType<typeof kbSettingsFromEnv>;
+loadDotenv({ quiet: true, path: process.env.ENV_FILE ?? '.env' });
+let config;
 try {
-  settings = kbSettingsFromEnv();
+  config = loadConfig({ ...process.env, ...(opts['data-dir'] ? { DATA_DIR: opts['data-dir'] } : {}) });
 } catch (error) {
-  console.error((error as Error).message);
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`配置错误 / configuration error: ${error.message}`);
   process.exit(2);
 }
-const kb = await openKnowledgeBase({
-  dataDir: opts['data-dir'] ?? settings.dataDir,
-  ...(settings.embedder ? { embedder: settings.embedder } : {}),
+// progress and results go to stdout; only warnings from the knowledge base reach stderr
+const kb = await createKnowledgeBase(config, createLogger({ level: 'warn', destination: pino.destination(2) }), {
+  loadSample: false,
 });
 try {
   switch (command) {
@@ -62,9 +69,12 @@ try {
     case 'rm':
       if (rest.length === 0) throw new Error('remove 需要文档 id 或名称');
       for (const doc of rest) {
-        const removed = await kb.removeDocument(doc);
-        console.log(removed ? `已删除 ${doc}` : `没有找到 ${doc}`);
-        if (!removed) process.exitCode = 1;
+        if (await kb.removeDocument(doc)) {
+          console.log(`已删除 ${doc}`);
+          continue;
+        }
+        process.exitCode = 1;
+        console.error(`没有找到文档「${doc}」。${await removalHint(kb, doc)}`);
       }
       break;
     case 'search':
@@ -83,6 +93,8 @@ try {
 
 async function add(kb: KnowledgeBase, paths: string[]): Promise<number> {
   if (paths.length === 0) throw new Error('add 需要至少一个文件或目录');
+  const missing = await unreadable(paths);
+  if (missing.length > 0) throw new Error(missing.join('\n'));
   const files = await listDocumentFiles(paths);
   const bar = new cliProgress.SingleBar(
     { format: '导入 [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: false },
@@ -135,4 +147,31 @@ async function search(kb: KnowledgeBase, query: string, k: number): Promise<void
     console.log(`\n#${i + 1}  score ${h.score.toFixed(3)}  relevance ${h.relevance.toFixed(2)}${flag}\n    ${where}`);
     console.log(`    ${h.text.replace(/\s*\n\s*/g, ' ').slice(0, 240)}${h.text.length > 240 ? '…' : ''}`);
   });
+}
+
+/** Paths that do not exist or cannot be read, as one Chinese line each (no raw ENOENT). */
+async function unreadable(paths: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const path of paths) {
+    try {
+      await stat(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      problems.push(
+        code === 'ENOENT' || code === 'ENOTDIR'
+          ? `找不到文件或目录：${path}（当前目录 ${process.cwd()}）`
+          : `无法读取 ${path}：${code === 'EACCES' ? '没有权限' : (error as Error).message}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Names are stored as given at import (e.g. kb-sample/售后政策.md): point at the stored ones that match. */
+async function removalHint(kb: KnowledgeBase, wanted: string): Promise<string> {
+  const docs = await kb.listDocuments();
+  const near = docs.filter((d) => [d.name, d.source].some((n) => n.endsWith(`/${wanted}`) || n.includes(wanted)));
+  if (near.length === 0) return '用 npm run kb -- list 查看已导入的文档（删除时写完整名称或 docId）。';
+  const names = near.slice(0, 5).map((d) => d.name);
+  return `是不是：${names.join('、')}？删除时写完整名称，例如 npm run kb -- remove "${names[0]}"`;
 }

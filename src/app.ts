@@ -46,7 +46,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
-    bodyLimit: config.ws.maxFrameBytes,
+    bodyLimit: config.http.maxBodyBytes,
   });
 
   const sessions = new SessionService(stores.sessions, wechat, { ttlMs: config.session.ttlSeconds * 1000 });

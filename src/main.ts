@@ -1,57 +1,45 @@
 /**
- * The composition root and the only file that reads process.env: load config → build
- * adapters → createApp → listen → stop cleanly on SIGTERM/SIGINT.
+ * The entry point and the only file that reads process.env: load config → compose adapters
+ * (src/compose.ts) → createApp → listen → stop cleanly on SIGTERM/SIGINT.
+ * Anything that keeps the gateway from starting ends the process with one line in Chinese and
+ * English, never a stack trace: operators read it in `journalctl` at 3 a.m.
  */
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app.js';
+import { composeAdapters, StartupError } from './compose.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { createChatModel } from './llm/create-chat-model.js';
-import { createLogger } from './observability/logger.js';
-import { createKnowledgeBase } from './knowledge-base/create-knowledge-base.js';
-import { createRedisStores } from './store/redis/create-redis-stores.js';
-import { createSqliteStores } from './store/sqlite/create-sqlite-stores.js';
-import type { StoreBundle } from './store/store-bundle.js';
-import { createWechatAuth } from './wechat/create-wechat-auth.js';
+import { createLogger, prettyDestination } from './observability/logger.js';
+import { describeListenError, startupBanner } from './startup-messages.js';
 
 // ENV_FILE picks another file (or none, e.g. /dev/null); real environment variables win over it.
 loadDotenv({ quiet: true, path: process.env.ENV_FILE ?? '.env' });
+
+function fail(prefix: string, message: string): never {
+  console.error(`${prefix}: ${message}`);
+  process.exit(1);
+}
 
 let config;
 try {
   config = loadConfig(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(`配置错误 / configuration error: ${error.message}`);
-  process.exit(1);
+  fail('配置错误 / configuration error', error.message);
 }
 
-const logger = createLogger({ level: config.logLevel });
+const pretty = (config.logFormat ?? (config.env === 'development' && process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+const logger = createLogger({ level: config.logLevel, destination: pretty ? await prettyDestination() : undefined });
 
-let stores: StoreBundle;
-if (config.redisUrl) {
-  // ioredis reports every reconnect attempt (~1/s while Redis is down): log one in ten seconds
-  let lastRedisLog = 0;
-  const onError = (error: Error) => {
-    if (Date.now() - lastRedisLog < 10_000) return;
-    lastRedisLog = Date.now();
-    logger.warn({ error: error.message }, 'redis unavailable');
-  };
-  stores = createRedisStores({ url: config.redisUrl, onError });
-  try {
-    await stores.history.ping();
-  } catch (error) {
-    logger.fatal({ error: String(error) }, 'REDIS_URL is set but Redis does not answer');
-    process.exit(1);
-  }
-} else {
-  stores = createSqliteStores(join(config.dataDir, 'gateway.sqlite'));
+let adapters;
+try {
+  adapters = await composeAdapters(config, logger);
+} catch (error) {
+  if (!(error instanceof StartupError)) throw error;
+  fail('启动失败 / startup failed', error.message);
 }
-
-const model = createChatModel(config);
-if (!model.online) logger.warn('LLM_BASE_URL is not set: offline mode, answers come without a model');
-
-const wechat = createWechatAuth(config, logger);
+const { model, wechat } = adapters;
+if (!model.online) logger.warn('LLM_BASE_URL is not set: offline mode, answers come from the knowledge base without a model');
 if (wechat.mode === 'dev') {
   logger.warn(
     '!!! WECHAT_APPID is not set: DEV LOGIN is on — any code logs in as a user derived from it. ' +
@@ -59,8 +47,7 @@ if (wechat.mode === 'dev') {
   );
 }
 
-const knowledgeBase = await createKnowledgeBase(config, logger);
-const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase });
+const app = await createApp({ config, logger, ...adapters });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
@@ -78,8 +65,15 @@ process.on('unhandledRejection', (reason) => {
   logger.error({ reason: String(reason) }, 'unhandled rejection');
 });
 
-await app.fastify.listen({ host: config.host, port: config.port });
+try {
+  await app.fastify.listen({ host: config.host, port: config.port });
+} catch (error) {
+  const message = describeListenError(error, config.host, config.port);
+  if (!message) throw error;
+  await app.shutdown().catch(() => undefined);
+  fail('启动失败 / startup failed', message);
+}
 logger.info(
-  { store: stores.driver, llm: model.online ? model.name : 'offline', login: wechat.mode },
-  `wechat-ai-gateway listening on http://${config.host}:${config.port} (WebSocket: /wechat/ws)`,
+  { store: adapters.stores.driver, llm: model.online ? model.name : 'offline', login: wechat.mode },
+  startupBanner(config, (app.fastify.server.address() as AddressInfo).port),
 );

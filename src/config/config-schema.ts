@@ -23,16 +23,20 @@ export const configSchema = z.object({
   host: z.string().default('0.0.0.0'),
   port: int(0, 65535).default(8000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json (one object a line, for collectors) or pretty (coloured lines for a terminal); unset = pretty on a development terminal */
+  logFormat: z.enum(['json', 'pretty']).optional(),
   /** honour X-Forwarded-For (behind nginx); off by default so clients cannot spoof their IP */
   trustProxy: z.stringbool().default(false),
   /** comma-separated origins, or "*" */
   corsOrigins: z.string().default('*'),
-  /** serve the browser console at /console (it uses only the public protocol) */
-  consoleEnabled: z.stringbool().default(true),
+  /** serve the browser console at /console (it uses only the public protocol); unset = on except in production */
+  consoleEnabled: z.stringbool().optional(),
   /** bearer token for /admin routes; admin routes are off when unset */
   adminToken: optionalText,
   dataDir: z.string().default('./data'),
   redisUrl: optionalUrl,
+  /** prepended to every Redis key, so several deployments can share one Redis */
+  redisKeyPrefix: z.string().min(1).max(100).default('wag:'),
 
   wechat: z.object({
     appId: optionalText,
@@ -71,8 +75,8 @@ export const configSchema = z.object({
   }),
 
   kb: z.object({
-    /** load the bundled sample knowledge base (kb-sample/) when the knowledge base is empty */
-    loadSample: z.stringbool().default(true),
+    /** load the bundled sample knowledge base (kb-sample/) when the knowledge base is empty; unset = on except in production */
+    loadSample: z.stringbool().optional(),
     /** passages quoted in a prompt at most */
     topK: int(1, 20).default(3),
     /** 0…1; passages covering less of the question are not quoted (src/knowledge-base/relevance.ts) */
@@ -90,6 +94,11 @@ export const configSchema = z.object({
     ttlSeconds: int(60, 365 * 24 * 3600).default(7 * 24 * 3600),
   }),
 
+  http: z.object({
+    /** largest accepted JSON request body, bytes (knowledge-base uploads have their own 50 MB bound) */
+    maxBodyBytes: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
+  }),
+
   ws: z.object({
     /** largest accepted frame, bytes; larger closes with 1009 */
     maxFrameBytes: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
@@ -105,4 +114,17 @@ export const configSchema = z.object({
   shutdownGraceMs: int(0, 600_000).default(10_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/**
+ * The settings whose default depends on NODE_ENV: the console (it offers dev login) and our own
+ * sample documents are for trying the gateway out, never a customer's production bot.
+ */
+export const resolvedConfigSchema = configSchema.transform((config) => {
+  const trying = config.env !== 'production';
+  return {
+    ...config,
+    consoleEnabled: config.consoleEnabled ?? trying,
+    kb: { ...config.kb, loadSample: config.kb.loadSample ?? trying },
+  };
+});
+
+export type Config = z.output<typeof resolvedConfigSchema>;

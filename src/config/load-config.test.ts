@@ -55,4 +55,26 @@ describe('loadConfig', () => {
     assert.equal(config.trustProxy, true);
     assert.equal(config.llm.maxTokens, 512);
   });
+
+  it('production turns off what is only for trying the gateway out, unless asked for', () => {
+    const prod = { NODE_ENV: 'production', WECHAT_APPID: 'wx1', WECHAT_APP_SECRET: 's' };
+    const dev = loadConfig({});
+    assert.equal(dev.consoleEnabled, true);
+    assert.equal(dev.kb.loadSample, true);
+    const production = loadConfig(prod);
+    assert.equal(production.consoleEnabled, false, 'the console offers dev login');
+    assert.equal(production.kb.loadSample, false, 'a customer bot never answers from our sample documents');
+    const chosen = loadConfig({ ...prod, CONSOLE_ENABLED: 'true', KB_LOAD_SAMPLE: 'true' });
+    assert.equal(chosen.consoleEnabled, true);
+    assert.equal(chosen.kb.loadSample, true);
+    assert.equal(loadConfig({ CONSOLE_ENABLED: 'false' }).consoleEnabled, false);
+  });
+
+  it('limits HTTP bodies separately from WebSocket frames', () => {
+    const config = loadConfig({ WS_MAX_FRAME_BYTES: '2048', HTTP_MAX_BODY_BYTES: '1048576' });
+    assert.equal(config.ws.maxFrameBytes, 2048);
+    assert.equal(config.http.maxBodyBytes, 1048576);
+    assert.equal(loadConfig({ WS_MAX_FRAME_BYTES: '2048' }).http.maxBodyBytes, 65536);
+    assert.throws(() => loadConfig({ HTTP_MAX_BODY_BYTES: '10' }), /HTTP_MAX_BODY_BYTES/);
+  });
 });

@@ -1,4 +1,4 @@
-import { configSchema, type Config } from './config-schema.js';
+import { resolvedConfigSchema, type Config } from './config-schema.js';
 import { envTable, type EnvName } from './env-table.js';
 
 export class ConfigError extends Error {
@@ -13,13 +13,13 @@ type Env = Record<string, string | undefined>;
  * `WECHAT_APP_SECRET is required when NODE_ENV=production`.
  */
 export function loadConfig(env: Env): Readonly<Config> {
-  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, kb: { embedding: {} }, session: {}, ws: {} };
+  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, kb: { embedding: {} }, session: {}, http: {}, ws: {} };
   for (const [name, path] of Object.entries(envTable)) {
     const value = env[name];
     // an empty variable means "not set": .env files list every variable, most left empty
     if (value !== undefined && value.trim() !== '') setPath(raw, path, value);
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = resolvedConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = envNameFor(issue.path.join('.'));

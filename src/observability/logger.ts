@@ -27,6 +27,15 @@ export const redactedPaths = [
   'req.headers.cookie',
 ];
 
+/**
+ * Human-readable coloured lines for a developer's terminal. Loaded only when asked for:
+ * production logs stay JSON for collectors, and the idle process does not carry the prettifier.
+ */
+export async function prettyDestination(): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+}
+
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {

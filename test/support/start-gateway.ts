@@ -4,15 +4,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app.js';
+import { composeAdapters } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createChatModel } from '../../src/llm/create-chat-model.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { createKnowledgeBase } from '../../src/knowledge-base/create-knowledge-base.js';
 import type { KnowledgeBase } from '../../src/knowledge-base/knowledge-base.js';
-import { createRedisStores } from '../../src/store/redis/create-redis-stores.js';
-import { createSqliteStores } from '../../src/store/sqlite/create-sqlite-stores.js';
+import { createLogger } from '../../src/observability/logger.js';
 import type { StoreBundle } from '../../src/store/store-bundle.js';
-import { createWechatAuth } from '../../src/wechat/create-wechat-auth.js';
 import type { FakeLlmServer } from './fake-llm-server.js';
 import type { FakeWechatServer } from './fake-wechat-server.js';
 
@@ -59,6 +55,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       ? { WECHAT_APPID: options.wechat.appId, WECHAT_APP_SECRET: options.wechat.appSecret, WECHAT_API_BASE: options.wechat.url }
       : {}),
     ...(options.llm ? { LLM_BASE_URL: options.llm.baseUrl, LLM_API_KEY: 'test-key' } : {}),
+    ...(options.store && options.store !== 'sqlite'
+      ? { REDIS_URL: options.store.url ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: options.store.redisPrefix }
+      : {}),
     ...options.env,
   });
   const logs: string[] = [];
@@ -69,19 +68,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     },
   });
   const logger = createLogger({ level: config.logLevel, destination });
-  const store = options.store ?? 'sqlite';
-  const stores =
-    store === 'sqlite'
-      ? createSqliteStores(join(dataDir, 'gateway.sqlite'))
-      : createRedisStores({ url: store.url ?? 'redis://127.0.0.1:6379', prefix: store.redisPrefix });
-  // as main.ts wires them; only the retry backoff is shortened so fault tests stay fast
-  const model = createChatModel(config, { retryBaseDelayMs: 20 });
-  const wechat = createWechatAuth(config, logger);
-  let knowledgeBase: KnowledgeBase | undefined;
-  if (options.knowledgeBase) {
-    knowledgeBase = await createKnowledgeBase(config, logger);
-    const files = options.knowledgeBase === true ? {} : options.knowledgeBase.files;
-    for (const [name, text] of Object.entries(files)) await knowledgeBase.addBuffer(name, Buffer.from(text));
+  // main.ts's wiring; only the model's retry backoff is shortened so fault tests stay fast
+  const { stores, model, wechat, knowledgeBase } = await composeAdapters(config, logger, {
+    knowledgeBase: Boolean(options.knowledgeBase),
+    modelTuning: { retryBaseDelayMs: 20 },
+  });
+  if (knowledgeBase && typeof options.knowledgeBase === 'object') {
+    for (const [name, text] of Object.entries(options.knowledgeBase.files)) await knowledgeBase.addBuffer(name, Buffer.from(text));
   }
   const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase });
   await app.fastify.listen({ host: '127.0.0.1', port: 0 });

@@ -1,0 +1,31 @@
+import type { Config } from './config/config-schema.js';
+
+/**
+ * What main.ts tells an operator when the gateway starts, or cannot: kept apart from main so the
+ * wording is tested without starting a process.
+ */
+
+/** One line for a listen failure we can explain (port taken, no permission), else undefined. */
+export function describeListenError(error: unknown, host: string, port: number): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return `端口 ${port} 已被占用，请停止占用它的进程或设置 PORT / port ${port} on ${host} is already in use: stop the other process or set PORT`;
+  }
+  if (code === 'EACCES') {
+    return `没有权限监听端口 ${port}（1024 以下的端口需要 root），请设置 PORT / no permission to listen on port ${port}: use a port above 1024 or set PORT`;
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return `本机没有地址 ${host}，请检查 HOST / address ${host} is not on this machine: check HOST`;
+  }
+  return undefined;
+}
+
+/** The "listening" line, with the URLs a newcomer wants to click. */
+export function startupBanner(config: Readonly<Config>, port = config.port): string {
+  // 0.0.0.0 and :: listen everywhere; a browser wants a real address
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const parts = [`wechat-ai-gateway listening on ${base} (WebSocket: ${base.replace('http', 'ws')}/wechat/ws)`];
+  if (config.consoleEnabled) parts.push(`控制台 / console: ${base}/console`);
+  return parts.join(' — ');
+}
