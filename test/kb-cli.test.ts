@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileSync } from 'node:fs';
+import { startGateway } from './support/start-gateway.js';
 
 const exec = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'wag-kb-cli-'));
@@ -49,3 +52,42 @@ describe('knowledge-base CLI: mistakes get a Chinese hint, not a raw error', () 
     assert.doesNotMatch(listed.stdout, /常见问题/);
   });
 });
+
+describe('knowledge-base CLI and a running gateway on the same data', () => {
+  it('a document added or removed with the CLI is found (or gone) in the running server within seconds', async () => {
+    const gw = await startGateway({ knowledgeBase: true, env: { KB_LOAD_SAMPLE: 'false', ADMIN_TOKEN: 'cli-token' } });
+    const docs = mkdtempSync(join(tmpdir(), 'wag-kb-docs-'));
+    try {
+      writeFileSync(join(docs, '会员权益.md'), '# 会员权益\n\n金卡会员每月可以领取两张免运费券，有效期三十天。\n');
+      const search = async () => {
+        const response = await fetch(`${gw.url}/admin/kb/search?q=${encodeURIComponent('金卡会员免运费券')}`, {
+          headers: { authorization: 'Bearer cli-token' },
+        });
+        const body = (await response.json()) as { data: { hits: Array<{ source: string }> } };
+        return body.data.hits.map((hit) => hit.source);
+      };
+      assert.deepEqual(await search(), []);
+      const added = await exec(process.execPath, ['--import', 'tsx', 'scripts/kb.ts', 'add', join(docs, '会员权益.md')], {
+        env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', DATA_DIR: gw.dataDir },
+      });
+      assert.match(added.stdout, /新增 1/);
+      await eventually(async () => (await search()).includes('会员权益.md'), 'the running server to find the new document');
+      await exec(process.execPath, ['--import', 'tsx', 'scripts/kb.ts', 'remove', '会员权益.md'], {
+        env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', DATA_DIR: gw.dataDir },
+      });
+      await eventually(async () => (await search()).length === 0, 'the running server to drop the removed document');
+    } finally {
+      await gw.stop();
+      rmSync(docs, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Polls an async condition (the server's own view) until it holds. */
+async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
