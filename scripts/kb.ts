@@ -1,6 +1,6 @@
 /**
- * Knowledge-base command line. Works on DATA_DIR/kb.sqlite directly; a running gateway sees
- * the changes after a restart (or use the admin API, /admin/kb, to change it live).
+ * Knowledge-base command line. Works on DATA_DIR/kb.sqlite directly; a running gateway picks
+ * the changes up within seconds (it polls the store's change log).
  *
  *   npm run kb -- add <files|dirs…>      load .md .txt .html .pdf .docx, Q&A .csv/.json
  *   npm run kb -- list
@@ -10,11 +10,13 @@
  * Options: --data-dir <dir> (default $DATA_DIR or ./data). EMBEDDING_* variables enable
  * embeddings exactly as for the gateway.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { listDocumentFiles } from '../src/knowledge-base/ingest/list-document-files.js';
 import { KbError } from '../src/knowledge-base/kb-error.js';
 import { openKnowledgeBase, type AddResult, type KnowledgeBase } from '../src/knowledge-base/knowledge-base.js';
+import { openSqliteKbStore } from '../src/knowledge-base/store/sqlite-kb-store.js';
 import { DEFAULT_MIN_RELEVANCE } from '../src/knowledge-base/relevance.js';
 import { kbSettingsFromEnv } from './kb-env.js';
 
@@ -47,7 +49,7 @@ try {
   process.exit(2);
 }
 const kb = await openKnowledgeBase({
-  dataDir: opts['data-dir'] ?? settings.dataDir,
+  store: openSqliteKbStore(join(opts['data-dir'] ?? settings.dataDir, 'kb.sqlite')),
   ...(settings.embedder ? { embedder: settings.embedder } : {}),
 });
 try {
@@ -63,7 +65,10 @@ try {
       if (rest.length === 0) throw new Error('remove 需要文档 id 或名称');
       for (const doc of rest) {
         const removed = await kb.removeDocument(doc);
-        console.log(removed ? `已删除 ${doc}` : `没有找到 ${doc}`);
+        const candidates = removed ? [] : await kb.findDocuments(doc);
+        if (removed) console.log(`已删除 ${doc}`);
+        else if (candidates.length > 1) console.log(`「${doc}」对应多个文档，请写完整名称：\n${candidates.map((d) => `  ${d.name}`).join('\n')}`);
+        else console.log(`没有找到 ${doc}（npm run kb -- list 列出全部文档）`);
         if (!removed) process.exitCode = 1;
       }
       break;

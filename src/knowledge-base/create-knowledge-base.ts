@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config-schema.js';
 import { createOpenAiCompatibleEmbedder } from './embed/openai-compatible-embedder.js';
 import { openKnowledgeBase, type KbLogger, type KnowledgeBase } from './knowledge-base.js';
 import { loadSampleIfEmpty } from './load-sample-if-empty.js';
+import { openSqliteKbStore } from './store/sqlite-kb-store.js';
 
 /** The sample documents shipped with the project. */
 export const sampleKnowledgeBaseDir = fileURLToPath(new URL('../../kb-sample', import.meta.url));
@@ -17,7 +19,7 @@ export async function createKnowledgeBase(config: Readonly<Config>, logger: KbLo
     embedding.baseUrl && embedding.model
       ? createOpenAiCompatibleEmbedder({ baseUrl: embedding.baseUrl, apiKey: embedding.apiKey, model: embedding.model })
       : undefined;
-  const kb = await openKnowledgeBase({ dataDir: config.dataDir, embedder, logger });
+  const kb = await openKnowledgeBase({ store: openSqliteKbStore(join(config.dataDir, 'kb.sqlite')), embedder, logger });
   if (config.kb.loadSample) {
     const loaded = await loadSampleIfEmpty(kb, sampleKnowledgeBaseDir);
     if (loaded.length > 0) logger.info({ documents: loaded.length, chunks: kb.size() }, 'loaded the sample knowledge base');
