@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { KbError } from '../kb-error.js';
 import type { ChunkOptions } from './chunk-text.js';
 import { prepareDocument, type PreparedDocument } from './prepare-document.js';
-import type { ParseReply, ParseRequest } from './parse-worker.js';
+import type { ParseReply, ParseRequest } from './parse-request.js';
 
 export interface ParsePoolOptions {
   /** Documents parsed at once, each in its own worker thread. Default 1. */
@@ -13,8 +13,8 @@ export interface ParsePoolOptions {
   timeoutMs?: number;
   /** An idle worker exits after this, giving back pdf.js and its heap, milliseconds. Default 30 000. */
   idleMs?: number;
-  /** Heap bound of each worker, MB: a document that needs more fails alone. Default: Node's. */
-  maxHeapMb?: number;
+  /** The worker's entry module. Default: parse-worker next to this file (tests substitute a faulty one). */
+  workerEntry?: URL;
 }
 
 export interface PrepareRequest {
@@ -55,8 +55,7 @@ interface Slot {
 
 /**
  * A small pool of parse workers, started on the first heavy document, so a 50 MB PDF upload
- * does not stall every socket. A worker that crashes (or exhausts `maxHeapMb`) or outlives
- * `timeoutMs` fails only its document, with parse_failed; the next document gets a new worker.
+ * does not stall every socket. A worker that crashes or outlives `timeoutMs` fails only its document, with parse_failed; the next document gets a new worker.
  * Workers are unref'd while idle (they never keep the process alive) and exit after `idleMs`.
  *
  * @example
@@ -67,12 +66,13 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
   const size = Math.max(1, options.workers ?? 1);
   const timeoutMs = options.timeoutMs ?? 120_000;
   const idleMs = options.idleMs ?? 30_000;
+  const entry = options.workerEntry ?? defaultWorkerEntry;
   const slots = new Set<Slot>();
   const queue: Job[] = [];
   let closed = false;
 
   function spawn(): Slot {
-    const slot: Slot = { worker: startWorker(options.maxHeapMb) };
+    const slot: Slot = { worker: startWorker(entry) };
     slot.worker.on('message', (reply: ParseReply) => settle(slot, reply));
     slot.worker.on('error', (error) => (slot.failure = error));
     slot.worker.on('exit', (code) => {
@@ -151,21 +151,18 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
 }
 
 function crashed(name: string, failure: Error | undefined, code: number): KbError {
-  const outOfMemory = (failure as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-  const why = outOfMemory ? '内存不足' : `退出码 ${code}`;
+  const why = (failure as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY' ? '内存不足' : `退出码 ${code}`;
   return new KbError('parse_failed', `「${name}」解析失败：解析线程异常退出（${why}），未导入`, { cause: failure });
 }
 
-/** The worker's file sits next to this one, with the same extension: .js when compiled, .ts under tsx. */
-const here = extname(fileURLToPath(import.meta.url));
-const workerEntry = new URL(`./parse-worker${here}`, import.meta.url);
+/** Next to this file, with its extension: .js when compiled, .ts under tsx. */
+const defaultWorkerEntry = new URL(`./parse-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-function startWorker(maxHeapMb: number | undefined): Worker {
-  const options = maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } } : {};
-  if (here !== '.ts') return new Worker(workerEntry, options);
+function startWorker(entry: URL): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
   // Tests and dev scripts run the sources through tsx, whose loader a Node 20 worker does not
   // inherit: the worker registers it before importing its entry (harmless where it is inherited).
   const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(workerEntry.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), options);
+  const code = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry.href)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
 }
