@@ -167,11 +167,10 @@ async function unreadable(paths: string[]): Promise<string[]> {
   return problems;
 }
 
-/** Names are stored as given at import (e.g. kb-sample/售后政策.md): point at the stored ones that match. */
+/** Names are stored as imported (e.g. kb-sample/售后政策.md): an ambiguous short name lists the stored ones. */
 async function removalHint(kb: KnowledgeBase, wanted: string): Promise<string> {
-  const docs = await kb.listDocuments();
-  const near = docs.filter((d) => [d.name, d.source].some((n) => n.endsWith(`/${wanted}`) || n.includes(wanted)));
-  if (near.length === 0) return '用 npm run kb -- list 查看已导入的文档（删除时写完整名称或 docId）。';
-  const names = near.slice(0, 5).map((d) => d.name);
-  return `是不是：${names.join('、')}？删除时写完整名称，例如 npm run kb -- remove "${names[0]}"`;
+  const candidates = await kb.findDocuments(wanted);
+  if (candidates.length === 0) return '用 npm run kb -- list 查看已导入的文档（删除时写完整名称或 docId）。';
+  const names = candidates.slice(0, 5).map((d) => d.name);
+  return `「${wanted}」对应多个文档：${names.join('、')}。删除时写完整名称，例如 npm run kb -- remove "${names[0]}"`;
 }

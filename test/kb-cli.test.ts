@@ -33,21 +33,15 @@ describe('knowledge-base CLI: mistakes get a Chinese hint, not a raw error', () 
     assert.doesNotMatch(result.stderr, /ENOENT|\bat \S+:\d+/);
   });
 
-  it('remove by the file name alone finds the stored name, or says which names exist', async () => {
+  it('remove by the file name alone finds the stored kb-sample/ name; an unknown name points at the list', async () => {
     const added = await kb('add', 'kb-sample');
     assert.equal(added.code, 0, added.stderr);
     const wrong = await kb('remove', '不存在的文档.md');
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /没有找到文档「不存在的文档\.md」.*npm run kb -- list/);
     const byShortName = await kb('remove', '常见问题.md');
-    if (byShortName.code === 0) {
-      // the knowledge base resolved an unambiguous file name itself
-      assert.match(byShortName.stdout, /已删除/);
-    } else {
-      assert.match(byShortName.stderr, /是不是：kb-sample\/常见问题\.md/);
-      const full = await kb('remove', 'kb-sample/常见问题.md');
-      assert.equal(full.code, 0, full.stderr);
-    }
+    assert.equal(byShortName.code, 0, byShortName.stderr);
+    assert.match(byShortName.stdout, /已删除 常见问题\.md/);
     const listed = await kb('list');
     assert.doesNotMatch(listed.stdout, /常见问题/);
   });

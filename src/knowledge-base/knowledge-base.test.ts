@@ -16,6 +16,7 @@ const root = mkdtempSync(join(tmpdir(), 'kb-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(root, `case-${n++}`);
+const sqliteIn = (dir: string) => openSqliteKbStore(join(dir, 'kb.sqlite'));
 
 const GUIDE_V1 = '# 接入指南\n\n## 服务器域名\n\n在开发设置中把 wss 域名加入 socket 合法域名。\n\n## 证书\n\n服务器必须支持 TLS 1.2 及以上版本。\n';
 const GUIDE_V2 = '# 接入指南\n\n## 服务器域名\n\n在开发设置中把 wss 域名加入 socket 合法域名。\n\n## 超时\n\nnginx 的 proxy_read_timeout 默认 60 秒，需要调大。\n';
@@ -29,7 +30,7 @@ test('re-adding an unchanged file is a no-op; a changed one replaces its chunks'
   const dir = freshDir();
   const file = join(root, `guide-${n}.md`);
   writeFileSync(file, GUIDE_V1);
-  const kb = await openKnowledgeBase({ dataDir: dir });
+  const kb = await openKnowledgeBase({ store: sqliteIn(dir) });
   const first = await kb.addFile(file, { displayName: 'docs/接入指南.md' });
   assert.equal(first.status, 'added');
   assert.equal(first.chunks, 2);
@@ -53,7 +54,7 @@ test('re-adding an unchanged file is a no-op; a changed one replaces its chunks'
   await kb.close();
 
   // The same state after a restart, from SQLite.
-  const reopened = await openKnowledgeBase({ dataDir: dir });
+  const reopened = await openKnowledgeBase({ store: sqliteIn(dir) });
   assert.equal(reopened.size(), 2);
   assert.deepEqual((await reopened.search('proxy_read_timeout 默认多少秒'))[0]?.chunkId, hit?.chunkId);
   assert.equal((await reopened.addFile(file, { displayName: 'docs/接入指南.md' })).status, 'unchanged');
@@ -61,7 +62,7 @@ test('re-adding an unchanged file is a no-op; a changed one replaces its chunks'
 });
 
 test('a corrupt PDF, an empty file or an unknown type is a clear error and changes nothing', async () => {
-  const kb = await openKnowledgeBase({ dataDir: freshDir() });
+  const kb = await openKnowledgeBase({ store: sqliteIn(freshDir()) });
   await kb.addBuffer('接入指南.md', Buffer.from(GUIDE_V1));
   const before = await snapshot(kb);
   const failures: Array<[string, Buffer, KbError['kind']]> = [
@@ -79,7 +80,7 @@ test('a corrupt PDF, an empty file or an unknown type is a clear error and chang
 });
 
 test('documents are removed by id, name or source', async () => {
-  const kb = await openKnowledgeBase({ dataDir: freshDir() });
+  const kb = await openKnowledgeBase({ store: sqliteIn(freshDir()) });
   const a = await kb.addBuffer('a.md', Buffer.from('# A\n\n甲文档的内容。'));
   await kb.addBuffer('b.txt', Buffer.from('乙文档的内容。'), { source: 'upload/b.txt' });
   await kb.addBuffer('c.md', Buffer.from('丙文档的内容。'));
@@ -93,7 +94,7 @@ test('documents are removed by id, name or source', async () => {
 });
 
 test('Q&A files keep each pair whole as one chunk', async () => {
-  const kb = await openKnowledgeBase({ dataDir: freshDir() });
+  const kb = await openKnowledgeBase({ store: sqliteIn(freshDir()) });
   const csv = 'question,answer\n登录报错 40163 怎么办？,"code 只能使用一次。\n请重新调用 wx.login() 获取新的 code。"\n怎么配置域名？,在开发设置里配置。\n';
   assert.equal((await kb.addBuffer('faq.csv', Buffer.from(csv))).chunks, 2);
   const [hit] = await kb.search('40163');
@@ -102,7 +103,7 @@ test('Q&A files keep each pair whole as one chunk', async () => {
 });
 
 test('the sample knowledge base loads when empty and answers the domain question with its source', async () => {
-  const kb = await openKnowledgeBase({ dataDir: freshDir() });
+  const kb = await openKnowledgeBase({ store: sqliteIn(freshDir()) });
   const sampleDir = fileURLToPath(new URL('../../kb-sample', import.meta.url));
   const loaded = await loadSampleIfEmpty(kb, sampleDir);
   assert.ok(loaded.length >= 4 && loaded.every((r) => r.status === 'added'));
@@ -126,7 +127,7 @@ test('with an embedder: chunks embedded at ingest, hybrid search, nothing re-emb
     const inputs = () =>
       llm.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => (r.body as { input: string[] }).input);
     const dir = freshDir();
-    const kb = await openKnowledgeBase({ dataDir: dir, embedder });
+    const kb = await openKnowledgeBase({ store: sqliteIn(dir), embedder });
     await kb.addBuffer('接入指南.md', Buffer.from(GUIDE_V1));
     assert.equal(inputs().length, 2, 'two chunks embedded, in one batch');
     assert.match(inputs()[0]!, /^接入指南\n服务器域名\n/, 'title and headings give the vector context');
@@ -142,7 +143,7 @@ test('with an embedder: chunks embedded at ingest, hybrid search, nothing re-emb
     await kb.close();
 
     // Restart: vectors come from SQLite.
-    const reopened = await openKnowledgeBase({ dataDir: dir, embedder });
+    const reopened = await openKnowledgeBase({ store: sqliteIn(dir), embedder });
     assert.equal(inputs().length, 4, 'no chunk re-embedded at start');
     assert.equal((await reopened.search('proxy_read_timeout'))[0]?.headingPath[0], '超时');
 
@@ -163,17 +164,17 @@ test('enabling embeddings on an existing knowledge base embeds its chunks once, 
   const llm = await startFakeLlmServer({ embeddingDimensions: 8 });
   try {
     const dir = freshDir();
-    const plain = await openKnowledgeBase({ dataDir: dir });
+    const plain = await openKnowledgeBase({ store: sqliteIn(dir) });
     await plain.addBuffer('接入指南.md', Buffer.from(GUIDE_V1));
     await plain.close();
     const embedder = createOpenAiCompatibleEmbedder({ baseUrl: llm.baseUrl, model: 'fake-embed' });
-    const kb = await openKnowledgeBase({ dataDir: dir, embedder });
+    const kb = await openKnowledgeBase({ store: sqliteIn(dir), embedder });
     assert.equal(llm.requests.length, 1);
     await kb.close();
     const store = openSqliteKbStore(join(dir, 'kb.sqlite'));
     assert.equal((await store.getVectors(embedder.model)).size, 2);
     await store.close();
-    await (await openKnowledgeBase({ dataDir: dir, embedder })).close();
+    await (await openKnowledgeBase({ store: sqliteIn(dir), embedder })).close();
     assert.equal(llm.requests.length, 1, 'and not again');
   } finally {
     await llm.close();
@@ -181,7 +182,7 @@ test('enabling embeddings on an existing knowledge base embeds its chunks once, 
 });
 
 test('concurrent adds are serialised and all land', async () => {
-  const kb = await openKnowledgeBase({ dataDir: freshDir() });
+  const kb = await openKnowledgeBase({ store: sqliteIn(freshDir()) });
   const results = await Promise.all(
     Array.from({ length: 10 }, (_, i) => kb.addBuffer(`doc-${i}.md`, Buffer.from(`# 文档${i}\n\n第${i}号文档的独特内容。`))),
   );

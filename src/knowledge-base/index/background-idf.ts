@@ -1,4 +1,5 @@
-import { idf as idfFile } from '@node-rs/jieba/dict.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /**
  * General-Chinese inverse document frequencies from jieba's bundled idf.txt (270k words; 的 0.88,
@@ -17,7 +18,9 @@ export const UNKNOWN_TERM_IDF = 8;
 export function backgroundIdf(term: string): number {
   if (!table) {
     table = new Map();
-    for (const line of Buffer.from(idfFile).toString('utf8').split('\n')) {
+    // Read directly, not through the package's dict.js, which would also load the 5 MB dictionary.
+    const file = createRequire(import.meta.url).resolve('@node-rs/jieba/idf.txt');
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
       const space = line.lastIndexOf(' ');
       if (space > 0) table.set(line.slice(0, space), Number(line.slice(space + 1)));
     }

@@ -1,5 +1,6 @@
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Jieba } from '@node-rs/jieba';
 
 /**
  * Turns text into index terms. The same function runs on chunks at ingest and on queries, so
@@ -12,9 +13,18 @@ export interface Tokenizer {
 
 let sharedJieba: Jieba | undefined;
 
-/** The dictionary takes ~150 ms and ~40 MB to load: one instance per process is enough. */
+/**
+ * The dictionary takes ~150 ms and ~40 MB to load: one instance per process is enough, and
+ * none at all until the first text is cut (an idle gateway with an empty knowledge base never
+ * pays for it). Required, not imported, because `terms` is synchronous; the dictionary file is
+ * read directly because the package's dict.js also reads the 6 MB idf.txt.
+ */
 function jieba(): Jieba {
-  sharedJieba ??= Jieba.withDict(dict);
+  if (!sharedJieba) {
+    const require = createRequire(import.meta.url);
+    const { Jieba: JiebaClass } = require('@node-rs/jieba') as typeof import('@node-rs/jieba');
+    sharedJieba = JiebaClass.withDict(readFileSync(require.resolve('@node-rs/jieba/dict.txt')));
+  }
   return sharedJieba;
 }
 
@@ -52,11 +62,10 @@ function isAsciiWord(code: number): boolean {
  * Text is NFKC-folded (full-width ＡＢＣ１２３ → ABC123) and lower-cased first.
  */
 export function createJiebaTokenizer(): Tokenizer {
-  const cutter = jieba();
   return {
     terms(text) {
       const out: string[] = [];
-      const tokens = cutter.cut(text.normalize('NFKC').toLowerCase(), false);
+      const tokens = jieba().cut(text.normalize('NFKC').toLowerCase(), false);
       let singles: string[] = []; // current run of single Han characters
       let word = ''; // current Latin/number run
       const flushSingles = () => {

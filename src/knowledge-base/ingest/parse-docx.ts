@@ -1,4 +1,3 @@
-import mammoth from 'mammoth';
 import type { ParsedDocument } from './parsed-document.js';
 import { parseHtml } from './parse-html.js';
 
@@ -7,6 +6,8 @@ import { parseHtml } from './parse-html.js';
  * uses too: 标题 1 is `heading 1` inside the file) → blocks. Images are dropped.
  */
 export async function parseDocx(data: Buffer): Promise<ParsedDocument> {
+  // Loaded on first use (in the parse worker), like pdf.js.
+  const { default: mammoth } = await import('mammoth');
   const result = await mammoth.convertToHtml(
     { buffer: data },
     { convertImage: mammoth.images.imgElement(async () => ({ src: '' })) },

@@ -1,4 +1,3 @@
-import { PDFParse } from 'pdf-parse';
 import type { Block, ParsedDocument } from './parsed-document.js';
 import { parsePlainText } from './parse-plain-text.js';
 
@@ -9,6 +8,8 @@ import { parsePlainText } from './parse-plain-text.js';
  * turns them into a KbError naming the file.
  */
 export async function parsePdf(data: Buffer): Promise<ParsedDocument> {
+  // Loaded on first use (in the parse worker): pdf.js costs tens of MB a gateway that never sees a PDF need not hold.
+  const { PDFParse } = await import('pdf-parse');
   // pdf.js takes ownership of (and may detach) the buffer it is given: pass a copy.
   const parser = new PDFParse({ data: new Uint8Array(data) });
   try {

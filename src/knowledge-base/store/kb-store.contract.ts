@@ -67,4 +67,35 @@ export function kbStoreContract(driver: string, open: () => Promise<KbStore>): v
     assert.deepEqual((await store.listChunks()).map((c) => c.docId), ['b']);
     await store.close();
   });
+
+  test(`${driver}: listChunks(docId) gives one document's chunks in order`, async () => {
+    const store = await open();
+    await store.putDocument(doc('a'), [chunk('a', 0), chunk('a', 1)]);
+    await store.putDocument(doc('b', { chunkCount: 1 }), [chunk('b', 0)]);
+    assert.deepEqual(await store.listChunks('a'), [chunk('a', 0), chunk('a', 1)]);
+    assert.deepEqual(await store.listChunks('zz'), []);
+    await store.close();
+  });
+
+  test(`${driver}: the change log names each written or removed document once, oldest change first`, async () => {
+    const store = await open();
+    assert.equal(await store.generation(), 0);
+    assert.deepEqual(await store.changedSince(0), { generation: 0, docIds: [] });
+    await store.putDocument(doc('a'), [chunk('a', 0)]);
+    await store.putDocument(doc('b'), [chunk('b', 0)]);
+    await store.putDocument(doc('a', { hash: 'h2' }), [chunk('a', 0)]);
+    const first = await store.changedSince(0);
+    assert.deepEqual(first.docIds, ['b', 'a']);
+    assert.equal(first.generation, await store.generation());
+    assert.deepEqual(await store.changedSince(first.generation), { generation: first.generation, docIds: [] });
+
+    assert.equal(await store.removeDocument('zz'), false);
+    assert.equal(await store.generation(), first.generation, 'removing nothing is no change');
+    await store.removeDocument('b');
+    await store.putVectors('m', new Map([['a-e0', vec(1)]]));
+    const second = await store.changedSince(first.generation);
+    assert.deepEqual(second.docIds, ['b'], 'vectors alone change no document');
+    assert.ok(second.generation > first.generation);
+    await store.close();
+  });
 }

@@ -3,6 +3,9 @@
  * indexes are rebuilt from it at start, so it is the only durable state. Drivers: SQLite
  * (the default, under DATA_DIR) and memory (evaluation, tests); both pass
  * kb-store.contract.ts. A vector database would implement this port plus a search method.
+ *
+ * Several processes may share one store (the gateway and the `kb` CLI share kb.sqlite): the
+ * change log (`generation` / `changedSince`) is how each learns what the others wrote.
  */
 
 export interface StoredDocument {
@@ -48,10 +51,26 @@ export interface KbStore {
   ): Promise<void>;
   /** Removes the document, its chunks and the vectors no other chunk uses. false when absent. */
   removeDocument(id: string): Promise<boolean>;
-  /** Every chunk, grouped by document, in document order. */
-  listChunks(): Promise<StoredChunk[]>;
+  /** Every chunk, grouped by document, in document order; only `docId`'s when given. */
+  listChunks(docId?: string): Promise<StoredChunk[]>;
   /** Stored vectors for `model` among `embedHashes` (all of the model's when omitted). */
   getVectors(model: string, embedHashes?: readonly string[]): Promise<Map<string, Float32Array>>;
   putVectors(model: string, entries: ReadonlyMap<string, Float32Array>): Promise<void>;
+  /**
+   * The change log's position: every putDocument, and every removeDocument that removed
+   * something, advances it (by whichever process wrote). 0 for a store never written.
+   */
+  generation(): Promise<number>;
+  /**
+   * The documents written or removed after position `generation`, each once, oldest change
+   * first, and the position to ask from next time. Whether a listed document was written or
+   * removed is for the caller to look up: getDocument answers undefined for a removed one.
+   */
+  changedSince(generation: number): Promise<KbChanges>;
   close(): Promise<void>;
+}
+
+export interface KbChanges {
+  generation: number;
+  docIds: string[];
 }

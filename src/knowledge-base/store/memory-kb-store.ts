@@ -5,6 +5,13 @@ export function createMemoryKbStore(): KbStore {
   const documents = new Map<string, StoredDocument>();
   const chunks = new Map<string, StoredChunk[]>();
   const vectors = new Map<string, Map<string, Float32Array>>();
+  // docId → the generation of its last change; re-set (delete + set) so iteration order is change order
+  const changes = new Map<string, number>();
+  let generation = 0;
+  const changed = (docId: string) => {
+    changes.delete(docId);
+    changes.set(docId, ++generation);
+  };
 
   const dropOrphanVectors = () => {
     const used = new Set<string>();
@@ -30,15 +37,20 @@ export function createMemoryKbStore(): KbStore {
       chunks.set(doc.id, docChunks.map((c) => ({ ...c, headingPath: [...c.headingPath] })));
       if (docVectors) putVectors(docVectors.model, docVectors.entries);
       dropOrphanVectors();
+      changed(doc.id);
     },
     async removeDocument(id) {
       const existed = documents.delete(id);
       chunks.delete(id);
-      if (existed) dropOrphanVectors();
+      if (existed) {
+        dropOrphanVectors();
+        changed(id);
+      }
       return existed;
     },
-    async listChunks() {
-      return [...chunks.values()].flat().map((c) => ({ ...c, headingPath: [...c.headingPath] }));
+    async listChunks(docId) {
+      const selected = docId === undefined ? [...chunks.values()].flat() : (chunks.get(docId) ?? []);
+      return selected.map((c) => ({ ...c, headingPath: [...c.headingPath] }));
     },
     async getVectors(model, embedHashes) {
       const byHash = vectors.get(model) ?? new Map<string, Float32Array>();
@@ -51,6 +63,13 @@ export function createMemoryKbStore(): KbStore {
     },
     async putVectors(model, entries) {
       putVectors(model, entries);
+    },
+    async generation() {
+      return generation;
+    },
+    async changedSince(since) {
+      const docIds = [...changes].filter(([, at]) => at > since).map(([docId]) => docId);
+      return { generation, docIds };
     },
     async close() {},
   };

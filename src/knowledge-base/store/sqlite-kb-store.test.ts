@@ -28,3 +28,21 @@ test('sqlite: data survives reopening the file, vectors bit for bit', async () =
   assert.deepEqual(await again.getVectors('m'), new Map([['e', v]]));
   await again.close();
 });
+
+test('sqlite: two connections to one file see each other\'s writes through the change log', async () => {
+  const file = join(dir, 'shared.sqlite');
+  const gateway = openSqliteKbStore(file);
+  const cli = openSqliteKbStore(file);
+  const since = await gateway.generation();
+  await cli.putDocument(
+    { id: 'd', name: 'd.md', source: 'd.md', title: 'T', hash: 'h', pipeline: 'p', bytes: 1, chunkCount: 1, addedAt: 1 },
+    [{ id: 'd:0', docId: 'd', ord: 0, headingPath: [], text: '文', embedHash: 'e' }],
+  );
+  const changes = await gateway.changedSince(since);
+  assert.deepEqual(changes.docIds, ['d']);
+  assert.equal((await gateway.listChunks('d'))[0]?.text, '文');
+  await cli.removeDocument('d');
+  assert.deepEqual((await gateway.changedSince(changes.generation)).docIds, ['d']);
+  assert.equal(await gateway.getDocument('d'), undefined);
+  await Promise.all([gateway.close(), cli.close()]);
+});

@@ -41,6 +41,15 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (model, embed_hash)
   ) WITHOUT ROWID;
   `,
+  `
+  -- The change log other processes poll (KbStore.changedSince): one row per document, moved to
+  -- a new seq by each write (INSERT OR REPLACE), so it stays as small as the document list.
+  -- AUTOINCREMENT: a seq is never reused, even after the newest row is replaced.
+  CREATE TABLE kb_changes (
+    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT    NOT NULL UNIQUE
+  );
+  `,
 ];
 
 /**
@@ -80,6 +89,10 @@ export function openSqliteKbStore(file: string): KbStore {
     ),
     listChunks: db.prepare(`
       SELECT c.* FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id ORDER BY d.added_at, d.name, c.ord`),
+    docChunks: db.prepare('SELECT * FROM kb_chunks WHERE doc_id = ? ORDER BY ord'),
+    logChange: db.prepare('INSERT OR REPLACE INTO kb_changes (doc_id) VALUES (?)'),
+    generation: db.prepare('SELECT coalesce(max(seq), 0) FROM kb_changes').pluck(),
+    changedSince: db.prepare('SELECT seq, doc_id FROM kb_changes WHERE seq > ? ORDER BY seq'),
     dropOrphanVector: db.prepare(
       'DELETE FROM kb_vectors WHERE embed_hash = ? AND NOT EXISTS (SELECT 1 FROM kb_chunks WHERE embed_hash = ?)',
     ),
@@ -103,12 +116,14 @@ export function openSqliteKbStore(file: string): KbStore {
       for (const c of chunks) q.insertChunk.run(c.id, doc.id, c.ord, JSON.stringify(c.headingPath), c.text, c.embedHash);
       if (vectors) putVectors(vectors.model, vectors.entries);
       dropOrphans(previous);
+      q.logChange.run(doc.id);
     },
   );
   const remove = db.transaction((id: string) => {
     const previous = q.docEmbedHashes.all(id) as string[];
     const existed = q.deleteDoc.run(id).changes > 0; // chunks go by ON DELETE CASCADE
     dropOrphans(previous);
+    if (existed) q.logChange.run(id);
     return existed;
   });
 
@@ -127,15 +142,9 @@ export function openSqliteKbStore(file: string): KbStore {
     async removeDocument(id) {
       return remove.immediate(id);
     },
-    async listChunks() {
-      return (q.listChunks.all() as ChunkRow[]).map((r) => ({
-        id: r.id,
-        docId: r.doc_id,
-        ord: r.ord,
-        headingPath: JSON.parse(r.heading_path) as string[],
-        text: r.text,
-        embedHash: r.embed_hash,
-      }));
+    async listChunks(docId) {
+      const rows = (docId === undefined ? q.listChunks.all() : q.docChunks.all(docId)) as ChunkRow[];
+      return rows.map(toChunk);
     },
     async getVectors(model, embedHashes) {
       const out = new Map<string, Float32Array>();
@@ -153,6 +162,14 @@ export function openSqliteKbStore(file: string): KbStore {
     },
     async putVectors(model, entries) {
       db.transaction(() => putVectors(model, entries)).immediate();
+    },
+    async generation() {
+      return q.generation.get() as number;
+    },
+    async changedSince(since) {
+      const rows = q.changedSince.all(since) as Array<{ seq: number; doc_id: string }>;
+      // An empty answer keeps `since`: max(seq) read separately could already include a newer write.
+      return { generation: rows.at(-1)?.seq ?? since, docIds: rows.map((r) => r.doc_id) };
     },
     async close() {
       if (closed) return;
@@ -194,6 +211,17 @@ function toDocument(r: DocumentRow): StoredDocument {
     bytes: r.bytes,
     chunkCount: r.chunk_count,
     addedAt: r.added_at,
+  };
+}
+
+function toChunk(r: ChunkRow): StoredChunk {
+  return {
+    id: r.id,
+    docId: r.doc_id,
+    ord: r.ord,
+    headingPath: JSON.parse(r.heading_path) as string[],
+    text: r.text,
+    embedHash: r.embed_hash,
   };
 }
 

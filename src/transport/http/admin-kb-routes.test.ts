@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Fastify from 'fastify';
 import { openKnowledgeBase } from '../../knowledge-base/knowledge-base.js';
+import { openSqliteKbStore } from '../../knowledge-base/store/sqlite-kb-store.js';
 import { adminKbRoutes } from './admin-kb-routes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'admin-kb-'));
@@ -15,7 +16,7 @@ const TOKEN = 'test-admin-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 async function start({ adminToken = TOKEN as string | undefined, maxUploadBytes = undefined as number | undefined } = {}) {
-  const kb = await openKnowledgeBase({ dataDir: join(root, `kb-${n++}`) });
+  const kb = await openKnowledgeBase({ store: openSqliteKbStore(join(root, `kb-${n++}`, 'kb.sqlite')) });
   const app = Fastify();
   await app.register(adminKbRoutes, { kb, adminToken, ...(maxUploadBytes ? { maxUploadBytes } : {}) });
   // A route outside the plugin keeps its JSON parser and needs no admin token.
