@@ -39,13 +39,13 @@ export function registerHealthRoute(app: FastifyInstance, probe: HealthProbe): v
       timestamp: new Date().toISOString(),
       data: {
         ...(reason ? { reason } : {}),
-        draining,
         store: { driver: probe.storeDriver, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
         llm: { mode: probe.llm.online ? 'online' : 'offline', model: probe.llm.online ? probe.llm.model : null },
         wechat: { mode: probe.wechatMode },
         connections: probe.connections(),
         active_answers: probe.activeAnswers(),
         uptime_s: Math.round((Date.now() - started) / 1000),
+        draining,
       },
     };
   });
