@@ -25,7 +25,7 @@ const typeNames: Record<string, string> = {
   number: '数字',
   int: '整数',
   boolean: '布尔值（true 或 false）',
-  object: 'JSON 对象',
+  object: '对象',
   array: '数组',
 };
 
