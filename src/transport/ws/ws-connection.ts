@@ -48,6 +48,10 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  * One WebSocket client: its login state, its timers and its message router. Answers belong
  * to the session, so when this socket closes they are detached (and finish or are cancelled
  * after a grace period), not dropped.
+ *
+ * After any await the socket may have closed (and `onClose` already detached everything).
+ * Sending stays safe (`send` drops frames for a closed socket); starting or following a run,
+ * or taking a session, is not: those paths check `closed` after their await.
  */
 export class WsConnection {
   private session: Session | undefined;
