@@ -92,5 +92,4 @@ export type ClientMessage = {
 }[ClientMessageType];
 export type LoginMessage = z.infer<typeof loginMessage>;
 export type ChatMessageIn = z.infer<typeof chatMessage>;
-export type HttpChatBody = z.infer<typeof httpChatBody>;
 export type RequestId = z.infer<typeof requestId>;
