@@ -13,6 +13,7 @@ import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
 import { registerChatRoute } from './transport/http/chat-route.js';
 import { registerConsoleRoute } from './transport/http/console-route.js';
 import { registerHealthRoute } from './transport/http/health-route.js';
+import { registerHttpErrors } from './transport/http/http-errors.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
 import { replyError } from './transport/http/reply-error.js';
 import { registerWsRoute } from './transport/ws/ws-route.js';
@@ -69,19 +70,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await fastify.register(cors, {
     origin: config.corsOrigins === '*' ? true : config.corsOrigins.split(',').map((o) => o.trim()),
   });
-  // Malformed JSON bodies, oversized bodies and unknown routes speak the wire envelope too.
-  fastify.setErrorHandler((error: { statusCode?: number; code?: string }, _request, reply) => {
-    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      return replyError(reply, new AppError('bad_json'));
-    }
-    if (error.statusCode === 413) return replyError(reply, new AppError('bad_message', '请求体过大'));
-    if (error.statusCode && error.statusCode < 500) {
-      return replyError(reply, new AppError('bad_message', String((error as Error).message)));
-    }
-    logger.error({ error: String(error) }, 'unhandled route error');
-    return replyError(reply, new AppError('internal_error'));
-  });
+  registerHttpErrors(fastify, logger);
 
+  /** true once shutdown began: health answers 503, new chats are refused, answers finish */
   let draining = false;
   fastify.addHook('onRequest', async (request, reply) => {
     if (draining && request.method === 'POST') return replyError(reply, new AppError('shutting_down'));
@@ -109,6 +100,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     wechatMode: wechat.mode,
     connections: () => ws.connectionCount,
     activeAnswers: () => chat.activeCount,
+    draining: () => draining,
   });
 
   if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });

@@ -35,6 +35,8 @@ describe('HTTP API (the seed\'s deprecated endpoints, kept working)', () => {
     assert.deepEqual(body.data.store, { driver: 'sqlite', ok: true });
     assert.equal(body.data.llm.mode, 'online');
     assert.equal(body.data.wechat.mode, 'dev');
+    assert.equal(body.data.draining, false);
+    assert.equal('reason' in body.data, false);
   });
 
   it('POST /wechat/login returns openid and a session_id that authenticates /wechat/chat', async () => {
@@ -81,6 +83,34 @@ describe('HTTP API (the seed\'s deprecated endpoints, kept working)', () => {
     const noCode = await post(`${gw.url}/wechat/login`, {});
     assert.equal(noCode.status, 400);
     assert.match(noCode.body.message, /code/);
+  });
+
+  it('validation messages are Chinese: missing code, bad field types', async () => {
+    const noCode = await post(`${gw.url}/wechat/login`, {});
+    assert.deepEqual(noCode.body, { code: 400, message: '字段 code 无效：缺少这个字段', data: { reason: 'bad_message' } });
+    const notAnObject = await post(`${gw.url}/wechat/chat`, '"只是字符串"');
+    assert.equal(notAnObject.body.message, '字段 body 无效：应为对象');
+    const badStream = await post(`${gw.url}/wechat/chat`, { query: '你好', openid: 'x', stream: 'yes' });
+    assert.equal(badStream.body.message, '字段 stream 无效：应为布尔值（true 或 false）');
+    const badQuery = await post(`${gw.url}/wechat/chat`, { query: ['数组'], openid: 'x' });
+    assert.equal(badQuery.body.message, '字段 query 无效：query 必须是字符串');
+  });
+
+  it('unknown routes, non-JSON bodies and oversized bodies answer the envelope with a catalogue reason', async () => {
+    for (const [method, path] of [['GET', '/nope'], ['POST', '/wechat/nope'], ['DELETE', '/wechat/chat']]) {
+      const response = await fetch(`${gw.url}${path}`, { method });
+      assert.equal(response.status, 404, `${method} ${path}`);
+      assert.deepEqual(await response.json(), { code: 404, message: '接口不存在，请检查地址和请求方法', data: { reason: 'not_found' } });
+    }
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const response = await post(`${gw.url}/wechat/chat`, 'query=你好', { 'content-type': contentType });
+      assert.equal(response.status, 415, contentType);
+      assert.equal(response.body.code, 415);
+      assert.equal(response.body.data.reason, 'unsupported_media_type');
+      assert.match(response.body.message, /^不支持的请求格式/);
+    }
+    const huge = await post(`${gw.url}/wechat/chat`, { query: '大'.repeat(100_000), openid: 'x' });
+    assert.deepEqual(huge, { ...huge, status: 413, body: { code: 413, message: '请求体过大', data: { reason: 'body_too_large' } } });
   });
 
   it('streams as text/event-stream with the WebSocket frames when stream: true', async () => {

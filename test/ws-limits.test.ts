@@ -76,6 +76,28 @@ describe('WebSocket bad input and limits', () => {
     await client.close();
   });
 
+  it('names the bad field in Chinese: no English text from the validator reaches a client', async () => {
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl);
+    const cases: Array<[unknown, string]> = [
+      [{ type: 'history', limit: 0 }, '字段 limit 无效：不能小于 1'],
+      [{ type: 'history', limit: 201 }, '字段 limit 无效：不能大于 200'],
+      [{ type: 'history', limit: 1.5 }, '字段 limit 无效：应为整数'],
+      [{ type: 'chat', query: 123 }, '字段 query 无效：query 必须是字符串'],
+      [{ type: 'chat', query: '你好', use_auto_rag: 'yes' }, '字段 use_auto_rag 无效：应为布尔值（true 或 false）'],
+      [{ type: 'resume' }, '字段 id 无效：缺少这个字段'],
+      [{ type: 'cancel', id: 'x'.repeat(129) }, '字段 id 无效：最多 128 个字符'],
+      [{ type: 'ping', request_id: { nested: true } }, '字段 request_id 无效：request_id 应为字符串（最多 128 个字符）或数字'],
+      [{ type: 'login', code: 42 }, '字段 code 无效：应为字符串'],
+    ];
+    for (const [message, text] of cases) {
+      client.send(message);
+      const error = await client.next();
+      assert.equal(error.data.reason, 'bad_message', JSON.stringify(message));
+      assert.equal(error.message, text, JSON.stringify(message));
+    }
+    await client.close();
+  });
+
   it('closes a frame over 64 KiB with 1009', async () => {
     const client = await WsTestClient.connect(gw.wsUrl);
     await client.nextOf('connected');

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 describe('WebSocket /wechat/ws: the seed protocol and its extensions', () => {
@@ -135,5 +136,117 @@ describe('WebSocket /wechat/ws: the seed protocol and its extensions', () => {
     assert.equal(refused.code, 401);
     assert.equal(refused.data.reason, 'session_expired');
     await client.close();
+  });
+
+  it('after a re-login, the answer in flight still ends with the chat\'s request_id (same socket and a new one)', async () => {
+    llm.setReply(() => '慢慢地回答。'.repeat(60));
+    try {
+      const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, 'relogin_code');
+      const session_id = login.data.session_id as string;
+      client.send({ type: 'chat', query: '说长一点', stream: true, request_id: 'c-1' });
+      const processing = await client.nextOf('chat_processing');
+      await client.nextOf('chat_delta');
+      client.send({ type: 'login', session_id, request_id: 'l-1' });
+      const relogin = await client.nextOf('login_response');
+      assert.equal(relogin.request_id, 'l-1');
+      assert.equal(relogin.data.pending_answer.id, processing.data.id);
+      const sameSocket = await client.nextOf('chat_response');
+      assert.equal(sameSocket.request_id, 'c-1');
+      assert.ok(sameSocket.skipped.every((f) => f.type === 'chat_delta' && f.request_id === 'c-1'), 'still streams as asked');
+
+      client.send({ type: 'chat', query: '再说一遍', stream: true, request_id: 'c-2' });
+      await client.nextOf('chat_delta');
+      const other = await WsTestClient.connect(gw.wsUrl);
+      await other.nextOf('connected');
+      other.send({ type: 'login', session_id, request_id: 'l-2' });
+      assert.equal((await other.nextOf('login_response')).data.pending_answer?.next_index >= 1, true);
+      const otherSocket = await other.nextOf('chat_response');
+      assert.equal(otherSocket.request_id, 'c-2');
+      assert.equal(otherSocket.data.status, 'complete');
+      await client.nextOf('chat_response');
+      await Promise.all([client.close(), other.close()]);
+    } finally {
+      llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
+    }
+  });
+});
+
+describe('WebSocket: a socket that closes while its message awaits', () => {
+  it('a chat whose socket closes during authentication starts no answer and attaches nothing', async () => {
+    const llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    const gw = await startGateway({ llm });
+    try {
+      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'slow_store_code');
+      // The real session store, held up on its next read until the test lets it go.
+      const store = gw.stores.sessions;
+      const realGet = store.get.bind(store);
+      let entered = false;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let answered: Promise<unknown> | undefined;
+      store.get = (sessionId) => {
+        entered = true;
+        answered = released.then(() => realGet(sessionId));
+        return answered as ReturnType<typeof realGet>;
+      };
+      const requestsBefore = llm.requests.length;
+      client.send({ type: 'chat', query: '你好', request_id: 'gone' });
+      await until(() => entered, 'the chat to reach the session store');
+      await client.close();
+      await until(() => gw.logs.some((line) => line.includes('"socket closed"')), 'the server to see the close');
+      release();
+      await answered;
+      // let the handler's continuation after authentication run to its end
+      await new Promise((resolve) => setImmediate(resolve));
+      store.get = realGet;
+      assert.equal(gw.app.chat.activeCount, 0, 'no answer started for a closed socket');
+      assert.equal(llm.requests.length, requestsBefore, 'the model was not called');
+    } finally {
+      await gw.stop();
+      await llm.close();
+    }
+  });
+});
+
+describe('WebSocket: SIGTERM draining', () => {
+  it('while draining: health 503, a new chat on an open socket is refused, the answer in flight finishes', async () => {
+    const llm = await startFakeLlmServer({ apiKey: 'test-key', deltaChars: 1, deltaLatencyMs: 5, reply: () => '收尾中的回答。'.repeat(30) });
+    const gw = await startGateway({ llm, env: { SHUTDOWN_GRACE_MS: '60000' } });
+    try {
+      const asker = await WsTestClient.loggedIn(gw.wsUrl, 'drain_asker');
+      const idle = await WsTestClient.loggedIn(gw.wsUrl, 'drain_idle');
+      asker.client.send({ type: 'chat', query: '说完再走', stream: true, request_id: 'in-flight' });
+      await asker.client.nextOf('chat_delta');
+      const stopping = gw.app.shutdown();
+
+      const health = await fetch(`${gw.url}/wechat/health`);
+      assert.equal(health.status, 503);
+      const body = (await health.json()) as any;
+      assert.equal(body.code, 503);
+      assert.equal(body.message, '服务正在重启，请稍后重连');
+      assert.equal(body.data.reason, 'shutting_down');
+      assert.equal(body.data.draining, true);
+
+      idle.client.send({ type: 'chat', query: '还能问吗', request_id: 'late' });
+      const refused = await idle.client.next();
+      assert.deepEqual(refused, {
+        type: 'error',
+        code: 503,
+        message: '服务正在重启，请稍后重连',
+        data: { reason: 'shutting_down' },
+        request_id: 'late',
+      });
+
+      const answer = await asker.client.nextOf('chat_response');
+      assert.equal(answer.code, 0);
+      assert.equal(answer.data.status, 'complete');
+      assert.equal(answer.data.msg, '收尾中的回答。'.repeat(30));
+      await stopping;
+      assert.equal((await asker.client.closed).code, 1001);
+      assert.equal((await idle.client.closed).code, 1001);
+    } finally {
+      await gw.stop();
+      await llm.close();
+    }
   });
 });

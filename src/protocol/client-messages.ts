@@ -6,7 +6,12 @@ import { z } from 'zod';
  * echoed on every reply to it.
  */
 
-const requestId = z.union([z.string().max(128), z.number()]).optional();
+const requestId = z
+  .union([z.string().max(128), z.number()], { error: 'request_id 应为字符串（最多 128 个字符）或数字' })
+  .optional();
+
+/** from wx.login(); single-use, valid 5 minutes */
+const wechatCode = z.string().min(1).max(512);
 
 const base = { request_id: requestId };
 
@@ -14,8 +19,7 @@ export const loginMessage = z
   .looseObject({
     ...base,
     type: z.literal('login'),
-    /** from wx.login(); single-use, valid 5 minutes */
-    code: z.string().min(1).max(512).optional(),
+    code: wechatCode.optional(),
     /** resumes an earlier login without a new wx.login() */
     session_id: z.string().min(1).max(256).optional(),
   })
@@ -29,9 +33,21 @@ export const chatMessage = z.looseObject({
   type: z.literal('chat'),
   query: z.string({ error: 'query 必须是字符串' }),
   use_auto_rag: z.boolean().optional().default(false),
-  /** opt in to chat_delta frames */
+  /** opt in to chat_delta frames (WebSocket) or to an event stream (HTTP) */
   stream: z.boolean().optional().default(false),
 });
+
+/**
+ * `POST /wechat/chat`'s body: the WebSocket `chat` message without the envelope, plus who
+ * asks (`session_id`, or the seed's bare `openid`, trusted only outside production).
+ */
+export const httpChatBody = chatMessage.omit({ type: true, request_id: true }).extend({
+  openid: z.string().min(1).max(128).optional(),
+  session_id: z.string().min(1).max(256).optional(),
+});
+
+/** `POST /wechat/login`'s body (seed). */
+export const httpLoginBody = z.looseObject({ code: wechatCode });
 
 export const pingMessage = z.looseObject({ ...base, type: z.literal('ping') });
 

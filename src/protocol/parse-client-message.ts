@@ -1,5 +1,6 @@
 import { AppError } from './error-catalogue.js';
 import { clientMessageSchemas, type ClientMessage, type ClientMessageType, type RequestId } from './client-messages.js';
+import { validate } from './validate.js';
 
 export type ParseResult =
   | { ok: true; message: ClientMessage }
@@ -33,15 +34,7 @@ export function parseClientMessage(text: string): ParseResult {
       requestId,
     };
   }
-  const parsed = clientMessageSchemas[type as ClientMessageType].safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || type;
-    return {
-      ok: false,
-      error: new AppError('bad_message', `字段 ${field} 无效：${issue?.message ?? ''}`),
-      requestId,
-    };
-  }
+  const parsed = validate(clientMessageSchemas[type as ClientMessageType], value, type);
+  if (!parsed.ok) return { ok: false, error: parsed.error, requestId };
   return { ok: true, message: parsed.data as ClientMessage };
 }

@@ -1,22 +1,18 @@
 import type { RequestId } from '../protocol/client-messages.js';
-import { frame, type ServerFrame } from '../protocol/server-messages.js';
+import { historyResponseFrame, type ServerFrame, type WireSource } from '../protocol/server-frame.js';
 import type { StoredMessage } from '../store/history-store.js';
 
 /** `history_response`: the current conversation, oldest first, in wire (snake_case) shape. */
 export function historyFrame(messages: StoredMessage[], requestId?: RequestId): ServerFrame {
-  return frame(
-    'history_response',
-    '成功',
-    {
-      messages: messages.map((m) => ({
-        id: m.id,
-        role: m.role,
-        content: m.content,
-        status: m.status,
-        created_at: m.createdAt,
-        ...(Array.isArray(m.meta?.sources) && m.meta.sources.length > 0 ? { sources: m.meta.sources } : {}),
-      })),
-    },
+  return historyResponseFrame(
+    messages.map((m) => ({
+      id: m.id,
+      role: m.role,
+      content: m.content,
+      status: m.status,
+      created_at: m.createdAt,
+      ...(Array.isArray(m.meta?.sources) && m.meta.sources.length > 0 ? { sources: m.meta.sources as WireSource[] } : {}),
+    })),
     requestId,
   );
 }

@@ -1,19 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { SessionService } from '../../auth/session-service.js';
 import type { ChatService } from '../../chat/chat-service.js';
-import { deltaFrame, processingFrame, progressFrame, responseFrame } from '../answer-frames.js';
-import { badRequest, replyError } from './reply-error.js';
+import { httpChatBody } from '../../protocol/client-messages.js';
+import { deltaFrame, httpBody, progressFrame, type ServerFrame } from '../../protocol/server-frame.js';
+import { validate } from '../../protocol/validate.js';
+import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
+import { replyError } from './reply-error.js';
 import { resolveAsker } from './resolve-asker.js';
-
-const chatBody = z.looseObject({
-  query: z.string({ error: 'query 必须是字符串' }),
-  openid: z.string().min(1).max(128).optional(),
-  session_id: z.string().min(1).max(256).optional(),
-  use_auto_rag: z.boolean().optional().default(false),
-  /** answer as text/event-stream (wx.request with enableChunked) */
-  stream: z.boolean().optional().default(false),
-});
 
 export interface ChatRouteOptions {
   sessions: SessionService;
@@ -29,8 +22,8 @@ export interface ChatRouteOptions {
  */
 export function registerChatRoute(app: FastifyInstance, options: ChatRouteOptions): void {
   app.post('/wechat/chat', async (request, reply) => {
-    const parsed = chatBody.safeParse(request.body ?? {});
-    if (!parsed.success) return replyError(reply, badRequest(parsed.error.issues));
+    const parsed = validate(httpChatBody, request.body ?? {}, 'body');
+    if (!parsed.ok) return replyError(reply, parsed.error);
     const body = parsed.data;
     let run;
     let sessionId: string | null;
@@ -48,8 +41,8 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
 
     if (!body.stream) {
       const result = await run.done;
-      const { type: _type, ...frame } = responseFrame(result, sessionId, false);
-      return reply.code(result.status === 'failed' ? (result.error?.status ?? 500) : 200).send(frame);
+      const body = httpBody(answerResponseFrame(result, sessionId, false));
+      return reply.code(result.status === 'failed' ? (result.error?.status ?? 500) : 200).send(body);
     }
 
     reply.hijack();
@@ -62,13 +55,13 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
       'x-accel-buffering': 'no',
       ...corsHeaders(reply.getHeaders()),
     });
-    const write = (frame: object) => raw.write(`data: ${JSON.stringify(frame)}\n\n`);
-    write(processingFrame(run.id, true));
+    const write = (frame: ServerFrame) => raw.write(`data: ${JSON.stringify(frame)}\n\n`);
+    write(answerProcessingFrame(run.id, true));
     run.attach({
       delta: (delta) => write(deltaFrame(delta)),
       progress: (progress) => write(progressFrame(progress)),
       done: (result) => {
-        write(responseFrame(result, sessionId, true));
+        write(answerResponseFrame(result, sessionId, true));
         raw.end();
       },
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { seedText } from '../../protocol/server-messages.js';
+import { errorCatalogue } from '../../protocol/error-catalogue.js';
+import { seedText } from '../../protocol/server-frame.js';
 
 export interface HealthProbe {
   /** resolves when the store answers */
@@ -9,12 +10,14 @@ export interface HealthProbe {
   wechatMode: 'wechat' | 'dev';
   connections(): number;
   activeAnswers(): number;
+  /** true once shutdown began */
+  draining(): boolean;
 }
 
 /**
  * `GET /wechat/health`: the seed's {code, message, timestamp} plus the state of each
- * dependency in `data`. 503 when the store does not answer, so a load balancer stops
- * routing here.
+ * dependency in `data`. 503 (with `data.reason`) when the store does not answer or the
+ * server is draining for shutdown, so a load balancer stops routing here.
  */
 export function registerHealthRoute(app: FastifyInstance, probe: HealthProbe): void {
   const started = Date.now();
@@ -27,18 +30,22 @@ export function registerHealthRoute(app: FastifyInstance, probe: HealthProbe): v
       storeOk = false;
       storeError = error instanceof Error ? error.message : String(error);
     }
-    reply.code(storeOk ? 200 : 503);
+    const draining = probe.draining();
+    const reason = draining ? 'shutting_down' : storeOk ? undefined : 'store_unavailable';
+    reply.code(reason ? 503 : 200);
     return {
-      code: storeOk ? 0 : 503,
-      message: storeOk ? seedText.healthOk : '存储不可用',
+      code: reason ? 503 : 0,
+      message: reason === 'shutting_down' ? errorCatalogue.shutting_down.message : reason ? '存储不可用' : seedText.healthOk,
       timestamp: new Date().toISOString(),
       data: {
+        ...(reason ? { reason } : {}),
         store: { driver: probe.storeDriver, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
         llm: { mode: probe.llm.online ? 'online' : 'offline', model: probe.llm.online ? probe.llm.model : null },
         wechat: { mode: probe.wechatMode },
         connections: probe.connections(),
         active_answers: probe.activeAnswers(),
         uptime_s: Math.round((Date.now() - started) / 1000),
+        draining,
       },
     };
   });

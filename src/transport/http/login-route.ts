@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { SessionService } from '../../auth/session-service.js';
-import { seedText } from '../../protocol/server-messages.js';
-import { badRequest, replyError } from './reply-error.js';
-
-const loginBody = z.looseObject({ code: z.string().min(1).max(512) });
+import { httpLoginBody } from '../../protocol/client-messages.js';
+import { httpBody, loginData, loginResponseFrame } from '../../protocol/server-frame.js';
+import { validate } from '../../protocol/validate.js';
+import { replyError } from './reply-error.js';
 
 /**
  * `POST /wechat/login` (seed, deprecated in favour of the WebSocket). Returns the seed's
@@ -12,14 +11,11 @@ const loginBody = z.looseObject({ code: z.string().min(1).max(512) });
  */
 export function registerLoginRoute(app: FastifyInstance, sessions: SessionService): void {
   app.post('/wechat/login', async (request, reply) => {
-    const body = loginBody.safeParse(request.body ?? {});
-    if (!body.success) return replyError(reply, badRequest(body.error.issues));
+    const body = validate(httpLoginBody, request.body ?? {}, 'body');
+    if (!body.ok) return replyError(reply, body.error);
     try {
       const session = await sessions.login(body.data.code);
-      const data: Record<string, unknown> = { openid: session.openid };
-      if (session.unionid) data.unionid = session.unionid;
-      data.session_id = session.sessionId;
-      return { code: 0, message: seedText.loginOk, data };
+      return httpBody(loginResponseFrame(loginData(session)));
     } catch (error) {
       return replyError(reply, error);
     }

@@ -7,8 +7,20 @@ import type { ClientMessage, RequestId } from '../../protocol/client-messages.js
 import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
 import { parseClientMessage } from '../../protocol/parse-client-message.js';
-import { errorFrame, frame, seedText, type ServerFrame } from '../../protocol/server-messages.js';
-import { deltaFrame, processingFrame, progressFrame, responseFrame } from '../answer-frames.js';
+import {
+  cancelResponseFrame,
+  clearResponseFrame,
+  connectedFrame,
+  deltaFrame,
+  errorFrame,
+  loginData,
+  loginErrorFrame,
+  loginResponseFrame,
+  pongFrame,
+  progressFrame,
+  type ServerFrame,
+} from '../../protocol/server-frame.js';
+import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
 import { historyFrame } from '../history-frame.js';
 
 export interface WsConnectionDeps {
@@ -18,6 +30,17 @@ export interface WsConnectionDeps {
   limits: { loginTimeoutMs: number; idleTimeoutMs: number; detachGraceMs: number; historyLimit: number };
 }
 
+/** State every connection of one gateway shares. */
+export interface WsShared {
+  /** true once shutdown began: new chats are refused, answers in flight finish */
+  readonly draining: boolean;
+  /**
+   * The request_id of the `chat` that started each run, so its final `chat_response` carries
+   * it even when delivered after a re-login or on another socket.
+   */
+  readonly chatRequestIds: WeakMap<AnswerRun, RequestId>;
+}
+
 /** A client that stops reading while we keep writing is dropped past this many queued bytes. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
@@ -25,6 +48,10 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  * One WebSocket client: its login state, its timers and its message router. Answers belong
  * to the session, so when this socket closes they are detached (and finish or are cancelled
  * after a grace period), not dropped.
+ *
+ * After any await the socket may have closed (and `onClose` already detached everything).
+ * Sending stays safe (`send` drops frames for a closed socket); starting or following a run,
+ * or taking a session, is not: those paths check `closed` after their await.
  */
 export class WsConnection {
   private session: Session | undefined;
@@ -37,10 +64,11 @@ export class WsConnection {
     private readonly socket: WebSocket,
     private readonly deps: WsConnectionDeps,
     private readonly log: Logger,
+    private readonly shared: WsShared,
   ) {}
 
   start(): void {
-    this.send(frame('connected', seedText.connected, null));
+    this.send(connectedFrame());
     this.loginTimer = this.timer(this.deps.limits.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT, 'login timeout');
     this.resetIdle();
     this.socket.on('message', (data, isBinary) => {
@@ -67,10 +95,13 @@ export class WsConnection {
     if (!parsed.ok) return this.send(errorFrame(parsed.error, parsed.requestId));
     const message = parsed.message;
     const rid = message.request_id;
-    if (message.type === 'ping') return this.send(frame('pong', seedText.pong, null, rid));
+    if (message.type === 'ping') return this.send(pongFrame(rid));
     if (message.type === 'login') return this.login(message.code, message.session_id, rid);
     const session = await this.requireSession(rid);
     if (!session) return;
+    // The socket may have closed while the session store answered: nobody can receive a reply,
+    // and a run attached now would never be detached. Only a cancel still acts (stops the model).
+    if (this.closed && message.type !== 'cancel') return;
     switch (message.type) {
       case 'chat':
         return this.chat(session, message);
@@ -80,14 +111,14 @@ export class WsConnection {
       }
       case 'clear':
         await this.deps.chat.clear({ openid: session.openid, ownerKey: session.sessionId });
-        return this.send(frame('clear_response', '已开始新的对话', null, rid));
+        return this.send(clearResponseFrame(rid));
       case 'resume':
         return this.resume(session, message.id, message.from_index, rid);
       case 'cancel': {
         const run = this.deps.chat.activeRun(session.sessionId);
         const match = run && (message.id === undefined || message.id === run.id);
         if (match) run.cancel();
-        return this.send(frame('cancel_response', match ? '已停止' : '没有进行中的回答', { id: run?.id ?? null, cancelled: Boolean(match) }, rid));
+        return this.send(cancelResponseFrame(run?.id ?? null, Boolean(match), rid));
       }
     }
   }
@@ -97,36 +128,38 @@ export class WsConnection {
     try {
       session = code !== undefined ? await this.deps.sessions.login(code) : await this.deps.sessions.authenticate(sessionId!);
     } catch (error) {
-      return this.send(errorFrame(asAppError(error), rid, 'login_response'));
+      return this.send(loginErrorFrame(asAppError(error), rid));
     }
     if (this.closed) return;
-    this.detachAll();
+    const pending = this.deps.chat.activeRun(session.sessionId);
+    // A re-login on this socket keeps following its own answer as it was asked for (stream,
+    // request_id); answers of another session stop being delivered here.
+    this.detachAll(pending);
     this.session = session;
     clearTimeout(this.loginTimer);
     this.log.info({ openid: session.openid, session: sessionTag(session.sessionId), resumed: !code }, 'logged in');
-    const data: Record<string, unknown> = { openid: session.openid };
-    if (session.unionid) data.unionid = session.unionid;
-    data.session_id = session.sessionId;
-    // A reconnecting client still gets the answer it was waiting for (its final frame);
-    // `resume` replays the deltas it missed and streams the rest.
-    const pending = this.deps.chat.activeRun(session.sessionId);
+    const data = loginData(session);
+    // A reconnecting client still gets the answer it was waiting for (its final frame, with
+    // the chat's request_id); `resume` replays the deltas it missed and streams the rest.
     if (pending) {
       data.pending_answer = { id: pending.id, next_index: pending.deltas.length };
-      this.follow(pending, false, rid);
+      if (!this.attached.has(pending)) this.follow(pending, false, this.shared.chatRequestIds.get(pending));
     }
-    this.send(frame('login_response', seedText.loginOk, data, rid));
+    this.send(loginResponseFrame(data, rid));
   }
 
   private chat(session: Session, message: Extract<ClientMessage, { type: 'chat' }>): void {
     const rid = message.request_id;
     const extended = message.stream || rid !== undefined;
+    if (this.shared.draining) return this.send(errorFrame(new AppError('shutting_down'), rid));
     let run: AnswerRun;
     try {
       run = this.deps.chat.start({ openid: session.openid, ownerKey: session.sessionId }, { query: message.query, useAutoRag: message.use_auto_rag });
     } catch (error) {
       return this.send(errorFrame(asAppError(error), rid));
     }
-    this.send(processingFrame(run.id, extended, rid));
+    if (rid !== undefined) this.shared.chatRequestIds.set(run, rid);
+    this.send(answerProcessingFrame(run.id, extended, rid));
     this.follow(run, message.stream, rid, extended);
   }
 
@@ -144,7 +177,7 @@ export class WsConnection {
     const stored = await this.deps.chat.findAnswer(session.openid, id);
     if (!stored) return this.send(errorFrame(new AppError('answer_not_found'), rid));
     const sources = stored.meta?.sources as AnswerResult['sources'];
-    this.send(responseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources }, session.sessionId, true, rid));
+    this.send(answerResponseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources }, session.sessionId, true, rid));
   }
 
   private follow(run: AnswerRun, stream: boolean, rid: RequestId, extended = true): void {
@@ -154,7 +187,7 @@ export class WsConnection {
       progress: stream ? (progress) => this.send(progressFrame(progress, rid)) : undefined,
       done: (result) => {
         this.attached.delete(run);
-        this.send(responseFrame(result, this.session?.sessionId ?? null, extended, rid));
+        this.send(answerResponseFrame(result, this.session?.sessionId ?? null, extended, rid));
       },
     };
     this.attached.set(run, listener);
@@ -205,9 +238,12 @@ export class WsConnection {
     return timer;
   }
 
-  private detachAll(): void {
-    for (const [run, listener] of this.attached) run.detach(listener, this.deps.limits.detachGraceMs);
-    this.attached.clear();
+  private detachAll(keep?: AnswerRun): void {
+    for (const [run, listener] of this.attached) {
+      if (run === keep) continue;
+      run.detach(listener, this.deps.limits.detachGraceMs);
+      this.attached.delete(run);
+    }
   }
 
   private onClose(code: number): void {

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
-import { errorFrame } from '../../protocol/server-messages.js';
+import { errorFrame } from '../../protocol/server-frame.js';
 import { IpConnectionCounter } from './ip-connection-counter.js';
-import { WsConnection, type WsConnectionDeps } from './ws-connection.js';
+import { WsConnection, type WsConnectionDeps, type WsShared } from './ws-connection.js';
 
 export interface WsRouteOptions extends WsConnectionDeps {
   maxFrameBytes: number;
@@ -13,7 +13,10 @@ export interface WsRouteOptions extends WsConnectionDeps {
 
 export interface WsGateway {
   readonly connectionCount: number;
-  /** Refuses new sockets from now on (shutdown, step 1). */
+  /**
+   * Shutdown, step 1: refuses new sockets, and new chats on open ones (`shutting_down`);
+   * answers in flight keep streaming.
+   */
   stopAccepting(): void;
   /** Closes every socket with 1001 (shutdown, last step). */
   closeAll(): void;
@@ -23,7 +26,7 @@ export interface WsGateway {
 export async function registerWsRoute(app: FastifyInstance, options: WsRouteOptions): Promise<WsGateway> {
   const perIp = new IpConnectionCounter(options.maxConnectionsPerIp);
   const connections = new Set<WsConnection>();
-  let accepting = true;
+  const shared: WsShared & { draining: boolean } = { draining: false, chatRequestIds: new WeakMap() };
   let nextId = 1;
 
   await app.register(websocket, {
@@ -39,10 +42,10 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
       socket.send(JSON.stringify(errorFrame(new AppError(reason))));
       socket.close(code, reason);
     };
-    if (!accepting) return refuse('shutting_down', CloseCode.GOING_AWAY);
+    if (shared.draining) return refuse('shutting_down', CloseCode.GOING_AWAY);
     if (!perIp.tryAdd(ip)) return refuse('too_many_connections', CloseCode.TRY_AGAIN_LATER);
     const log = options.logger.child({ conn: nextId++, ip });
-    const connection = new WsConnection(socket, options, log);
+    const connection = new WsConnection(socket, options, log, shared);
     connections.add(connection);
     socket.on('close', () => {
       connections.delete(connection);
@@ -56,7 +59,7 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
       return connections.size;
     },
     stopAccepting() {
-      accepting = false;
+      shared.draining = true;
     },
     closeAll() {
       for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
