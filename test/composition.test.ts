@@ -36,9 +36,8 @@ describe('composition: defaults that depend on NODE_ENV, limits per transport', 
     assert.equal(ok.status, 200, await ok.clone().text());
     const tooBig = await post(`${gw.url}/wechat/chat`, { query: '问'.repeat(3000), session_id: login.data.session_id });
     assert.equal(tooBig.status, 413);
-    const body = (await tooBig.json()) as { code: number; message: string };
-    assert.equal(body.code, 400);
-    assert.match(body.message, /请求体过大/);
+    const body = (await tooBig.json()) as { code: number; message: string; data: { reason: string } };
+    assert.deepEqual(body, { code: 413, message: '请求体过大', data: { reason: 'body_too_large' } });
   });
 });
 
