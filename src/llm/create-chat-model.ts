@@ -1,14 +1,17 @@
 import type { Config } from '../config/config-schema.js';
 import type { ChatModel } from './chat-model.js';
-import { OfflineChatModel } from './offline-chat-model.js';
 import { OpenAiChatModel, type OpenAiChatModelOptions } from './openai-chat-model.js';
 
 /**
  * The model as configured: any OpenAI-compatible endpoint when LLM_BASE_URL is set, else
- * offline mode. `tuning` lets tests shorten retry waits without a config variable.
+ * undefined (offline mode: answers come from the knowledge base alone). `tuning` lets tests
+ * shorten retry waits without a config variable.
  */
-export function createChatModel(config: Readonly<Config>, tuning: Partial<OpenAiChatModelOptions> = {}): ChatModel {
-  if (!config.llm.baseUrl) return new OfflineChatModel();
+export function createChatModel(
+  config: Readonly<Config>,
+  tuning: Partial<OpenAiChatModelOptions> = {},
+): ChatModel | undefined {
+  if (!config.llm.baseUrl) return undefined;
   return new OpenAiChatModel({
     baseURL: config.llm.baseUrl,
     // local servers (Ollama, vLLM) need no key, but the SDK insists on one

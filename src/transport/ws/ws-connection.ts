@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import type { AnswerListener, AnswerResult, AnswerRun } from '../../chat/answer-run.js';
+import type { AnswerListener, AnswerRun } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import { sessionTag, type Session, type SessionService } from '../../auth/session-service.js';
 import type { ClientMessage, RequestId } from '../../protocol/client-messages.js';
@@ -8,6 +8,7 @@ import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
 import { parseClientMessage } from '../../protocol/parse-client-message.js';
 import { errorFrame, frame, seedText, type ServerFrame } from '../../protocol/server-messages.js';
+import { toAppError } from '../../protocol/to-app-error.js';
 import { deltaFrame, processingFrame, progressFrame, responseFrame } from '../answer-frames.js';
 import { historyFrame } from '../history-frame.js';
 
@@ -97,7 +98,7 @@ export class WsConnection {
     try {
       session = code !== undefined ? await this.deps.sessions.login(code) : await this.deps.sessions.authenticate(sessionId!);
     } catch (error) {
-      return this.send(errorFrame(asAppError(error), rid, 'login_response'));
+      return this.send(errorFrame(toAppError(error), rid, 'login_response'));
     }
     if (this.closed) return;
     this.detachAll();
@@ -124,7 +125,7 @@ export class WsConnection {
     try {
       run = this.deps.chat.start({ openid: session.openid, ownerKey: session.sessionId }, { query: message.query, useAutoRag: message.use_auto_rag });
     } catch (error) {
-      return this.send(errorFrame(asAppError(error), rid));
+      return this.send(errorFrame(toAppError(error), rid));
     }
     this.send(processingFrame(run.id, extended, rid));
     this.follow(run, message.stream, rid, extended);
@@ -143,8 +144,7 @@ export class WsConnection {
     }
     const stored = await this.deps.chat.findAnswer(session.openid, id);
     if (!stored) return this.send(errorFrame(new AppError('answer_not_found'), rid));
-    const sources = stored.meta?.sources as AnswerResult['sources'];
-    this.send(responseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources }, session.sessionId, true, rid));
+    this.send(responseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources: stored.sources }, session.sessionId, true, rid));
   }
 
   private follow(run: AnswerRun, stream: boolean, rid: RequestId, extended = true): void {
@@ -172,7 +172,7 @@ export class WsConnection {
     try {
       return await this.deps.sessions.authenticate(this.session.sessionId);
     } catch (error) {
-      const appError = asAppError(error);
+      const appError = toAppError(error);
       if (appError.reason === 'session_expired') this.session = undefined;
       this.send(errorFrame(appError, rid));
       return undefined;
@@ -217,8 +217,4 @@ export class WsConnection {
     this.detachAll();
     this.log.info({ code }, 'socket closed');
   }
-}
-
-function asAppError(error: unknown): AppError {
-  return error instanceof AppError ? error : new AppError('internal_error', undefined, { cause: error });
 }
