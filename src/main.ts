@@ -49,7 +49,7 @@ if (config.redisUrl) {
 }
 
 const model = createChatModel(config);
-if (!model.online) logger.warn('LLM_BASE_URL is not set: offline mode, answers come without a model');
+if (!model) logger.warn('LLM_BASE_URL is not set: offline mode, answers come without a model');
 
 const wechat = createWechatAuth(config, logger);
 if (wechat.mode === 'dev') {
@@ -80,6 +80,6 @@ process.on('unhandledRejection', (reason) => {
 
 await app.fastify.listen({ host: config.host, port: config.port });
 logger.info(
-  { store: stores.driver, llm: model.online ? model.name : 'offline', login: wechat.mode },
+  { store: stores.driver, llm: model?.name ?? 'offline', login: wechat.mode },
   `wechat-ai-gateway listening on http://${config.host}:${config.port} (WebSocket: /wechat/ws)`,
 );
