@@ -35,8 +35,8 @@ const KB_REASONS: Record<KbErrorKind, ErrorReason> = {
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const cause = { cause: error };
-  if (WechatError.is(error)) return new AppError(WECHAT_REASONS[error.kind], undefined, cause);
-  if (StoreError.is(error)) return new AppError('store_unavailable', undefined, cause);
+  if (error instanceof WechatError) return new AppError(WECHAT_REASONS[error.kind], undefined, cause);
+  if (error instanceof StoreError) return new AppError('store_unavailable', undefined, cause);
   if (error instanceof GateTimeoutError) return new AppError('server_busy', undefined, cause);
   // Every model failure reads the same to a user, except waiting too long.
   if (LlmError.is(error)) return new AppError(error.kind === 'timeout' ? 'model_timeout' : 'model_error', undefined, cause);

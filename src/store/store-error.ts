@@ -7,8 +7,4 @@ export class StoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
-
-  static is(value: unknown): value is StoreError {
-    return value instanceof StoreError;
-  }
 }

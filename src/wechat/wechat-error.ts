@@ -12,15 +12,7 @@ export type WechatErrorKind =
 /** A WeChat call failed. The message (errcode, HTTP status) is for logs; clients see the kind's catalogue text. */
 export class WechatError extends Error {
   override readonly name = 'WechatError';
-  constructor(
-    readonly kind: WechatErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(readonly kind: WechatErrorKind, message: string, options?: ErrorOptions) {
     super(message, options);
-  }
-
-  static is(value: unknown): value is WechatError {
-    return value instanceof WechatError;
   }
 }
