@@ -7,10 +7,10 @@ import type { HistoryStore, MessageStatus, StoredMessage } from '../store/histor
 import { storeCall } from '../store/store-call.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
 import type { ConcurrencyGate } from './concurrency-gate.js';
-import type { Answer, AnswerStrategy, Question } from './strategies/answer-strategy.js';
+import type { Answer, AnswerStrategy } from './strategies/answer-strategy.js';
 import { chooseStrategy } from './strategies/choose-strategy.js';
 import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
-import { streamIntoRun } from './stream-into-run.js';
+import { runQuestion } from './run-question.js';
 
 export interface ChatServiceOptions {
   systemPrompt: string;
@@ -128,7 +128,7 @@ export class ChatService {
       await storeCall(history.append(run.openid, asked));
       release = await acquired;
       const turns = await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1));
-      outcome = await this.strategy.answer(this.question(run, log, { query, turns, useAutoRag }));
+      outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, log, options.streamCoalesceMs));
       await this.finish(run, 'complete', outcome, log);
     } catch (error) {
       if (run.cancelled) return void (await this.finish(run, 'cancelled', outcome, log));
@@ -141,18 +141,6 @@ export class ChatService {
       if (release) release();
       else void acquired.then((lateRelease) => lateRelease(), () => undefined);
     }
-  }
-
-  /** What a strategy sees of a run: the question, and the ways to reach the client. */
-  private question(run: AnswerRun, log: Logger, asked: Pick<Question, 'query' | 'turns' | 'useAutoRag'>): Question {
-    return {
-      ...asked,
-      signal: run.signal,
-      log,
-      stream: (parts) => streamIntoRun(run, parts, this.deps.options.streamCoalesceMs),
-      searching: (query) => run.emitProgress('searching', query),
-      hasText: () => run.text !== '',
-    };
   }
 
   /** Stores the answer (partial when cancelled or failed) and tells the listeners. */

@@ -45,6 +45,13 @@ test('does not retry a 4xx other than 429, and gives up after maxRetries', async
   assert.equal(llm.requests.length - before, 3);
 });
 
+test('shares the chat driver\'s retry policy: a Retry-After beyond the cap gives up at once', async () => {
+  llm.pushFault({ status: 429, retryAfter: 120 });
+  const before = llm.requests.length;
+  await assert.rejects(embedder({ retryMaxMs: 1_000 }).embed(['x']), (e: unknown) => LlmError.is(e) && e.kind === 'rate_limited');
+  assert.equal(llm.requests.length - before, 1);
+});
+
 test('a wrong key is a clear, non-retryable error', async () => {
   await assert.rejects(
     createOpenAiCompatibleEmbedder({ baseUrl: llm.baseUrl, apiKey: 'wrong', model: 'm' }).embed(['x']),

@@ -1,12 +1,31 @@
+import type { Logger } from 'pino';
 import type { StreamPart, TokenUsage, ToolCall } from '../llm/chat-model.js';
 import type { AnswerRun } from './answer-run.js';
 import { DeltaCoalescer } from './delta-coalescer.js';
+import type { Question } from './strategies/answer-strategy.js';
+
+/** What a strategy sees of a run: the question, and the ways to reach the client. */
+export function runQuestion(
+  run: AnswerRun,
+  asked: Pick<Question, 'query' | 'turns' | 'useAutoRag'>,
+  log: Logger,
+  coalesceMs: number,
+): Question {
+  return {
+    ...asked,
+    signal: run.signal,
+    log,
+    stream: (parts) => streamIntoRun(run, parts, coalesceMs),
+    searching: (query) => run.emitProgress('searching', query),
+    hasText: () => run.text !== '',
+  };
+}
 
 /**
  * Sends one model call's text into the run as it comes — coalesced into deltas of at most one
  * per `coalesceMs` — and returns what the call ended with: its usage and any tool calls.
  */
-export async function streamIntoRun(
+async function streamIntoRun(
   run: AnswerRun,
   parts: AsyncIterable<StreamPart>,
   coalesceMs: number,
