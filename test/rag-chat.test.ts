@@ -218,6 +218,27 @@ describe('knowledge-base answers (classic RAG, follow-ups, auto RAG)', () => {
     assert.equal(llm.requests.length - before, 1, 'the model was called once');
     await client.close();
   });
+
+  it('a knowledge base empty at start: the model alone, then retrieval once a document is uploaded', async (t) => {
+    const gw = await startGateway({ llm, knowledgeBase: true, env: { KB_LOAD_SAMPLE: 'false' } });
+    t.after(() => gw.stop());
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_fill');
+    let before = llm.requests.length;
+    client.send({ type: 'chat', query: '退货的期限是多久？', use_auto_rag: true });
+    const empty = await client.nextOf('chat_response');
+    assert.equal(empty.data.sources, undefined);
+    const alone = llm.requests.slice(before).map((r) => r.body as FakeChatBody);
+    assert.equal(alone.length, 1);
+    assert.equal(alone[0]!.tools, undefined, 'no search tool over an empty knowledge base');
+
+    await gw.knowledgeBase!.addBuffer('售后政策.md', Buffer.from(files['售后政策.md']));
+    before = llm.requests.length;
+    client.send({ type: 'chat', query: '退货的期限是多久？' });
+    const filled = await client.nextOf('chat_response');
+    assert.equal(filled.data.sources[0].source, '售后政策.md');
+    assert.match(systemOf(llm.requests[before]!.body as FakeChatBody), /7 天内/);
+    await client.close();
+  });
 });
 
 describe('offline mode answers from the knowledge base', () => {
@@ -266,36 +287,3 @@ describe('offline mode answers from the knowledge base', () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-describe('a knowledge base that starts empty and is filled at run time', () => {
-  let llm: FakeLlmServer;
-  let gw: RunningGateway;
-
-  before(async () => {
-    llm = await startFakeLlmServer({ apiKey: 'test-key' });
-    gw = await startGateway({ llm, knowledgeBase: true, env: { KB_LOAD_SAMPLE: 'false' } });
-  });
-  after(async () => {
-    await gw.stop();
-    await llm.close();
-  });
-
-  it('answers with the model alone while empty, then retrieves once a document is uploaded', async () => {
-    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_fill');
-    let before = llm.requests.length;
-    client.send({ type: 'chat', query: '退货的期限是多久？', use_auto_rag: true });
-    const empty = await client.nextOf('chat_response');
-    assert.equal(empty.data.sources, undefined);
-    const alone = llm.requests.slice(before).map((r) => r.body as FakeChatBody);
-    assert.equal(alone.length, 1);
-    assert.equal(alone[0]!.tools, undefined, 'no search tool over an empty knowledge base');
-
-    await gw.knowledgeBase!.addBuffer('售后政策.md', Buffer.from(files['售后政策.md']));
-    before = llm.requests.length;
-    client.send({ type: 'chat', query: '退货的期限是多久？' });
-    const filled = await client.nextOf('chat_response');
-    assert.equal(filled.data.sources[0].source, '售后政策.md');
-    assert.match(systemOf(llm.requests[before]!.body as FakeChatBody), /7 天内/);
-    await client.close();
-  });
-});
