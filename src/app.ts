@@ -23,7 +23,8 @@ export interface AppDeps {
   config: Readonly<Config>;
   logger: Logger;
   stores: StoreBundle;
-  model: ChatModel;
+  /** absent = no model configured (offline mode) */
+  model?: ChatModel | undefined;
   wechat: WechatAuth;
   /** retrieval for answers, and the admin knowledge-base API; absent = no RAG */
   knowledgeBase?: KnowledgeBase;
@@ -96,7 +97,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
     storeDriver: stores.driver,
-    llm: { online: model.online, model: model.name },
+    llm: { online: model !== undefined, model: model?.name ?? 'offline' },
     wechatMode: wechat.mode,
     connections: () => ws.connectionCount,
     activeAnswers: () => chat.activeCount,

@@ -13,7 +13,6 @@ import { openKnowledgeBase, type KnowledgeBase } from './knowledge-base/knowledg
 import { loadSampleIfEmpty } from './knowledge-base/load-sample-if-empty.js';
 import { openSqliteKbStore } from './knowledge-base/store/sqlite-kb-store.js';
 import type { ChatModel } from './llm/chat-model.js';
-import { OfflineChatModel } from './llm/offline-chat-model.js';
 import { OpenAiChatModel, type OpenAiChatModelOptions } from './llm/openai-chat-model.js';
 import { createRedisStores } from './store/redis/create-redis-stores.js';
 import { createSqliteStores } from './store/sqlite/create-sqlite-stores.js';
@@ -33,7 +32,8 @@ export class StartupError extends Error {
 
 export interface Adapters {
   stores: StoreBundle;
-  model: ChatModel;
+  /** absent = offline mode: answers come from the knowledge base alone */
+  model: ChatModel | undefined;
   wechat: WechatAuth;
   /** absent only when the caller asked for none (tests without retrieval) */
   knowledgeBase?: KnowledgeBase;
@@ -89,9 +89,12 @@ export function createStores(config: Readonly<Config>, logger: Logger): StoreBun
   return createRedisStores({ url: config.redisUrl, prefix: config.redisKeyPrefix, onError });
 }
 
-/** Any OpenAI-compatible endpoint when LLM_BASE_URL is set, else offline mode. */
-export function createChatModel(config: Readonly<Config>, tuning: Partial<OpenAiChatModelOptions> = {}): ChatModel {
-  if (!config.llm.baseUrl) return new OfflineChatModel();
+/** Any OpenAI-compatible endpoint when LLM_BASE_URL is set, else none (offline mode). */
+export function createChatModel(
+  config: Readonly<Config>,
+  tuning: Partial<OpenAiChatModelOptions> = {},
+): ChatModel | undefined {
+  if (!config.llm.baseUrl) return undefined;
   return new OpenAiChatModel({
     baseURL: config.llm.baseUrl,
     // local servers (Ollama, vLLM) need no key, but the SDK insists on one

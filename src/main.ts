@@ -39,7 +39,7 @@ try {
   fail('启动失败 / startup failed', error.message);
 }
 const { model, wechat } = adapters;
-if (!model.online) logger.warn('LLM_BASE_URL is not set: offline mode, answers come from the knowledge base without a model');
+if (!model) logger.warn('LLM_BASE_URL is not set: offline mode, answers come from the knowledge base without a model');
 if (wechat.mode === 'dev') {
   logger.warn(
     '!!! WECHAT_APPID is not set: DEV LOGIN is on — any code logs in as a user derived from it. ' +
@@ -74,6 +74,6 @@ try {
   fail('启动失败 / startup failed', message);
 }
 logger.info(
-  { store: adapters.stores.driver, llm: model.online ? model.name : 'offline', login: wechat.mode },
+  { store: adapters.stores.driver, llm: model?.name ?? 'offline', login: wechat.mode },
   startupBanner(config, (app.fastify.server.address() as AddressInfo).port),
 );

@@ -26,6 +26,13 @@ const files = {
 黄金会员的年费是 199 元，可以随时取消自动续费。`,
 };
 
+type WireSource = { title: string; source: string; snippet: string; score: number };
+/** Scores as sent, asserting they are ordered most relevant first (documented in docs/protocol.md). */
+const assertByRelevance = (sources: WireSource[]) => {
+  const scores = sources.map((s) => s.score);
+  assert.deepEqual(scores, [...scores].sort((a, b) => b - a), `sources by relevance: ${JSON.stringify(sources)}`);
+};
+
 const systemOf = (body: FakeChatBody) => String(body.messages.find((m) => m.role === 'system')?.content ?? '');
 const isRewrite = (body: FakeChatBody) => systemOf(body).includes('检索改写');
 
@@ -137,13 +144,99 @@ describe('knowledge-base answers (classic RAG, follow-ups, auto RAG)', () => {
     }
   });
 
-  it('a provider that rejects tools falls back to rewrite-then-retrieve', async () => {
-    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_notools');
-    llm.pushFault({ status: 400, message: 'tools are not supported by this model' });
+  it('classic RAG lists sources (and numbers the quoted passages) most relevant first', async () => {
+    // The search ranks 「黄金会员价格」 above 「退货」, but 「退货」 covers more of this question.
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_order');
+    const before = llm.requests.length;
+    client.send({ type: 'chat', query: '黄金会员价格和退货运费' });
+    const response = await client.nextOf('chat_response');
+    const sources = response.data.sources as WireSource[];
+    assert.ok(sources.length >= 2, JSON.stringify(sources));
+    assertByRelevance(sources);
+    const prompt = systemOf(llm.requests[before]!.body as FakeChatBody);
+    assert.match(prompt, new RegExp(`\\[1\\] 《${sources[0]!.title}`), 'citation [1] is sources[0]');
+    await client.close();
+  });
+
+  it('auto RAG over several searches lists each passage once, most relevant first, numbered as last quoted', async () => {
+    const queries = ['换货 运费', '退货换货运费'];
+    llm.setReply((body) => {
+      const searches = body.messages.filter((m) => m.role === 'tool').length;
+      if (body.tools && searches < queries.length) {
+        return { toolCalls: [{ name: 'search_knowledge_base', arguments: { query: queries[searches]! } }] };
+      }
+      return '运费规则如上 [1]。';
+    });
+    try {
+      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_auto_order');
+      const before = llm.requests.length;
+      client.send({ type: 'chat', query: '运费到底谁出？', use_auto_rag: true });
+      const response = await client.nextOf('chat_response');
+      const sources = response.data.sources as WireSource[];
+      assertByRelevance(sources);
+      assert.equal(new Set(sources.map((s) => s.snippet)).size, sources.length, 'no passage twice');
+      // the second search found a better passage than the first: the last list the model saw
+      // is renumbered, so its [1] is sources[0]
+      const last = llm.requests.at(-1)!.body as FakeChatBody;
+      assert.equal(llm.requests.length - before, 3);
+      const lastTool = String(last.messages.filter((m) => m.role === 'tool').at(-1)?.content);
+      assert.match(lastTool, /重新编号/);
+      assert.match(lastTool, new RegExp(`\\[1\\] 《${sources[0]!.title}[^》]*》[^\\n]*\\n${escapeRegExp(sources[0]!.snippet.replace(/…$/, ''))}`));
+      assert.equal((lastTool.match(/^\[\d+\] /gm) ?? []).length, sources.length);
+      await client.close();
+    } finally {
+      llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
+    }
+  });
+
+  it('a provider that rejects tools (Ollama: "does not support tools") falls back to rewrite-then-retrieve', async () => {
+    llm.setRefuseTools('registry.ollama.ai/library/gemma:2b does not support tools');
+    try {
+      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_notools');
+      const before = llm.requests.length;
+      client.send({ type: 'chat', query: '退货的期限是多久？', use_auto_rag: true });
+      const response = await client.nextOf('chat_response');
+      assert.equal(response.code, 0);
+      assert.equal(response.data.sources[0].source, '售后政策.md');
+      const [refused, answered] = llm.requests.slice(before).map((r) => r.body as FakeChatBody);
+      assert.ok(refused!.tools?.length, 'auto RAG offered the tool first');
+      assert.equal(answered!.tools, undefined, 'then answered without tools');
+      assert.match(systemOf(answered!), /7 天内/);
+      await client.close();
+    } finally {
+      llm.setRefuseTools(undefined);
+    }
+  });
+
+  it('a wrong API key with use_auto_rag fails once: no second model call', async () => {
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_badkey');
+    const before = llm.requests.length;
+    llm.pushFault({ status: 401, message: 'Incorrect API key provided: wr***ey. You can find your API key at https://platform.openai.com/account/api-keys.' });
     client.send({ type: 'chat', query: '退货的期限是多久？', use_auto_rag: true });
     const response = await client.nextOf('chat_response');
-    assert.equal(response.code, 0);
-    assert.equal(response.data.sources[0].source, '售后政策.md');
+    assert.deepEqual([response.code, response.data.reason], [502, 'model_error']);
+    assert.equal(llm.requests.length - before, 1, 'the model was called once');
+    await client.close();
+  });
+
+  it('a knowledge base empty at start: the model alone, then retrieval once a document is uploaded', async (t) => {
+    const gw = await startGateway({ llm, knowledgeBase: true, env: { KB_LOAD_SAMPLE: 'false' } });
+    t.after(() => gw.stop());
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'rag_fill');
+    let before = llm.requests.length;
+    client.send({ type: 'chat', query: '退货的期限是多久？', use_auto_rag: true });
+    const empty = await client.nextOf('chat_response');
+    assert.equal(empty.data.sources, undefined);
+    const alone = llm.requests.slice(before).map((r) => r.body as FakeChatBody);
+    assert.equal(alone.length, 1);
+    assert.equal(alone[0]!.tools, undefined, 'no search tool over an empty knowledge base');
+
+    await gw.knowledgeBase!.addBuffer('售后政策.md', Buffer.from(files['售后政策.md']));
+    before = llm.requests.length;
+    client.send({ type: 'chat', query: '退货的期限是多久？' });
+    const filled = await client.nextOf('chat_response');
+    assert.equal(filled.data.sources[0].source, '售后政策.md');
+    assert.match(systemOf(llm.requests[before]!.body as FakeChatBody), /7 天内/);
     await client.close();
   });
 });
@@ -172,4 +265,25 @@ describe('offline mode answers from the knowledge base', () => {
     assert.equal(none.data.sources, undefined);
     await client.close();
   });
+
+  it('lists as sources exactly the passages it quotes, most relevant first', async () => {
+    // three passages clear the relevance bar for this question; the answer quotes two
+    const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'offline_sources');
+    client.send({ type: 'chat', query: '运费谁承担？' });
+    const response = await client.nextOf('chat_response');
+    const sources = response.data.sources as WireSource[];
+    const quoted = [...(response.data.msg as string).matchAll(/\*\*(.+?)\*\*\n\n([\s\S]+?)\n\n> 来源：(.+)/g)];
+    assert.equal(quoted.length, 2, response.data.msg);
+    assert.equal(sources.length, quoted.length, JSON.stringify(sources));
+    sources.forEach((source, i) => {
+      assert.equal(source.source, quoted[i]![3]);
+      assert.ok(quoted[i]![2]!.startsWith(source.snippet.replace(/…$/, '')), `${source.snippet} is passage ${i + 1}`);
+    });
+    assertByRelevance(sources);
+    await client.close();
+  });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

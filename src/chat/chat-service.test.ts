@@ -11,7 +11,6 @@ import { ConcurrencyGate } from './concurrency-gate.js';
 /** A model that answers "ok" after `delayMs`, honouring the abort signal. */
 const slowModel = (delayMs: number): ChatModel => ({
   name: 'slow',
-  online: true,
   async *stream({ signal }): AsyncIterable<StreamPart> {
     await sleep(delayMs, undefined, { signal });
     yield { type: 'text-delta', text: 'ok' };

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ChatMessage, ChatModel, StreamPart, TokenUsage, ToolCall, ToolDefinition } from '../llm/chat-model.js';
-import { LlmError } from '../llm/llm-error.js';
+import type { ChatModel } from '../llm/chat-model.js';
 import { AppError } from '../protocol/error-catalogue.js';
+import { toAppError } from '../protocol/to-app-error.js';
 import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
 import { storeCall } from '../store/store-call.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
-import { buildPrompt } from './build-prompt.js';
-import { ConcurrencyGate, GateTimeoutError } from './concurrency-gate.js';
-import { DeltaCoalescer } from './delta-coalescer.js';
-import type { KbHit } from '../knowledge-base/knowledge-base.js';
-import { AUTO_RAG_INSTRUCTION, runAutoRag, type ModelStep } from './strategies/auto-rag.js';
-import { offlineAnswer } from './strategies/offline-answer.js';
-import { selectPassages, toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
-import { looksLikeFollowUp, rewriteFollowUp } from './strategies/rewrite-follow-up.js';
+import type { ConcurrencyGate } from './concurrency-gate.js';
+import type { Answer, AnswerStrategy } from './strategies/answer-strategy.js';
+import { chooseStrategy } from './strategies/choose-strategy.js';
+import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
+import { runQuestion } from './run-question.js';
 
 export interface ChatServiceOptions {
   systemPrompt: string;
@@ -26,9 +23,10 @@ export interface ChatServiceOptions {
 
 export interface ChatServiceDeps {
   history: HistoryStore;
-  model: ChatModel;
+  /** absent = no model configured (offline mode: answers come from the knowledge base alone) */
+  model?: ChatModel | undefined;
   /** the knowledge base; absent or empty = answers without retrieval */
-  retriever?: Retriever;
+  retriever?: Retriever | undefined;
   gate: ConcurrencyGate;
   logger: Logger;
   options: ChatServiceOptions;
@@ -46,13 +44,18 @@ export interface ChatInput {
 }
 
 /**
- * The chat orchestrator: store the question → load history → prompt → model → store the
- * answer. Transports start a run and listen to it; nothing here knows about sockets or HTTP.
+ * The chat orchestrator: store the question → wait for a model slot → load history → answer
+ * (the strategy: strategies/choose-strategy.ts) → store the answer. Transports start a run
+ * and listen to it; nothing here knows about sockets or HTTP.
  */
 export class ChatService {
   private readonly runs = new Map<string, AnswerRun>();
+  private readonly strategy: AnswerStrategy;
 
-  constructor(private readonly deps: ChatServiceDeps) {}
+  constructor(private readonly deps: ChatServiceDeps) {
+    const { systemPrompt, rag } = deps.options;
+    this.strategy = chooseStrategy(deps.model, deps.retriever, { systemPrompt, rag });
+  }
 
   /**
    * Starts an answer. Throws AppError at once (nothing stored) for an empty or too long
@@ -115,24 +118,17 @@ export class ChatService {
   }
 
   private async execute(run: AnswerRun, query: string, useAutoRag: boolean, acquired: Promise<() => void>): Promise<void> {
-    const { history, logger, options } = this.deps;
-    const log = logger.child({ answerId: run.id });
+    const { history, options } = this.deps;
+    const log = this.deps.logger.child({ answerId: run.id });
     let release: (() => void) | undefined;
-    let outcome: { usage?: TokenUsage; hits: KbHit[] } = { hits: [] };
+    let outcome: Answer = { passages: [] };
     try {
       // The question is stored before anything can fail on the model side: never lost.
-      await storeCall(
-        history.append(run.openid, {
-          id: randomUUID(),
-          role: 'user',
-          content: query,
-          status: 'complete',
-          createdAt: Date.now(),
-        }),
-      );
+      const asked: StoredMessage = { id: randomUUID(), role: 'user', content: query, status: 'complete', createdAt: Date.now() };
+      await storeCall(history.append(run.openid, asked));
       release = await acquired;
       const turns = await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1));
-      outcome = await this.answer(run, query, turns, useAutoRag);
+      outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, log, options.streamCoalesceMs));
       await this.finish(run, 'complete', outcome, log);
     } catch (error) {
       if (run.cancelled) return void (await this.finish(run, 'cancelled', outcome, log));
@@ -147,89 +143,12 @@ export class ChatService {
     }
   }
 
-  /**
-   * Picks how to answer: offline (knowledge base only), auto RAG (the model searches with a
-   * tool), or classic RAG (retrieve for the question — rewritten when it is a follow-up —
-   * and quote what clears the relevance bar). Without a knowledge base: the model alone.
-   */
-  private async answer(
-    run: AnswerRun,
-    query: string,
-    turns: StoredMessage[],
-    useAutoRag: boolean,
-  ): Promise<{ usage?: TokenUsage; hits: KbHit[] }> {
-    const { model, retriever, options } = this.deps;
-    const haveKb = retriever !== undefined && retriever.size() > 0;
-    if (!model.online) {
-      const hits = haveKb ? await selectPassages(retriever, query, options.rag) : [];
-      await this.generate(run, async function* () {
-        yield { type: 'text-delta' as const, text: offlineAnswer(hits, !haveKb) };
-      });
-      return { hits };
-    }
-    const step = (messages: ChatMessage[], tools?: ToolDefinition[]) =>
-      this.generate(run, () => model.stream({ messages, tools, signal: run.signal }));
-    if (!haveKb) return { ...(await step(buildPrompt(options.systemPrompt, turns))), hits: [] };
-    if (useAutoRag) {
-      const messages = buildPrompt(`${options.systemPrompt}\n\n${AUTO_RAG_INSTRUCTION}`, turns);
-      try {
-        return await runAutoRag({
-          messages,
-          generate: step,
-          retriever,
-          rag: options.rag,
-          onSearch: (searchQuery) => run.emitProgress('searching', searchQuery),
-        });
-      } catch (error) {
-        // A provider without function calling rejects `tools` with a 4xx before any text:
-        // fall back to rewrite-then-retrieve.
-        if (!(LlmError.is(error) && error.kind === 'bad_request' && run.text === '')) throw error;
-        this.deps.logger.warn({ answerId: run.id }, 'model refused tools: auto RAG falls back to retrieval');
-      }
-    }
-    const searchQuery = looksLikeFollowUp(query, turns) ? await rewriteFollowUp(model, turns, query, run.signal) : query;
-    if (searchQuery !== query) run.emitProgress('searching', searchQuery);
-    const hits = await selectPassages(retriever, searchQuery, options.rag);
-    const { usage } = await step(buildPrompt(options.systemPrompt, turns, hits));
-    return { usage, hits };
-  }
-
-  /** Streams one model call into the run (coalesced deltas); returns its usage and tool calls. */
-  private async generate(run: AnswerRun, parts: () => AsyncIterable<StreamPart>): Promise<ModelStep> {
-    const coalescer = new DeltaCoalescer(this.deps.options.streamCoalesceMs, (text) => run.emitDelta(text));
-    let usage: TokenUsage | undefined;
-    let toolCalls: ToolCall[] = [];
-    try {
-      for await (const part of parts()) {
-        if (part.type === 'text-delta') {
-          run.text += part.text;
-          coalescer.push(part.text);
-        } else if (part.type === 'tool-calls') {
-          toolCalls = part.calls;
-        } else {
-          usage = part.usage;
-        }
-      }
-      return { usage, toolCalls };
-    } finally {
-      coalescer.flush();
-      coalescer.dispose();
-    }
-  }
-
   /** Stores the answer (partial when cancelled or failed) and tells the listeners. */
-  private async finish(
-    run: AnswerRun,
-    status: MessageStatus,
-    outcome: { usage?: TokenUsage; hits: KbHit[] },
-    log: Logger,
-    error?: AppError,
-  ): Promise<void> {
+  private async finish(run: AnswerRun, status: MessageStatus, outcome: Answer, log: Logger, error?: AppError): Promise<void> {
     const { usage } = outcome;
-    const sources = toSources(outcome.hits);
+    const sources = toSources(outcome.passages);
     const result: AnswerResult = { id: run.id, text: run.text, status, usage, error, sources };
-    const worthStoring = status !== 'failed' || run.text !== '';
-    if (worthStoring) {
+    if (status !== 'failed' || run.text !== '') {
       try {
         await this.deps.history.append(run.openid, {
           id: run.id,
@@ -238,7 +157,8 @@ export class ChatService {
           status,
           createdAt: Date.now(),
           usage,
-          meta: { model: this.deps.model.name, ...(sources.length > 0 ? { sources } : {}) },
+          ...(this.deps.model && { model: this.deps.model.name }),
+          ...(sources.length > 0 && { sources }),
         });
       } catch (storeError) {
         // the client still gets the answer; the operator learns the store is failing
@@ -248,11 +168,4 @@ export class ChatService {
     if (usage) log.info({ usage, status }, 'answer finished');
     run.finish(result);
   }
-}
-
-function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
-  if (error instanceof GateTimeoutError) return new AppError('server_busy');
-  if (LlmError.is(error)) return new AppError(error.kind === 'timeout' ? 'model_timeout' : 'model_error');
-  return new AppError('internal_error', undefined, { cause: error });
 }

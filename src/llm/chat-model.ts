@@ -3,6 +3,8 @@
  *
  * One streaming method yielding a typed union of parts. Vendor shapes (OpenAI chunks,
  * SSE lines, HTTP statuses) never leave the driver: they are translated at the edge.
+ * "No model configured" is no driver at all (`createChatModel` returns undefined): the chat
+ * service then answers from the knowledge base alone.
  */
 
 export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
@@ -53,13 +55,12 @@ export interface ChatRequest {
 }
 
 export interface ChatModel {
-  /** e.g. "openai-compatible:deepseek-chat" or "offline" — for logs and health. */
+  /** e.g. "openai-compatible:deepseek-chat" — for logs, health and stored answers. */
   readonly name: string;
-  /** false for the offline driver: the chat service then answers without a model. */
-  readonly online: boolean;
   /**
    * Streams one answer. Throws `LlmError` (never a vendor error) on failure, also when the
-   * failure happens mid-stream. Ends with exactly one `finish` part on success.
+   * failure happens mid-stream; `tools_unsupported` when a request with `tools` was refused
+   * for that reason only. Ends with exactly one `finish` part on success.
    */
   stream(request: ChatRequest): AsyncIterable<StreamPart>;
 }

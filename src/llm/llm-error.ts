@@ -4,6 +4,7 @@ export type LlmErrorKind =
   | 'rate_limited' // 429 after retries
   | 'upstream' // 5xx, connection reset, malformed stream
   | 'bad_request' // 4xx other than 429: our request or the key is wrong; retrying will not help
+  | 'tools_unsupported' // a request with `tools` was refused because the model/server has no function calling
   | 'aborted'; // the caller's AbortSignal fired
 
 export class LlmError extends Error {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { LlmError } from './llm-error.js';
-import { kindForStatus, mapOpenAiError, retryAfterMs } from './map-openai-error.js';
+import { kindForStatus, mapOpenAiError } from './map-openai-error.js';
 
 const apiError = (status: number | undefined, message: string) =>
   APIError.generate(status, { error: { message } }, undefined, new Headers());
@@ -45,19 +45,35 @@ describe('mapOpenAiError', () => {
   });
 });
 
-describe('retryAfterMs', () => {
-  const h = (init: Record<string, string>) => new Headers(init);
-  it('reads seconds, retry-after-ms and HTTP dates', () => {
-    assert.equal(retryAfterMs(h({ 'retry-after': '3' })), 3_000);
-    assert.equal(retryAfterMs(h({ 'retry-after': '0.25' })), 250);
-    assert.equal(retryAfterMs(h({ 'retry-after-ms': '120', 'retry-after': '9' })), 120);
-    const now = Date.parse('2025-01-01T00:00:00Z');
-    assert.equal(retryAfterMs(h({ 'retry-after': 'Wed, 01 Jan 2025 00:00:05 GMT' }), now), 5_000);
-    assert.equal(retryAfterMs(h({ 'retry-after': 'Tue, 31 Dec 2024 23:00:00 GMT' }), now), 0);
+describe('tools_unsupported', () => {
+  // Messages real servers send (see map-openai-error.ts)
+  const refusals: Array<[number, string]> = [
+    [400, 'registry.ollama.ai/library/gemma:2b does not support tools'],
+    [400, 'deepseek-reasoner does not support Function Calling'],
+    [400, "Unsupported parameter: 'tools' is not supported with this model."],
+    [400, 'Unrecognized request argument supplied: tools'],
+    [400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'],
+    [500, 'tools param requires --jinja flag'],
+  ];
+  it('is raised only for a request that carried tools and was refused for that reason', () => {
+    for (const [status, message] of refusals) {
+      assert.equal(mapOpenAiError(apiError(status, message), { sentTools: true }).kind, 'tools_unsupported', message);
+      assert.notEqual(mapOpenAiError(apiError(status, message)).kind, 'tools_unsupported', `${message} without tools`);
+    }
   });
-  it('is undefined when absent or garbled', () => {
-    assert.equal(retryAfterMs(undefined), undefined);
-    assert.equal(retryAfterMs(h({})), undefined);
-    assert.equal(retryAfterMs(h({ 'retry-after': 'soon' })), undefined);
+  it('a wrong key, a rate limit or another bad request stays what it is', () => {
+    const others: Array<[number, string, string]> = [
+      [401, 'Incorrect API key provided: sk-ab***wxyz. You can find your API key at …', 'bad_request'],
+      [403, 'function calling is not enabled for your account', 'bad_request'],
+      [429, 'Rate limit reached for tools', 'rate_limited'],
+      [400, 'Missing `reasoning_content` field in the assistant message. See guides/thinking_mode#tool-calls', 'bad_request'],
+      [400, "messages with role 'tool' must be a response to a preceeding message with 'tool_calls'", 'bad_request'],
+      [400, "This model's maximum context length is 8192 tokens", 'bad_request'],
+    ];
+    for (const [status, message, kind] of others) {
+      const e = mapOpenAiError(apiError(status, message), { sentTools: true });
+      assert.equal(e.kind, kind, message);
+      assert.equal(e.isRetryable, kind === 'rate_limited');
+    }
   });
 });

@@ -10,8 +10,11 @@ export interface OpenAiErrorContext {
   abortedBy?: 'caller' | 'deadline' | 'first-token';
   /** redacted from any message we keep (some servers echo the key they rejected) */
   apiKey?: string;
+  /** the request carried `tools`: a rejection may mean the model has no function calling */
+  sentTools?: boolean;
 }
 
+/** Retryable statuses, the same for every model service (see retry-policy.ts). */
 export function kindForStatus(status: number): LlmErrorKind {
   if (status === 429) return 'rate_limited';
   if (status === 408) return 'timeout';
@@ -19,7 +22,8 @@ export function kindForStatus(status: number): LlmErrorKind {
   return 'bad_request';
 }
 
-const redact = (text: string, apiKey?: string): string => {
+/** Removes the key (and anything bearer-looking) from text a service sent back. */
+export const redact = (text: string, apiKey?: string): string => {
   const cleaned = apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
   // Also any other bearer-looking secret a proxy might quote back.
   return cleaned.replace(/\b(sk-|Bearer )[\w.-]{8,}/g, '$1[redacted]');
@@ -43,6 +47,9 @@ export function mapOpenAiError(error: unknown, context: OpenAiErrorContext = {})
     // No `cause` here: an APIError carries the vendor's body, which may quote our key.
     const detail = redact(vendorMessage(error), context.apiKey);
     if (error.status === undefined) return new LlmError('upstream', `model stream reported an error: ${detail}`);
+    if (context.sentTools && refusesTools(error.status, detail)) {
+      return new LlmError('tools_unsupported', `model endpoint refused tools (HTTP ${error.status}): ${detail}`, error.status);
+    }
     return new LlmError(kindForStatus(error.status), `model endpoint answered HTTP ${error.status}: ${detail}`, error.status);
   }
   // fetch's TypeError('terminated') on a cut socket, SyntaxError on a garbled SSE line, …
@@ -62,15 +69,24 @@ const causeText = (error: Error): string => {
 };
 
 /**
- * Milliseconds a 429/503 asked us to wait: `retry-after-ms`, `Retry-After` seconds or HTTP date.
- * Undefined when absent or unparseable, so the caller falls back to its backoff.
+ * What servers answer when a request carries `tools` the model cannot use. Only these count:
+ * a wrong key (401), a bad message (400 "Missing `reasoning_content`…") or a context overflow
+ * must fail as they are, not be taken for "no function calling" and sent again without tools.
+ * - Ollama: 400 "llama2 does not support tools"
+ * - DeepSeek: 400 "deepseek-reasoner does not support Function Calling"
+ * - OpenAI: 400 "Unsupported parameter: 'tools' is not supported with this model."
+ * - Azure / older OpenAI-compatible: 400 "Unrecognized request argument supplied: tools"
+ * - vLLM: 400 "\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set"
+ * - llama.cpp server: 500 "tools param requires --jinja flag"
  */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers?.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number.parseFloat(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+const TOOLS_REFUSED = [
+  /\bnot support(ed)?\b.*\b(tools?|function[ _-]?call(ing|s)?|functions?)\b/i,
+  /\b(tools?|function[ _-]?call(ing|s)?|functions?)\b.*\b(not supported|unsupported|not enabled)\b/i,
+  /\b(tools?|tool[ _]choice)\b.*\brequires\b/i,
+  /\bunrecognized request argument supplied: (tools|functions)\b/i,
+];
+
+function refusesTools(status: number, detail: string): boolean {
+  const rejectedRequest = (status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status)) || status === 500 || status === 501;
+  return rejectedRequest && TOOLS_REFUSED.some((pattern) => pattern.test(detail));
 }

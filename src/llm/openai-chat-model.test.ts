@@ -173,6 +173,25 @@ describe('OpenAiChatModel against the fake OpenAI-compatible server', () => {
     assert.ok(!dump.includes(wrong) && !dump.includes(KEY));
   });
 
+  it('a request with tools refused by a model without function calling is tools_unsupported, not retried', async () => {
+    const { llm, chat } = await setup({ refuseTools: 'registry.ollama.ai/library/gemma:2b does not support tools' });
+    const tools = [{ name: 'search_knowledge_base', description: 'search', parameters: { type: 'object', properties: {} } }];
+    const { error } = await drain(chat.stream({ ...ask('退货'), tools }));
+    assert.equal(error?.kind, 'tools_unsupported');
+    assert.equal(error?.isRetryable, false);
+    assert.equal(llm.requests.length, 1);
+    // the same server answers the same question without tools
+    assert.equal((await drain(chat.stream(ask('退货')))).error, undefined);
+  });
+
+  it('a wrong API key on a request with tools is still bad_request', async () => {
+    const { llm } = await setup();
+    const chat = new OpenAiChatModel({ baseURL: llm.baseUrl, apiKey: 'sk-wrong-key-0000000000', model: 'm' });
+    const tools = [{ name: 'search_knowledge_base', description: 'search', parameters: { type: 'object', properties: {} } }];
+    const { error } = await drain(chat.stream({ ...ask('hi'), tools }));
+    assert.deepEqual([error?.kind, error?.status], ['bad_request', 401]);
+  });
+
   it('assembles streamed tool calls into one tool-calls part', async () => {
     const { llm, chat } = await setup({
       reply: () => ({

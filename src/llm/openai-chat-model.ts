@@ -12,7 +12,6 @@
  * const model = new OpenAiChatModel({ baseURL: 'https://api.deepseek.com/v1', apiKey, model: 'deepseek-chat' });
  * for await (const part of model.stream({ messages, signal })) if (part.type === 'text-delta') send(part.text);
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIError } from 'openai';
 import type {
   ChatCompletionChunk,
@@ -21,7 +20,8 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { ChatMessage, ChatModel, ChatRequest, FinishReason, StreamPart, TokenUsage, ToolCall } from './chat-model.js';
 import { LlmError } from './llm-error.js';
-import { mapOpenAiError, retryAfterMs, type OpenAiErrorContext } from './map-openai-error.js';
+import { mapOpenAiError, type OpenAiErrorContext } from './map-openai-error.js';
+import { retryAfterMs, retryDelay, waitToRetry, type RetryPolicy } from './retry-policy.js';
 
 export interface OpenAiChatModelOptions {
   /** e.g. https://api.openai.com/v1 — the SDK appends /chat/completions */
@@ -46,13 +46,18 @@ export interface OpenAiChatModelOptions {
 
 export class OpenAiChatModel implements ChatModel {
   readonly name: string;
-  readonly online = true;
   readonly #client: OpenAI;
   readonly #options: OpenAiChatModelOptions;
+  readonly #retry: RetryPolicy;
 
   constructor(options: OpenAiChatModelOptions) {
     this.name = `openai-compatible:${options.model}`;
     this.#options = options;
+    this.#retry = {
+      maxRetries: options.maxRetries ?? 2,
+      baseDelayMs: options.retryBaseDelayMs ?? 500,
+      maxDelayMs: options.maxRetryDelayMs ?? 8_000,
+    };
     this.#client = new OpenAI({
       baseURL: options.baseURL,
       apiKey: options.apiKey,
@@ -68,7 +73,6 @@ export class OpenAiChatModel implements ChatModel {
   }
 
   async *stream(request: ChatRequest): AsyncIterable<StreamPart> {
-    const { maxRetries = 2 } = this.#options;
     const deadline = Date.now() + (this.#options.timeoutMs ?? 60_000);
     for (let attempt = 0; ; attempt++) {
       const state: AttemptState = { yielded: false };
@@ -81,11 +85,11 @@ export class OpenAiChatModel implements ChatModel {
       } catch (error) {
         const failure = mapOpenAiError(error, { apiKey: this.#options.apiKey });
         // After a part reached the caller a retry would repeat text the user already saw.
-        if (state.yielded || !failure.isRetryable || attempt >= maxRetries) throw failure;
-        const wait = this.#retryDelay(attempt, state.retryAfterMs);
+        if (state.yielded || !failure.isRetryable) throw failure;
+        const wait = retryDelay(this.#retry, attempt, state.retryAfterMs);
         if (wait === undefined || Date.now() + wait >= deadline) throw failure;
         try {
-          await sleep(wait, undefined, { signal: request.signal });
+          await waitToRetry(wait, request.signal);
         } catch {
           throw new LlmError('aborted', 'model call aborted by caller');
         }
@@ -137,7 +141,7 @@ export class OpenAiChatModel implements ChatModel {
       yield { type: 'finish', reason, ...(usage && { usage }) };
     } catch (error) {
       if (error instanceof APIError) state.retryAfterMs = retryAfterMs(error.headers);
-      throw mapOpenAiError(error, { abortedBy, apiKey: this.#options.apiKey });
+      throw mapOpenAiError(error, { abortedBy, apiKey: this.#options.apiKey, sentTools: Boolean(request.tools?.length) });
     } finally {
       clearTimeout(total);
       clearTimeout(firstToken);
@@ -162,17 +166,6 @@ export class OpenAiChatModel implements ChatModel {
       // `max_tokens`, not `max_completion_tokens`: the compatible servers we target read only this one.
       ...(maxTokens !== undefined && { max_tokens: maxTokens }),
     };
-  }
-
-  /** Undefined = give up now (the server asked for longer than we are willing to hold a user). */
-  #retryDelay(attempt: number, retryAfter: number | undefined): number | undefined {
-    const { retryBaseDelayMs = 500, maxRetryDelayMs = 8_000 } = this.#options;
-    if (retryAfter !== undefined) {
-      // Never earlier than asked; up to 10% later so clients do not come back in lockstep.
-      return retryAfter > maxRetryDelayMs ? undefined : retryAfter * (1 + Math.random() * 0.1);
-    }
-    const backoff = Math.min(retryBaseDelayMs * 2 ** attempt, maxRetryDelayMs);
-    return backoff * (0.75 + Math.random() * 0.25);
   }
 }
 

@@ -95,15 +95,20 @@ export function runHistoryStoreContract(
       assert.equal(listed[0]?.content, 'first');
     });
 
-    it('round-trips status, usage and meta', async () => {
+    it('round-trips status, usage, model and sources', async () => {
       const user = openid();
       const sent: StoredMessage[] = [
         msg('q'),
         msg('a', 'assistant', {
           status: 'cancelled',
           usage: { promptTokens: 12, completionTokens: 34, totalTokens: 46 },
-          meta: { model: 'deepseek-chat', sources: [{ title: '手册', score: 0.5 }], nested: { ok: true, none: null } },
+          model: 'openai-compatible:deepseek-chat',
+          sources: [
+            { title: '手册', source: '手册.md', snippet: '第一段……', score: 0.5 },
+            { title: '常见问题', source: 'faq.md', snippet: '', score: 0.25 },
+          ],
         }),
+        msg('o', 'assistant', { sources: [{ title: '离线', source: 'x.md', snippet: 's', score: 1 }] }),
         msg('f', 'assistant', { status: 'failed', content: 'partial' }),
       ];
       for (const m of sent) await store.append(user, m);

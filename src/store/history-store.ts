@@ -23,8 +23,20 @@ export interface StoredMessage {
   createdAt: number;
   /** answers only */
   usage?: TokenUsage;
-  /** answers only: free-form extra data (sources, model name…) kept as JSON */
-  meta?: Record<string, unknown>;
+  /** answers only: the model that wrote it (`ChatModel.name`); absent in offline mode */
+  model?: string;
+  /** answers only: the knowledge-base passages it was grounded on, most relevant first */
+  sources?: StoredSource[];
+}
+
+/** A cited passage, exactly as clients see it in `chat_response.data.sources`. */
+export interface StoredSource {
+  title: string;
+  /** the document's name, e.g. "售后政策.md" */
+  source: string;
+  snippet: string;
+  /** 0…1 relevance */
+  score: number;
 }
 
 export interface HistoryStore {

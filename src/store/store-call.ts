@@ -1,11 +1,11 @@
-import { AppError } from '../protocol/error-catalogue.js';
+import { StoreError } from './store-error.js';
 
 /**
- * Runs a store operation so that a backend failure (Redis gone, disk full) reaches the client
- * as 503 `store_unavailable` — "try again later" — rather than a generic 500.
+ * Runs a store operation so that a backend failure (Redis gone, disk full) surfaces as a
+ * `StoreError` — "try again later" for the client — rather than an unknown error (500).
  */
 export function storeCall<T>(pending: Promise<T>): Promise<T> {
   return pending.catch((error: unknown) => {
-    throw new AppError('store_unavailable', undefined, { cause: error });
+    throw new StoreError(`store operation failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
 }

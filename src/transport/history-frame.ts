@@ -11,7 +11,7 @@ export function historyFrame(messages: StoredMessage[], requestId?: RequestId): 
       content: m.content,
       status: m.status,
       created_at: m.createdAt,
-      ...(Array.isArray(m.meta?.sources) && m.meta.sources.length > 0 ? { sources: m.meta.sources as WireSource[] } : {}),
+      ...(m.sources?.length ? { sources: m.sources } : {}),
     })),
     requestId,
   );

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { AppError } from '../protocol/error-catalogue.js';
 import { mapWechatErrcode } from './map-wechat-errcode.js';
 import type { WechatAuth, WechatIdentity } from './wechat-auth.js';
+import { WechatError } from './wechat-error.js';
 
 export interface WechatApiAuthOptions {
   appId: string;
@@ -42,7 +42,7 @@ export class WechatApiAuth implements WechatAuth {
       const errcode = typeof body.errcode === 'number' ? body.errcode : NaN;
       this.options.logger.warn({ errcode, errmsg: body.errmsg, attempt }, 'code2session failed');
       if (errcode === -1 && attempt < 2) continue;
-      throw new AppError(mapWechatErrcode(errcode));
+      throw new WechatError(mapWechatErrcode(errcode), `code2session errcode ${errcode}`);
     }
   }
 
@@ -61,16 +61,16 @@ export class WechatApiAuth implements WechatAuth {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       // the URL holds the secret: log only the error's name and message
       this.options.logger.warn({ error: String(error) }, 'code2session request failed');
-      throw new AppError(timedOut ? 'wechat_timeout' : 'wechat_error', undefined, { cause: error });
+      throw new WechatError(timedOut ? 'timeout' : 'failed', 'code2session request failed', { cause: error });
     }
     if (!response.ok) {
       this.options.logger.warn({ status: response.status }, 'code2session HTTP error');
-      throw new AppError('wechat_error');
+      throw new WechatError('failed', `code2session answered HTTP ${response.status}`);
     }
     try {
       return (await response.json()) as Code2SessionBody;
     } catch (error) {
-      throw new AppError('wechat_error', undefined, { cause: error });
+      throw new WechatError('failed', 'code2session answered unreadable JSON', { cause: error });
     }
   }
 }

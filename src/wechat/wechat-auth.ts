@@ -1,7 +1,8 @@
 /**
  * The login port: a `wx.login()` code → who the user is. Two drivers: the real WeChat API
  * (`wechat-api-auth.ts`) and the dev login (`dev-wechat-auth.ts`, no AppID needed).
- * Failures are `AppError`s with catalogue reasons; no `errcode` leaves this folder.
+ * Failures are `WechatError`s with a kind (mapped to the catalogue by protocol/to-app-error.ts);
+ * no `errcode` leaves this folder except in a log field.
  */
 export interface WechatIdentity {
   openid: string;

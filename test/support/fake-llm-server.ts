@@ -53,6 +53,11 @@ export interface FakeLlmOptions {
   /** Default embedding dimension (default 64); a request's `dimensions` wins. */
   embeddingDimensions?: number;
   faults?: FakeLlmFault[];
+  /**
+   * Answer every chat request carrying `tools` with 400 and this message, as a server whose
+   * model has no function calling does — e.g. Ollama's "llama2 does not support tools".
+   */
+  refuseTools?: string;
 }
 
 export interface RecordedLlmRequest {
@@ -71,6 +76,8 @@ export interface FakeLlmServer {
   abortedCount(): number;
   pushFault(fault: FakeLlmFault): void;
   setReply(fn: FakeReplyFn): void;
+  /** see `FakeLlmOptions.refuseTools`; undefined accepts tools again */
+  setRefuseTools(message: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -88,6 +95,7 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
   const faults: FakeLlmFault[] = [...(opts.faults ?? [])];
   const requests: RecordedLlmRequest[] = [];
   let reply = opts.reply ?? defaultReply;
+  let refuseTools = opts.refuseTools;
   let aborted = 0;
   /** responses we destroyed on purpose: not client aborts */
   const cut = new WeakSet<ServerResponse>();
@@ -179,6 +187,7 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     }
     if (!Array.isArray(body.messages)) return openAiError(res, 400, "Missing required parameter: 'messages'.", null);
     const chat = body as FakeChatBody;
+    if (refuseTools !== undefined && chat.tools?.length) return openAiError(res, 400, refuseTools, null);
     const cutAfter = fault && 'cutAfterDeltas' in fault ? fault.cutAfterDeltas : undefined;
     if (chat.stream) return streamChat(res, chat, id, cutAfter);
     await pause(opts.firstTokenLatencyMs);
@@ -218,6 +227,7 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     abortedCount: () => aborted,
     pushFault: (fault) => void faults.push(fault),
     setReply: (fn) => void (reply = fn),
+    setRefuseTools: (message) => void (refuseTools = message),
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

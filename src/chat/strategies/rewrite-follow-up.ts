@@ -3,8 +3,8 @@ import type { StoredMessage } from '../../store/history-store.js';
 
 /**
  * Follow-ups such as "那它多少钱？" retrieve nothing on their own: the thing they ask about is
- * in an earlier turn. Such a question is rewritten into a standalone one before retrieval —
- * by the model when there is one, else by prefixing the previous question.
+ * in an earlier turn. Such a question is rewritten into a standalone one before retrieval by
+ * the model — or, when that fails, by prefixing the previous question.
  */
 
 /** pronouns and demonstratives that point back into the conversation */
@@ -20,7 +20,7 @@ const REWRITE_INSTRUCTION =
   '补全代词指代的对象，保留原意，不要回答问题。只输出改写后的问题，不要任何解释。';
 
 export async function rewriteFollowUp(
-  model: ChatModel | undefined,
+  model: ChatModel,
   history: StoredMessage[],
   query: string,
   signal: AbortSignal,
@@ -28,7 +28,6 @@ export async function rewriteFollowUp(
   const earlier = history.filter((m) => m.content !== '' && !(m.role === 'user' && m.content === query)).slice(-6);
   const previousQuestion = [...earlier].reverse().find((m) => m.role === 'user')?.content ?? '';
   const fallback = `${previousQuestion} ${query}`.trim();
-  if (!model?.online) return fallback;
   const transcript = earlier.map((m) => `${m.role === 'user' ? '用户' : '助手'}：${m.content.slice(0, 500)}`).join('\n');
   const messages: ChatMessage[] = [
     { role: 'system', content: REWRITE_INSTRUCTION },

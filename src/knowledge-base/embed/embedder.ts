@@ -8,7 +8,7 @@ export interface Embedder {
   readonly model: string;
   /**
    * One vector per input, in order. Batching, retries and timeouts are the driver's job;
-   * throws EmbeddingError after giving up.
+   * throws `LlmError` (llm/llm-error.ts: the same kinds as the chat model's) after giving up.
    */
   embed(texts: readonly string[], options?: { signal?: AbortSignal }): Promise<Float32Array[]>;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { fakeEmbedding, startFakeLlmServer } from '../../../test/support/fake-llm-server.js';
-import { EmbeddingError } from './embedding-error.js';
+import { LlmError } from '../../llm/llm-error.js';
 import { createOpenAiCompatibleEmbedder } from './openai-compatible-embedder.js';
 
 const llm = await startFakeLlmServer({ apiKey: 'sk-test', embeddingDimensions: 16 });
@@ -36,19 +36,26 @@ test('retries 429 honouring Retry-After, and 5xx', async () => {
 test('does not retry a 4xx other than 429, and gives up after maxRetries', async () => {
   llm.pushFault({ status: 400, message: 'bad input' });
   let before = llm.requests.length;
-  await assert.rejects(embedder().embed(['x']), (e: unknown) => e instanceof EmbeddingError && e.status === 400 && !e.isRetryable);
+  await assert.rejects(embedder().embed(['x']), (e: unknown) => LlmError.is(e) && e.kind === 'bad_request' && e.status === 400 && !e.isRetryable);
   assert.equal(llm.requests.length - before, 1);
 
   for (let i = 0; i < 3; i++) llm.pushFault({ status: 500 });
   before = llm.requests.length;
-  await assert.rejects(embedder({ maxRetries: 2 }).embed(['x']), (e: unknown) => e instanceof EmbeddingError && e.status === 500);
+  await assert.rejects(embedder({ maxRetries: 2 }).embed(['x']), (e: unknown) => LlmError.is(e) && e.kind === 'upstream' && e.status === 500);
   assert.equal(llm.requests.length - before, 3);
+});
+
+test('shares the chat driver\'s retry policy: a Retry-After beyond the cap gives up at once', async () => {
+  llm.pushFault({ status: 429, retryAfter: 120 });
+  const before = llm.requests.length;
+  await assert.rejects(embedder({ retryMaxMs: 1_000 }).embed(['x']), (e: unknown) => LlmError.is(e) && e.kind === 'rate_limited');
+  assert.equal(llm.requests.length - before, 1);
 });
 
 test('a wrong key is a clear, non-retryable error', async () => {
   await assert.rejects(
     createOpenAiCompatibleEmbedder({ baseUrl: llm.baseUrl, apiKey: 'wrong', model: 'm' }).embed(['x']),
-    (e: unknown) => e instanceof EmbeddingError && e.status === 401 && /401/.test(e.message),
+    (e: unknown) => LlmError.is(e) && e.status === 401 && /401/.test(e.message) && !e.message.includes('wrong'),
   );
 });
 

@@ -1,5 +1,7 @@
+import { LlmError } from '../../llm/llm-error.js';
+import { kindForStatus, redact } from '../../llm/map-openai-error.js';
+import { retryAfterMs, retryDelay, waitToRetry, type RetryPolicy } from '../../llm/retry-policy.js';
 import type { Embedder } from './embedder.js';
-import { EmbeddingError } from './embedding-error.js';
 
 export interface OpenAiCompatibleEmbedderOptions {
   /** e.g. https://api.siliconflow.cn/v1 — POST {baseUrl}/embeddings is called */
@@ -8,11 +10,11 @@ export interface OpenAiCompatibleEmbedderOptions {
   model: string;
   /** Inputs per request. Most services accept 64–2048; 32 stays under common token caps. */
   batchSize?: number;
-  /** Attempts after the first for 408/429/5xx/network errors. */
+  /** Attempts after the first for 408/429/5xx/network errors. Default 4. */
   maxRetries?: number;
-  /** Per request, milliseconds. */
+  /** Per request, milliseconds. Default 30 000. */
   timeoutMs?: number;
-  /** Backoff base and cap, milliseconds; a Retry-After header wins when present (up to the cap). */
+  /** Backoff base and cap, milliseconds (defaults 500 and 20 000); a longer Retry-After gives up. */
   retryBaseMs?: number;
   retryMaxMs?: number;
   fetch?: typeof fetch;
@@ -21,7 +23,8 @@ export interface OpenAiCompatibleEmbedderOptions {
 /**
  * Any OpenAI-compatible `/v1/embeddings` (OpenAI, SiliconFlow, Zhipu, DashScope compatible
  * mode, Ollama, vLLM, text-embeddings-inference…). Sends batches one after another; retries
- * only what can succeed later, with exponential backoff, full jitter and Retry-After.
+ * and error kinds are the chat driver's (llm/retry-policy.ts, `kindForStatus`), so a 429 or
+ * a wrong key means the same thing for both. Failures are `LlmError`s, secrets redacted.
  *
  * @example
  * const embedder = createOpenAiCompatibleEmbedder({ baseUrl: 'http://localhost:11434/v1', model: 'bge-m3' });
@@ -30,13 +33,16 @@ export interface OpenAiCompatibleEmbedderOptions {
 export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedderOptions): Embedder {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/embeddings`;
   const batchSize = options.batchSize ?? 32;
-  const maxRetries = options.maxRetries ?? 4;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const baseMs = options.retryBaseMs ?? 500;
-  const maxMs = options.retryMaxMs ?? 20_000;
+  const policy: RetryPolicy = {
+    maxRetries: options.maxRetries ?? 4,
+    baseDelayMs: options.retryBaseMs ?? 500,
+    maxDelayMs: options.retryMaxMs ?? 20_000,
+  };
   const doFetch = options.fetch ?? fetch;
 
-  async function request(input: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
+  /** One HTTP request; records the Retry-After of a refusal for the loop below. */
+  async function request(input: readonly string[], signal: AbortSignal | undefined, state: { retryAfterMs?: number }) {
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let response: Response;
@@ -51,27 +57,27 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
         signal: combined,
       });
     } catch (error) {
-      if (signal?.aborted) throw error;
-      const what = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
-      throw new EmbeddingError(`embedding request failed: ${what}`, undefined, { cause: error });
+      if (signal?.aborted) throw new LlmError('aborted', 'embedding request aborted by caller');
+      if (timeout.aborted) throw new LlmError('timeout', `embedding request failed: no answer within ${timeoutMs} ms`);
+      const what = redact((error as Error).message, options.apiKey);
+      throw new LlmError('upstream', `embedding request failed: ${what}`, undefined, { cause: error });
     }
     if (!response.ok) {
-      const detail = (await response.text().catch(() => '')).slice(0, 300);
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      throw new EmbeddingError(`embedding service answered ${response.status}: ${detail}`, response.status, {
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
+      const detail = redact((await response.text().catch(() => '')).slice(0, 300), options.apiKey);
+      state.retryAfterMs = retryAfterMs(response.headers);
+      throw new LlmError(kindForStatus(response.status), `embedding service answered ${response.status}: ${detail}`, response.status);
     }
     const body = (await response.json().catch(() => undefined)) as
       | { data?: Array<{ embedding?: unknown; index?: number }> }
       | undefined;
     const data = body?.data;
     if (!Array.isArray(data) || data.length !== input.length) {
-      throw new EmbeddingError(`embedding service returned ${Array.isArray(data) ? data.length : 'no'} vectors for ${input.length} inputs`, 502);
+      const count = Array.isArray(data) ? data.length : 'no';
+      throw new LlmError('upstream', `embedding service returned ${count} vectors for ${input.length} inputs`);
     }
     const vectors: Float32Array[] = new Array(input.length);
     data.forEach((item, position) => {
-      if (!Array.isArray(item.embedding)) throw new EmbeddingError('embedding service returned a non-float vector', 502);
+      if (!Array.isArray(item.embedding)) throw new LlmError('upstream', 'embedding service returned a non-float vector');
       vectors[typeof item.index === 'number' ? item.index : position] = Float32Array.from(item.embedding as number[]);
     });
     return vectors;
@@ -79,12 +85,14 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
 
   async function withRetries(input: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
     for (let attempt = 0; ; attempt++) {
+      const state: { retryAfterMs?: number } = {};
       try {
-        return await request(input, signal);
+        return await request(input, signal, state);
       } catch (error) {
-        if (!(error instanceof EmbeddingError) || !error.isRetryable || attempt >= maxRetries) throw error;
-        const delay = Math.min(maxMs, error.retryAfterMs ?? Math.random() * baseMs * 2 ** attempt);
-        await sleep(delay, signal);
+        if (!LlmError.is(error) || !error.isRetryable) throw error;
+        const wait = retryDelay(policy, attempt, state.retryAfterMs);
+        if (wait === undefined) throw error;
+        await waitToRetry(wait, signal);
       }
     }
   }
@@ -99,28 +107,4 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
       return out;
     },
   };
-}
-
-/** Retry-After is either delta-seconds or an HTTP date. */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
 import type { HistoryStore, StoredMessage } from '../history-store.js';
 
 export interface RedisHistoryOptions {
@@ -81,7 +82,7 @@ export class RedisHistoryStore implements HistoryStore {
     if (!(n > 0)) return [];
     const conversation = await this.#current(openid);
     const raw = await this.#client.lrange(`${this.#userKey(openid)}:${conversation}:msgs`, -n, -1);
-    return raw.map((json) => JSON.parse(json) as StoredMessage);
+    return raw.map(toMessage);
   }
 
   async clear(openid: string): Promise<void> {
@@ -113,6 +114,13 @@ export class RedisHistoryStore implements HistoryStore {
 
 /** Only the port's fields reach Redis, whatever else the caller's object carries. */
 function pick(m: StoredMessage): StoredMessage {
-  const { id, role, content, status, createdAt, usage, meta } = m;
-  return { id, role, content, status, createdAt, usage, meta };
+  const { id, role, content, status, createdAt, usage } = m;
+  return { id, role, content, status, createdAt, usage, ...answerDetailsOf(m) };
+}
+
+/** Messages written before the details were typed carry them in `meta`: read both. */
+function toMessage(json: string): StoredMessage {
+  const { meta, model, sources, ...message } = JSON.parse(json) as StoredMessage & { meta?: unknown };
+  const details = readAnswerDetails(meta ?? { model, sources });
+  return { ...message, ...details };
 }

@@ -69,6 +69,16 @@ describe('Redis stores', () => {
     await deleteKeys(prefix);
   });
 
+  it('reads answers written before model and sources were typed (a free-form meta field)', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    const source = { title: '手册', source: '手册.md', snippet: '……', score: 0.5 };
+    const legacy = { ...message('a'), role: 'assistant', meta: { model: 'offline', sources: [source, 'junk'], nested: { ok: true } } };
+    await admin.rpush(`${prefix}hist:{o_1}:0:msgs`, JSON.stringify(legacy));
+    const [read] = await new RedisHistoryStore(admin, prefix).listRecent('o_1', 1);
+    assert.deepEqual(read, { ...message('a'), role: 'assistant', model: 'offline', sources: [source] });
+    await deleteKeys(prefix);
+  });
+
   it('puts a sliding expiry on a conversation when retainMs is set', async () => {
     const prefix = `${runId}${randomUUID()}:`;
     const store = new RedisHistoryStore(admin, prefix, { retainMs: 60_000 });

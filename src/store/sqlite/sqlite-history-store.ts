@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
+import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
 import type { HistoryStore, MessageStatus, StoredMessage } from '../history-store.js';
 
 interface MessageRow {
@@ -9,6 +10,7 @@ interface MessageRow {
   status: MessageStatus;
   created_at: number;
   usage: string | null;
+  /** JSON of the answer details (`model`, `sources`); older rows hold the same shape */
   meta: string | null;
 }
 
@@ -50,6 +52,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
 
   async append(openid: string, message: StoredMessage): Promise<void> {
     this.assertOpen();
+    const details = answerDetailsOf(message);
     this.#insert.run({
       openid,
       id: message.id,
@@ -58,7 +61,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       status: message.status,
       createdAt: message.createdAt,
       usage: message.usage === undefined ? null : JSON.stringify(message.usage),
-      meta: message.meta === undefined ? null : JSON.stringify(message.meta),
+      meta: details === undefined ? null : JSON.stringify(details),
     });
   }
 
@@ -85,6 +88,5 @@ function toMessage(row: MessageRow): StoredMessage {
   };
   // Absent stays absent (not `undefined`), so a round trip is deep-equal to what was stored.
   if (row.usage !== null) message.usage = JSON.parse(row.usage) as StoredMessage['usage'];
-  if (row.meta !== null) message.meta = JSON.parse(row.meta) as StoredMessage['meta'];
-  return message;
+  return row.meta === null ? message : { ...message, ...readAnswerDetails(JSON.parse(row.meta)) };
 }

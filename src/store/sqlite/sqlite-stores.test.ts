@@ -85,6 +85,18 @@ describe('SQLite stores', () => {
     db.close();
   });
 
+  it('reads answers written before model and sources were typed (a free-form meta column)', async () => {
+    const db = openSqlite(':memory:');
+    const source = { title: '手册', source: '手册.md', snippet: '……', score: 0.5 };
+    db.prepare(
+      `INSERT INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta)
+       VALUES ('o_1', 0, 'a', 'assistant', '答', 'complete', 1, NULL, ?)`,
+    ).run(JSON.stringify({ model: 'offline', sources: [source, 'junk'], nested: { ok: true } }));
+    const [read] = await new SqliteHistoryStore(db).listRecent('o_1', 1);
+    assert.deepEqual(read, { id: 'a', role: 'assistant', content: '答', status: 'complete', createdAt: 1, model: 'offline', sources: [source] });
+    db.close();
+  });
+
   it('keeps cleared conversations on disk for audit', async () => {
     const db = openSqlite(':memory:');
     const store = new SqliteHistoryStore(db);

@@ -2,7 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorReason } from '../../protocol/error-catalogue.js';
-import { KbError, type KbErrorKind } from '../../knowledge-base/kb-error.js';
 import type { KnowledgeBase } from '../../knowledge-base/knowledge-base.js';
 import { replyError } from './reply-error.js';
 
@@ -14,20 +13,9 @@ export interface AdminKbRoutesOptions {
   maxUploadBytes?: number;
 }
 
-/** KbError kinds → catalogue reasons (the one error catalogue, src/protocol). */
-const KB_REASONS: Record<KbErrorKind | 'kb_not_found' | 'kb_bad_request' | 'admin_disabled', ErrorReason> = {
-  unsupported_type: 'kb_unsupported_type',
-  empty_document: 'kb_empty_document',
-  parse_failed: 'kb_parse_failed',
-  too_large: 'kb_too_large',
-  embedding_failed: 'kb_embedding_failed',
-  kb_not_found: 'kb_not_found',
-  kb_bad_request: 'kb_bad_request',
-  admin_disabled: 'admin_disabled',
-};
-
-function kbReply(reply: FastifyReply, kind: keyof typeof KB_REASONS, message?: string): FastifyReply {
-  return replyError(reply, new AppError(KB_REASONS[kind], message));
+/** A refusal of this API's own (a KbError from the knowledge base goes through replyError → toAppError). */
+function kbReply(reply: FastifyReply, reason: ErrorReason, message?: string): FastifyReply {
+  return replyError(reply, new AppError(reason, message));
 }
 
 const ok = <D>(data: D) => ({ code: 0, message: 'ok', data });
@@ -75,7 +63,7 @@ export async function adminKbRoutes(app: FastifyInstance, options: AdminKbRoutes
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
     if (error.statusCode === 413) {
-      return kbReply(reply, 'too_large', `文件超过上限 ${(maxUploadBytes / 1048576).toFixed(0)} MB`);
+      return kbReply(reply, 'kb_too_large', `文件超过上限 ${(maxUploadBytes / 1048576).toFixed(0)} MB`);
     }
     if (error.statusCode && error.statusCode < 500) return kbReply(reply, 'kb_bad_request', String((error as Error).message));
     return replyError(reply, error);
@@ -91,8 +79,7 @@ export async function adminKbRoutes(app: FastifyInstance, options: AdminKbRoutes
       const result = await kb.addBuffer(name, body, { source: name });
       return reply.code(result.status === 'added' ? 201 : 200).send(ok(result));
     } catch (error) {
-      if (KbError.is(error)) return kbReply(reply, error.kind, error.message);
-      throw error;
+      return replyError(reply, error);
     }
   });
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import type { AnswerListener, AnswerResult, AnswerRun } from '../../chat/answer-run.js';
+import type { AnswerListener, AnswerRun } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import { sessionTag, type Session, type SessionService } from '../../auth/session-service.js';
 import type { ClientMessage, RequestId } from '../../protocol/client-messages.js';
@@ -20,6 +20,7 @@ import {
   progressFrame,
   type ServerFrame,
 } from '../../protocol/server-frame.js';
+import { toAppError } from '../../protocol/to-app-error.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
 import { historyFrame } from '../history-frame.js';
 
@@ -128,7 +129,7 @@ export class WsConnection {
     try {
       session = code !== undefined ? await this.deps.sessions.login(code) : await this.deps.sessions.authenticate(sessionId!);
     } catch (error) {
-      return this.send(loginErrorFrame(asAppError(error), rid));
+      return this.send(loginErrorFrame(toAppError(error), rid));
     }
     if (this.closed) return;
     const pending = this.deps.chat.activeRun(session.sessionId);
@@ -156,7 +157,7 @@ export class WsConnection {
     try {
       run = this.deps.chat.start({ openid: session.openid, ownerKey: session.sessionId }, { query: message.query, useAutoRag: message.use_auto_rag });
     } catch (error) {
-      return this.send(errorFrame(asAppError(error), rid));
+      return this.send(errorFrame(toAppError(error), rid));
     }
     if (rid !== undefined) this.shared.chatRequestIds.set(run, rid);
     this.send(answerProcessingFrame(run.id, extended, rid));
@@ -176,8 +177,8 @@ export class WsConnection {
     }
     const stored = await this.deps.chat.findAnswer(session.openid, id);
     if (!stored) return this.send(errorFrame(new AppError('answer_not_found'), rid));
-    const sources = stored.meta?.sources as AnswerResult['sources'];
-    this.send(answerResponseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources }, session.sessionId, true, rid));
+    
+    this.send(answerResponseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources: stored.sources }, session.sessionId, true, rid));
   }
 
   private follow(run: AnswerRun, stream: boolean, rid: RequestId, extended = true): void {
@@ -205,7 +206,7 @@ export class WsConnection {
     try {
       return await this.deps.sessions.authenticate(this.session.sessionId);
     } catch (error) {
-      const appError = asAppError(error);
+      const appError = toAppError(error);
       if (appError.reason === 'session_expired') this.session = undefined;
       this.send(errorFrame(appError, rid));
       return undefined;
@@ -253,8 +254,4 @@ export class WsConnection {
     this.detachAll();
     this.log.info({ code }, 'socket closed');
   }
-}
-
-function asAppError(error: unknown): AppError {
-  return error instanceof AppError ? error : new AppError('internal_error', undefined, { cause: error });
 }

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { StreamPart, TokenUsage, ToolCall } from '../llm/chat-model.js';
+import type { AnswerRun } from './answer-run.js';
+import { DeltaCoalescer } from './delta-coalescer.js';
+import type { Question } from './strategies/answer-strategy.js';
+
+/** What a strategy sees of a run: the question, and the ways to reach the client. */
+export function runQuestion(
+  run: AnswerRun,
+  asked: Pick<Question, 'query' | 'turns' | 'useAutoRag'>,
+  log: Logger,
+  coalesceMs: number,
+): Question {
+  return {
+    ...asked,
+    signal: run.signal,
+    log,
+    stream: (parts) => streamIntoRun(run, parts, coalesceMs),
+    searching: (query) => run.emitProgress('searching', query),
+    hasText: () => run.text !== '',
+  };
+}
+
+/**
+ * Sends one model call's text into the run as it comes — coalesced into deltas of at most one
+ * per `coalesceMs` — and returns what the call ended with: its usage and any tool calls.
+ */
+async function streamIntoRun(
+  run: AnswerRun,
+  parts: AsyncIterable<StreamPart>,
+  coalesceMs: number,
+): Promise<{ usage?: TokenUsage; toolCalls: ToolCall[] }> {
+  const coalescer = new DeltaCoalescer(coalesceMs, (text) => run.emitDelta(text));
+  let usage: TokenUsage | undefined;
+  let toolCalls: ToolCall[] = [];
+  try {
+    for await (const part of parts) {
+      if (part.type === 'text-delta') {
+        run.text += part.text;
+        coalescer.push(part.text);
+      } else if (part.type === 'tool-calls') {
+        toolCalls = part.calls;
+      } else {
+        usage = part.usage;
+      }
+    }
+    return { usage, toolCalls };
+  } finally {
+    coalescer.flush();
+    coalescer.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+import type { StoredMessage, StoredSource } from './history-store.js';
+
+export type AnswerDetails = Pick<StoredMessage, 'model' | 'sources'>;
+
+/**
+ * The typed answer details (`model`, `sources`) from what a driver read back. Rows written
+ * before they were typed kept them in a free-form `meta` object of the same shape, so both
+ * read the same; anything malformed is dropped rather than handed to a client. Absent stays
+ * absent, so a round trip is deep-equal to what was stored.
+ */
+export function readAnswerDetails(value: unknown): AnswerDetails {
+  const details: AnswerDetails = {};
+  if (typeof value !== 'object' || value === null) return details;
+  const { model, sources } = value as { model?: unknown; sources?: unknown };
+  if (typeof model === 'string') details.model = model;
+  if (Array.isArray(sources)) {
+    const valid = sources.flatMap(toSource);
+    if (valid.length > 0) details.sources = valid;
+  }
+  return details;
+}
+
+function toSource(item: unknown): StoredSource[] {
+  if (typeof item !== 'object' || item === null) return [];
+  const { title, source, snippet, score } = item as Record<string, unknown>;
+  if (typeof title !== 'string' || typeof source !== 'string') return [];
+  return [{ title, source, snippet: typeof snippet === 'string' ? snippet : '', score: typeof score === 'number' ? score : 0 }];
+}
+
+/** The details worth storing: undefined when there are none (the column / field stays empty). */
+export function answerDetailsOf(message: StoredMessage): AnswerDetails | undefined {
+  const details: AnswerDetails = {};
+  if (message.model !== undefined) details.model = message.model;
+  if (message.sources?.length) details.sources = message.sources;
+  return details.model === undefined && details.sources === undefined ? undefined : details;
+}
