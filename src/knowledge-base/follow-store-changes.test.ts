@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { startFakeLlmServer } from '../../test/support/fake-llm-server.js';
 import { until } from '../../test/support/wait.js';
 import { createOpenAiCompatibleEmbedder } from './embed/openai-compatible-embedder.js';
-import { openKnowledgeBase, type KbLogger } from './knowledge-base.js';
+import { openKnowledgeBase, type KbLogger, type KnowledgeBase } from './knowledge-base.js';
 import { openSqliteKbStore } from './store/sqlite-kb-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kb-follow-'));
@@ -60,9 +60,12 @@ test('a document added without embeddings is embedded by the process that has th
   const file = join(root, `kb-${n++}.sqlite`);
   const { applied, logger } = syncLog();
   const embedder = createOpenAiCompatibleEmbedder({ baseUrl: llm.baseUrl, model: 'fake-embed' });
-  const server = await openKnowledgeBase({ store: openSqliteKbStore(file), embedder, logger, syncIntervalMs: 20 });
-  const cli = await openKnowledgeBase({ store: openSqliteKbStore(file), syncIntervalMs: 0 });
+  const opened: KnowledgeBase[] = [];
   try {
+    const server = await openKnowledgeBase({ store: openSqliteKbStore(file), embedder, logger, syncIntervalMs: 20 });
+    opened.push(server);
+    const cli = await openKnowledgeBase({ store: openSqliteKbStore(file), syncIntervalMs: 0 });
+    opened.push(cli);
     await cli.addBuffer('faq.md', Buffer.from('# 常见问题\n\n## 域名\n\n在开发设置中配置 socket 合法域名。\n'));
     await until(() => applied.length === 1, 'the add to be applied');
     const store = openSqliteKbStore(file);
@@ -70,7 +73,7 @@ test('a document added without embeddings is embedded by the process that has th
     await store.close();
     assert.equal((await server.search('合法域名'))[0]?.headingPath[0], '域名');
   } finally {
-    await Promise.all([server.close(), cli.close(), llm.close()]);
+    await Promise.all([...opened.map((kb) => kb.close()), llm.close()]);
   }
 });
 
