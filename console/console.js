@@ -237,6 +237,9 @@
       el.classList.add('done', m.status)
       R.renderMarkdown(el.querySelector('.answer'), m.content)
       el.querySelector('.note').textContent = m.status === 'cancelled' ? '已停止生成' : m.status === 'failed' ? '回答未完成' : ''
+      // answers that cited the knowledge base keep their sources after a reload, as when live
+      var sources = R.renderSources(m.sources)
+      if (sources) el.appendChild(sources)
       appendMessage(el)
     })
     if (!messages.length && asked) R.toast('当前对话没有历史消息')
@@ -254,7 +257,9 @@
     var type = String(frame.type || '')
     var now = new Date()
     var time = now.toTimeString().slice(0, 8) + '.' + String(now.getMilliseconds()).padStart(3, '0')
-    var item = h('li', { className: direction + ' t-' + type.replace(/[^\w]/g, '') + (frame.code ? ' err' : '') }, h('time', null, time), h('span', { className: 'dir' }, direction === 'in' ? '←' : '→'), h('b', null, type), ' ' + JSON.stringify(frame))
+    // only a server frame's numeric code means failure: an outgoing `login` carries the wx.login code
+    var failed = direction === 'in' && typeof frame.code === 'number' && frame.code !== 0
+    var item = h('li', { className: direction + ' t-' + type.replace(/[^\w]/g, '') + (failed ? ' err' : '') }, h('time', null, time), h('span', { className: 'dir' }, direction === 'in' ? '←' : '→'), h('b', null, type), ' ' + JSON.stringify(frame))
     list.appendChild(item)
     while (list.childElementCount > MAX_FRAMES) list.removeChild(list.firstElementChild)
     if (stick) list.scrollTop = list.scrollHeight

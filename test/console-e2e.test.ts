@@ -13,7 +13,7 @@ import { startGateway, type RunningGateway } from './support/start-gateway.js';
  * Chromium is Debian's (`apt-get install -y chromium`), driven by playwright-core.
  */
 /** browser globals inside page.evaluate callbacks (the project compiles without the DOM lib) */
-declare const window: any, document: any, MutationObserver: any;
+declare const window: any, document: any, MutationObserver: any, getComputedStyle: any;
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = join(import.meta.dirname, '..', 'test-output', 'console-e2e');
@@ -108,6 +108,11 @@ describe('browser console, end to end in headless Chromium', () => {
     for (const type of ['connected', 'login', 'login_response', 'chat', 'chat_processing', 'chat_delta', 'chat_response']) {
       assert.ok(frames.includes(type), `frame ${type} shown`);
     }
+    // the outgoing login carries the wx.login `code` (a string): not a failure code, not painted red
+    const login = page.locator('#frames li.out.t-login');
+    assert.equal(await login.count(), 1);
+    assert.equal(await login.evaluate((el: any) => el.classList.contains('err')), false, 'an outgoing login is not an error');
+    assert.equal(await page.locator('#frames li.err').count(), 0, 'nothing failed in this exchange');
     await page.screenshot({ path: join(OUTPUT, 'console.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
@@ -128,6 +133,58 @@ describe('browser console, end to end in headless Chromium', () => {
     assert.equal(await page.locator('#messages .msg.ai.cancelled').count(), 1, 'the stopped answer is stored as cancelled');
     await page.screenshot({ path: join(OUTPUT, 'console-history.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('a server error frame is painted as an error in the raw frames panel', async () => {
+    await page.fill('#raw', '{"type":"no_such_type"}');
+    await page.press('#raw', 'Enter');
+    await page.waitForSelector('#frames li.in.t-error');
+    assert.equal(await page.locator('#frames li.in.t-error').last().evaluate((el: any) => el.classList.contains('err')), true);
+    assert.equal(await page.locator('#frames li.out.err').count(), 0, 'frames we send are never painted as errors');
+  });
+
+  it('answers that cited the knowledge base keep their sources after a reload (history_response)', async () => {
+    // a follow-up is first rewritten into a standalone search query (a separate model call)
+    llm.setReply((body) => (String(body.messages[0]?.content).includes('检索改写') ? '退货期限是多久？' : '签收后 7 天内可以无理由退货 [1]。'));
+    await page.fill('#query', '退货期限是多久？');
+    await page.click('#send');
+    await page.waitForSelector('#messages .msg.ai.done.complete:last-child .sources', { timeout: 15_000 });
+    const live = (await page.locator('#messages .msg.ai').last().locator('.sources').textContent()) ?? '';
+    assert.match(live, /售后政策/);
+
+    await page.reload(); // logs back in with the stored session_id, then loads the history
+    await page.waitForSelector('#status.ready');
+    await page.waitForFunction(() => document.querySelectorAll('#messages .msg.ai').length > 0);
+    const reloaded = page.locator('#messages .msg.ai').last();
+    assert.match((await reloaded.locator('.answer').textContent()) ?? '', /7 天内可以无理由退货/);
+    assert.equal(await reloaded.locator('.sources').count(), 1, 'the sources are still under the answer');
+    assert.equal(await reloaded.locator('.sources').textContent(), live, 'shown as when the answer was live');
+    await page.screenshot({ path: join(OUTPUT, 'console-history-sources.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('on a 390 px wide phone the status badge stays on one line', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.waitForSelector('#status.ready');
+      const measure = () =>
+        page.$eval('#status', (el: any) => {
+          const box = el.getBoundingClientRect();
+          return { height: box.height, right: box.right, line: parseFloat(getComputedStyle(el).lineHeight), text: el.textContent };
+        });
+      // the longest text the badge shows, besides the current one
+      const longest = async () => {
+        await page.$eval('#status', (el: any) => (el.textContent = '已断开（1006）'));
+        return measure();
+      };
+      await page.screenshot({ path: join(OUTPUT, 'console-390.png') });
+      for (const badge of [await measure(), await longest()]) {
+        assert.ok(badge.height < badge.line * 1.5, `"${badge.text}" fits one line: ${badge.height}px tall, line ${badge.line}px`);
+        assert.ok(badge.right <= 390, `"${badge.text}" stays inside the viewport (right edge at ${badge.right}px)`);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
   });
 
   it('searches the knowledge base with the admin token; a wrong token gets a Chinese error', async () => {

@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
@@ -150,7 +149,8 @@ describe('mini-program chat client against the real gateway', () => {
     assert.ok(resume.from_index >= before, 'asks only for what it has not got');
     assert.ok(maxOpen <= 1, `at most one socket at a time (saw ${maxOpen})`);
     assert.equal(h.env.sockets.length, 2);
-    await sleep(100);
+    // a round trip on the same socket: whatever the server sent before its reply has arrived
+    await h.client.history(1);
     assert.equal(h.finals().length, 1, 'no late duplicate');
   });
 
@@ -212,14 +212,18 @@ describe('mini-program chat client against the real gateway', () => {
     h.client.start();
     await ready(h);
 
+    const pongs = () => h.in.filter((f) => f.type === 'pong').length;
+    const pongsBefore = pongs(); // none: the heartbeat interval is a minute
     h.env.hideApp();
     h.env.showApp(); // back at once: the socket is probably fine — ask it
-    await sleep(150);
+    assert.equal(h.env.sockets.length, 1, 'not replaced');
+    await until(() => pongs() === pongsBefore + 1, 'the answer to the probe');
     assert.equal(h.env.sockets.length, 1, 'a healthy socket is kept');
 
     h.env.hideApp();
     h.env.sockets[0]!._silence(); // the platform suspended us: the socket is gone, silently
-    await sleep(suspendAfter + 50);
+    // away longer than suspendAfter, without waiting for it: the hide happened that long ago
+    h.client.hiddenAt -= suspendAfter + 50;
     const shownAt = Date.now();
     h.env.showApp();
     await ready(h, 2);
@@ -241,7 +245,7 @@ describe('mini-program chat client against the real gateway', () => {
     const outBefore = h.out.length;
     const history = h.client.history(5);
     h.client.chat('排队的问题');
-    await sleep(50);
+    // the client writes synchronously when it can; that it waited for the login is shown below
     assert.equal(h.out.length, outBefore, 'nothing written while disconnected');
 
     await until(() => h.finals().length === 1, 'the queued chat answered');
@@ -321,13 +325,17 @@ describe('mini-program chat client against the real gateway', () => {
 
   it('stop() ends a question still waiting in the queue (the server never saw it)', async () => {
     const port = await freePort();
-    const h = make(`ws://127.0.0.1:${port}/wechat/ws`);
+    // no backoff: a reconnect, if stop() let one through, would be due at once
+    const h = make(`ws://127.0.0.1:${port}/wechat/ws`, { reconnect: { delay: 0, factor: 1, maxDelay: 0, jitter: 0 } });
     h.client.chat('发不出去的问题'); // starts the client; nothing to connect to
     h.client.stop();
     assert.deepEqual(h.finals().map((a) => [a.status, a.error.reason, a.error.text]), [['failed', 'client_stopped', '连接已关闭']]);
     assert.equal(h.states.at(-1)!.state, 'stopped');
-    await sleep(100);
+    // the socket's end is what would have scheduled a reconnect; then let due timers run
+    await until(() => h.env.sockets[0]!._ws.readyState === WebSocket.CLOSED, 'the socket closed');
+    await new Promise((resolve) => setTimeout(resolve, 0));
     assert.equal(h.states.at(-1)!.state, 'stopped', 'no reconnect after stop()');
+    assert.equal(h.env.sockets.length, 1);
   });
 
   it('local checks: empty, too long, one answer at a time — with Chinese toasts', async () => {

@@ -106,6 +106,24 @@ describe('the demo mini-program (pages/chat) against the real gateway', () => {
     assert.equal(typeof page.chat?.chat, 'function', 'the page reaches the app\'s client through an instance field');
   });
 
+  it('an answer that cited the knowledge base keeps its sources when the page reloads the history', async () => {
+    llm.setReply((body) => (String(body.messages[0]?.content).includes('检索改写') ? '退货的期限是多久？' : '签收 7 天内可以无理由退货 [1]。'));
+    const first = open();
+    first.page.onInput({ detail: { value: '退货的期限是多久？' } });
+    first.page.onSend();
+    await until(() => first.page.data.busy === false && first.page.data.messages[1]?.sources.length > 0, 'the answer with its sources');
+    const live = plain(first.page.data.messages[1].sources);
+    assert.equal(live[0].source, '售后政策.md');
+
+    // the user comes back later: a new page (and app) loads the conversation from history
+    const again = open({ sessionId: first.env.storage.get('wag_session_id') as string });
+    await until(() => again.page.data.messages.length === 2, 'history on open');
+    const reloaded = plain(again.page.data.messages[1]);
+    assert.deepEqual(reloaded.nodes, again.toNodes('签收 7 天内可以无理由退货 [1]。'));
+    assert.deepEqual(reloaded.sources, live, 'the same sources as when the answer was live');
+    assert.deepEqual(again.env.toasts, []);
+  });
+
   it('while the server searches the knowledge base, the answer says what it is looking for (chat_progress)', async () => {
     // its own model with a slow first token, so the "searching" state lasts long enough to see
     const slow = await startFakeLlmServer({ apiKey: 'test-key', firstTokenLatencyMs: 300 });

@@ -9,6 +9,12 @@
  */
 var toastText = require('./error-text.js').toastText
 
+/**
+ * @typedef {import('./frames.js').ChatResponseFrame} ChatResponseFrame
+ * @typedef {import('./frames.js').ChatProgressFrame} ChatProgressFrame
+ * @typedef {import('./frames.js').Source} Source
+ */
+
 function AnswerStream(localId, query) {
   this.localId = localId
   this.query = query
@@ -31,7 +37,10 @@ AnswerStream.prototype.started = function (id) {
   if (id && !this.id) this.id = id
 }
 
-/** chat_progress (protocol §3.2.1): what the server is doing before the text comes */
+/**
+ * chat_progress (protocol §3.2.1): what the server is doing before the text comes
+ * @param {ChatProgressFrame['data']} data
+ */
 AnswerStream.prototype.progressed = function (data) {
   if (this.done || !data) return false
   this.progress = { stage: String(data.stage || ''), query: typeof data.query === 'string' ? data.query : '' }
@@ -49,7 +58,10 @@ AnswerStream.prototype.delta = function (index, delta) {
   return 'applied'
 }
 
-/** Applies a chat_response frame. Returns false if the answer had already ended. */
+/**
+ * Applies a chat_response frame. Returns false if the answer had already ended.
+ * @param {ChatResponseFrame} frame
+ */
 AnswerStream.prototype.finish = function (frame) {
   if (this.done) return false
   var data = frame.data || {}
@@ -94,8 +106,11 @@ AnswerStream.prototype.snapshot = function (extra) {
 }
 
 /**
- * chat_response.data.sources, when the server sends them: [{title, source, snippet, score}].
+ * chat_response.data.sources or history_response message.sources, when the server sends them:
+ * [{title, source, snippet, score}].
  * Anything else is dropped; snippets are cut so a page stays light.
+ * @param {Source[] | undefined} sources
+ * @returns {Array<{title: string, source: string, snippet: string, score: number | null}>}
  */
 function normalizeSources(sources) {
   if (!Array.isArray(sources)) return []

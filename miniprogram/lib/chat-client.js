@@ -28,7 +28,9 @@
 var Emitter = require('./emitter.js').Emitter
 var mergeOptions = require('./client-options.js').mergeOptions
 var backoffDelay = require('./backoff.js').backoffDelay
-var AnswerStream = require('./answer-stream.js').AnswerStream
+var answerStream = require('./answer-stream.js')
+var AnswerStream = answerStream.AnswerStream
+var normalizeSources = answerStream.normalizeSources
 var SocketConnection = require('./socket-connection.js').SocketConnection
 var toastText = require('./error-text.js').toastText
 
@@ -207,18 +209,32 @@ ChatClient.prototype.cancel = function () {
   }
   var msg = { type: 'cancel' }
   if (answer.id) msg.id = answer.id
-  return this.request(msg).then(function (frame) {
-    return Boolean(frame.data && frame.data.cancelled)
-  })
+  return this.request(msg).then(
+    /** @param {import('./frames.js').CancelResponseFrame} frame */
+    function (frame) {
+      return Boolean(frame.data && frame.data.cancelled)
+    }
+  )
 }
 
-/** The current conversation, oldest first (protocol §3.5). */
+/**
+ * The current conversation, oldest first (protocol §3.5). Answers that cited the knowledge
+ * base keep their `sources`, in the same shape as a live answer's, so a page shows them alike.
+ * @returns {Promise<import('./frames.js').HistoryMessage[]>}
+ */
 ChatClient.prototype.history = function (limit) {
   var msg = { type: 'history' }
   if (limit) msg.limit = limit
-  return this.request(msg).then(function (frame) {
-    return (frame.data && frame.data.messages) || []
-  })
+  return this.request(msg).then(
+    /** @param {import('./frames.js').HistoryResponseFrame} frame */
+    function (frame) {
+      var messages = (frame.data && frame.data.messages) || []
+      messages.forEach(function (m) {
+        if (m.sources) m.sources = normalizeSources(m.sources)
+      })
+      return messages
+    }
+  )
 }
 
 /** Starts a new conversation (protocol §3.6). */

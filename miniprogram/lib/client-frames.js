@@ -1,6 +1,14 @@
 /**
  * ChatClient, part 3 of 4: frames out (the queue kept while reconnecting, request/reply by
  * request_id) and frames in (login, answers, replies, errors). Methods of ChatClient.prototype.
+ * The frames' shapes: ./frames.js.
+ *
+ * @typedef {import('./frames.js').ServerFrame} ServerFrame
+ * @typedef {import('./frames.js').ErrorFrame} ErrorFrame
+ * @typedef {import('./frames.js').ChatProcessingFrame} ChatProcessingFrame
+ * @typedef {import('./frames.js').ChatProgressFrame} ChatProgressFrame
+ * @typedef {import('./frames.js').ChatDeltaFrame} ChatDeltaFrame
+ * @typedef {import('./frames.js').ChatResponseFrame} ChatResponseFrame
  */
 
 /** a request answered with these is re-sent after logging in again */
@@ -41,7 +49,7 @@ exports.write = function (item) {
   return true
 }
 
-
+/** @param {ServerFrame} frame */
 exports.handle = function (frame) {
   switch (frame.type) {
     case 'login_response':
@@ -63,6 +71,10 @@ exports.handle = function (frame) {
   if (frame.type === 'error') return this.onError(frame)
 }
 
+/**
+ * @param {string} rid
+ * @param {ServerFrame} frame  any reply carrying a request_id of ours
+ */
 exports.onReply = function (rid, frame) {
   var reason = frame.data && frame.data.reason
   if (frame.code !== 0 && RELOGIN_REASONS[reason]) {
@@ -76,6 +88,11 @@ exports.onReply = function (rid, frame) {
   else this.settleRequest(rid, null, this.errorOf(frame))
 }
 
+/**
+ * @param {string} rid
+ * @param {ServerFrame | null} frame  the reply (null with `error`)
+ * @param {object} [error]
+ */
 exports.settleRequest = function (rid, frame, error) {
   var request = this.inflight[rid]
   if (!request) return
@@ -85,6 +102,7 @@ exports.settleRequest = function (rid, frame, error) {
   else request.resolve(frame)
 }
 
+/** @param {ErrorFrame} frame */
 exports.onError = function (frame) {
   var answer = this.current
   var reason = frame.data && frame.data.reason
@@ -103,6 +121,7 @@ exports.onError = function (frame) {
   this.emitError(frame)
 }
 
+/** @param {ServerFrame} frame  chat_processing / chat_delta / chat_progress / chat_response / error */
 exports.matches = function (answer, frame) {
   var id = frame.data && frame.data.id
   if (!answer || answer.done) return false
@@ -110,6 +129,7 @@ exports.matches = function (answer, frame) {
   return frame.request_id !== undefined && frame.request_id === answer.rid
 }
 
+/** @param {ChatProcessingFrame} frame */
 exports.onProcessing = function (frame) {
   var answer = this.current
   if (!this.matches(answer, frame)) return
@@ -117,11 +137,13 @@ exports.onProcessing = function (frame) {
   this.emitAnswer(answer)
 }
 
+/** @param {ChatProgressFrame} frame */
 exports.onProgress = function (frame) {
   var answer = this.current
   if (this.matches(answer, frame) && answer.progressed(frame.data)) this.emitAnswer(answer)
 }
 
+/** @param {ChatDeltaFrame} frame */
 exports.onDelta = function (frame) {
   var answer = this.current
   if (!this.matches(answer, frame)) return
@@ -133,6 +155,7 @@ exports.onDelta = function (frame) {
   if (result === 'gap' && answer.resumeFrom !== answer.nextIndex) this.resume(answer)
 }
 
+/** @param {ChatResponseFrame} frame */
 exports.onResponse = function (frame) {
   var answer = this.current
   // a second chat_response for an answer already shown (resume raced its end): ignore it

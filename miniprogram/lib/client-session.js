@@ -1,6 +1,11 @@
 /**
  * ChatClient, part 2 of 4: logging in on every (re)connect, and picking up the answer that
  * was in flight when the socket dropped (protocol §2.2, §3.4). Methods of ChatClient.prototype.
+ *
+ * @typedef {import('./frames.js').LoginResponseFrame} LoginResponseFrame
+ * @typedef {import('./frames.js').LoginData} LoginData
+ * @typedef {import('./frames.js').PendingAnswer} PendingAnswer
+ * @typedef {import('./frames.js').HistoryResponseFrame} HistoryResponseFrame
  */
 var AnswerStream = require('./answer-stream.js').AnswerStream
 
@@ -25,6 +30,7 @@ exports.loginWithCode = function () {
   })
 }
 
+/** @param {LoginResponseFrame} frame  data is LoginData when code is 0, else ErrorData */
 exports.onLoginResponse = function (frame) {
   var data = frame.data || {}
   if (frame.code === 0) {
@@ -56,7 +62,10 @@ exports.loginFailed = function (error) {
   this.scheduleReconnect({ reason: 'login_failed', code: error.code })
 }
 
-/** Back after a drop: pick up the answer that was in flight (protocol §3.4). */
+/**
+ * Back after a drop: pick up the answer that was in flight (protocol §3.4).
+ * @param {PendingAnswer} [pending]  login_response.data.pending_answer
+ */
 exports.afterLogin = function (pending) {
   var answer = this.current
   if (answer && !answer.done) {
@@ -94,6 +103,7 @@ exports.reconcile = function (answer) {
   var self = this
   answer.reconciling = true
   this.request({ type: 'history', limit: 6 }).then(
+    /** @param {HistoryResponseFrame} frame */
     function (frame) {
       answer.reconciling = false
       if (answer.done || answer.id) return
@@ -108,7 +118,7 @@ exports.reconcile = function (answer) {
       var reply = messages[u + 1]
       if (reply && reply.role === 'assistant') {
         var ok = reply.status !== 'failed'
-        answer.finish({ code: ok ? 0 : 502, message: '', data: { id: reply.id, msg: reply.content, status: reply.status, reason: ok ? undefined : 'model_error' } })
+        answer.finish({ code: ok ? 0 : 502, message: '', data: { id: reply.id, msg: reply.content, status: reply.status, sources: reply.sources, reason: ok ? undefined : 'model_error' } })
       } else answer.fail(self.errorOf({ reason: 'stream_interrupted' }))
       self.emitAnswer(answer)
     },

@@ -23,6 +23,8 @@ var createUtf8Decoder = require('./utf8-decoder.js').createUtf8Decoder
 var createSseParser = require('./sse-parser.js').createSseParser
 var toastText = require('./error-text.js').toastText
 
+/** @typedef {import('./frames.js').ServerFrame} ServerFrame */
+
 var DEFAULTS = {
   /** https://your-domain.com — must be a "request 合法域名" in production */
   baseUrl: '',
@@ -185,7 +187,10 @@ HttpChatClient.prototype.post = function (answer, sessionId, retried) {
   }
 }
 
-/** The socket's frames, from the stream: processing, deltas in index order, the response. */
+/**
+ * The socket's frames, from the stream: processing, deltas in index order, the response.
+ * @param {ServerFrame} frame
+ */
 HttpChatClient.prototype.apply = function (answer, frame) {
   var data = frame.data || {}
   if (frame.type === 'chat_processing') answer.started(data.id)

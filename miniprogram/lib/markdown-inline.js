@@ -38,6 +38,11 @@
   }
   /** deeper quotes / lists than this are shown as text: bounded recursion on hostile input */
   var MAX_DEPTH = 8
+  /**
+   * a link's text is searched for its `]` this far and no further (CommonMark caps labels at
+   * 999 too): without a cap, a run of unclosed `[` rescans to the end for each one (quadratic)
+   */
+  var MAX_LINK_TEXT = 1000
   var ESCAPABLE = /[\\`*_{}\[\]()#+\-.!|~<>"']/
 
   function escapeText(text) {
@@ -156,13 +161,14 @@
   function parseLink(text, at) {
     var depth = 0
     var j = at
-    for (; j < text.length; j++) {
+    var limit = Math.min(text.length, at + MAX_LINK_TEXT + 1)
+    for (; j < limit; j++) {
       var ch = text.charAt(j)
       if (ch === '\\') j++
       else if (ch === '[') depth++
       else if (ch === ']' && --depth === 0) break
     }
-    if (j >= text.length || text.charAt(j + 1) !== '(') return null
+    if (j >= limit || text.charAt(j + 1) !== '(') return null
     var m = /^\(\s*<?([^\s()<>]*)>?(?:\s+"[^"]*")?\s*\)/.exec(text.slice(j + 1))
     if (!m) return null
     return { label: text.slice(at + 1, j), url: m[1], end: j + 1 + m[0].length }

@@ -4,7 +4,8 @@
  * (iOS often kills a backgrounded socket without any event). After that it is inert, and its
  * task is closed so it never counts against the platform's 5-socket limit.
  *
- * Owned by ChatClient; not meant to be used on its own.
+ * Owned by ChatClient; not meant to be used on its own. `handlers.frame` gets each parsed
+ * frame, typed {import('./frames.js').ServerFrame}.
  */
 function SocketConnection(wxApi, options, handlers) {
   this.wx = wxApi

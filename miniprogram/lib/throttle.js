@@ -22,8 +22,18 @@ function createThrottle(fn, wait) {
       return
     }
     timer = null
-    last = Date.now()
-    fn()
+    call()
+  }
+
+  // the window counts from the end of a call: a slow call (toNodes of a long answer on a busy
+  // phone) must not let the next setData come sooner than `wait` after its own
+  function call() {
+    last = Date.now() // a call made from inside fn waits too
+    try {
+      fn()
+    } finally {
+      last = Date.now()
+    }
   }
 
   function throttled() {
@@ -38,8 +48,7 @@ function createThrottle(fn, wait) {
     if (!timer && !always) return
     clearTimeout(timer)
     timer = null
-    last = Date.now()
-    fn()
+    call()
   }
 
   throttled.cancel = function () {

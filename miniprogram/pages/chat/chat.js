@@ -31,7 +31,8 @@ function waitingText(answer) {
 
 function historyItem(m) {
   if (m.role === 'user') return { key: 'h-' + m.id, role: 'user', text: m.content }
-  return aiItem('h-' + m.id, m.content, { answerId: m.id, note: NOTES[m.status] || '' })
+  // sources as under a live answer (the client normalized them): a reload must not lose them
+  return aiItem('h-' + m.id, m.content, { answerId: m.id, note: NOTES[m.status] || '', sources: m.sources || [] })
 }
 
 Page({
