@@ -44,12 +44,12 @@ export async function freePort(): Promise<number> {
  * Runs the real entry point as `npm start` does (`node dist/main.js`, compiled) as a child
  * process with only the given environment on top of the embedded defaults, and waits until it answers.
  */
-export async function spawnServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
+export async function spawnServer(env: Record<string, string> = {}, options: { nodeArgs?: string[] } = {}): Promise<SpawnedServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'wag-proc-'));
   let output = '';
   const [node, args] = serverCommand();
-  const child = spawn(node, args, {
+  const child = spawn(node, [...(options.nodeArgs ?? []), ...args], {
     cwd: root,
     // a clean environment: nothing from the developer's shell or .env leaks in
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ENV_FILE: '/dev/null', ...env },
