@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { startFakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway } from './support/start-gateway.js';
+import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 describe('nothing is lost', () => {
@@ -84,8 +84,10 @@ describe('nothing is lost', () => {
       const { data } = await client.nextOf('chat_processing');
       const received: Array<{ index: number; delta: string }> = [];
       for (let i = 0; i < 5; i++) received.push((await client.nextOf('chat_delta')).data);
+      const run = gw.app.chat.activeRun(login.data.session_id)!;
       client.socket.terminate();
-      await sleep(60); // deltas keep coming while the phone is away
+      // deltas keep coming while the phone is away
+      await until(() => run.deltas.length > received.length + 2, 'deltas generated after the drop');
 
       const back = await WsTestClient.connect(gw.wsUrl);
       await back.nextOf('connected');
@@ -141,7 +143,7 @@ describe('nothing is lost', () => {
       lost.client.send({ type: 'chat', query: '说长一点', stream: true });
       await lost.client.nextOf('chat_delta');
       lost.client.socket.terminate();
-      for (let i = 0; i < 100 && llm.abortedCount() === aborted; i++) await sleep(20);
+      await until(() => llm.abortedCount() > aborted, 'the upstream abort after the grace period');
       assert.equal(llm.abortedCount(), aborted + 1, 'upstream aborted after the grace period');
       const stored = await shortGrace.stores.history.listRecent(lost.login.data.openid, 10);
       assert.equal(stored.at(-1)?.status, 'cancelled');

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startFakeLlmServer } from './support/fake-llm-server.js';
-import { spawnServer } from './support/spawn-server.js';
+import { serverCommand, serverEntry, spawnServer } from './support/spawn-server.js';
+import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 const run = promisify(execFile);
@@ -12,6 +13,13 @@ describe('the real process: start-up, configuration errors, SIGTERM', () => {
   it('starts on the embedded defaults: dev login, offline mode answering from the sample knowledge base, SQLite, loud warnings', async () => {
     const server = await spawnServer();
     try {
+      // what `npm start` runs: compiled JavaScript, no TypeScript loader
+      assert.deepEqual(server.child.spawnargs.slice(1), [serverEntry]);
+      // dist/ mirrors src/ depth, so the files found through import.meta.url are there too
+      const consolePage = await fetch(`${server.url}/console/`);
+      assert.equal(consolePage.status, 200);
+      assert.match(await consolePage.text(), /<html/i);
+      assert.equal((await fetch(`${server.url}/console/lib/markdown-inline.js`)).status, 200);
       const health = (await (await fetch(`${server.url}/wechat/health`)).json()) as any;
       assert.equal(health.data.llm.mode, 'offline');
       assert.equal(health.data.wechat.mode, 'dev');
@@ -43,7 +51,8 @@ describe('the real process: start-up, configuration errors, SIGTERM', () => {
     [{ WS_MAX_FRAME_BYTES: '-5' }, 'WS_MAX_FRAME_BYTES'],
   ] as const) {
     it(`refuses to start with a bad ${variable}, naming it`, async () => {
-      const result = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      const [node, args] = serverCommand();
+      const result = await run(node, args, {
         env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', DATA_DIR: '/tmp/wag-never', ...env },
       }).then(
         () => ({ code: 0, stderr: '' }),
@@ -63,7 +72,8 @@ describe('the real process: start-up, configuration errors, SIGTERM', () => {
       client.send({ type: 'chat', query: '说吧', stream: true });
       await client.nextOf('chat_delta');
       server.child.kill('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // the server logs this in the same tick it stops accepting
+      await until(() => /shutting down/.test(server.output()), 'the shutdown log line');
       const late = await WsTestClient.connect(server.wsUrl);
       const refused = await late.nextOf('error');
       assert.equal(refused.data.reason, 'shutting_down');

@@ -6,8 +6,6 @@ import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { createWxEnvironment } from './support/wx-shim.js';
 import { plain, until } from './support/wait.js';
 
-
-
 /** The seed's own mini-program pages, verbatim but for the server URL, under a wx shim. */
 describe('the seed document\'s mini-program code runs against the server', () => {
   let llm: FakeLlmServer;

@@ -115,6 +115,10 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     const next = async (): Promise<boolean> => {
       if (cutAfter !== undefined && deltas >= cutAfter) {
         cut.add(res);
+        // Since Node 22 the response holds chunked writes until the next tick and merges them;
+        // destroying the socket before then silently dropped the deltas (a "cut after 2" that cut
+        // after 0 on Node 24). Let them reach the socket first.
+        await new Promise((resolve) => setImmediate(resolve));
         // destroySoon: flush what was written (the client must see those deltas), then drop the
         // connection without finishing the chunked body, like a proxy dying mid-answer.
         res.socket?.destroySoon();

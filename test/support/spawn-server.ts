@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,6 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * What `npm start` runs: the compiled server. test/run-tests.mjs builds it before running any
+ * test that imports this file, so it is never older than src/.
+ */
+export const serverEntry = join(root, 'dist', 'main.js');
+
+/** The argv that starts the compiled server, or a clear error when it was never built. */
+export function serverCommand(): [string, string[]] {
+  if (!existsSync(serverEntry)) {
+    throw new Error(`${serverEntry} is missing: run \`npm run build\` first (npm test and test/run-tests.mjs build it)`);
+  }
+  return [process.execPath, [serverEntry]];
+}
 
 export interface SpawnedServer {
   url: string;
@@ -27,14 +41,15 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Runs the real entry point (`src/main.ts`, what `npm start` runs) as a child process with
- * only the given environment on top of the embedded defaults, and waits until it answers.
+ * Runs the real entry point as `npm start` does (`node dist/main.js`, compiled) as a child
+ * process with only the given environment on top of the embedded defaults, and waits until it answers.
  */
-export async function spawnServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
+export async function spawnServer(env: Record<string, string> = {}, options: { nodeArgs?: string[] } = {}): Promise<SpawnedServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'wag-proc-'));
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const [node, args] = serverCommand();
+  const child = spawn(node, [...(options.nodeArgs ?? []), ...args], {
     cwd: root,
     // a clean environment: nothing from the developer's shell or .env leaks in
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ENV_FILE: '/dev/null', ...env },
