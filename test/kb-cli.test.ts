@@ -7,17 +7,20 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
+import { compiledCommand } from './support/spawn-server.js';
 import { startGateway } from './support/start-gateway.js';
 
 const exec = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'wag-kb-cli-'));
 
-/** `npm run kb -- …` as a user runs it: a separate process, configured by the environment. */
+/** `npm run kb -- …` as a user runs it: the compiled CLI in its own process, configured by the environment. */
+function runKb(args: string[], dir: string) {
+  const [node, entry] = compiledCommand('cli/kb.js');
+  return exec(node, [...entry, ...args], { env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', DATA_DIR: dir }, timeout: 60_000 });
+}
+
 function kb(...args: string[]) {
-  return exec(process.execPath, ['--import', 'tsx', 'scripts/kb.ts', ...args], {
-    env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', DATA_DIR: dataDir },
-    timeout: 60_000,
-  }).then(
+  return runKb(args, dataDir).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => error,
   );
@@ -61,14 +64,10 @@ describe('knowledge-base CLI and a running gateway on the same data', () => {
         return body.data.hits.map((hit) => hit.source);
       };
       assert.deepEqual(await search(), []);
-      const added = await exec(process.execPath, ['--import', 'tsx', 'scripts/kb.ts', 'add', join(docs, '会员权益.md')], {
-        env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', DATA_DIR: gw.dataDir },
-      });
+      const added = await runKb(['add', join(docs, '会员权益.md')], gw.dataDir);
       assert.match(added.stdout, /新增 1/);
       await eventually(async () => (await search()).includes('会员权益.md'), 'the running server to find the new document');
-      await exec(process.execPath, ['--import', 'tsx', 'scripts/kb.ts', 'remove', '会员权益.md'], {
-        env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', DATA_DIR: gw.dataDir },
-      });
+      await runKb(['remove', '会员权益.md'], gw.dataDir);
       await eventually(async () => (await search()).length === 0, 'the running server to drop the removed document');
     } finally {
       await gw.stop();

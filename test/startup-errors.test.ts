@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort } from './support/spawn-server.js';
+import { freePort, serverCommand } from './support/spawn-server.js';
 
 const run = promisify(execFile);
 
 /** Runs the entry point to its exit; resolves with its code and stderr. */
 async function startExpectingFailure(env: Record<string, string>) {
-  return run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const [node, args] = serverCommand();
+  return run(node, args, {
     env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', HOST: '127.0.0.1', KB_LOAD_SAMPLE: 'false', ...env },
     timeout: 30_000,
   }).then(
@@ -24,9 +28,6 @@ describe('startup failures end with one clear line, no stack trace', () => {
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
     try {
-      const { mkdtempSync } = await import('node:fs');
-      const { tmpdir } = await import('node:os');
-      const { join } = await import('node:path');
       const result = await startExpectingFailure({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), 'wag-port-')) });
       assert.equal(result.code, 1);
       const lines = result.stderr.trim().split('\n');

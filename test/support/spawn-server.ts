@@ -16,10 +16,16 @@ export const serverEntry = join(root, 'dist', 'main.js');
 
 /** The argv that starts the compiled server, or a clear error when it was never built. */
 export function serverCommand(): [string, string[]] {
-  if (!existsSync(serverEntry)) {
-    throw new Error(`${serverEntry} is missing: run \`npm run build\` first (npm test and test/run-tests.mjs build it)`);
+  return compiledCommand('main.js');
+}
+
+/** The argv that runs a compiled entry point under dist/ (`cli/kb.js` is `npm run kb`). */
+export function compiledCommand(entry: string): [string, string[]] {
+  const file = join(root, 'dist', entry);
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: run \`npm run build\` first (npm test and test/run-tests.mjs build it)`);
   }
-  return [process.execPath, [serverEntry]];
+  return [process.execPath, [file]];
 }
 
 export interface SpawnedServer {

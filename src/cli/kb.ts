@@ -15,13 +15,13 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { config as loadDotenv } from 'dotenv';
 import pino from 'pino';
-import { createKnowledgeBase } from '../src/compose.js';
-import { ConfigError, loadConfig } from '../src/config/load-config.js';
-import { listDocumentFiles } from '../src/knowledge-base/ingest/list-document-files.js';
-import { KbError } from '../src/knowledge-base/kb-error.js';
-import type { AddResult, KnowledgeBase } from '../src/knowledge-base/knowledge-base.js';
-import { DEFAULT_MIN_RELEVANCE } from '../src/knowledge-base/relevance.js';
-import { createLogger } from '../src/observability/logger.js';
+import { createKnowledgeBase } from '../compose.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+import { listDocumentFiles } from '../knowledge-base/ingest/list-document-files.js';
+import { KbError } from '../knowledge-base/kb-error.js';
+import type { AddResult, KnowledgeBase } from '../knowledge-base/knowledge-base.js';
+import { DEFAULT_MIN_RELEVANCE } from '../knowledge-base/relevance.js';
+import { createLogger } from '../observability/logger.js';
 
 const USAGE = `用法:
   npm run kb -- add <文件或目录…>     导入文档（.md .txt .html .pdf .docx，问答 .csv .json .jsonl）
