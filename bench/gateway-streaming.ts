@@ -4,7 +4,7 @@
  * In one run, against the same fake model process (64 deltas paced at 20 ms):
  *   direct  — the load driver reads the model's SSE stream itself (the baseline);
  *   gateway — WeChat-style WebSocket clients (dev login, `chat` with stream: true) through the
- *             real gateway process (`src/main.ts`).
+ *             real, compiled gateway process (`dist/main.js`, what `npm start` runs).
  * Reported: time to first token (TTFT) p50/p99, the gateway's added TTFT, per-stream
  * completion, lost/garbled answers (must be 0), and the gateway's CPU time per stream.
  *

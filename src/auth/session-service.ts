@@ -35,7 +35,7 @@ export class SessionService {
     this.touchEveryMs = Math.min(options.ttlMs / 100, 3_600_000);
   }
 
-  /** wx.login code → a new session. Throws AppError with a wechat_* reason. */
+  /** wx.login code → a new session. Throws WechatError (mapped to a wechat_* reason by protocol/to-app-error). */
   async login(code: string): Promise<Session> {
     const identity = await this.wechat.code2Session(code);
     const now = this.now();
