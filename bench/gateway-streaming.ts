@@ -116,6 +116,12 @@ const gateway = await spawnServer({
   LLM_MAX_CONCURRENCY: '10000',
   LLM_QUEUE_SIZE: '10000',
   WS_MAX_CONNECTIONS_PER_IP: '100000',
+  // every client comes from one IP and one user asks ROUNDS times a minute: limits high enough
+  // never to refuse, but still checked on every chat, as in production
+  USER_CHATS_PER_MINUTE: '1000000',
+  USER_TOKENS_PER_DAY: '1000000000',
+  IP_LOGINS_PER_MINUTE: '1000000',
+  IP_CONNECTIONS_PER_MINUTE: '1000000',
 });
 const pid = gateway.child.pid!;
 

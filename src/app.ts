@@ -7,6 +7,7 @@ import { ConcurrencyGate } from './chat/concurrency-gate.js';
 import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
+import type { UsageLimits } from './limits/usage-limits.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   wechat: WechatAuth;
   /** retrieval for answers, and the admin knowledge-base API; absent = no RAG */
   knowledgeBase?: KnowledgeBase;
+  /** per-user and per-IP limits (compose.ts builds them from config) */
+  limits: UsageLimits;
 }
 
 export interface App {
@@ -44,7 +47,7 @@ export interface App {
 
 /** Wires the modules together. Tests call it with fakes and a port-0 listen. */
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { config, logger, stores, model, wechat, knowledgeBase } = deps;
+  const { config, logger, stores, model, wechat, knowledgeBase, limits } = deps;
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
@@ -85,6 +88,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     maxFrameBytes: config.ws.maxFrameBytes,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
+    usageLimits: limits,
     limits: {
       loginTimeoutMs: config.ws.loginTimeoutMs,
       idleTimeoutMs: config.ws.idleTimeoutMs,
@@ -92,8 +96,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       historyLimit: config.chat.historyTurns * 2,
     },
   });
-  registerLoginRoute(fastify, sessions);
-  registerChatRoute(fastify, { sessions, chat, trustBareOpenid: config.env !== 'production' });
+  registerLoginRoute(fastify, sessions, limits);
+  registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production' });
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
     storeDriver: stores.driver,
@@ -117,6 +121,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       ws.closeAll();
       await fastify.close();
       await stores.close();
+      await limits.close();
       await knowledgeBase?.close();
       logger.info('stopped');
     })());

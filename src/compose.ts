@@ -6,12 +6,16 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
 import { createOpenAiCompatibleEmbedder } from './knowledge-base/embed/openai-compatible-embedder.js';
 import { openKnowledgeBase, type KnowledgeBase } from './knowledge-base/knowledge-base.js';
 import { loadSampleIfEmpty } from './knowledge-base/load-sample-if-empty.js';
 import { openSqliteKbStore } from './knowledge-base/store/sqlite-kb-store.js';
+import { MemoryRateLimiter } from './limits/memory-rate-limiter.js';
+import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
+import { UsageLimits } from './limits/usage-limits.js';
 import type { ChatModel } from './llm/chat-model.js';
 import { OpenAiChatModel, type OpenAiChatModelOptions } from './llm/openai-chat-model.js';
 import { createRedisStores } from './store/redis/create-redis-stores.js';
@@ -37,6 +41,8 @@ export interface Adapters {
   wechat: WechatAuth;
   /** absent only when the caller asked for none (tests without retrieval) */
   knowledgeBase?: KnowledgeBase;
+  /** chats, tokens, logins and connections per user / IP */
+  limits: UsageLimits;
 }
 
 export interface ComposeOptions {
@@ -44,6 +50,8 @@ export interface ComposeOptions {
   knowledgeBase?: boolean;
   /** tests shorten the model's retry backoff; nothing else differs from production */
   modelTuning?: Partial<OpenAiChatModelOptions>;
+  /** tests move the limits' clock past a window instead of sleeping */
+  limitsClock?: () => number;
 }
 
 /**
@@ -64,16 +72,48 @@ export async function composeAdapters(
   }
   const model = createChatModel(config, options.modelTuning);
   const wechat = createWechatAuth(config, logger);
+  let limits: UsageLimits;
+  try {
+    limits = await createLimits(config, logger, options.limitsClock);
+  } catch (error) {
+    await stores.close();
+    throw new StartupError(`REDIS_URL is set but Redis does not answer (rate limiter): ${String(error)}`);
+  }
   let knowledgeBase: KnowledgeBase | undefined;
   if (options.knowledgeBase ?? true) {
     try {
       knowledgeBase = await createKnowledgeBase(config, logger);
     } catch (error) {
-      await stores.close();
+      await Promise.all([stores.close(), limits.close()]);
       throw error;
     }
   }
-  return { stores, model, wechat, knowledgeBase };
+  return { stores, model, wechat, knowledgeBase, limits };
+}
+
+/**
+ * Counters in Redis when REDIS_URL is set (every instance shares them), else in this process.
+ * The limiter has its own connection that fails fast: while Redis is down a check errors at
+ * once (no offline queue, 500 ms per command) and UsageLimits lets the request through.
+ */
+export async function createLimits(config: Readonly<Config>, logger: Logger, now?: () => number): Promise<UsageLimits> {
+  if (!config.redisUrl) return new UsageLimits(new MemoryRateLimiter({ now }), config.limits, logger);
+  const client = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    retryStrategy: (times) => Math.min(50 * 2 ** (times - 1), 1_000) + Math.floor(Math.random() * 100),
+  });
+  // connection errors surface as failed checks (logged once by UsageLimits), never as a crash
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+  return new UsageLimits(new RedisRateLimiter(client, { prefix: config.redisKeyPrefix, now, ownsClient: true }), config.limits, logger);
 }
 
 /** Redis when REDIS_URL is set (shared by every instance), else SQLite under DATA_DIR. */

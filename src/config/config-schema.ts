@@ -110,6 +110,24 @@ export const configSchema = z.object({
     maxConnectionsPerIp: int(1, 100_000).default(50),
   }),
 
+  /**
+   * Abuse and budget limits; 0 = unlimited. Counted in Redis when REDIS_URL is set (shared by
+   * every instance), else per process. Minute windows are fixed; the day is Asia/Shanghai's.
+   */
+  limits: z.object({
+    /** chats per user (openid) per minute: a person types maybe 2–3 questions a minute; 10 leaves room for retries, stops scripts */
+    userChatsPerMinute: int(0, 1_000_000).default(10),
+    /** model tokens (prompt + completion) per user per day: ~100 questions with history and RAG context at ~2,000 tokens each */
+    userTokensPerDay: int(0, 1_000_000_000_000).default(200_000),
+    /**
+     * logins with a code (each one calls WeChat's code2session) per client IP per minute;
+     * generous because mobile carriers in China put many users behind one IP (CGNAT)
+     */
+    ipLoginsPerMinute: int(0, 1_000_000).default(30),
+    /** new WebSockets per client IP per minute: reconnect storms after a restart stay under it, scanners do not */
+    ipConnectionsPerMinute: int(0, 1_000_000).default(60),
+  }),
+
   /** SIGTERM: how long answers in flight may take to finish, ms */
   shutdownGraceMs: int(0, 600_000).default(10_000),
 });

@@ -45,6 +45,10 @@ export const envTable = {
   WS_LOGIN_TIMEOUT_MS: 'ws.loginTimeoutMs',
   WS_IDLE_TIMEOUT_MS: 'ws.idleTimeoutMs',
   WS_MAX_CONNECTIONS_PER_IP: 'ws.maxConnectionsPerIp',
+  USER_CHATS_PER_MINUTE: 'limits.userChatsPerMinute',
+  USER_TOKENS_PER_DAY: 'limits.userTokensPerDay',
+  IP_LOGINS_PER_MINUTE: 'limits.ipLoginsPerMinute',
+  IP_CONNECTIONS_PER_MINUTE: 'limits.ipConnectionsPerMinute',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
 } as const;
 

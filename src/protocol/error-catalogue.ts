@@ -39,6 +39,9 @@ export const errorCatalogue = {
   chat_in_progress: { code: 409, status: 409, message: '上一个问题还在回答中，请稍候或先停止' },
   login_rate_limited: { code: 429, status: 429, message: '登录过于频繁，请一分钟后再试' },
   too_many_connections: { code: 429, status: 429, message: '连接数过多，请稍后再试' },
+  chat_rate_limited: { code: 429, status: 429, message: '提问太频繁了，请稍后再试' },
+  token_quota_exceeded: { code: 429, status: 429, message: '今日提问额度已用完，请明天再来' },
+  ip_rate_limited: { code: 429, status: 429, message: '当前网络连接过于频繁，请稍后再试' },
   internal_error: { code: 500, status: 500, message: '服务器内部错误，请稍后再试' },
   wechat_config_error: {
     code: 500,
@@ -64,10 +67,14 @@ export class AppError extends Error {
     readonly reason: ErrorReason,
     /** replaces the catalogue message, e.g. to name the bad field */
     detail?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(detail ?? errorCatalogue[reason].message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** a 429's wait before retrying, seconds: `data.retry_after` on the wire, `Retry-After` on HTTP */
+  readonly retryAfterSeconds: number | undefined;
 
   get code(): number {
     return errorCatalogue[this.reason].code;

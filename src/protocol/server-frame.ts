@@ -1,3 +1,4 @@
+import type { UserLimitStatus } from '../limits/usage-limits.js';
 import type { RequestId } from './client-messages.js';
 import type { AppError, ErrorReason } from './error-catalogue.js';
 
@@ -41,6 +42,8 @@ export interface FrameData {
 
 export interface ErrorData {
   reason: ErrorReason;
+  /** 429 only: seconds until the limit that refused resets */
+  retry_after?: number;
 }
 
 export interface LoginData {
@@ -48,8 +51,18 @@ export interface LoginData {
   /** only when the mini-program is bound to an Open Platform account */
   unionid?: string;
   session_id: string;
+  /** the user's limits and what is left (extension; absent while the limiter is unavailable) */
+  limits?: LimitsData;
   /** re-login while an answer is in flight: its id and the next delta index */
   pending_answer?: { id: string; next_index: number };
+}
+
+/** A limit of 0 is off, and its `*_left` is null. Tokens reset at 00:00 Asia/Shanghai. */
+export interface LimitsData {
+  chats_per_minute: number;
+  chats_left: number | null;
+  tokens_per_day: number;
+  tokens_left: number | null;
 }
 
 export interface DeltaData {
@@ -132,14 +145,31 @@ export function httpBody<F extends ServerFrame>(f: F): Omit<F, 'type'> {
 
 /**
  * `login_response.data`, built in one place for WebSocket and HTTP: `unionid` only when
- * WeChat returned one, between openid and session_id as the seed shows it.
+ * WeChat returned one, between openid and session_id as the seed shows it; `limits` after
+ * the seed's fields.
  */
-export function loginData(session: { openid: string; unionid?: string | undefined; sessionId: string }): LoginData {
+export function loginData(
+  session: { openid: string; unionid?: string | undefined; sessionId: string },
+  limits?: UserLimitStatus,
+): LoginData {
   return {
     openid: session.openid,
     ...(session.unionid ? { unionid: session.unionid } : {}),
     session_id: session.sessionId,
+    ...(limits && {
+      limits: {
+        chats_per_minute: limits.chatsPerMinute,
+        chats_left: limits.chatsLeft,
+        tokens_per_day: limits.tokensPerDay,
+        tokens_left: limits.tokensLeft,
+      },
+    }),
   };
+}
+
+/** `data` of every error frame: the reason, and for a 429 the seconds to wait. */
+function errorData(error: AppError): ErrorData {
+  return error.retryAfterSeconds === undefined ? { reason: error.reason } : { reason: error.reason, retry_after: error.retryAfterSeconds };
 }
 
 export const connectedFrame = () => frame('connected', 0, seedText.connected, null, undefined);
@@ -170,12 +200,12 @@ export const cancelResponseFrame = (id: string | null, cancelled: boolean, rid?:
 
 /** An `error` frame: a request that failed before it could start. */
 export const errorFrame = (error: AppError, rid?: RequestId) =>
-  frame('error', error.code, error.message, { reason: error.reason }, rid);
+  frame('error', error.code, error.message, errorData(error), rid);
 
 /** A failed login answers with its own type, so a client waiting for `login_response` sees it. */
 export const loginErrorFrame = (error: AppError, rid?: RequestId) =>
-  frame('login_response', error.code, error.message, { reason: error.reason }, rid);
+  frame('login_response', error.code, error.message, errorData(error), rid);
 
 /** A failed answer still ends with `chat_response` (the client's spinner always stops). */
 export const chatErrorFrame = (error: AppError, answer: AnswerData, rid?: RequestId) =>
-  frame('chat_response', error.code, error.message, { reason: error.reason, ...answer }, rid);
+  frame('chat_response', error.code, error.message, { ...errorData(error), ...answer }, rid);

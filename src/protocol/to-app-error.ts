@@ -7,6 +7,7 @@
  */
 import { GateTimeoutError } from '../chat/concurrency-gate.js';
 import { KbError, type KbErrorKind } from '../knowledge-base/kb-error.js';
+import { LimitExceededError, type LimitKind } from '../limits/limit-exceeded-error.js';
 import { LlmError } from '../llm/llm-error.js';
 import { StoreError } from '../store/store-error.js';
 import { WechatError, type WechatErrorKind } from '../wechat/wechat-error.js';
@@ -31,11 +32,22 @@ const KB_REASONS: Record<KbErrorKind, ErrorReason> = {
   embedding_failed: 'kb_embedding_failed',
 };
 
+/** An IP's logins past its limit read like WeChat's own 45011: the same advice (wait a minute) holds. */
+const LIMIT_REASONS: Record<LimitKind, ErrorReason> = {
+  chat_rate: 'chat_rate_limited',
+  token_quota: 'token_quota_exceeded',
+  ip_login: 'login_rate_limited',
+  ip_connection: 'ip_rate_limited',
+};
+
 /** Any thrown value → the AppError to send. AppErrors pass through unchanged. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const cause = { cause: error };
   if (error instanceof WechatError) return new AppError(WECHAT_REASONS[error.kind], undefined, cause);
+  if (LimitExceededError.is(error)) {
+    return new AppError(LIMIT_REASONS[error.kind], undefined, { cause: error, retryAfterSeconds: error.retryAfterSeconds });
+  }
   if (error instanceof StoreError) return new AppError('store_unavailable', undefined, cause);
   if (error instanceof GateTimeoutError) return new AppError('server_busy', undefined, cause);
   // Every model failure reads the same to a user, except waiting too long.

@@ -25,6 +25,8 @@ export interface GatewayOptions {
   dataDir?: string;
   /** open the knowledge base (as main.ts does; KB_LOAD_SAMPLE decides on the sample docs) and add these files */
   knowledgeBase?: boolean | { files: Record<string, string> };
+  /** the rate limits' clock: tests step past a window instead of sleeping */
+  limitsClock?: () => number;
 }
 
 export interface RunningGateway {
@@ -69,14 +71,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   const logger = createLogger({ level: config.logLevel, destination });
   // main.ts's wiring; only the model's retry backoff is shortened so fault tests stay fast
-  const { stores, model, wechat, knowledgeBase } = await composeAdapters(config, logger, {
+  const { stores, model, wechat, knowledgeBase, limits } = await composeAdapters(config, logger, {
     knowledgeBase: Boolean(options.knowledgeBase),
     modelTuning: { retryBaseDelayMs: 20 },
+    limitsClock: options.limitsClock,
   });
   if (knowledgeBase && typeof options.knowledgeBase === 'object') {
     for (const [name, text] of Object.entries(options.knowledgeBase.files)) await knowledgeBase.addBuffer(name, Buffer.from(text));
   }
-  const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase });
+  const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase, limits });
   await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.fastify.server.address() as AddressInfo;
   return {

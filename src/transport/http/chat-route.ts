@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../../auth/session-service.js';
 import type { ChatService } from '../../chat/chat-service.js';
+import type { UsageLimits } from '../../limits/usage-limits.js';
 import { httpChatBody } from '../../protocol/client-messages.js';
 import { deltaFrame, httpBody, progressFrame, type ServerFrame } from '../../protocol/server-frame.js';
 import { validate } from '../../protocol/validate.js';
@@ -11,6 +12,7 @@ import { resolveAsker } from './resolve-asker.js';
 export interface ChatRouteOptions {
   sessions: SessionService;
   chat: ChatService;
+  limits: UsageLimits;
   trustBareOpenid: boolean;
 }
 
@@ -30,7 +32,9 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
     try {
       const asker = await resolveAsker(request, body, options.sessions, options.trustBareOpenid);
       sessionId = asker.sessionId;
+      await options.limits.admitChat(asker.openid);
       run = options.chat.start(asker, { query: body.query, useAutoRag: body.use_auto_rag });
+      options.limits.recordAnswer(asker.openid, run.done);
     } catch (error) {
       return replyError(reply, error);
     }

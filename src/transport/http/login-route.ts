@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../../auth/session-service.js';
+import type { UsageLimits } from '../../limits/usage-limits.js';
 import { httpLoginBody } from '../../protocol/client-messages.js';
 import { httpBody, loginData, loginResponseFrame } from '../../protocol/server-frame.js';
 import { validate } from '../../protocol/validate.js';
@@ -7,15 +8,17 @@ import { replyError } from './reply-error.js';
 
 /**
  * `POST /wechat/login` (seed, deprecated in favour of the WebSocket). Returns the seed's
- * {openid, unionid} plus `session_id`, which authenticates `POST /wechat/chat`.
+ * {openid, unionid} plus `session_id`, which authenticates `POST /wechat/chat`, and the
+ * user's `limits`. Each call counts against the client IP's IP_LOGINS_PER_MINUTE.
  */
-export function registerLoginRoute(app: FastifyInstance, sessions: SessionService): void {
+export function registerLoginRoute(app: FastifyInstance, sessions: SessionService, limits: UsageLimits): void {
   app.post('/wechat/login', async (request, reply) => {
     const body = validate(httpLoginBody, request.body ?? {}, 'body');
     if (!body.ok) return replyError(reply, body.error);
     try {
+      await limits.admitLogin(request.ip);
       const session = await sessions.login(body.data.code);
-      return httpBody(loginResponseFrame(loginData(session)));
+      return httpBody(loginResponseFrame(loginData(session, await limits.status(session.openid))));
     } catch (error) {
       return replyError(reply, error);
     }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { AnswerListener, AnswerRun } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
+import type { UsageLimits, UserLimitStatus } from '../../limits/usage-limits.js';
 import { sessionTag, type Session, type SessionService } from '../../auth/session-service.js';
 import type { ClientMessage, RequestId } from '../../protocol/client-messages.js';
 import { CloseCode } from '../../protocol/close-codes.js';
@@ -28,6 +29,8 @@ export interface WsConnectionDeps {
   sessions: SessionService;
   chat: ChatService;
   logger: Logger;
+  /** chats and tokens per user, logins per IP */
+  usageLimits: UsageLimits;
   limits: { loginTimeoutMs: number; idleTimeoutMs: number; detachGraceMs: number; historyLimit: number };
 }
 
@@ -66,6 +69,8 @@ export class WsConnection {
     private readonly deps: WsConnectionDeps,
     private readonly log: Logger,
     private readonly shared: WsShared,
+    /** the client's address (request.ip: X-Forwarded-For only with TRUST_PROXY) */
+    private readonly ip: string,
   ) {}
 
   start(): void {
@@ -126,8 +131,13 @@ export class WsConnection {
 
   private async login(code: string | undefined, sessionId: string | undefined, rid: RequestId): Promise<void> {
     let session: Session;
+    let limits: UserLimitStatus | undefined;
     try {
+      // Only logins with a code count against the IP: they call WeChat. Resuming with a
+      // session_id is cheap, and a reconnect storm after a restart must not lock users out.
+      if (code !== undefined) await this.deps.usageLimits.admitLogin(this.ip);
       session = code !== undefined ? await this.deps.sessions.login(code) : await this.deps.sessions.authenticate(sessionId!);
+      limits = await this.deps.usageLimits.status(session.openid);
     } catch (error) {
       return this.send(loginErrorFrame(toAppError(error), rid));
     }
@@ -139,7 +149,7 @@ export class WsConnection {
     this.session = session;
     clearTimeout(this.loginTimer);
     this.log.info({ openid: session.openid, session: sessionTag(session.sessionId), resumed: !code }, 'logged in');
-    const data = loginData(session);
+    const data = loginData(session, limits);
     // A reconnecting client still gets the answer it was waiting for (its final frame, with
     // the chat's request_id); `resume` replays the deltas it missed and streams the rest.
     if (pending) {
@@ -149,13 +159,17 @@ export class WsConnection {
     this.send(loginResponseFrame(data, rid));
   }
 
-  private chat(session: Session, message: Extract<ClientMessage, { type: 'chat' }>): void {
+  private async chat(session: Session, message: Extract<ClientMessage, { type: 'chat' }>): Promise<void> {
     const rid = message.request_id;
     const extended = message.stream || rid !== undefined;
     if (this.shared.draining) return this.send(errorFrame(new AppError('shutting_down'), rid));
     let run: AnswerRun;
     try {
+      await this.deps.usageLimits.admitChat(session.openid);
+      // closed while the limiter answered: a run started now would never be detached
+      if (this.closed) return;
       run = this.deps.chat.start({ openid: session.openid, ownerKey: session.sessionId }, { query: message.query, useAutoRag: message.use_auto_rag });
+      this.deps.usageLimits.recordAnswer(session.openid, run.done);
     } catch (error) {
       return this.send(errorFrame(toAppError(error), rid));
     }

@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
 import { errorFrame } from '../../protocol/server-frame.js';
+import { toAppError } from '../../protocol/to-app-error.js';
 import { IpConnectionCounter } from './ip-connection-counter.js';
 import { WsConnection, type WsConnectionDeps, type WsShared } from './ws-connection.js';
 
@@ -27,6 +28,8 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
   const perIp = new IpConnectionCounter(options.maxConnectionsPerIp);
   const connections = new Set<WsConnection>();
   const shared: WsShared & { draining: boolean } = { draining: false, chatRequestIds: new WeakMap() };
+  /** IPs past IP_CONNECTIONS_PER_MINUTE, decided before the upgrade (the check may wait on Redis) */
+  const overRate = new WeakMap<FastifyRequest, AppError>();
   let nextId = 1;
 
   await app.register(websocket, {
@@ -36,16 +39,27 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
     preClose: (done) => done(),
   });
 
-  app.get('/wechat/ws', { websocket: true }, (socket, request) => {
+  // Checked before the upgrade, so the handler stays synchronous: a client's first frame
+  // (often `login`, sent on open) always finds its listener.
+  const preValidation = async (request: FastifyRequest) => {
+    try {
+      await options.usageLimits.admitConnection(request.ip);
+    } catch (error) {
+      overRate.set(request, toAppError(error));
+    }
+  };
+  app.get('/wechat/ws', { websocket: true, preValidation }, (socket, request) => {
     const ip = request.ip;
-    const refuse = (reason: 'shutting_down' | 'too_many_connections', code: number) => {
-      socket.send(JSON.stringify(errorFrame(new AppError(reason))));
-      socket.close(code, reason);
+    const refuse = (error: AppError, code: number) => {
+      socket.send(JSON.stringify(errorFrame(error)));
+      socket.close(code, error.reason);
     };
-    if (shared.draining) return refuse('shutting_down', CloseCode.GOING_AWAY);
-    if (!perIp.tryAdd(ip)) return refuse('too_many_connections', CloseCode.TRY_AGAIN_LATER);
+    if (shared.draining) return refuse(new AppError('shutting_down'), CloseCode.GOING_AWAY);
+    const limited = overRate.get(request);
+    if (limited) return refuse(limited, CloseCode.TRY_AGAIN_LATER);
+    if (!perIp.tryAdd(ip)) return refuse(new AppError('too_many_connections'), CloseCode.TRY_AGAIN_LATER);
     const log = options.logger.child({ conn: nextId++, ip });
-    const connection = new WsConnection(socket, options, log, shared);
+    const connection = new WsConnection(socket, options, log, shared, ip);
     connections.add(connection);
     socket.on('close', () => {
       connections.delete(connection);

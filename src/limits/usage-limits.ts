@@ -1,0 +1,122 @@
+import type { Logger } from 'pino';
+import type { TokenUsage } from '../llm/chat-model.js';
+import { LimitExceededError, type LimitKind } from './limit-exceeded-error.js';
+import type { RateLimiter, RateRule } from './rate-limiter.js';
+
+/** The configured limits; 0 = unlimited (config/config-schema.ts `limits`). */
+export interface LimitSettings {
+  userChatsPerMinute: number;
+  userTokensPerDay: number;
+  ipLoginsPerMinute: number;
+  ipConnectionsPerMinute: number;
+}
+
+/** A user's limits and what is left now; `*Left` is null when the limit is off (0). */
+export interface UserLimitStatus {
+  chatsPerMinute: number;
+  chatsLeft: number | null;
+  tokensPerDay: number;
+  tokensLeft: number | null;
+}
+
+const MINUTE = 60_000;
+/**
+ * Token quotas reset at midnight Asia/Shanghai (UTC+8, no daylight saving): our users are in
+ * China, and "今日额度" must mean their day, not UTC's (which would reset at 08:00 there).
+ */
+const SHANGHAI_DAY: Omit<RateRule, 'limit'> = { windowMs: 24 * 3_600_000, offsetMs: 8 * 3_600_000 };
+
+/**
+ * The gateway's usage policy over a RateLimiter: who may chat, log in, connect, and how many
+ * model tokens a user may spend a day. Transports call it at their edge; the chat service
+ * knows nothing of it.
+ *
+ * Fail-open: when the limiter's backend (Redis) fails, every check allows and one warning is
+ * logged until it answers again. Limits protect the operator's budget from abuse; refusing
+ * every chat during a Redis blip would turn that protection into an outage, while the
+ * process-wide model concurrency cap (LLM_MAX_CONCURRENCY) still bounds spend meanwhile.
+ */
+export class UsageLimits {
+  private failing = false;
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly settings: LimitSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Before a chat starts: refuses a user already past today's tokens (nothing consumed), then
+   * takes one chat of this minute. Throws LimitExceededError.
+   */
+  async admitChat(openid: string): Promise<void> {
+    const { userTokensPerDay, userChatsPerMinute } = this.settings;
+    if (userTokensPerDay > 0) {
+      const tokens = await this.guard(() => this.limiter.peek(`tokens:${openid}`, { limit: userTokensPerDay, ...SHANGHAI_DAY }));
+      if (tokens && !tokens.allowed) throw new LimitExceededError('token_quota', tokens.retryAfterSeconds);
+    }
+    await this.take('chat_rate', `chat:${openid}`, userChatsPerMinute);
+  }
+
+  /** Counts an answer's model tokens (prompt + completion) once it ends; answers without usage count nothing. */
+  recordAnswer(openid: string, done: Promise<{ usage?: TokenUsage | undefined }>): void {
+    const limit = this.settings.userTokensPerDay;
+    if (limit === 0) return;
+    void done.then(({ usage }) => {
+      const tokens = usage ? usage.promptTokens + usage.completionTokens : 0;
+      if (tokens > 0) return this.guard(() => this.limiter.add(`tokens:${openid}`, { limit, ...SHANGHAI_DAY }, tokens));
+    });
+  }
+
+  /** A login that goes to WeChat (with a code) from `ip`. */
+  admitLogin(ip: string): Promise<void> {
+    return this.take('ip_login', `login:${ip}`, this.settings.ipLoginsPerMinute);
+  }
+
+  /** A new WebSocket from `ip`. */
+  admitConnection(ip: string): Promise<void> {
+    return this.take('ip_connection', `conn:${ip}`, this.settings.ipConnectionsPerMinute);
+  }
+
+  /** The user's limits and what is left (login_response.data.limits); undefined while the backend fails. */
+  async status(openid: string): Promise<UserLimitStatus | undefined> {
+    const { userChatsPerMinute: chatsPerMinute, userTokensPerDay: tokensPerDay } = this.settings;
+    const left = async (key: string, rule: RateRule) => (rule.limit > 0 ? (await this.limiter.peek(key, rule)).remaining : null);
+    const counts = await this.guard(() =>
+      Promise.all([
+        left(`chat:${openid}`, { limit: chatsPerMinute, windowMs: MINUTE }),
+        left(`tokens:${openid}`, { limit: tokensPerDay, ...SHANGHAI_DAY }),
+      ]),
+    );
+    if (!counts) return undefined;
+    return { chatsPerMinute, chatsLeft: counts[0], tokensPerDay, tokensLeft: counts[1] };
+  }
+
+  close(): Promise<void> {
+    return this.limiter.close();
+  }
+
+  private async take(kind: LimitKind, key: string, limit: number): Promise<void> {
+    if (limit === 0) return;
+    const decision = await this.guard(() => this.limiter.consume(key, { limit, windowMs: MINUTE }));
+    if (decision && !decision.allowed) throw new LimitExceededError(kind, decision.retryAfterSeconds);
+  }
+
+  /** Runs a limiter call; a backend failure yields undefined (allow) and one warning per outage. */
+  private async guard<T>(call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const result = await call();
+      if (this.failing) {
+        this.failing = false;
+        this.logger.info('rate limiter answers again: limits are enforced');
+      }
+      return result;
+    } catch (error) {
+      if (!this.failing) {
+        this.failing = true;
+        this.logger.warn({ error: String(error) }, 'rate limiter unavailable: limits are off until it answers (fail-open)');
+      }
+      return undefined;
+    }
+  }
+}
