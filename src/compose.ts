@@ -17,6 +17,14 @@ import { OpenAiChatModel, type OpenAiChatModelOptions } from './llm/openai-chat-
 import { createRedisStores } from './store/redis/create-redis-stores.js';
 import { createSqliteStores } from './store/sqlite/create-sqlite-stores.js';
 import type { StoreBundle } from './store/store-bundle.js';
+import { KeywordChecker, readKeywordsFile } from './moderation/keyword-checker.js';
+import { DEFAULT_KEYWORDS } from './moderation/default-keywords.js';
+import { LayeredContentChecker } from './moderation/layered-checker.js';
+import { WechatContentChecker } from './moderation/wechat-content-checker.js';
+import { AccessTokenProvider } from './wechat/access-token.js';
+import { MemoryTokenCache } from './wechat/memory-token-cache.js';
+import { createRedisTokenCache } from './wechat/redis-token-cache.js';
+import type { TokenCache } from './wechat/token-cache.js';
 import { CollapsingWechatAuth } from './wechat/collapsing-wechat-auth.js';
 import { DevWechatAuth } from './wechat/dev-wechat-auth.js';
 import { WechatApiAuth } from './wechat/wechat-api-auth.js';
@@ -37,6 +45,8 @@ export interface Adapters {
   wechat: WechatAuth;
   /** absent only when the caller asked for none (tests without retrieval) */
   knowledgeBase?: KnowledgeBase;
+  /** absent = CONTENT_SECURITY=off; its owner calls close() on shutdown (a Redis connection) */
+  contentChecker?: LayeredContentChecker;
 }
 
 export interface ComposeOptions {
@@ -64,16 +74,23 @@ export async function composeAdapters(
   }
   const model = createChatModel(config, options.modelTuning);
   const wechat = createWechatAuth(config, logger);
+  let contentChecker: LayeredContentChecker | undefined;
+  try {
+    contentChecker = createContentChecker(config, logger);
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
   let knowledgeBase: KnowledgeBase | undefined;
   if (options.knowledgeBase ?? true) {
     try {
       knowledgeBase = await createKnowledgeBase(config, logger);
     } catch (error) {
-      await stores.close();
+      await Promise.all([stores.close(), contentChecker?.close()]);
       throw error;
     }
   }
-  return { stores, model, wechat, knowledgeBase };
+  return { stores, model, wechat, knowledgeBase, contentChecker };
 }
 
 /** Redis when REDIS_URL is set (shared by every instance), else SQLite under DATA_DIR. */
@@ -116,6 +133,56 @@ export function createWechatAuth(config: Readonly<Config>, logger: Logger): Wech
   const inner =
     appId && appSecret ? new WechatApiAuth({ appId, appSecret, apiBase, timeoutMs, logger }) : new DevWechatAuth();
   return new CollapsingWechatAuth(inner);
+}
+
+/**
+ * Content security as CONTENT_SECURITY says (undefined when off): the keyword list (built-in
+ * plus CONTENT_SECURITY_KEYWORDS_FILE) first, then WeChat's msgSecCheck when the AppID and
+ * secret are set — keywords alone otherwise (dev mode). The access token is shared through
+ * Redis when REDIS_URL is set. Whether questions only or answers too are checked is the chat
+ * flow's reading of `config.contentSecurity.mode`.
+ */
+export function createContentChecker(
+  config: Readonly<Config>,
+  logger: Logger,
+  options: { fetch?: typeof fetch } = {},
+): LayeredContentChecker | undefined {
+  const { mode, fail, keywordsFile, timeoutMs } = config.contentSecurity;
+  if (mode === 'off') return undefined;
+  let extra: string[] = [];
+  if (keywordsFile) {
+    try {
+      extra = readKeywordsFile(keywordsFile);
+    } catch (error) {
+      throw new StartupError(`CONTENT_SECURITY_KEYWORDS_FILE cannot be read: ${String(error)}`);
+    }
+  }
+  const keywords = new KeywordChecker([...DEFAULT_KEYWORDS, ...extra]);
+  const { appId, appSecret, apiBase } = config.wechat;
+  if (!appId || !appSecret) {
+    logger.warn('content security without WECHAT_APPID: the keyword list only, no msgSecCheck');
+    return new LayeredContentChecker({ keywords, fail, logger });
+  }
+  const cache: TokenCache = config.redisUrl
+    ? createRedisTokenCache({
+        url: config.redisUrl,
+        prefix: config.redisKeyPrefix,
+        onError: rateLimitedWarn(logger, 'redis unavailable (access token cache)'),
+      })
+    : new MemoryTokenCache();
+  const tokens = new AccessTokenProvider({ appId, appSecret, apiBase, timeoutMs: config.wechat.timeoutMs, cache, logger, fetch: options.fetch });
+  const remote = new WechatContentChecker({ tokens, apiBase, timeoutMs, logger, onUserInactive: keywords, fetch: options.fetch });
+  return new LayeredContentChecker({ keywords, remote, fail, logger, onClose: () => cache.close() });
+}
+
+/** ioredis reports every reconnect attempt (~1/s while Redis is down): log one in ten seconds. */
+function rateLimitedWarn(logger: Logger, message: string): (error: Error) => void {
+  let lastLog = 0;
+  return (error) => {
+    if (Date.now() - lastLog < 10_000) return;
+    lastLog = Date.now();
+    logger.warn({ error: error.message }, message);
+  };
 }
 
 /**

@@ -45,6 +45,10 @@ export const envTable = {
   WS_LOGIN_TIMEOUT_MS: 'ws.loginTimeoutMs',
   WS_IDLE_TIMEOUT_MS: 'ws.idleTimeoutMs',
   WS_MAX_CONNECTIONS_PER_IP: 'ws.maxConnectionsPerIp',
+  CONTENT_SECURITY: 'contentSecurity.mode',
+  CONTENT_SECURITY_FAIL: 'contentSecurity.fail',
+  CONTENT_SECURITY_KEYWORDS_FILE: 'contentSecurity.keywordsFile',
+  CONTENT_SECURITY_TIMEOUT_MS: 'contentSecurity.timeoutMs',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
 } as const;
 
