@@ -7,7 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app.js';
-import { composeAdapters, StartupError } from './compose.js';
+import { composeAdapters } from './compose/compose-adapters.js';
+import { StartupError } from './compose/startup-error.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger, prettyDestination } from './observability/logger.js';
 import { describeListenError, startupBanner } from './startup-messages.js';

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { config as loadDotenv } from 'dotenv';
 import pino from 'pino';
-import { createKnowledgeBase } from '../compose.js';
+import { createKnowledgeBase } from '../compose/create-knowledge-base.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { listDocumentFiles } from '../knowledge-base/ingest/list-document-files.js';
 import { KbError } from '../knowledge-base/kb-error.js';

@@ -128,6 +128,23 @@ export const configSchema = z.object({
     ipConnectionsPerMinute: int(0, 1_000_000).default(60),
   }),
 
+  /** WeChat content security (msgSecCheck v2) and the local keyword list; see src/moderation/ */
+  contentSecurity: z.object({
+    /** off | input (questions) | both (questions and answers); unset = both with WECHAT_APPID and secret, else off */
+    mode: z.enum(['off', 'input', 'both']).optional(),
+    /**
+     * When WeChat cannot decide (down, timeout, 45009 quota): open = let the text through (the
+     * keyword list still ran) and warn; closed = treat it as risky. Default open: an unpublished
+     * mini-program may get only ~100 checks a day (notes §3.4), and a WeChat outage or quota
+     * would otherwise take every chat down; operators who must never show unchecked text set closed.
+     */
+    fail: z.enum(['open', 'closed']).default('open'),
+    /** extra terms, one per line (# comments), added to the built-in list */
+    keywordsFile: optionalText,
+    /** one check's deadline (access token fetch included), ms; WeChat answers in ~400 ms */
+    timeoutMs: int(100, 60_000).default(3_000),
+  }),
+
   /** SIGTERM: how long answers in flight may take to finish, ms */
   shutdownGraceMs: int(0, 600_000).default(10_000),
 });
@@ -142,6 +159,11 @@ export const resolvedConfigSchema = configSchema.transform((config) => {
     ...config,
     consoleEnabled: config.consoleEnabled ?? trying,
     kb: { ...config.kb, loadSample: config.kb.loadSample ?? trying },
+    contentSecurity: {
+      ...config.contentSecurity,
+      // WeChat requires AI Q&A mini-programs to check questions and answers: on whenever the real AppID is
+      mode: config.contentSecurity.mode ?? (config.wechat.appId && config.wechat.appSecret ? 'both' : 'off'),
+    },
   };
 });
 

@@ -49,6 +49,10 @@ export const envTable = {
   USER_TOKENS_PER_DAY: 'limits.userTokensPerDay',
   IP_LOGINS_PER_MINUTE: 'limits.ipLoginsPerMinute',
   IP_CONNECTIONS_PER_MINUTE: 'limits.ipConnectionsPerMinute',
+  CONTENT_SECURITY: 'contentSecurity.mode',
+  CONTENT_SECURITY_FAIL: 'contentSecurity.fail',
+  CONTENT_SECURITY_KEYWORDS_FILE: 'contentSecurity.keywordsFile',
+  CONTENT_SECURITY_TIMEOUT_MS: 'contentSecurity.timeoutMs',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
 } as const;
 

@@ -47,6 +47,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('content security: on (both) with an AppID and secret, off without, open on failure by default', () => {
+    assert.equal(loadConfig({}).contentSecurity.mode, 'off');
+    const withApp = loadConfig({ WECHAT_APPID: 'wx1', WECHAT_APP_SECRET: 's' }).contentSecurity;
+    assert.deepEqual({ ...withApp }, { mode: 'both', fail: 'open', timeoutMs: 3000 });
+    const set = loadConfig({ CONTENT_SECURITY: 'input', CONTENT_SECURITY_FAIL: 'closed', CONTENT_SECURITY_TIMEOUT_MS: '800' }).contentSecurity;
+    assert.deepEqual([set.mode, set.fail, set.timeoutMs], ['input', 'closed', 800]);
+    assert.throws(() => loadConfig({ CONTENT_SECURITY: 'all' }), /CONTENT_SECURITY/);
+  });
+
   it('reads overrides, with units as documented', () => {
     const config = loadConfig({ PORT: '9000', HISTORY_TURNS: '5', REDIS_URL: 'redis://127.0.0.1:6379/2', TRUST_PROXY: 'true', LLM_MAX_TOKENS: '512' });
     assert.equal(config.port, 9000);

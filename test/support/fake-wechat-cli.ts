@@ -2,6 +2,10 @@
  * Local dev: a fake api.weixin.qq.com so login works without a real AppID.
  *
  *   node --import tsx test/support/fake-wechat-cli.ts [port] [--latency=ms] [--unionid] [--invalid=code1,code2]
+ *     [--sec-latency=ms] [--risky=词1,词2] [--review=词3]
+ *
+ * --sec-latency delays each msg_sec_check (the benchmark uses 50 and 400); --risky / --review
+ * make msg_sec_check answer suggest 'risky' / 'review' for text containing those words.
  *
  * Port: argv, else FAKE_WECHAT_PORT, else 9101. AppID/secret are read from WECHAT_APPID /
  * WECHAT_APP_SECRET (the gateway's own variables) so both sides agree without extra setup.
@@ -20,6 +24,9 @@ const wx = await startFakeWechatServer({
   latencyMs: Number(flag('latency') ?? 0),
   withUnionId: flag('unionid') !== undefined,
   invalidCodes: flag('invalid')?.split(',').filter(Boolean) ?? [],
+  secCheckLatencyMs: flag('sec-latency') === undefined ? undefined : Number(flag('sec-latency')),
+  riskyWords: flag('risky')?.split(',').filter(Boolean) ?? [],
+  reviewWords: flag('review')?.split(',').filter(Boolean) ?? [],
 });
 
 console.log(`fake WeChat listening on ${wx.url}`);

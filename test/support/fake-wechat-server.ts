@@ -1,7 +1,9 @@
 /**
  * A real HTTP server standing in for api.weixin.qq.com, so login code runs against sockets,
- * not mocks. Only `GET /sns/jscode2session` (code2Session) is served, with the quirks that
- * matter (see /work/shared/notes/wechat-platform.md §1):
+ * not mocks. It serves `GET /sns/jscode2session` (code2Session) and, through
+ * fake-wechat-security.ts, `POST /cgi-bin/stable_token` and `POST /wxa/msg_sec_check` v2
+ * (`wx.security`). code2Session has the quirks that matter (see
+ * /work/shared/notes/wechat-platform.md §1):
  * - success carries NO `errcode` field (WeChat stopped sending `errcode: 0`);
  * - a code works once; the second exchange gets 40163 "code been used, rid: …";
  * - errors come back as HTTP 200 with `{errcode, errmsg}`, errmsg ending in a request id.
@@ -11,10 +13,13 @@
  * @example
  * const wx = await startFakeWechatServer({ appId: 'wx1', appSecret: 's' });
  * wx.setScript('code-a', [-1]); // first call: system error; second: success
+ * wx.security.configure({ riskyWords: ['炸药配方'] });
+ * wx.security.setSecCheckScript([45009, { hang: true }]);
  * // point the code under test at `${wx.url}` (it stands for https://api.weixin.qq.com)
  * await wx.close();
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { createFakeSecurityApi, type FakeSecurityApi, type FakeSecurityOptions } from './fake-wechat-security.js';
 import { listenLoopback } from './listen-loopback.js';
 import { createServer, type ServerResponse } from 'node:http';
 
@@ -26,7 +31,8 @@ export type WechatScriptStep =
   /** a non-200 from WeChat's edge, e.g. 502 with an HTML body */
   | { httpStatus: number; body?: string };
 
-export interface FakeWechatOptions {
+/** Also takes the security API's options (token lifetime, risky/review words, inactive openids). */
+export interface FakeWechatOptions extends Omit<FakeSecurityOptions, 'appId' | 'appSecret'> {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
@@ -42,6 +48,8 @@ export interface FakeWechatOptions {
   hang?: boolean;
   /** Per-code scripts, same as calling `setScript` for each entry. */
   scripts?: Record<string, WechatScriptStep[]>;
+  /** Delay before every msg_sec_check answer, in ms (instead of `latencyMs`); the benchmark uses 50 and 400. */
+  secCheckLatencyMs?: number;
 }
 
 export interface FakeWechatCalls {
@@ -57,10 +65,12 @@ export interface FakeWechatServer {
   appId: string;
   appSecret: string;
   calls: FakeWechatCalls;
+  /** stable_token and msg_sec_check: call counts, checked texts, token expiry, scripts */
+  security: FakeSecurityApi;
   /** Steps consumed one per call for this code; when exhausted the code behaves normally. */
   setScript(code: string, responses: WechatScriptStep[]): void;
   /** Change latency / hang while running. */
-  configure(change: Pick<FakeWechatOptions, 'latencyMs' | 'hang'>): void;
+  configure(change: Pick<FakeWechatOptions, 'latencyMs' | 'hang' | 'secCheckLatencyMs'>): void;
   /** Deterministic ids the server returns for a code, for assertions. */
   openIdFor(code: string): string;
   unionIdFor(code: string): string;
@@ -77,6 +87,9 @@ const ERRMSG: Record<number, string> = {
   40226: 'code blocked',
   41008: 'missing code',
   45011: 'api minute-quota reach limit  mustslower  retry next minute',
+  44991: 'reach max api minute frequence',
+  45009: 'reach max api daily quota limit',
+  61010: 'code is expired',
 };
 
 const digest = (prefix: string, code: string): string =>
@@ -99,6 +112,7 @@ export async function startFakeWechatServer(opts: FakeWechatOptions = {}): Promi
   const calls: FakeWechatCalls = { total: 0, byCode: new Map() };
   let latencyMs = opts.latencyMs ?? 0;
   let hang = opts.hang ?? false;
+  let secCheckLatencyMs = opts.secCheckLatencyMs;
   const timers = new Set<NodeJS.Timeout>();
 
   const sendJson = (res: ServerResponse, body: unknown, status = 200): void => {
@@ -141,21 +155,34 @@ export async function startFakeWechatServer(opts: FakeWechatOptions = {}): Promi
     return (res) => sendJson(res, body);
   };
 
-  const server = createServer((req, res) => {
-    calls.total += 1;
-    const url = new URL(req.url ?? '/', 'http://fake');
-    if (req.method !== 'GET' || url.pathname !== '/sns/jscode2session') {
-      sendJson(res, { errcode: 404, errmsg: `fake wechat serves only GET /sns/jscode2session` }, 404);
-      return;
-    }
-    const reply = answer(url.searchParams);
+  const security = createFakeSecurityApi({ ...opts, appId, appSecret }, sendJson, wechatError);
+
+  const send = (res: ServerResponse, reply: ((res: ServerResponse) => void) | 'hang', delayMs: number): void => {
     if (hang || reply === 'hang') return; // the socket stays open until the client gives up or close()
-    if (latencyMs <= 0) return reply(res);
+    if (delayMs <= 0) return reply(res);
     const timer = setTimeout(() => {
       timers.delete(timer);
       if (!res.destroyed) reply(res);
-    }, latencyMs);
+    }, delayMs);
     timers.add(timer);
+  };
+
+  const server = createServer((req, res) => {
+    calls.total += 1;
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (req.method === 'GET' && url.pathname === '/sns/jscode2session') return send(res, answer(url.searchParams), latencyMs);
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const reply = security.answer(url.pathname, url.searchParams, Buffer.concat(chunks).toString('utf8'));
+        if (!reply) return sendJson(res, { errcode: 404, errmsg: 'not served by fake wechat' }, 404);
+        const delay = url.pathname === '/wxa/msg_sec_check' ? (secCheckLatencyMs ?? latencyMs) : latencyMs;
+        send(res, reply, delay);
+      });
+      return;
+    }
+    sendJson(res, { errcode: 404, errmsg: 'not served by fake wechat' }, 404);
   });
 
   const origin = await listenLoopback(server, opts.port, opts.host);
@@ -166,10 +193,12 @@ export async function startFakeWechatServer(opts: FakeWechatOptions = {}): Promi
     appId,
     appSecret,
     calls,
+    security,
     setScript: (code, responses) => void scripts.set(code, [...responses]),
     configure: (change) => {
       latencyMs = change.latencyMs ?? latencyMs;
       hang = change.hang ?? hang;
+      secCheckLatencyMs = change.secCheckLatencyMs ?? secCheckLatencyMs;
     },
     openIdFor: (code) => digest('o', code),
     unionIdFor: (code) => digest('u', `union:${code}`),

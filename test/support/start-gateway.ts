@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app.js';
-import { composeAdapters } from '../../src/compose.js';
+import { composeAdapters } from '../../src/compose/compose-adapters.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { KnowledgeBase } from '../../src/knowledge-base/knowledge-base.js';
 import { createLogger } from '../../src/observability/logger.js';

@@ -1,0 +1,84 @@
+/**
+ * The composition root: every adapter built from the validated config, in one place (this
+ * folder: one `create-*` file per capability). main.ts, the test harness
+ * (test/support/start-gateway.ts) and the knowledge-base CLI all call it, so what the tests
+ * start is what production runs. Library code never picks a driver; this folder does, once.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-schema.js';
+import type { KnowledgeBase } from '../knowledge-base/knowledge-base.js';
+import type { UsageLimits } from '../limits/usage-limits.js';
+import type { ChatModel } from '../llm/chat-model.js';
+import type { OpenAiChatModelOptions } from '../llm/openai-chat-model.js';
+import type { LayeredContentChecker } from '../moderation/layered-checker.js';
+import type { StoreBundle } from '../store/store-bundle.js';
+import type { WechatAuth } from '../wechat/wechat-auth.js';
+import { createChatModel } from './create-chat-model.js';
+import { createContentChecker } from './create-content-checker.js';
+import { createKnowledgeBase } from './create-knowledge-base.js';
+import { createLimits } from './create-limits.js';
+import { createStores } from './create-stores.js';
+import { createWechatAuth } from './create-wechat-auth.js';
+import { StartupError } from './startup-error.js';
+
+export interface Adapters {
+  stores: StoreBundle;
+  /** absent = offline mode: answers come from the knowledge base alone */
+  model: ChatModel | undefined;
+  wechat: WechatAuth;
+  /** absent only when the caller asked for none (tests without retrieval) */
+  knowledgeBase?: KnowledgeBase;
+  /** chats, tokens, logins and connections per user / IP */
+  limits: UsageLimits;
+  /** absent = CONTENT_SECURITY=off; its owner calls close() on shutdown (a Redis connection) */
+  contentChecker?: LayeredContentChecker;
+}
+
+export interface ComposeOptions {
+  /** open the knowledge base (default true) */
+  knowledgeBase?: boolean;
+  /** tests shorten the model's retry backoff; nothing else differs from production */
+  modelTuning?: Partial<OpenAiChatModelOptions>;
+  /** tests move the limits' clock past a window instead of sleeping */
+  limitsClock?: () => number;
+}
+
+/**
+ * Builds the stores, model, login, limits, content security and knowledge base as
+ * configured, and checks the ones that must answer at boot (Redis). Throws StartupError,
+ * closing whatever it had opened.
+ */
+export async function composeAdapters(
+  config: Readonly<Config>,
+  logger: Logger,
+  options: ComposeOptions = {},
+): Promise<Adapters> {
+  const opened: Array<{ close(): Promise<void> | void }> = [];
+  const closeOpened = () => Promise.all(opened.map((thing) => thing.close()));
+  try {
+    const stores = createStores(config, logger);
+    opened.push(stores);
+    try {
+      await stores.history.ping();
+    } catch (error) {
+      const what = stores.driver === 'redis' ? 'REDIS_URL is set but Redis does not answer' : 'cannot open the SQLite store';
+      throw new StartupError(`${what}: ${String(error)}`);
+    }
+    let limits: UsageLimits;
+    try {
+      limits = await createLimits(config, logger, options.limitsClock);
+    } catch (error) {
+      throw new StartupError(`REDIS_URL is set but Redis does not answer (rate limiter): ${String(error)}`);
+    }
+    opened.push(limits);
+    const contentChecker = createContentChecker(config, logger);
+    if (contentChecker) opened.push(contentChecker);
+    const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
+    const model = createChatModel(config, options.modelTuning);
+    const wechat = createWechatAuth(config, logger);
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker };
+  } catch (error) {
+    await closeOpened();
+    throw error;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Config } from '../config/config-schema.js';
+import type { ChatModel } from '../llm/chat-model.js';
+import { OpenAiChatModel, type OpenAiChatModelOptions } from '../llm/openai-chat-model.js';
+
+/** Any OpenAI-compatible endpoint when LLM_BASE_URL is set, else none (offline mode). */
+export function createChatModel(
+  config: Readonly<Config>,
+  tuning: Partial<OpenAiChatModelOptions> = {},
+): ChatModel | undefined {
+  if (!config.llm.baseUrl) return undefined;
+  return new OpenAiChatModel({
+    baseURL: config.llm.baseUrl,
+    // local servers (Ollama, vLLM) need no key, but the SDK insists on one
+    apiKey: config.llm.apiKey ?? 'not-needed',
+    model: config.llm.model,
+    timeoutMs: config.llm.timeoutMs,
+    maxRetries: config.llm.maxRetries,
+    maxTokens: config.llm.maxTokens,
+    ...tuning,
+  });
+}

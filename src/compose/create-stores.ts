@@ -1,0 +1,17 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-schema.js';
+import { throttledWarn } from '../observability/throttled-warn.js';
+import { createRedisStores } from '../store/redis/create-redis-stores.js';
+import { createSqliteStores } from '../store/sqlite/create-sqlite-stores.js';
+import type { StoreBundle } from '../store/store-bundle.js';
+
+/** Redis when REDIS_URL is set (shared by every instance), else SQLite under DATA_DIR. */
+export function createStores(config: Readonly<Config>, logger: Logger): StoreBundle {
+  if (!config.redisUrl) return createSqliteStores(join(config.dataDir, 'gateway.sqlite'));
+  return createRedisStores({
+    url: config.redisUrl,
+    prefix: config.redisKeyPrefix,
+    onError: throttledWarn(logger, 'redis unavailable'),
+  });
+}
