@@ -7,6 +7,7 @@ import { ConcurrencyGate } from './chat/concurrency-gate.js';
 import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
+import type { ContentChecker } from './moderation/content-checker.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
@@ -28,6 +29,13 @@ export interface AppDeps {
   wechat: WechatAuth;
   /** retrieval for answers, and the admin knowledge-base API; absent = no RAG */
   knowledgeBase?: KnowledgeBase;
+  /** content security for questions and answers; absent = nothing is checked */
+  contentChecker?: ContentChecker | undefined;
+  /**
+   * How the chat uses `contentChecker`: 'input' checks questions only, 'both' (default) answers
+   * too; `failOpen` (default false) lets text through when the checker fails.
+   */
+  contentSecurity?: { mode: 'input' | 'both'; failOpen: boolean };
 }
 
 export interface App {
@@ -44,7 +52,7 @@ export interface App {
 
 /** Wires the modules together. Tests call it with fakes and a port-0 listen. */
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { config, logger, stores, model, wechat, knowledgeBase } = deps;
+  const { config, logger, stores, model, wechat, knowledgeBase, contentChecker } = deps;
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
@@ -58,6 +66,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     retriever: knowledgeBase,
     gate: new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize),
     logger,
+    moderation: contentChecker && { checker: contentChecker, mode: 'both', failOpen: false, ...deps.contentSecurity },
     options: {
       systemPrompt: config.llm.systemPrompt,
       historyTurns: config.chat.historyTurns,

@@ -7,6 +7,7 @@ import { createApp, type App } from '../../src/app.js';
 import { composeAdapters } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { KnowledgeBase } from '../../src/knowledge-base/knowledge-base.js';
+import type { ContentChecker } from '../../src/moderation/content-checker.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { StoreBundle } from '../../src/store/store-bundle.js';
 import type { FakeLlmServer } from './fake-llm-server.js';
@@ -25,6 +26,9 @@ export interface GatewayOptions {
   dataDir?: string;
   /** open the knowledge base (as main.ts does; KB_LOAD_SAMPLE decides on the sample docs) and add these files */
   knowledgeBase?: boolean | { files: Record<string, string> };
+  /** content security with this checker (e.g. test/support/word-checker.ts), as createApp takes it */
+  contentChecker?: ContentChecker;
+  contentSecurity?: { mode: 'input' | 'both'; failOpen: boolean };
 }
 
 export interface RunningGateway {
@@ -76,7 +80,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   if (knowledgeBase && typeof options.knowledgeBase === 'object') {
     for (const [name, text] of Object.entries(options.knowledgeBase.files)) await knowledgeBase.addBuffer(name, Buffer.from(text));
   }
-  const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase });
+  const { contentChecker, contentSecurity } = options;
+  const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase, contentChecker, contentSecurity });
   await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.fastify.server.address() as AddressInfo;
   return {
