@@ -17,6 +17,7 @@ import { startFakeLlmServer } from '../test/support/fake-llm-server.js';
 import { startGateway } from '../test/support/start-gateway.js';
 import { WordChecker } from '../test/support/word-checker.js';
 import { WsTestClient } from '../test/support/ws-test-client.js';
+import { pct } from './percentile.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const STREAMS = arg('streams', 20);
@@ -31,11 +32,6 @@ interface Sample {
   tail: number;
   ok: boolean;
 }
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
 
 async function chatOnce(client: WsTestClient): Promise<Sample> {
   const start = performance.now();

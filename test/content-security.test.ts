@@ -197,55 +197,44 @@ describe('content security when the checker fails', () => {
     it(`fail-${failOpen ? 'open' : 'closed'}: ${failOpen ? 'the answer goes through' : 'the question is refused with 503, the model never called'}`, async () => {
       const checker = new WordChecker({ words: [] });
       checker.failing = { kind: 'unavailable' };
-      const gw = await startGateway({ llm, contentChecker: checker, contentSecurity: { mode: 'both', failOpen } });
-      try {
-        const { client } = await WsTestClient.loggedIn(gw.wsUrl, `fail_${failOpen}`);
-        const before = llm.requests.length;
-        client.send({ type: 'chat', query: '你好', request_id: 1 });
-        const response = await client.nextOf('chat_response');
-        if (failOpen) {
-          assert.equal(response.code, 0);
-          assert.equal(response.data.msg, '收到：你好');
-        } else {
-          assert.equal(response.code, 503);
-          assert.equal(response.data.reason, 'content_check_unavailable');
-          assert.equal(llm.requests.length, before);
-        }
-        await client.close();
-      } finally {
-        await gw.stop();
+      const before = llm.requests.length;
+      const response = await askOnce(checker, { mode: 'both', failOpen }, false);
+      if (failOpen) {
+        assert.equal(response.code, 0);
+        assert.equal(response.data.msg, '收到：你好');
+      } else {
+        assert.equal(response.code, 503);
+        assert.equal(response.data.reason, 'content_check_unavailable');
+        assert.equal(llm.requests.length, before);
       }
     });
+  }
+
+  /** One chat on a gateway of its own with `checker`; returns the final chat_response. */
+  async function askOnce(checker: WordChecker, contentSecurity: { mode: 'input' | 'both'; failOpen: boolean }, stream: boolean): Promise<Frame> {
+    const gw = await startGateway({ llm, contentChecker: checker, contentSecurity });
+    try {
+      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'once_code');
+      client.send({ type: 'chat', query: '你好', request_id: 2, stream });
+      const response = await client.nextOf('chat_response');
+      await client.close();
+      return response;
+    } finally {
+      await gw.stop();
+    }
   }
 
   it('fail-closed on the answer only: the answer is withdrawn, not shown unchecked', async () => {
     const checker = new WordChecker({ words: [] });
     checker.failing = { kind: 'timeout', scene: 'answer' };
-    const gw = await startGateway({ llm, contentChecker: checker, contentSecurity: { mode: 'both', failOpen: false } });
-    try {
-      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'fail_answer');
-      client.send({ type: 'chat', query: '你好', request_id: 2 });
-      const response = await client.nextOf('chat_response');
-      assert.equal(response.data.status, 'retracted');
-      assert.equal(response.data.msg, NOTICE);
-      await client.close();
-    } finally {
-      await gw.stop();
-    }
+    const response = await askOnce(checker, { mode: 'both', failOpen: false }, false);
+    assert.deepEqual([response.data.status, response.data.msg], ['retracted', NOTICE]);
   });
 
   it("mode 'input' checks questions only", async () => {
     const checker = new WordChecker({ words: ['收到'] });
-    const gw = await startGateway({ llm, contentChecker: checker, contentSecurity: { mode: 'input', failOpen: false } });
-    try {
-      const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'input_only');
-      client.send({ type: 'chat', query: '你好', stream: true });
-      const response = await client.nextOf('chat_response');
-      assert.equal(response.data.msg, '收到：你好');
-      assert.deepEqual(checker.requests.map((r) => r.scene), ['question']);
-      await client.close();
-    } finally {
-      await gw.stop();
-    }
+    const response = await askOnce(checker, { mode: 'input', failOpen: false }, true);
+    assert.equal(response.data.msg, '收到：你好');
+    assert.deepEqual(checker.requests.map((r) => r.scene), ['question']);
   });
 });
