@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { spawnServer } from '../test/support/spawn-server.js';
+import { pct } from './percentile.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const STREAMS = arg('streams', 200);
@@ -27,11 +28,6 @@ interface Sample {
   total: number;
   ok: boolean;
 }
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
 
 async function direct(baseUrl: string): Promise<Sample> {
   const start = performance.now();

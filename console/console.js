@@ -14,6 +14,8 @@
   /** protocol §2.3: ping every 20–25 s, or the server closes an idle socket after 120 s */
   var PING_MS = 20000
   var MAX_FRAMES = 500
+  /** the note under an answer that ended other than complete (a failure live shows its toast instead) */
+  var NOTES = { cancelled: '已停止生成', failed: '回答未完成', retracted: '内容已撤回' }
 
   var $ = function (id) {
     return document.getElementById(id)
@@ -114,9 +116,16 @@
         return
       case 'chat_delta':
         // apply strictly by index: after a resume, nothing twice and nothing skipped
-        if (!isCurrent(frame) || data.index !== current.next) return
+        if (!isCurrent(frame) || current.retracted || data.index !== current.next) return
         current.text += data.delta
         current.next++
+        return scheduleRender()
+      case 'chat_retract':
+        // content security withdrew the answer: what was shown gives way to the notice
+        if (!isCurrent(frame)) return
+        current.retracted = true
+        current.text = typeof data.message === 'string' ? data.message : ''
+        current.el.querySelector('.note').textContent = '内容已撤回'
         return scheduleRender()
       case 'chat_response':
         if (isCurrent(frame) || (current && !current.done && frame.request_id === current.rid)) finish(frame)
@@ -214,13 +223,13 @@
     var answer = current
     answer.done = true
     if (typeof data.msg === 'string') answer.text = data.msg
-    var status = frame.code === 0 ? (data.status === 'cancelled' ? 'cancelled' : 'complete') : 'failed'
+    var status = frame.code !== 0 ? 'failed' : data.status === 'cancelled' || data.status === 'retracted' ? data.status : 'complete'
     var el = answer.el
     el.classList.remove('streaming')
     el.classList.add('done', status)
     el.querySelector('.waiting').textContent = ''
     R.renderMarkdown(el.querySelector('.answer'), answer.text)
-    el.querySelector('.note').textContent = status === 'cancelled' ? '已停止生成' : status === 'failed' ? toastText(frame) : ''
+    el.querySelector('.note').textContent = status === 'failed' ? toastText(frame) : NOTES[status] || ''
     var sources = R.renderSources(data.sources)
     if (sources) el.appendChild(sources)
     if (status === 'failed') R.toast(toastText(frame))
@@ -236,7 +245,7 @@
       var el = aiBubble()
       el.classList.add('done', m.status)
       R.renderMarkdown(el.querySelector('.answer'), m.content)
-      el.querySelector('.note').textContent = m.status === 'cancelled' ? '已停止生成' : m.status === 'failed' ? '回答未完成' : ''
+      el.querySelector('.note').textContent = NOTES[m.status] || ''
       // answers that cited the knowledge base keep their sources after a reload, as when live
       var sources = R.renderSources(m.sources)
       if (sources) el.appendChild(sources)

@@ -8,6 +8,7 @@ import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
 import type { UsageLimits } from './limits/usage-limits.js';
+import type { ContentChecker } from './moderation/content-checker.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
@@ -31,6 +32,13 @@ export interface AppDeps {
   knowledgeBase?: KnowledgeBase;
   /** per-user and per-IP limits (compose.ts builds them from config) */
   limits: UsageLimits;
+  /** content security for questions and answers; absent = nothing is checked */
+  contentChecker?: ContentChecker | undefined;
+  /**
+   * How the chat uses `contentChecker`; default from CONTENT_SECURITY (input = questions only,
+   * both = answers too) and CONTENT_SECURITY_FAIL (open = let text through when the checker fails).
+   */
+  contentSecurity?: { mode: 'input' | 'both'; failOpen: boolean };
 }
 
 export interface App {
@@ -47,7 +55,7 @@ export interface App {
 
 /** Wires the modules together. Tests call it with fakes and a port-0 listen. */
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { config, logger, stores, model, wechat, knowledgeBase, limits } = deps;
+  const { config, logger, stores, model, wechat, knowledgeBase, limits, contentChecker } = deps;
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
@@ -61,6 +69,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     retriever: knowledgeBase,
     gate: new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize),
     logger,
+    moderation: contentChecker && {
+      checker: contentChecker,
+      ...(deps.contentSecurity ?? {
+        mode: config.contentSecurity.mode === 'input' ? 'input' : 'both',
+        failOpen: config.contentSecurity.fail === 'open',
+      }),
+    },
     options: {
       systemPrompt: config.llm.systemPrompt,
       historyTurns: config.chat.historyTurns,
@@ -123,6 +138,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await stores.close();
       await limits.close();
       await knowledgeBase?.close();
+      await contentChecker?.close?.();
       logger.info('stopped');
     })());
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { WordChecker } from './support/word-checker.js';
 
 /**
  * The browser console (/console) in real headless Chromium against the real gateway: log in
@@ -36,6 +37,9 @@ describe('browser console, end to end in headless Chromium', () => {
       llm,
       knowledgeBase: { files: { '售后政策.md': '# 售后政策\n\n## 退货\n\n自签收之日起 7 天内可以申请无理由退货。' } },
       env: { ADMIN_TOKEN, KB_LOAD_SAMPLE: 'false' },
+      // content security on: only the retraction test's answer holds the word
+      contentChecker: new WordChecker({ words: ['危险内容'] }),
+      contentSecurity: { mode: 'both', failOpen: false },
     });
     consoleUrl = `${gw.url}/console`; // served by the gateway itself (CONSOLE_ENABLED, on by default)
     mkdirSync(OUTPUT, { recursive: true });
@@ -200,5 +204,20 @@ describe('browser console, end to end in headless Chromium', () => {
     await page.waitForSelector('#kb-results .hit');
     assert.match((await page.locator('#kb-results .hit').first().textContent()) ?? '', /售后政策/);
     await page.screenshot({ path: join(OUTPUT, 'console-kb.png'), fullPage: true });
+  });
+
+  it('chat_retract: the streamed text gives way to the notice', async () => {
+    llm.setReply(() => '这是一段安全的文字。'.repeat(25) + '然后出现危险内容。' + '之后还有很多安全的文字。'.repeat(40));
+    await page.fill('#query', '请写一段很长的说明文字给我看看');
+    await page.click('#send');
+    await page.waitForFunction(() => (document.querySelector('#messages .msg.ai:last-child .answer')?.textContent ?? '').length > 10);
+    await page.waitForSelector('#messages .msg.ai.done.retracted', { timeout: 15_000 });
+    const answer = page.locator('#messages .msg.ai').last();
+    assert.equal(await answer.locator('.answer').textContent(), '抱歉，这个回答包含不适合展示的内容，已撤回。');
+    assert.equal(await answer.locator('.note').textContent(), '内容已撤回');
+    assert.ok((await page.locator('#frames li b').allTextContents()).includes('chat_retract'));
+    assert.doesNotMatch((await page.textContent('#messages')) ?? '', /危险内容/);
+    await page.screenshot({ path: join(OUTPUT, 'console-retract.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
   });
 });

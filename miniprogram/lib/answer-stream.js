@@ -23,7 +23,7 @@ function AnswerStream(localId, query) {
   this.text = ''
   /** the first index not yet applied: what `resume.from_index` must say */
   this.nextIndex = 0
-  /** pending → streaming → complete | cancelled | failed */
+  /** pending → streaming → complete | cancelled | failed | retracted */
   this.status = 'pending'
   this.done = false
   this.sources = []
@@ -49,13 +49,25 @@ AnswerStream.prototype.progressed = function (data) {
 
 /** @returns {'applied'|'duplicate'|'gap'|'ignored'} */
 AnswerStream.prototype.delta = function (index, delta) {
-  if (this.done) return 'ignored'
+  if (this.done || this.status === 'retracted') return 'ignored'
   if (index < this.nextIndex) return 'duplicate'
   if (index > this.nextIndex) return 'gap'
   this.text += typeof delta === 'string' ? delta : ''
   this.nextIndex++
   this.status = 'streaming'
   return 'applied'
+}
+
+/**
+ * chat_retract (protocol §3.2.2): content security withdrew the answer. What was shown is
+ * replaced by the notice at once; later deltas are ignored; chat_response still ends it.
+ * @param {import('./frames.js').ChatRetractFrame['data']} data
+ */
+AnswerStream.prototype.retract = function (data) {
+  if (this.done || !data) return false
+  this.text = typeof data.message === 'string' ? data.message : ''
+  this.status = 'retracted'
+  return true
 }
 
 /**
@@ -69,7 +81,7 @@ AnswerStream.prototype.finish = function (frame) {
   if (typeof data.msg === 'string') this.text = data.msg
   this.sources = normalizeSources(data.sources)
   this.usage = data.usage || null
-  if (frame.code === 0) this.status = data.status === 'cancelled' ? 'cancelled' : 'complete'
+  if (frame.code === 0) this.status = data.status === 'cancelled' || data.status === 'retracted' ? data.status : 'complete'
   else {
     this.status = 'failed'
     this.error = { code: frame.code, reason: data.reason || '', message: frame.message || '' }

@@ -15,7 +15,8 @@
  * - `state`  {state: 'connecting'|'authenticating'|'ready'|'waiting'|'stopped', delay?, attempt?}
  * - `ready`  {openid, sessionId}
  * - `answer` an answer snapshot {localId, id, query, text, status, done, sources, error, progress,
- *            delta?, index?} — `progress` is the latest chat_progress ({stage: 'searching', query})
+ *            delta?, index?, retracted?} — `progress` is the latest chat_progress ({stage: 'searching', query});
+ *            after a chat_retract `text` is the notice and `status` 'retracted': render `text` as is
  * - `error`  {reason, code, message, text} — `text` is a Chinese toast (error-text.js)
  * - `frame`  {direction: 'in'|'out', frame} — every frame, for debugging
  *

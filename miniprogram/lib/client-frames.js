@@ -60,6 +60,8 @@ exports.handle = function (frame) {
       return this.onDelta(frame)
     case 'chat_progress':
       return this.onProgress(frame)
+    case 'chat_retract':
+      return this.onRetract(frame)
     case 'chat_response':
       return this.onResponse(frame)
     case 'connected':
@@ -153,6 +155,12 @@ exports.onDelta = function (frame) {
   if (result === 'applied') return this.emitAnswer(answer, { delta: data.delta, index: data.index })
   // a hole in the indexes (only possible around a reconnect): ask for the rest once
   if (result === 'gap' && answer.resumeFrom !== answer.nextIndex) this.resume(answer)
+}
+
+/** @param {import('./frames.js').ChatRetractFrame} frame */
+exports.onRetract = function (frame) {
+  var answer = this.current
+  if (this.matches(answer, frame) && answer.retract(frame.data)) this.emitAnswer(answer, { retracted: true })
 }
 
 /** @param {ChatResponseFrame} frame */

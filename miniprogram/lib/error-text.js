@@ -42,6 +42,8 @@
     wechat_code_invalid: '登录失败，请重试',
     wechat_code_used: '登录失败，请重试',
     wechat_user_blocked: '账号存在安全风险，暂时无法使用',
+    content_blocked: '问题包含不当内容，请换个问法',
+    content_check_unavailable: '内容审核繁忙，请稍后再试',
     answer_not_found: '这条回答已找不到，请下拉刷新',
     chat_in_progress: '上一个回答还没结束',
     login_rate_limited: '登录太频繁，请一分钟后再试',

@@ -99,14 +99,26 @@
  */
 
 /**
+ * Content security withdrew the answer being streamed (protocol §3.2.2): replace everything
+ * shown for `data.id` with `data.message`; no delta follows, chat_response (status
+ * 'retracted', `msg` the same notice) ends it.
+ * @typedef {object} ChatRetractFrame
+ * @property {'chat_retract'} type
+ * @property {number} code
+ * @property {string} message             the notice
+ * @property {{id: string, message: string}} data
+ * @property {RequestId} [request_id]
+ */
+
+/**
  * @typedef {object} ChatResponseData
  * @property {string} msg                  the whole answer (Markdown): authoritative over the deltas
  * @property {string} id
  * @property {string | null} session_id
- * @property {'complete' | 'cancelled'} [status]  with the extensions (stream / request_id)
+ * @property {'complete' | 'cancelled' | 'retracted'} [status]  with the extensions (stream / request_id); 'retracted': `msg` is the notice
  * @property {Usage | null} [usage]                with the extensions
  * @property {Source[]} [sources]          only when the answer used the knowledge base
- * @property {string} [reason]             when code ≠ 0 (model_error, model_timeout…); `msg` is then the partial text
+ * @property {string} [reason]             when code ≠ 0 (model_error, content_blocked…); `msg` is then the partial text
  */
 
 /**
@@ -125,7 +137,7 @@
  * @property {string} id
  * @property {'user' | 'assistant'} role
  * @property {string} content
- * @property {'complete' | 'cancelled' | 'failed'} status
+ * @property {'complete' | 'cancelled' | 'failed' | 'blocked' | 'retracted'} status  'blocked': a question content security refused; 'retracted': `content` is the notice
  * @property {number} created_at          ms since the epoch
  * @property {Source[]} [sources]         assistant answers that cited the knowledge base
  */
@@ -182,7 +194,7 @@
 
 /**
  * Every frame the kit reads; switch on `type`.
- * @typedef {ConnectedFrame | LoginResponseFrame | ChatProcessingFrame | ChatDeltaFrame | ChatProgressFrame | ChatResponseFrame | HistoryResponseFrame | CancelResponseFrame | ClearResponseFrame | PongFrame | ErrorFrame} ServerFrame
+ * @typedef {ConnectedFrame | LoginResponseFrame | ChatProcessingFrame | ChatDeltaFrame | ChatProgressFrame | ChatRetractFrame | ChatResponseFrame | HistoryResponseFrame | CancelResponseFrame | ClearResponseFrame | PongFrame | ErrorFrame} ServerFrame
  */
 
 module.exports = {}

@@ -195,7 +195,10 @@ HttpChatClient.prototype.apply = function (answer, frame) {
   var data = frame.data || {}
   if (frame.type === 'chat_processing') answer.started(data.id)
   else if (frame.type === 'chat_progress') answer.progressed(data)
-  else if (frame.type === 'chat_delta') {
+  else if (frame.type === 'chat_retract') {
+    if (answer.retract(data)) this.emitAnswer(answer, { retracted: true })
+    return
+  } else if (frame.type === 'chat_delta') {
     if (answer.delta(data.index, data.delta) === 'applied') this.emitAnswer(answer, { delta: data.delta, index: data.index })
     return
   } else if (frame.type === 'chat_response') {

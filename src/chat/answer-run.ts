@@ -29,9 +29,16 @@ export interface AnswerProgress {
   query: string;
 }
 
+/** Content security withdrew the answer: clients replace what they showed with `message`. */
+export interface AnswerRetraction {
+  id: string;
+  message: string;
+}
+
 export interface AnswerListener {
   delta?(delta: AnswerDelta): void;
   progress?(progress: AnswerProgress): void;
+  retract?(retraction: AnswerRetraction): void;
   done?(result: AnswerResult): void;
 }
 
@@ -45,6 +52,8 @@ export class AnswerRun {
   readonly controller = new AbortController();
   readonly deltas: string[] = [];
   text = '';
+  /** set once content security withdrew the answer (its checker's label); no delta goes out after */
+  retracted: { label: string } | undefined;
   result: AnswerResult | undefined;
   readonly done: Promise<AnswerResult>;
   private resolveDone!: (result: AnswerResult) => void;
@@ -64,6 +73,7 @@ export class AnswerRun {
     return this.controller.signal;
   }
 
+  /** aborted by the user, a departed client, shutdown — or a retraction (check `retracted` first) */
   get cancelled(): boolean {
     return this.controller.signal.aborted;
   }
@@ -103,7 +113,20 @@ export class AnswerRun {
     }));
   }
 
+  /**
+   * Withdraws the answer: generation stops, the replay buffer is emptied (a resuming client
+   * must never get the risky text back) and streaming listeners are told to show `notice`.
+   */
+  retract(label: string, notice: string): void {
+    if (this.result || this.retracted) return;
+    this.retracted = { label };
+    this.deltas.length = 0;
+    for (const listener of this.listeners) listener.retract?.({ id: this.id, message: notice });
+    this.controller.abort(new Error('answer retracted'));
+  }
+
   emitDelta(text: string): void {
+    if (this.retracted) return;
     const delta = { id: this.id, index: this.deltas.length, delta: text };
     this.deltas.push(text);
     for (const listener of this.listeners) listener.delta?.(delta);

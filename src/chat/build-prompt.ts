@@ -10,7 +10,8 @@ const REFERENCE_RULES =
 /**
  * System prompt (+ quoted reference passages) + the conversation so far → model messages.
  * Failed answers with no text are dropped (they carry nothing); a cancelled answer is kept —
- * the user saw it.
+ * the user saw it. Turns content security stopped (a blocked question, a retracted answer) are
+ * dropped: the model must never see the risky text again.
  */
 export function buildPrompt(systemPrompt: string, history: StoredMessage[], passages: KbHit[] = []): ChatMessage[] {
   const messages: ChatMessage[] = [];
@@ -22,6 +23,7 @@ export function buildPrompt(systemPrompt: string, history: StoredMessage[], pass
   if (system !== '') messages.push({ role: 'system', content: system });
   for (const turn of history) {
     if (turn.role === 'assistant' && turn.content === '') continue;
+    if (turn.flagged || turn.status === 'blocked' || turn.status === 'retracted') continue;
     messages.push({ role: turn.role, content: turn.content });
   }
   return messages;

@@ -11,6 +11,8 @@ import type { Answer, AnswerStrategy } from './strategies/answer-strategy.js';
 import { chooseStrategy } from './strategies/choose-strategy.js';
 import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
 import { runQuestion } from './run-question.js';
+import { checkWithPolicy, RETRACT_NOTICE, type ModerationPolicy } from './moderation-policy.js';
+import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
 
 export interface ChatServiceOptions {
   systemPrompt: string;
@@ -30,6 +32,8 @@ export interface ChatServiceDeps {
   gate: ConcurrencyGate;
   logger: Logger;
   options: ChatServiceOptions;
+  /** content security; absent = nothing is checked */
+  moderation?: (ModerationPolicy & { window?: WindowOptions }) | undefined;
 }
 
 /** Who asks: the openid owns the conversation, `ownerKey` (the session) owns the in-flight answer. */
@@ -122,20 +126,21 @@ export class ChatService {
     const log = this.deps.logger.child({ answerId: run.id });
     let release: (() => void) | undefined;
     let outcome: Answer = { passages: [] };
+    const moderator = this.answerModerator(run, log);
     try {
-      // The question is stored before anything can fail on the model side: never lost.
-      const asked: StoredMessage = { id: randomUUID(), role: 'user', content: query, status: 'complete', createdAt: Date.now() };
-      await storeCall(history.append(run.openid, asked));
+      await this.ask(run, query, log);
       release = await acquired;
       const turns = await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1));
-      outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, log, options.streamCoalesceMs));
-      await this.finish(run, 'complete', outcome, log);
+      const onText = moderator && ((text: string) => moderator.push(text));
+      outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, log, options.streamCoalesceMs, onText));
+      await this.finish(run, 'complete', outcome, log, moderator);
     } catch (error) {
-      if (run.cancelled) return void (await this.finish(run, 'cancelled', outcome, log));
+      if (run.cancelled) return void (await this.finish(run, 'cancelled', outcome, log, moderator));
       const appError = toAppError(error);
       log.warn({ reason: appError.reason, error: String(error) }, 'answer failed');
-      await this.finish(run, 'failed', outcome, log, appError);
+      await this.finish(run, 'failed', outcome, log, moderator, appError);
     } finally {
+      moderator?.dispose();
       // A slot granted after this run gave up (e.g. the store failed while it waited in
       // line) goes straight back, or it would be lost for good.
       if (release) release();
@@ -143,22 +148,62 @@ export class ChatService {
     }
   }
 
-  /** Stores the answer (partial when cancelled or failed) and tells the listeners. */
-  private async finish(run: AnswerRun, status: MessageStatus, outcome: Answer, log: Logger, error?: AppError): Promise<void> {
-    const { usage } = outcome;
-    const sources = toSources(outcome.passages);
-    const result: AnswerResult = { id: run.id, text: run.text, status, usage, error, sources };
-    if (status !== 'failed' || run.text !== '') {
+  /**
+   * Checks the question (when content security is on), then stores it — before anything can
+   * fail on the model side, so it is never lost. A refused question is stored flagged, never
+   * goes to the model, and ends the answer with 403 (or 503 when the check failed, fail-closed).
+   * The check runs while the run waits for a model slot.
+   */
+  private async ask(run: AnswerRun, query: string, log: Logger): Promise<void> {
+    const { moderation, history } = this.deps;
+    // no abort signal: a question cancelled mid-check must still be stored with its verdict
+    const checked = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true as const };
+    const asked: StoredMessage = { id: randomUUID(), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
+    if (!checked.ok) asked.flagged = { label: checked.label };
+    await storeCall(history.append(run.openid, asked));
+    if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
+  }
+
+  /** The answer's content check, when the mode asks for it: a risky window withdraws the answer. */
+  private answerModerator(run: AnswerRun, log: Logger): StreamingModerator | undefined {
+    const { moderation } = this.deps;
+    if (moderation?.mode !== 'both') return undefined;
+    return new StreamingModerator(moderation, run.openid, log, (label) => run.retract(label, RETRACT_NOTICE), moderation.window);
+  }
+
+  /**
+   * Stores the answer (partial when cancelled or failed) and tells the listeners. With content
+   * security on, the last window is checked first: nobody — not even a client that never
+   * streamed, nor the store — gets text that was not checked. A withdrawn answer is stored and
+   * sent as the notice.
+   */
+  private async finish(
+    run: AnswerRun,
+    ended: MessageStatus,
+    outcome: Answer,
+    log: Logger,
+    moderator: StreamingModerator | undefined,
+    error?: AppError,
+  ): Promise<void> {
+    if (moderator && !run.retracted) await moderator.finish();
+    if (moderator) log.debug({ checks: moderator.checks }, 'answer checked');
+    const status: MessageStatus = run.retracted ? 'retracted' : ended;
+    const text = run.retracted ? RETRACT_NOTICE : run.text;
+    const usage = outcome.usage;
+    const sources = run.retracted ? [] : toSources(outcome.passages);
+    const result: AnswerResult = { id: run.id, text, status, usage, error: run.retracted ? undefined : error, sources };
+    if (status !== 'failed' || text !== '') {
       try {
         await this.deps.history.append(run.openid, {
           id: run.id,
           role: 'assistant',
-          content: run.text,
+          content: text,
           status,
           createdAt: Date.now(),
           usage,
           ...(this.deps.model && { model: this.deps.model.name }),
           ...(sources.length > 0 && { sources }),
+          ...(run.retracted && { flagged: run.retracted }),
         });
       } catch (storeError) {
         // the client still gets the answer; the operator learns the store is failing

@@ -10,12 +10,14 @@ export function runQuestion(
   asked: Pick<Question, 'query' | 'turns' | 'useAutoRag'>,
   log: Logger,
   coalesceMs: number,
+  /** sees every piece of text as it reaches the client (the answer's content check) */
+  onText?: (text: string) => void,
 ): Question {
   return {
     ...asked,
     signal: run.signal,
     log,
-    stream: (parts) => streamIntoRun(run, parts, coalesceMs),
+    stream: (parts) => streamIntoRun(run, parts, coalesceMs, onText),
     searching: (query) => run.emitProgress('searching', query),
     hasText: () => run.text !== '',
   };
@@ -29,6 +31,7 @@ async function streamIntoRun(
   run: AnswerRun,
   parts: AsyncIterable<StreamPart>,
   coalesceMs: number,
+  onText: ((text: string) => void) | undefined,
 ): Promise<{ usage?: TokenUsage; toolCalls: ToolCall[] }> {
   const coalescer = new DeltaCoalescer(coalesceMs, (text) => run.emitDelta(text));
   let usage: TokenUsage | undefined;
@@ -38,6 +41,7 @@ async function streamIntoRun(
       if (part.type === 'text-delta') {
         run.text += part.text;
         coalescer.push(part.text);
+        onText?.(part.text);
       } else if (part.type === 'tool-calls') {
         toolCalls = part.calls;
       } else {

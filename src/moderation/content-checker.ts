@@ -29,6 +29,8 @@ export interface ContentChecker {
   readonly name: string;
   /** Throws ModerationError when the checker could not decide. */
   check(request: CheckRequest): Promise<CheckVerdict>;
+  /** Releases connections (e.g. the access-token cache's Redis client). Idempotent. */
+  close?(): Promise<void>;
 }
 
 export type ModerationErrorKind = 'unavailable' | 'rate_limited' | 'timeout';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from './error-catalogue.js';
-import { chatErrorFrame, httpBody, loginData, loginResponseFrame, processingFrame } from './server-frame.js';
+import { chatErrorFrame, httpBody, loginData, loginResponseFrame, processingFrame, retractFrame } from './server-frame.js';
 
 describe('server frames keep the seed\'s shapes to the byte', () => {
   it('login_response.data: openid, unionid (only when present), session_id, in that order', () => {
@@ -26,6 +26,13 @@ describe('server frames keep the seed\'s shapes to the byte', () => {
     assert.equal(
       JSON.stringify(frame),
       '{"type":"chat_response","code":502,"message":"AI 服务暂时不可用，请稍后再试","data":{"reason":"model_error","msg":"半","id":"a","session_id":null},"request_id":"r"}',
+    );
+  });
+
+  it('chat_retract carries the notice as message and in data, after the id', () => {
+    assert.equal(
+      JSON.stringify(retractFrame({ id: 'a', message: '已撤回' }, 7)),
+      '{"type":"chat_retract","code":0,"message":"已撤回","data":{"id":"a","message":"已撤回"},"request_id":7}',
     );
   });
 });

@@ -31,6 +31,8 @@ export interface FrameData {
   chat_processing: { id: string } | null;
   chat_delta: DeltaData;
   chat_progress: ProgressData;
+  /** content security withdrew the streamed answer: replace what was shown with `message` */
+  chat_retract: RetractData;
   /** a failed answer carries `reason` first, then the answer fields */
   chat_response: AnswerData | (ErrorData & AnswerData);
   pong: null;
@@ -78,6 +80,12 @@ export interface ProgressData {
   query: string;
 }
 
+export interface RetractData {
+  id: string;
+  /** the safe notice to show instead (also the final `chat_response.data.msg`) */
+  message: string;
+}
+
 export interface WireSource {
   title: string;
   source: string;
@@ -91,7 +99,8 @@ export interface WireUsage {
   totalTokens: number;
 }
 
-export type WireStatus = 'complete' | 'cancelled' | 'failed';
+/** 'blocked': a question content security stopped; 'retracted': an answer it withdrew */
+export type WireStatus = 'complete' | 'cancelled' | 'failed' | 'blocked' | 'retracted';
 
 export interface AnswerData {
   msg: string;
@@ -186,6 +195,8 @@ export const deltaFrame = (data: DeltaData, rid?: RequestId) => frame('chat_delt
 
 export const progressFrame = (data: ProgressData, rid?: RequestId) =>
   frame('chat_progress', 0, data.stage === 'searching' ? '正在检索知识库...' : '', data, rid);
+
+export const retractFrame = (data: RetractData, rid?: RequestId) => frame('chat_retract', 0, data.message, data, rid);
 
 export const chatResponseFrame = (data: AnswerData, rid?: RequestId) =>
   frame('chat_response', 0, seedText.chatOk, data, rid);

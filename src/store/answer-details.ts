@@ -1,9 +1,9 @@
 import type { StoredMessage, StoredSource } from './history-store.js';
 
-export type AnswerDetails = Pick<StoredMessage, 'model' | 'sources'>;
+export type AnswerDetails = Pick<StoredMessage, 'model' | 'sources' | 'flagged'>;
 
 /**
- * The typed answer details (`model`, `sources`) from what a driver read back. Rows written
+ * The typed message details (`model`, `sources`, `flagged`) from what a driver read back. Rows written
  * before they were typed kept them in a free-form `meta` object of the same shape, so both
  * read the same; anything malformed is dropped rather than handed to a client. Absent stays
  * absent, so a round trip is deep-equal to what was stored.
@@ -11,8 +11,12 @@ export type AnswerDetails = Pick<StoredMessage, 'model' | 'sources'>;
 export function readAnswerDetails(value: unknown): AnswerDetails {
   const details: AnswerDetails = {};
   if (typeof value !== 'object' || value === null) return details;
-  const { model, sources } = value as { model?: unknown; sources?: unknown };
+  const { model, sources, flagged } = value as { model?: unknown; sources?: unknown; flagged?: unknown };
   if (typeof model === 'string') details.model = model;
+  if (typeof flagged === 'object' && flagged !== null) {
+    const { label } = flagged as { label?: unknown };
+    details.flagged = { label: typeof label === 'string' ? label : '' };
+  }
   if (Array.isArray(sources)) {
     const valid = sources.flatMap(toSource);
     if (valid.length > 0) details.sources = valid;
@@ -32,5 +36,6 @@ export function answerDetailsOf(message: StoredMessage): AnswerDetails | undefin
   const details: AnswerDetails = {};
   if (message.model !== undefined) details.model = message.model;
   if (message.sources?.length) details.sources = message.sources;
-  return details.model === undefined && details.sources === undefined ? undefined : details;
+  if (message.flagged) details.flagged = { label: message.flagged.label };
+  return Object.keys(details).length === 0 ? undefined : details;
 }

@@ -115,6 +115,18 @@ export function runHistoryStoreContract(
       assert.deepEqual(await store.listRecent(user, 10), sent);
     });
 
+    it('round-trips a blocked question and a retracted answer with their flag', async () => {
+      const user = openid();
+      const sent: StoredMessage[] = [
+        msg('ok'),
+        msg('bad', 'user', { status: 'blocked', flagged: { label: 'keyword:赌博' } }),
+        msg('q2'),
+        msg('r', 'assistant', { status: 'retracted', content: '已撤回', flagged: { label: 'risky' }, model: 'fake' }),
+      ];
+      for (const m of sent) await store.append(user, m);
+      assert.deepEqual(await store.listRecent(user, 10), sent);
+    });
+
     it('keeps Chinese, emoji and control characters intact', async () => {
       const user = openid();
       const content = '你好，世界！🤖👨‍👩‍👧 «ÆØÅ» 𠮷 "quotes" \\ back\nnew\tline \u0000 end';

@@ -11,7 +11,9 @@ import type { TokenUsage } from '../llm/chat-model.js';
 export type MessageStatus =
   | 'complete' // a finished answer, or any user message
   | 'cancelled' // the user stopped the answer: content is the partial text
-  | 'failed'; // the model failed mid-answer: content is what arrived before the failure
+  | 'failed' // the model failed mid-answer: content is what arrived before the failure
+  | 'blocked' // a question content security stopped before the model: never sent to it again
+  | 'retracted'; // an answer content security withdrew: content is the safe notice, never the risky text
 
 export interface StoredMessage {
   /** unique, assigned by the caller (the chat service uses it as the answer `id` on the wire) */
@@ -27,6 +29,11 @@ export interface StoredMessage {
   model?: string;
   /** answers only: the knowledge-base passages it was grounded on, most relevant first */
   sources?: StoredSource[];
+  /**
+   * Set when content security stopped the message (status 'blocked' or 'retracted'); such turns
+   * never go into a later prompt. `label` is the checker's reason, for operators only.
+   */
+  flagged?: { label: string };
 }
 
 /** A cited passage, exactly as clients see it in `chat_response.data.sources`. */

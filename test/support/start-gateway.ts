@@ -7,6 +7,7 @@ import { createApp, type App } from '../../src/app.js';
 import { composeAdapters } from '../../src/compose/compose-adapters.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { KnowledgeBase } from '../../src/knowledge-base/knowledge-base.js';
+import type { ContentChecker } from '../../src/moderation/content-checker.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { StoreBundle } from '../../src/store/store-bundle.js';
 import type { FakeLlmServer } from './fake-llm-server.js';
@@ -27,6 +28,9 @@ export interface GatewayOptions {
   knowledgeBase?: boolean | { files: Record<string, string> };
   /** the rate limits' clock: tests step past a window instead of sleeping */
   limitsClock?: () => number;
+  /** content security with this checker (e.g. test/support/word-checker.ts), instead of the one CONTENT_SECURITY would build */
+  contentChecker?: ContentChecker;
+  contentSecurity?: { mode: 'input' | 'both'; failOpen: boolean };
 }
 
 export interface RunningGateway {
@@ -71,15 +75,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   const logger = createLogger({ level: config.logLevel, destination });
   // main.ts's wiring; only the model's retry backoff is shortened so fault tests stay fast
-  const { stores, model, wechat, knowledgeBase, limits } = await composeAdapters(config, logger, {
+  const adapters = await composeAdapters(config, logger, {
     knowledgeBase: Boolean(options.knowledgeBase),
     modelTuning: { retryBaseDelayMs: 20 },
     limitsClock: options.limitsClock,
   });
+  const { stores, knowledgeBase } = adapters;
   if (knowledgeBase && typeof options.knowledgeBase === 'object') {
     for (const [name, text] of Object.entries(options.knowledgeBase.files)) await knowledgeBase.addBuffer(name, Buffer.from(text));
   }
-  const app = await createApp({ config, logger, stores, model, wechat, knowledgeBase, limits });
+  const contentChecker = options.contentChecker ?? adapters.contentChecker;
+  const app = await createApp({ config, logger, ...adapters, contentChecker, contentSecurity: options.contentSecurity });
   await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.fastify.server.address() as AddressInfo;
   return {

@@ -14,7 +14,7 @@ var STATUS_TEXT = {
   waiting: '网络不稳定，正在重连…',
   stopped: '连接已关闭',
 }
-var NOTES = { cancelled: '已停止生成', failed: '回答未完成' }
+var NOTES = { cancelled: '已停止生成', failed: '回答未完成', retracted: '内容已撤回' }
 
 function aiItem(key, text, extra) {
   var item = { key: key, role: 'ai', nodes: wag.toNodes(text), streaming: false, waiting: false, waitingText: '', note: '', sources: [] }

@@ -120,7 +120,7 @@ function pick(m: StoredMessage): StoredMessage {
 
 /** Messages written before the details were typed carry them in `meta`: read both. */
 function toMessage(json: string): StoredMessage {
-  const { meta, model, sources, ...message } = JSON.parse(json) as StoredMessage & { meta?: unknown };
-  const details = readAnswerDetails(meta ?? { model, sources });
+  const { meta, model, sources, flagged, ...message } = JSON.parse(json) as StoredMessage & { meta?: unknown };
+  const details = readAnswerDetails(meta ?? { model, sources, flagged });
   return { ...message, ...details };
 }

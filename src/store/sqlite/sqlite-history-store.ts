@@ -10,7 +10,7 @@ interface MessageRow {
   status: MessageStatus;
   created_at: number;
   usage: string | null;
-  /** JSON of the answer details (`model`, `sources`); older rows hold the same shape */
+  /** JSON of the message details (`model`, `sources`, `flagged`); older rows hold the same shape */
   meta: string | null;
 }
 

@@ -3,7 +3,7 @@ import type { SessionService } from '../../auth/session-service.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import type { UsageLimits } from '../../limits/usage-limits.js';
 import { httpChatBody } from '../../protocol/client-messages.js';
-import { deltaFrame, httpBody, progressFrame, type ServerFrame } from '../../protocol/server-frame.js';
+import { deltaFrame, httpBody, progressFrame, retractFrame, type ServerFrame } from '../../protocol/server-frame.js';
 import { validate } from '../../protocol/validate.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
 import { replyError } from './reply-error.js';
@@ -19,7 +19,8 @@ export interface ChatRouteOptions {
 /**
  * `POST /wechat/chat` (seed, deprecated). Without `stream` it answers with one JSON body, as
  * the seed does. With `stream: true` it answers as an event stream whose events carry exactly
- * the WebSocket frames (`data: {"type":"chat_delta",…}\n\n`), ending with `chat_response`.
+ * the WebSocket frames (`data: {"type":"chat_delta",…}\n\n`, `chat_retract` when content
+ * security withdraws the answer), ending with `chat_response`.
  * A client that hangs up cancels its answer (the partial answer is stored).
  */
 export function registerChatRoute(app: FastifyInstance, options: ChatRouteOptions): void {
@@ -64,6 +65,7 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
     run.attach({
       delta: (delta) => write(deltaFrame(delta)),
       progress: (progress) => write(progressFrame(progress)),
+      retract: (retraction) => write(retractFrame(retraction)),
       done: (result) => {
         write(answerResponseFrame(result, sessionId, true));
         raw.end();

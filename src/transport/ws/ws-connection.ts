@@ -19,6 +19,7 @@ import {
   loginResponseFrame,
   pongFrame,
   progressFrame,
+  retractFrame,
   type ServerFrame,
 } from '../../protocol/server-frame.js';
 import { toAppError } from '../../protocol/to-app-error.js';
@@ -191,7 +192,6 @@ export class WsConnection {
     }
     const stored = await this.deps.chat.findAnswer(session.openid, id);
     if (!stored) return this.send(errorFrame(new AppError('answer_not_found'), rid));
-    
     this.send(answerResponseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources: stored.sources }, session.sessionId, true, rid));
   }
 
@@ -200,6 +200,8 @@ export class WsConnection {
     const listener: AnswerListener = {
       delta: stream ? (delta) => this.send(deltaFrame(delta, rid)) : undefined,
       progress: stream ? (progress) => this.send(progressFrame(progress, rid)) : undefined,
+      // only a client that was shown deltas has anything to withdraw
+      retract: stream ? (retraction) => this.send(retractFrame(retraction, rid)) : undefined,
       done: (result) => {
         this.attached.delete(run);
         this.send(answerResponseFrame(result, this.session?.sessionId ?? null, extended, rid));

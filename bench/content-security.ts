@@ -1,0 +1,88 @@
+/**
+ * Content-security benchmark: what do the question check and the streaming answer check cost
+ * the user? Time to first delta (TTFD), deltas per second while streaming, the tail between the
+ * last delta and `chat_response` (the final check), and checks per answer — with content
+ * security off, and on with a checker answering in 50 ms and in 400 ms (a developer reports
+ * ~400 ms for WeChat's msgSecCheck).
+ *
+ * The checker is the test WordChecker (test/support/word-checker.ts) with a fixed latency, not
+ * the fake WeChat server: the msgSecCheck driver is built on another branch; swap it in via
+ * `contentChecker` once merged. Gateway, fake model and load driver share this process (the
+ * model paces deltas with timers, so the figures are latencies, not CPU limits).
+ *
+ *   npm run bench:content-security [-- --streams=20 --rounds=3 --pace=15]
+ */
+import { performance } from 'node:perf_hooks';
+import { startFakeLlmServer } from '../test/support/fake-llm-server.js';
+import { startGateway } from '../test/support/start-gateway.js';
+import { WordChecker } from '../test/support/word-checker.js';
+import { WsTestClient } from '../test/support/ws-test-client.js';
+import { pct } from './percentile.js';
+
+const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const STREAMS = arg('streams', 20);
+const ROUNDS = arg('rounds', 3);
+const PACE = arg('pace', 15);
+/** ~500 characters in sentences of ~25, like a typical answer */
+const ANSWER = Array.from({ length: 20 }, (_, i) => `这是回答的第${i + 1}句话，用来模拟一个普通长度的中文回答。`).join('');
+
+interface Sample {
+  ttfd: number;
+  deltasPerSecond: number;
+  tail: number;
+  ok: boolean;
+}
+
+async function chatOnce(client: WsTestClient): Promise<Sample> {
+  const start = performance.now();
+  client.send({ type: 'chat', query: '请回答一个普通的问题', stream: true });
+  const times: number[] = [];
+  let text = '';
+  for (;;) {
+    const frame = await client.next(30_000);
+    if (frame.type === 'chat_delta') {
+      times.push(performance.now());
+      text += frame.data.delta;
+    } else if (frame.type === 'chat_response') {
+      const end = performance.now();
+      const span = (times.at(-1)! - times[0]!) / 1000;
+      return { ttfd: times[0]! - start, deltasPerSecond: (times.length - 1) / span, tail: end - times.at(-1)!, ok: text === ANSWER && frame.data.msg === ANSWER };
+    }
+  }
+}
+
+async function run(label: string, latencyMs: number | undefined): Promise<string> {
+  const llm = await startFakeLlmServer({ reply: () => ANSWER, deltaChars: 2, deltaLatencyMs: PACE });
+  const checker = latencyMs === undefined ? undefined : new WordChecker({ words: ['不会出现的词'], latencyMs });
+  const gw = await startGateway({
+    llm,
+    env: { LOG_LEVEL: 'warn', LLM_MAX_CONCURRENCY: '1000', LLM_QUEUE_SIZE: '1000', WS_MAX_CONNECTIONS_PER_IP: '10000' },
+    ...(checker && { contentChecker: checker, contentSecurity: { mode: 'both' as const, failOpen: false } }),
+  });
+  try {
+    const clients = await Promise.all(Array.from({ length: STREAMS }, (_, i) => WsTestClient.loggedIn(gw.wsUrl, `bench_${label}_${i}`)));
+    await Promise.all(clients.map(({ client }) => chatOnce(client))); // warm-up (JIT, connections): not counted
+    const asked = checker?.requests.length ?? 0;
+    const samples: Sample[] = [];
+    for (let round = 0; round < ROUNDS; round++) samples.push(...(await Promise.all(clients.map(({ client }) => chatOnce(client)))));
+    for (const { client } of clients) await client.close();
+    const answers = samples.length;
+    const checks = checker ? checker.requests.slice(asked).filter((r) => r.scene === 'answer').length / answers : 0;
+    const lost = samples.filter((s) => !s.ok).length;
+    const cell = (values: number[], digits = 0) => `${pct(values, 50).toFixed(digits).padStart(6)} / ${pct(values, 99).toFixed(digits).padStart(6)}`;
+    return `| ${label.padEnd(18)} | ${cell(samples.map((s) => s.ttfd))} | ${cell(samples.map((s) => s.deltasPerSecond), 1)} | ${cell(samples.map((s) => s.tail))} | ${(checks + (checker ? 1 : 0)).toFixed(1).padStart(5)} | ${lost}/${answers} |`;
+  } finally {
+    await gw.stop();
+    await llm.close();
+  }
+}
+
+console.log(`${STREAMS} concurrent streams × ${ROUNDS} rounds; answer ${ANSWER.length} characters in ${ANSWER.length / 2} deltas paced at ${PACE} ms\n`);
+console.log('| content security   | TTFD p50 / p99 ms | deltas/s p50 / p99 | tail p50 / p99 ms | checks/answer (incl. question) | lost |');
+console.log('|--------------------|-------------------|--------------------|-------------------|-------|------|');
+for (const [label, latency] of [['off', undefined], ['on, 50 ms check', 50], ['on, 400 ms check', 400]] as const) {
+  console.log(await run(label, latency));
+}
+console.log('\nmsgSecCheck allows 4,000 calls a minute per AppID: at ~5 checks per answer (question included) that is ~800 answers a minute.');
+console.log('TTFD grows by one question check (the question must be checked before the model sees it); deltas are never held');
+console.log('for a verdict, so deltas/s does not change; the tail is the final window\'s check before chat_response.');
