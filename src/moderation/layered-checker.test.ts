@@ -36,7 +36,7 @@ describe('LayeredContentChecker', () => {
     assert.equal(remote.calls, 1);
   });
 
-  it('fail open passes and warns once a minute; fail closed blocks with label unavailable', async () => {
+  it('fail open passes and warns once a minute; fail closed passes the ModerationError on to the chat flow', async () => {
     let now = 0;
     const { logger, lines } = captureLogger();
     const remote = scriptedRemote(new ModerationError('timeout', 'msg_sec_check timed out'));
@@ -49,7 +49,7 @@ describe('LayeredContentChecker', () => {
     assert.equal(warnings.length, 2);
     assert.equal(warnings[1].suppressed, 4);
     const closed = new LayeredContentChecker({ keywords: new KeywordChecker([]), remote, fail: 'closed', logger });
-    assert.deepEqual(await closed.check(req('你好')), { verdict: 'risky', label: 'unavailable', checker: 'wechat' });
+    await assert.rejects(closed.check(req('你好')), (error: unknown) => error instanceof ModerationError);
   });
 
   it('other errors are not a checker outage: they propagate', async () => {
@@ -99,8 +99,8 @@ describe('createContentChecker (composition) against the fake WeChat', () => {
       const checker = createContentChecker(config, logger)!;
       wx.configure({ hang: true });
       try {
-        const verdict = await checker.check(req('你好'));
-        assert.deepEqual(verdict, fail === 'open' ? { verdict: 'pass' } : { verdict: 'risky', label: 'unavailable', checker: 'wechat' });
+        if (fail === 'open') assert.deepEqual(await checker.check(req('你好')), { verdict: 'pass' });
+        else await assert.rejects(checker.check(req('你好')), (error: unknown) => error instanceof ModerationError && error.kind === 'timeout');
         assert.ok(lines.some((l) => l.includes(`CONTENT_SECURITY_FAIL=${fail}`)));
         // keywords still apply while WeChat is down
         assert.equal((await checker.check(req('代开发票'))).verdict, 'risky');

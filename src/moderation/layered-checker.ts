@@ -22,8 +22,9 @@ const WARN_EVERY_MS = 60_000;
 /**
  * The checker the chat flow uses: the keyword list first (no network call when it already
  * says risky), then WeChat. When WeChat cannot decide, the fail policy does: open → pass (the
- * keywords still ran) with a warning at most once a minute; closed → risky, label
- * 'unavailable'.
+ * keywords still ran); closed → the ModerationError goes on to the chat flow, which answers
+ * "check unavailable, try again" (503) rather than calling the user's text risky. Either way a
+ * warning at most once a minute.
  */
 export class LayeredContentChecker implements ContentChecker {
   readonly name: string;
@@ -43,9 +44,8 @@ export class LayeredContentChecker implements ContentChecker {
     } catch (error) {
       if (!(error instanceof ModerationError)) throw error;
       this.warn(error);
-      return this.options.fail === 'closed'
-        ? { verdict: 'risky', label: 'unavailable', checker: this.options.remote.name }
-        : { verdict: 'pass' };
+      if (this.options.fail === 'closed') throw error;
+      return { verdict: 'pass' };
     }
   }
 
