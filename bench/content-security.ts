@@ -5,17 +5,18 @@
  * security off, and on with a checker answering in 50 ms and in 400 ms (a developer reports
  * ~400 ms for WeChat's msgSecCheck).
  *
- * The checker is the test WordChecker (test/support/word-checker.ts) with a fixed latency, not
- * the fake WeChat server: the msgSecCheck driver is built on another branch; swap it in via
- * `contentChecker` once merged. Gateway, fake model and load driver share this process (the
- * model paces deltas with timers, so the figures are latencies, not CPU limits).
+ * The checker is the production one (keyword list + msgSecCheck v2, built by the composition
+ * root because WECHAT_APPID/SECRET are set) against the project's fake WeChat server answering
+ * each check in 50 or 400 ms; "off" is the same gateway with CONTENT_SECURITY=off. Gateway,
+ * fakes and load driver share this process (the model paces deltas with timers, so the figures
+ * are latencies, not CPU limits).
  *
  *   npm run bench:content-security [-- --streams=20 --rounds=3 --pace=15]
  */
 import { performance } from 'node:perf_hooks';
 import { startFakeLlmServer } from '../test/support/fake-llm-server.js';
 import { startGateway } from '../test/support/start-gateway.js';
-import { WordChecker } from '../test/support/word-checker.js';
+import { startFakeWechatServer } from '../test/support/fake-wechat-server.js';
 import { WsTestClient } from '../test/support/ws-test-client.js';
 import { pct } from './percentile.js';
 
@@ -53,34 +54,43 @@ async function chatOnce(client: WsTestClient): Promise<Sample> {
 
 async function run(label: string, latencyMs: number | undefined): Promise<string> {
   const llm = await startFakeLlmServer({ reply: () => ANSWER, deltaChars: 2, deltaLatencyMs: PACE });
-  const checker = latencyMs === undefined ? undefined : new WordChecker({ words: ['不会出现的词'], latencyMs });
+  const wechat = await startFakeWechatServer({ secCheckLatencyMs: latencyMs ?? 0 });
   const gw = await startGateway({
     llm,
-    env: { LOG_LEVEL: 'warn', LLM_MAX_CONCURRENCY: '1000', LLM_QUEUE_SIZE: '1000', WS_MAX_CONNECTIONS_PER_IP: '10000' },
-    ...(checker && { contentChecker: checker, contentSecurity: { mode: 'both' as const, failOpen: false } }),
+    wechat,
+    env: {
+      LOG_LEVEL: 'warn',
+      CONTENT_SECURITY: latencyMs === undefined ? 'off' : 'both',
+      LLM_MAX_CONCURRENCY: '1000',
+      LLM_QUEUE_SIZE: '1000',
+      WS_MAX_CONNECTIONS_PER_IP: '10000',
+      IP_CONNECTIONS_PER_MINUTE: '0',
+      IP_LOGINS_PER_MINUTE: '0',
+      USER_CHATS_PER_MINUTE: '0',
+    },
   });
   try {
     const clients = await Promise.all(Array.from({ length: STREAMS }, (_, i) => WsTestClient.loggedIn(gw.wsUrl, `bench_${label}_${i}`)));
-    await Promise.all(clients.map(({ client }) => chatOnce(client))); // warm-up (JIT, connections): not counted
-    const asked = checker?.requests.length ?? 0;
+    await Promise.all(clients.map(({ client }) => chatOnce(client))); // warm-up (JIT, connections, access token): not counted
+    const checked = wechat.security.secCheckCalls;
     const samples: Sample[] = [];
     for (let round = 0; round < ROUNDS; round++) samples.push(...(await Promise.all(clients.map(({ client }) => chatOnce(client)))));
     for (const { client } of clients) await client.close();
     const answers = samples.length;
-    const checks = checker ? checker.requests.slice(asked).filter((r) => r.scene === 'answer').length / answers : 0;
+    const checks = (wechat.security.secCheckCalls - checked) / answers;
     const lost = samples.filter((s) => !s.ok).length;
     const cell = (values: number[], digits = 0) => `${pct(values, 50).toFixed(digits).padStart(6)} / ${pct(values, 99).toFixed(digits).padStart(6)}`;
-    return `| ${label.padEnd(18)} | ${cell(samples.map((s) => s.ttfd))} | ${cell(samples.map((s) => s.deltasPerSecond), 1)} | ${cell(samples.map((s) => s.tail))} | ${(checks + (checker ? 1 : 0)).toFixed(1).padStart(5)} | ${lost}/${answers} |`;
+    return `| ${label.padEnd(18)} | ${cell(samples.map((s) => s.ttfd))} | ${cell(samples.map((s) => s.deltasPerSecond), 1)} | ${cell(samples.map((s) => s.tail))} | ${checks.toFixed(1).padStart(5)} | ${lost}/${answers} |`;
   } finally {
     await gw.stop();
-    await llm.close();
+    await Promise.all([llm.close(), wechat.close()]);
   }
 }
 
 console.log(`${STREAMS} concurrent streams × ${ROUNDS} rounds; answer ${ANSWER.length} characters in ${ANSWER.length / 2} deltas paced at ${PACE} ms\n`);
 console.log('| content security   | TTFD p50 / p99 ms | deltas/s p50 / p99 | tail p50 / p99 ms | checks/answer (incl. question) | lost |');
 console.log('|--------------------|-------------------|--------------------|-------------------|-------|------|');
-for (const [label, latency] of [['off', undefined], ['on, 50 ms check', 50], ['on, 400 ms check', 400]] as const) {
+for (const [label, latency] of [['off', undefined], ['on, WeChat 50 ms', 50], ['on, WeChat 400 ms', 400]] as const) {
   console.log(await run(label, latency));
 }
 console.log('\nmsgSecCheck allows 4,000 calls a minute per AppID: at ~5 checks per answer (question included) that is ~800 answers a minute.');
