@@ -28,7 +28,6 @@ export const errorCatalogue = {
   wechat_code_used: { code: 401, status: 401, message: '登录凭证 code 已被使用，请重新登录' },
   wechat_user_blocked: { code: 403, status: 403, message: '该微信用户存在安全风险，登录被微信拦截' },
   answer_not_found: { code: 404, status: 404, message: '找不到这条回答' },
-  admin_disabled: { code: 404, status: 404, message: '管理接口未开启：设置 ADMIN_TOKEN 后可用' },
   kb_bad_request: { code: 400, status: 400, message: '知识库请求格式错误' },
   kb_not_found: { code: 404, status: 404, message: '没有找到这个文档' },
   kb_too_large: { code: 413, status: 413, message: '文件太大' },
