@@ -6,15 +6,13 @@
  *
  * CI runs a fixed seed and few runs; `npm run fuzz` runs many with a random (printed) seed.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { errorCatalogue } from '../src/protocol/error-catalogue.js';
 import { CloseCode } from '../src/protocol/close-codes.js';
-import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
-import { fuzzSettings, watchProcess, type ProcessWatch } from './support/hostile-watch.js';
-import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { fuzzSettings, hostileGateway, objectText } from './support/hostile-watch.js';
 import { WsTestClient, type Frame } from './support/ws-test-client.js';
 
 const MAX_FRAME_BYTES = 1024 * 1024;
@@ -35,11 +33,6 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom('', ' ', '\u0000', '\u202e', '\r\n{"type":"ping"}', '<script>alert(1)</script>', '../../etc/passwd'),
   fc.constant({ polluted: true, isAdmin: true }),
 );
-
-/** JSON text of an object with these keys, written by hand so `__proto__` stays an own key. */
-function objectText(pairs: Array<[string, unknown]>): string {
-  return `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`).join(',')}}`;
-}
 
 const frameText: fc.Arbitrary<string> = fc.oneof(
   // any JSON value at all
@@ -63,28 +56,10 @@ const frameText: fc.Arbitrary<string> = fc.oneof(
 );
 
 describe('fuzz: WebSocket protocol', () => {
-  let llm: FakeLlmServer;
-  let gw: RunningGateway;
-  let watch: ProcessWatch;
-
-  before(async () => {
-    watch = watchProcess();
-    llm = await startFakeLlmServer({ apiKey: 'test-key' });
-    gw = await startGateway({
-      llm,
-      env: {
-        LOG_LEVEL: 'warn',
-        LLM_MAX_RETRIES: '0',
-        WS_MAX_FRAME_BYTES: String(MAX_FRAME_BYTES),
-        WS_MAX_MESSAGES_PER_SECOND: '100000',
-        STREAM_COALESCE_MS: '0',
-      },
-    });
-  });
-  after(async () => {
-    await gw.stop();
-    await llm.close();
-    watch.stop();
+  const state = hostileGateway({
+    WS_MAX_FRAME_BYTES: String(MAX_FRAME_BYTES),
+    WS_MAX_MESSAGES_PER_SECOND: '100000',
+    STREAM_COALESCE_MS: '0',
   });
 
   /** Every frame the server sends has the envelope; every error names a catalogue reason. */
@@ -102,6 +77,7 @@ describe('fuzz: WebSocket protocol', () => {
 
   it('answers every random text frame with well-formed frames and keeps the socket open', async () => {
     const { numRuns, seed } = fuzzSettings(300);
+    const { gw, watch } = state;
     const { client } = await WsTestClient.loggedIn(gw.wsUrl, 'fuzzer');
     let probe = 0;
     await fc.assert(
@@ -125,6 +101,7 @@ describe('fuzz: WebSocket protocol', () => {
 
   it('answers random binary frames with binary_not_supported', async () => {
     const { numRuns, seed } = fuzzSettings(50);
+    const { gw } = state;
     const client = await WsTestClient.connect(gw.wsUrl);
     await client.nextOf('connected');
     await fc.assert(
@@ -140,6 +117,7 @@ describe('fuzz: WebSocket protocol', () => {
 
   it('closes with 1007 on a text frame that is not UTF-8, and the server carries on', async () => {
     const { numRuns, seed } = fuzzSettings(20);
+    const { gw, watch } = state;
     await fc.assert(
       fc.asyncProperty(
         fc.uint8Array({ minLength: 1, maxLength: 200 }).filter((b) => !isUtf8(b)),
@@ -158,6 +136,7 @@ describe('fuzz: WebSocket protocol', () => {
   });
 
   it('survives 100,000-deep nesting, huge numbers and oversize frames', async () => {
+    const { gw, watch } = state;
     const client = await WsTestClient.connect(gw.wsUrl);
     await client.nextOf('connected');
     const deep = 100_000;

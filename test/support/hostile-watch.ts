@@ -10,6 +10,9 @@
  * watch.stop();
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { startFakeLlmServer, type FakeLlmServer } from './fake-llm-server.js';
+import { startGateway, type RunningGateway } from './start-gateway.js';
 
 export interface ProcessWatch {
   readonly failures: string[];
@@ -50,4 +53,28 @@ export function fuzzSettings(defaultRuns: number): { numRuns: number; seed: numb
   const seed = seedText === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(seedText);
   console.log(`fuzz: ${numRuns} runs, FUZZ_SEED=${seed}`);
   return { numRuns, seed };
+}
+
+/**
+ * For one describe block: a real gateway with a fake model (LOG_LEVEL warn, no model retries,
+ * plus `env`) started before its tests and stopped after, and a process watch around them.
+ */
+export function hostileGateway(env: Record<string, string> = {}): { readonly gw: RunningGateway; readonly watch: ProcessWatch } {
+  const state = {} as { gw: RunningGateway; watch: ProcessWatch; llm: FakeLlmServer };
+  before(async () => {
+    state.watch = watchProcess();
+    state.llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    state.gw = await startGateway({ llm: state.llm, env: { LOG_LEVEL: 'warn', LLM_MAX_RETRIES: '0', ...env } });
+  });
+  after(async () => {
+    await state.gw.stop();
+    await state.llm.close();
+    state.watch.stop();
+  });
+  return state;
+}
+
+/** JSON text of an object with these keys, written by hand so `__proto__` stays an own key. */
+export function objectText(pairs: Array<[string, unknown]>): string {
+  return `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`).join(',')}}`;
 }
