@@ -116,6 +116,7 @@ const gateway = await spawnServer({
   LLM_MAX_CONCURRENCY: '10000',
   LLM_QUEUE_SIZE: '10000',
   WS_MAX_CONNECTIONS_PER_IP: '100000',
+  WS_MAX_UNAUTHENTICATED: '100000',
 });
 const pid = gateway.child.pid!;
 
