@@ -118,6 +118,7 @@ const gateway = await spawnServer({
   USER_TOKENS_PER_DAY: '1000000000',
   IP_LOGINS_PER_MINUTE: '1000000',
   IP_CONNECTIONS_PER_MINUTE: '1000000',
+  WS_MAX_UNAUTHENTICATED: '100000',
 });
 const pid = gateway.child.pid!;
 

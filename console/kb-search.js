@@ -54,7 +54,7 @@
         })
         .then(function (reply) {
           var body = reply.body || {}
-          if (reply.status === 404 && !body.code) return results.replaceChildren(h('div', { className: 'hint' }, '这个网关没有启用知识库管理接口（未设置 ADMIN_TOKEN？）'))
+          if (reply.status === 404 && (!body.code || (body.data && body.data.reason === 'not_found'))) return results.replaceChildren(h('div', { className: 'hint' }, '这个网关没有启用知识库管理接口（未设置 ADMIN_TOKEN？）'))
           if (reply.status !== 200 || (body.code !== undefined && body.code !== 0)) {
             return results.replaceChildren(h('div', { className: 'hint' }, self.WagErrorText.toastText(body) + '（HTTP ' + reply.status + '）'))
           }

@@ -60,6 +60,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
     bodyLimit: config.http.maxBodyBytes,
+    // Slowloris: a request's headers, then its whole body, must arrive in time. Node checks
+    // these every connectionsCheckingInterval. Neither bounds the response, so a long (streamed)
+    // answer is never cut; there is no idle-socket timeout for the same reason.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(config.http.headersTimeoutMs, config.http.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+    },
   });
 
   const sessions = new SessionService(stores.sessions, wechat, { ttlMs: config.session.ttlSeconds * 1000 });
@@ -104,7 +112,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxFrameBytes: config.ws.maxFrameBytes,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
     usageLimits: limits,
+    maxUnauthenticated: config.ws.maxUnauthenticated,
     limits: {
+      maxMessagesPerSecond: config.ws.maxMessagesPerSecond,
+      maxBufferedBytes: config.ws.maxBufferedBytes,
+      maxTotalBufferedBytes: config.ws.maxTotalBufferedBytes,
       loginTimeoutMs: config.ws.loginTimeoutMs,
       idleTimeoutMs: config.ws.idleTimeoutMs,
       detachGraceMs: config.chat.detachGraceMs,

@@ -220,4 +220,28 @@ describe('browser console, end to end in headless Chromium', () => {
     await page.screenshot({ path: join(OUTPUT, 'console-retract.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
+
+  it("shows a hostile document's title, name and snippet as text, in sources and in search", async () => {
+    const hostile = '<img src=x onerror="window.__pwned=2">';
+    const name = `${hostile}保修.md`;
+    const upload = await fetch(`${gw.url}/admin/kb/documents?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: `# ${hostile}保修条款\n\n## <script>window.__pwned=3</script>保修\n\n整机保修期为一年，<img src=x onerror="window.__pwned=4"> 一年内免费维修。`,
+    });
+    assert.equal(upload.status, 201);
+    llm.setReply((body) => (String(body.messages[0]?.content).includes('检索改写') ? '整机保修期多久？' : '整机保修一年 [1]。'));
+    await page.fill('#query', '整机保修期多久？');
+    await page.click('#send');
+    await page.waitForSelector('#messages .msg.ai.done.complete:last-child .sources', { timeout: 15_000 });
+    const sources = (await page.locator('#messages .msg.ai').last().locator('.sources').textContent()) ?? '';
+    assert.match(sources, /<img src=x onerror="window.__pwned=2">/, 'the title is shown as text');
+
+    await page.fill('#kb-query', '整机保修');
+    await page.click('#kb-form button');
+    await page.waitForFunction(() => /保修/.test(document.querySelector('#kb-results')?.textContent ?? ''));
+    assert.match((await page.locator('#kb-results').textContent()) ?? '', /<img src=x/);
+    assert.equal(await page.locator('#messages img, #kb-results img, #messages script, #kb-results script').count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no script of the document ran');
+  });
 });

@@ -5,6 +5,9 @@ import { startFakeWechatServer, type FakeWechatServer } from './support/fake-wec
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { WsTestClient, type Frame } from './support/ws-test-client.js';
 
+/** distinctive, so a leak anywhere is found by a plain substring search */
+const MODEL_KEY = 'sk-probe-model-key-7f3a9c2e';
+
 describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)', () => {
   let wechat: FakeWechatServer;
   let llm: FakeLlmServer;
@@ -12,8 +15,8 @@ describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)
 
   before(async () => {
     wechat = await startFakeWechatServer({ withUnionId: true, invalidCodes: ['expired_code'] });
-    llm = await startFakeLlmServer({ apiKey: 'test-key' });
-    gw = await startGateway({ wechat, llm, env: { WECHAT_TIMEOUT_MS: '300' } });
+    llm = await startFakeLlmServer({ apiKey: MODEL_KEY });
+    gw = await startGateway({ wechat, llm, env: { WECHAT_TIMEOUT_MS: '300', LLM_API_KEY: MODEL_KEY, LLM_MAX_RETRIES: '0' } });
   });
   after(async () => {
     await gw.stop();
@@ -85,14 +88,29 @@ describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)
     assert.equal(wechat.calls.byCode.get('busy_twice'), 2, 'exactly one retry');
   });
 
-  it('session_key and the app secret never reach a frame, an HTTP body or a log line', async () => {
+  it('session_key, the app secret and the model key never reach a frame, an HTTP body or a log line', async () => {
     const code = 'secret_probe';
     const { client, login: response } = await WsTestClient.loggedIn(gw.wsUrl, code);
     client.send({ type: 'chat', query: '你好', stream: true });
     await client.nextOf('chat_response');
     client.send({ type: 'history' });
     await client.nextOf('history_response');
+    // model errors whose vendor text echoes the key (as OpenAI's 401 "Incorrect API key provided: sk-…" does)
+    for (const status of [401, 500, 400]) {
+      llm.pushFault({ status, message: `Incorrect API key provided: ${MODEL_KEY}` });
+      client.send({ type: 'chat', query: '出错吧' });
+      assert.notEqual((await client.nextOf('chat_response')).code, 0);
+    }
+    // a WeChat error, and a code that WeChat refuses
+    client.send({ type: 'login', code: 'expired_code' });
+    assert.equal((await client.nextOf('login_response')).data.reason, 'wechat_code_invalid');
     await client.close();
+    const httpFailed = await fetch(`${gw.url}/wechat/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'expired_code' }),
+    });
+    const httpFailedBody = await httpFailed.text();
     const httpLogin = await fetch(`${gw.url}/wechat/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -108,14 +126,25 @@ describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)
     const httpStream = await httpChat.text();
     const httpStored = await gw.stores.sessions.get(httpSessionId);
     assert.ok(httpStored?.sessionKey);
-    for (const body of [httpBody, httpStream]) assert.equal(body.includes(httpStored.sessionKey), false, 'session_key in an HTTP body');
+    llm.pushFault({ status: 401, message: `Incorrect API key provided: ${MODEL_KEY}` });
+    const httpModelError = await (
+      await fetch(`${gw.url}/wechat/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${httpSessionId}` },
+        body: JSON.stringify({ query: '出错吧' }),
+      })
+    ).text();
+    const httpBodies = [httpBody, httpStream, httpFailedBody, httpModelError];
+    for (const body of httpBodies) assert.equal(body.includes(httpStored.sessionKey), false, 'session_key in an HTTP body');
     const stored = await gw.stores.sessions.get(response.data.session_id);
     assert.ok(stored?.sessionKey, 'the server does keep the session_key');
-    const everything = [...client.raw, ...gw.logs].join('\n');
+    const everything = [...client.raw, ...httpBodies, ...gw.logs].join('\n');
     assert.ok(gw.logs.length > 5, 'the log was captured');
     assert.equal(everything.includes(stored.sessionKey), false, 'session_key leaked');
     assert.equal(everything.includes(wechat.appSecret), false, 'app secret leaked');
-    assert.equal(everything.includes('test-key'), false, 'LLM API key leaked');
+    assert.ok(everything.includes('出错') || everything.includes('model_error'), 'the model errors happened');
+    assert.equal(everything.includes(MODEL_KEY), false, 'LLM API key leaked');
+    assert.equal(everything.includes(wechat.appSecret), false, 'app secret leaked');
     assert.equal(gw.logs.join('\n').includes(response.data.session_id), false, 'session_id (a credential) logged');
     assert.equal(gw.logs.join('\n').includes(httpStored.sessionKey), false, 'session_key logged (HTTP path)');
     assert.equal(gw.logs.join('\n').includes(httpSessionId), false, 'session_id logged (HTTP path)');

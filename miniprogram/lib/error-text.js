@@ -31,7 +31,6 @@
     openid_not_trusted: '请重新登录后再试',
     // the admin knowledge-base API (used by the browser console, never by phones)
     admin_unauthorized: '管理令牌缺失或错误',
-    admin_disabled: '管理接口未开启',
     kb_bad_request: '知识库请求格式错误',
     kb_not_found: '没有找到这个文档',
     kb_too_large: '文件太大',

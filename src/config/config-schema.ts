@@ -97,6 +97,13 @@ export const configSchema = z.object({
   http: z.object({
     /** largest accepted JSON request body, bytes (knowledge-base uploads have their own 50 MB bound) */
     maxBodyBytes: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
+    /**
+     * a request's headers and body must have arrived within this, ms (slowloris); the answer a
+     * client then receives, streamed or not, is not bounded by it
+     */
+    requestTimeoutMs: int(1_000, 600_000).default(30_000),
+    /** a request's headers must have arrived within this, ms (capped at requestTimeoutMs) */
+    headersTimeoutMs: int(1_000, 600_000).default(10_000),
   }),
 
   ws: z.object({
@@ -108,6 +115,17 @@ export const configSchema = z.object({
     idleTimeoutMs: int(100, 3_600_000).default(120_000),
     /** open sockets per client IP */
     maxConnectionsPerIp: int(1, 100_000).default(50),
+    /**
+     * sockets that have not logged in yet, process-wide; beyond it new sockets get 1013. With
+     * WS_LOGIN_TIMEOUT_MS this bounds what anonymous sockets can hold.
+     */
+    maxUnauthenticated: int(1, 1_000_000).default(1_000),
+    /** frames one socket may send per second; beyond it the socket is closed with 4003 */
+    maxMessagesPerSecond: int(1, 100_000).default(50),
+    /** bytes queued for one socket that does not read before it is dropped */
+    maxBufferedBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+    /** bytes queued for all sockets together; past it, a socket that is behind is dropped */
+    maxTotalBufferedBytes: int(64 * 1024, 16 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   }),
 
   /**

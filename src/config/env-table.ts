@@ -41,6 +41,8 @@ export const envTable = {
   EMBEDDING_MODEL: 'kb.embedding.model',
   SESSION_TTL_SECONDS: 'session.ttlSeconds',
   HTTP_MAX_BODY_BYTES: 'http.maxBodyBytes',
+  HTTP_REQUEST_TIMEOUT_MS: 'http.requestTimeoutMs',
+  HTTP_HEADERS_TIMEOUT_MS: 'http.headersTimeoutMs',
   WS_MAX_FRAME_BYTES: 'ws.maxFrameBytes',
   WS_LOGIN_TIMEOUT_MS: 'ws.loginTimeoutMs',
   WS_IDLE_TIMEOUT_MS: 'ws.idleTimeoutMs',
@@ -53,6 +55,10 @@ export const envTable = {
   CONTENT_SECURITY_FAIL: 'contentSecurity.fail',
   CONTENT_SECURITY_KEYWORDS_FILE: 'contentSecurity.keywordsFile',
   CONTENT_SECURITY_TIMEOUT_MS: 'contentSecurity.timeoutMs',
+  WS_MAX_UNAUTHENTICATED: 'ws.maxUnauthenticated',
+  WS_MAX_MESSAGES_PER_SECOND: 'ws.maxMessagesPerSecond',
+  WS_MAX_BUFFERED_BYTES: 'ws.maxBufferedBytes',
+  WS_MAX_TOTAL_BUFFERED_BYTES: 'ws.maxTotalBufferedBytes',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
 } as const;
 

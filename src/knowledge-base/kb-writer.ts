@@ -89,7 +89,7 @@ export function createKbWriter(deps: KbWriterDeps): KbWriter {
         const doc = matches[0]!;
         await store.removeDocument(doc.id);
         index.remove(doc.id);
-        logger?.info({ docId: doc.id, name: doc.name }, 'knowledge base document removed');
+        logger?.info({ docId: doc.id, document: doc.name }, 'knowledge base document removed');
         return true;
       });
     },

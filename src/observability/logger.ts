@@ -33,8 +33,11 @@ export const redactedPaths = [
  */
 export async function prettyDestination(): Promise<DestinationStream> {
   const { default: pretty } = await import('pino-pretty');
-  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+  return pretty(prettyOptions);
 }
+
+/** pino-pretty's settings (exported so a test can check hostile values cannot forge a line). */
+export const prettyOptions = { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' };
 
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
   return pino(

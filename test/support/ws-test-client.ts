@@ -40,8 +40,9 @@ export class WsTestClient {
     });
   }
 
-  static async connect(url: string): Promise<WsTestClient> {
-    const socket = new WebSocket(url);
+  /** `options.localAddress` picks the source address (e.g. 127.0.0.2), to look like another client IP. */
+  static async connect(url: string, options?: WebSocket.ClientOptions): Promise<WsTestClient> {
+    const socket = new WebSocket(url, options);
     const client = new WsTestClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

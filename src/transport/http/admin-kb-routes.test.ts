@@ -58,12 +58,12 @@ test('a missing, wrong or malformed token is rejected with 401 before anything r
   await close();
 });
 
-test('without ADMIN_TOKEN the admin API is off', async () => {
+test('without ADMIN_TOKEN the admin API is off: a plain 404 that names no admin API', async () => {
   const { app, close } = await start({ adminToken: '' });
   for (const headers of [{}, auth, { authorization: 'Bearer ' }]) {
     const res = await app.inject({ method: 'GET', url: '/admin/kb/documents', headers });
     assert.equal(res.statusCode, 404);
-    assert.equal(res.json().data.reason, 'admin_disabled');
+    assert.doesNotMatch(res.body, /ADMIN_TOKEN|管理|admin_/, 'the app’s own 404 (test/hostile-review checks it equals any unknown path’s)');
   }
   await close();
 });

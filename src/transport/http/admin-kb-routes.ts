@@ -7,7 +7,7 @@ import { replyError } from './reply-error.js';
 
 export interface AdminKbRoutesOptions {
   kb: KnowledgeBase;
-  /** ADMIN_TOKEN. Unset or empty: every /admin/kb route answers 404, the API is off. */
+  /** ADMIN_TOKEN. Unset or empty: the API is off, /admin/kb answers 404 `not_found` like any unknown path. */
   adminToken?: string | undefined;
   /** Largest accepted upload, bytes. Default 20 MB. */
   maxUploadBytes?: number;
@@ -41,11 +41,9 @@ export async function adminKbRoutes(app: FastifyInstance, options: AdminKbRoutes
   const { kb } = options;
   const maxUploadBytes = options.maxUploadBytes ?? 20 * 1024 * 1024;
 
-  if (!options.adminToken) {
-    app.all('/admin/kb', async (_request, reply) => kbReply(reply, 'admin_disabled'));
-    app.all('/admin/kb/*', async (_request, reply) => kbReply(reply, 'admin_disabled'));
-    return;
-  }
+  // Off: no route at all, so /admin/* answers exactly as any unknown path does (`not_found`)
+  // and a scanner learns nothing about an admin API or how to turn it on.
+  if (!options.adminToken) return;
   // Digests have equal length whatever was sent, so timingSafeEqual never throws and the
   // comparison time does not reveal the token's length either.
   const expected = createHash('sha256').update(options.adminToken).digest();
@@ -72,7 +70,7 @@ export async function adminKbRoutes(app: FastifyInstance, options: AdminKbRoutes
   app.post<{ Querystring: { name?: string } }>('/admin/kb/documents', { bodyLimit: maxUploadBytes }, async (request, reply) => {
     const header = request.headers['x-filename'];
     let name = request.query.name ?? (typeof header === 'string' ? safeDecode(header) : undefined);
-    name = name && basename(name.replace(/\\/g, '/')).trim().slice(0, 200);
+    name = name && documentName(name);
     if (!name) return kbReply(reply, 'kb_bad_request', '缺少文件名：用 ?name=文件名.md 或 X-Filename 头指定');
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     try {
@@ -100,6 +98,19 @@ export async function adminKbRoutes(app: FastifyInstance, options: AdminKbRoutes
     const k = Math.min(50, Math.max(1, Number(request.query.k) || 5));
     return ok({ query, hits: await kb.search(query, { k }) });
   });
+}
+
+/**
+ * The upload's display name: its last path segment (no `../`), without control characters
+ * (newlines or ANSI escapes would forge log lines; bidi overrides disguise the extension in
+ * the console), at most 200 characters. `.`/`..` are no name.
+ */
+function documentName(raw: string): string | undefined {
+  const name = basename(raw.replace(/\\/g, '/'))
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .trim()
+    .slice(0, 200);
+  return name === '.' || name === '..' ? undefined : name || undefined;
 }
 
 function safeDecode(value: string): string {

@@ -25,6 +25,7 @@ import {
 import { toAppError } from '../../protocol/to-app-error.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
 import { historyFrame } from '../history-frame.js';
+import { MessageRateLimit } from './message-rate-limit.js';
 
 export interface WsConnectionDeps {
   sessions: SessionService;
@@ -32,7 +33,18 @@ export interface WsConnectionDeps {
   logger: Logger;
   /** chats and tokens per user, logins per IP */
   usageLimits: UsageLimits;
-  limits: { loginTimeoutMs: number; idleTimeoutMs: number; detachGraceMs: number; historyLimit: number };
+  limits: {
+    loginTimeoutMs: number;
+    idleTimeoutMs: number;
+    detachGraceMs: number;
+    historyLimit: number;
+    /** frames a socket may send per second before it is closed with 4003 */
+    maxMessagesPerSecond: number;
+    /** bytes queued for one socket before it is dropped */
+    maxBufferedBytes: number;
+    /** bytes queued for all sockets together before a socket that is behind is dropped */
+    maxTotalBufferedBytes: number;
+  };
 }
 
 /** State every connection of one gateway shares. */
@@ -44,10 +56,17 @@ export interface WsShared {
    * it even when delivered after a re-login or on another socket.
    */
   readonly chatRequestIds: WeakMap<AnswerRun, RequestId>;
+  /** sockets that have not logged in yet; a socket leaves on its first login or on close */
+  readonly unauthenticated: Set<WsConnection>;
+  /** bytes queued for every open socket together (computed on demand) */
+  totalBufferedBytes(): number;
 }
 
-/** A client that stops reading while we keep writing is dropped past this many queued bytes. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Below this many queued bytes a socket is keeping up, and the total across sockets is not
+ * computed: that sum is only worth its cost for a socket that is falling behind.
+ */
+const BEHIND_BYTES = 64 * 1024;
 
 /**
  * One WebSocket client: its login state, its timers and its message router. Answers belong
@@ -64,6 +83,8 @@ export class WsConnection {
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly attached = new Map<AnswerRun, AnswerListener>();
   private closed = false;
+  private flooding = false;
+  private readonly rate: MessageRateLimit;
 
   constructor(
     private readonly socket: WebSocket,
@@ -72,13 +93,23 @@ export class WsConnection {
     private readonly shared: WsShared,
     /** the client's address (request.ip: X-Forwarded-For only with TRUST_PROXY) */
     private readonly ip: string,
-  ) {}
+  ) {
+    this.rate = new MessageRateLimit(deps.limits.maxMessagesPerSecond);
+  }
+
+  /** bytes queued for this socket that the client has not read yet */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
 
   start(): void {
     this.send(connectedFrame());
     this.loginTimer = this.timer(this.deps.limits.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT, 'login timeout');
     this.resetIdle();
     this.socket.on('message', (data, isBinary) => {
+      // frames already received after the close still arrive: ignore them
+      if (this.flooding) return;
+      if (!this.rate.tryTake()) return this.closeFlooding();
       this.resetIdle();
       if (isBinary) return this.send(errorFrame(new AppError('binary_not_supported')));
       void this.handle(data.toString()).catch((error: unknown) => {
@@ -88,6 +119,12 @@ export class WsConnection {
     });
     this.socket.on('close', (code) => this.onClose(code));
     this.socket.on('error', (error) => this.log.warn({ error: String(error) }, 'socket error'));
+  }
+
+  private closeFlooding(): void {
+    this.flooding = true;
+    this.log.warn({ perSecond: this.deps.limits.maxMessagesPerSecond }, 'too many messages: closing socket');
+    this.close(CloseCode.TOO_MANY_MESSAGES, 'too many messages');
   }
 
   /** Server-initiated close (shutdown, policy). */
@@ -148,6 +185,7 @@ export class WsConnection {
     // request_id); answers of another session stop being delivered here.
     this.detachAll(pending);
     this.session = session;
+    this.shared.unauthenticated.delete(this);
     clearTimeout(this.loginTimer);
     this.log.info({ openid: session.openid, session: sessionTag(session.sessionId), resumed: !code }, 'logged in');
     const data = loginData(session, limits);
@@ -231,8 +269,12 @@ export class WsConnection {
 
   private send(message: ServerFrame): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.log.warn({ buffered: this.socket.bufferedAmount }, 'client not reading: dropping it');
+    const buffered = this.socket.bufferedAmount;
+    const { maxBufferedBytes, maxTotalBufferedBytes } = this.deps.limits;
+    if (buffered > maxBufferedBytes || (buffered > BEHIND_BYTES && this.shared.totalBufferedBytes() > maxTotalBufferedBytes)) {
+      // A client that stops reading while we keep writing would hold our memory: drop it
+      // without a close handshake (it would not read that either); it sees 1006.
+      this.log.warn({ buffered }, 'client not reading: dropping it');
       this.socket.terminate();
       return;
     }
@@ -265,6 +307,7 @@ export class WsConnection {
 
   private onClose(code: number): void {
     this.closed = true;
+    this.shared.unauthenticated.delete(this);
     clearTimeout(this.loginTimer);
     clearTimeout(this.idleTimer);
     this.detachAll();

@@ -10,6 +10,8 @@ import { WsConnection, type WsConnectionDeps, type WsShared } from './ws-connect
 export interface WsRouteOptions extends WsConnectionDeps {
   maxFrameBytes: number;
   maxConnectionsPerIp: number;
+  /** sockets that have not logged in yet, all IPs together */
+  maxUnauthenticated: number;
 }
 
 export interface WsGateway {
@@ -27,7 +29,16 @@ export interface WsGateway {
 export async function registerWsRoute(app: FastifyInstance, options: WsRouteOptions): Promise<WsGateway> {
   const perIp = new IpConnectionCounter(options.maxConnectionsPerIp);
   const connections = new Set<WsConnection>();
-  const shared: WsShared & { draining: boolean } = { draining: false, chatRequestIds: new WeakMap() };
+  const shared: WsShared & { draining: boolean } = {
+    draining: false,
+    chatRequestIds: new WeakMap(),
+    unauthenticated: new Set(),
+    totalBufferedBytes() {
+      let sum = 0;
+      for (const connection of connections) sum += connection.bufferedAmount;
+      return sum;
+    },
+  };
   /** IPs past IP_CONNECTIONS_PER_MINUTE, decided before the upgrade (the check may wait on Redis) */
   const overRate = new WeakMap<FastifyRequest, AppError>();
   let nextId = 1;
@@ -57,10 +68,17 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
     if (shared.draining) return refuse(new AppError('shutting_down'), CloseCode.GOING_AWAY);
     const limited = overRate.get(request);
     if (limited) return refuse(limited, CloseCode.TRY_AGAIN_LATER);
+    // Anonymous sockets cost nothing to open, from as many addresses as an attacker has: bound
+    // them all together (the login timeout bounds how long each one is held).
+    if (shared.unauthenticated.size >= options.maxUnauthenticated) {
+      options.logger.warn({ ip, unauthenticated: shared.unauthenticated.size }, 'too many sockets not logged in');
+      return refuse(new AppError('too_many_connections'), CloseCode.TRY_AGAIN_LATER);
+    }
     if (!perIp.tryAdd(ip)) return refuse(new AppError('too_many_connections'), CloseCode.TRY_AGAIN_LATER);
     const log = options.logger.child({ conn: nextId++, ip });
     const connection = new WsConnection(socket, options, log, shared, ip);
     connections.add(connection);
+    shared.unauthenticated.add(connection);
     socket.on('close', () => {
       connections.delete(connection);
       perIp.remove(ip);
