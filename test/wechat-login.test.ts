@@ -88,11 +88,19 @@ describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)
     assert.equal(wechat.calls.byCode.get('busy_twice'), 2, 'exactly one retry');
   });
 
-  it('session_key, the app secret and the model key never reach a frame, an HTTP body or a log line', async () => {
+  it('session_key, the app secret, access tokens and the model key never reach a frame, an HTTP body or a log line', async () => {
     const code = 'secret_probe';
     const { client, login: response } = await WsTestClient.loggedIn(gw.wsUrl, code);
     client.send({ type: 'chat', query: '你好', stream: true });
     await client.nextOf('chat_response');
+    // content checks (on by default with an AppID): a blocked question, then an expired token refetched
+    wechat.security.configure({ riskyWords: ['炸药配方'] });
+    client.send({ type: 'chat', query: '炸药配方是什么' });
+    assert.equal((await client.nextOf('chat_response')).data.reason, 'content_blocked');
+    wechat.security.expireToken();
+    client.send({ type: 'chat', query: '再问一次', stream: true });
+    assert.equal((await client.nextOf('chat_response')).code, 0);
+    assert.ok(wechat.security.issuedTokens.length >= 2, 'the expired access token was replaced');
     client.send({ type: 'history' });
     await client.nextOf('history_response');
     // model errors whose vendor text echoes the key (as OpenAI's 401 "Incorrect API key provided: sk-…" does)
@@ -144,6 +152,7 @@ describe('WeChat login through code2session (fake api.weixin.qq.com on loopback)
     assert.equal(everything.includes(wechat.appSecret), false, 'app secret leaked');
     assert.ok(everything.includes('出错') || everything.includes('model_error'), 'the model errors happened');
     assert.equal(everything.includes(MODEL_KEY), false, 'LLM API key leaked');
+    for (const token of wechat.security.issuedTokens) assert.equal(everything.includes(token), false, 'access_token leaked');
     assert.equal(everything.includes(wechat.appSecret), false, 'app secret leaked');
     assert.equal(gw.logs.join('\n').includes(response.data.session_id), false, 'session_id (a credential) logged');
     assert.equal(gw.logs.join('\n').includes(httpStored.sessionKey), false, 'session_key logged (HTTP path)');

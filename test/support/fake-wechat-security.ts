@@ -34,6 +34,8 @@ export interface CheckedText {
 
 export interface FakeSecurityApi {
   stableTokenCalls: number;
+  /** every access_token handed out, for tests that check none leaks */
+  issuedTokens: string[];
   secCheckCalls: number;
   /** every msg_sec_check that got past the token check, in arrival order */
   checked: CheckedText[];
@@ -71,6 +73,7 @@ export function createFakeSecurityApi(options: FakeSecurityOptions, sendJson: Se
     if (!current || tokenState(current) !== 'valid') {
       current = `fake-token-${randomBytes(16).toString('hex')}`;
       tokens.set(current, { expiresAt: Date.now() + expiresIn * 1000, state: 'valid' });
+      api.issuedTokens.push(current);
     }
     const remaining = Math.ceil((tokens.get(current)!.expiresAt - Date.now()) / 1000);
     return { access_token: current, expires_in: remaining };
@@ -114,6 +117,7 @@ export function createFakeSecurityApi(options: FakeSecurityOptions, sendJson: Se
 
   const api: FakeSecurityApi = {
     stableTokenCalls: 0,
+    issuedTokens: [],
     secCheckCalls: 0,
     checked: [],
     expireToken() {
