@@ -56,7 +56,7 @@ export async function composeAdapters(
   const opened: Array<{ close(): Promise<void> | void }> = [];
   const closeOpened = () => Promise.all(opened.map((thing) => thing.close()));
   try {
-    const stores = createStores(config, logger);
+    const stores = await createStores(config, logger);
     opened.push(stores);
     try {
       await stores.history.ping();
@@ -74,7 +74,7 @@ export async function composeAdapters(
     const contentChecker = createContentChecker(config, logger);
     if (contentChecker) opened.push(contentChecker);
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
-    const model = createChatModel(config, options.modelTuning);
+    const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
     return { stores, model, wechat, knowledgeBase, limits, contentChecker };
   } catch (error) {

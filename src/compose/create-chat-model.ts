@@ -1,13 +1,18 @@
 import type { Config } from '../config/config-schema.js';
 import type { ChatModel } from '../llm/chat-model.js';
-import { OpenAiChatModel, type OpenAiChatModelOptions } from '../llm/openai-chat-model.js';
+import type { OpenAiChatModelOptions } from '../llm/openai-chat-model.js';
 
-/** Any OpenAI-compatible endpoint when LLM_BASE_URL is set, else none (offline mode). */
-export function createChatModel(
+/**
+ * Any OpenAI-compatible endpoint when LLM_BASE_URL is set, else none (offline mode). The
+ * driver (and the `openai` SDK under it, ~150 modules) is imported only then: an offline
+ * gateway never loads it.
+ */
+export async function createChatModel(
   config: Readonly<Config>,
   tuning: Partial<OpenAiChatModelOptions> = {},
-): ChatModel | undefined {
+): Promise<ChatModel | undefined> {
   if (!config.llm.baseUrl) return undefined;
+  const { OpenAiChatModel } = await import('../llm/openai-chat-model.js');
   return new OpenAiChatModel({
     baseURL: config.llm.baseUrl,
     // local servers (Ollama, vLLM) need no key, but the SDK insists on one

@@ -7,16 +7,16 @@ import { WechatContentChecker } from '../moderation/wechat-content-checker.js';
 import { throttledWarn } from '../observability/throttled-warn.js';
 import { AccessTokenProvider } from '../wechat/access-token.js';
 import { MemoryTokenCache } from '../wechat/memory-token-cache.js';
-import { createRedisTokenCache } from '../wechat/redis-token-cache.js';
 import type { TokenCache } from '../wechat/token-cache.js';
+import { lazyTokenCache } from './lazy-token-cache.js';
 import { StartupError } from './startup-error.js';
 
 /**
  * Content security as CONTENT_SECURITY says (undefined when off): the keyword list (built-in
  * plus CONTENT_SECURITY_KEYWORDS_FILE) first, then WeChat's msgSecCheck when the AppID and
  * secret are set — keywords alone otherwise (dev mode). The access token is shared through
- * Redis when REDIS_URL is set. Whether questions only or answers too are checked is the chat
- * flow's reading of `config.contentSecurity.mode`.
+ * Redis when REDIS_URL is set (its driver imported on the first check). Whether questions
+ * only or answers too are checked is the chat flow's reading of `config.contentSecurity.mode`.
  */
 export function createContentChecker(
   config: Readonly<Config>,
@@ -39,12 +39,15 @@ export function createContentChecker(
     logger.warn('content security without WECHAT_APPID: the keyword list only, no msgSecCheck');
     return new LayeredContentChecker({ keywords, fail, logger });
   }
-  const cache: TokenCache = config.redisUrl
-    ? createRedisTokenCache({
-        url: config.redisUrl,
-        prefix: config.redisKeyPrefix,
-        onError: throttledWarn(logger, 'redis unavailable (access token cache)'),
-      })
+  const { redisUrl, redisKeyPrefix } = config;
+  const cache: TokenCache = redisUrl
+    ? lazyTokenCache(async () =>
+        (await import('../wechat/redis-token-cache.js')).createRedisTokenCache({
+          url: redisUrl,
+          prefix: redisKeyPrefix,
+          onError: throttledWarn(logger, 'redis unavailable (access token cache)'),
+        }),
+      )
     : new MemoryTokenCache();
   const tokens = new AccessTokenProvider({ appId, appSecret, apiBase, timeoutMs: config.wechat.timeoutMs, cache, logger, fetch: options.fetch });
   const remote = new WechatContentChecker({ tokens, apiBase, timeoutMs, logger, onUserInactive: keywords, fetch: options.fetch });

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
-import { createOpenAiCompatibleEmbedder } from '../knowledge-base/embed/openai-compatible-embedder.js';
 import { openKnowledgeBase, type KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import { loadSampleIfEmpty } from '../knowledge-base/load-sample-if-empty.js';
 import { openSqliteKbStore } from '../knowledge-base/store/sqlite-kb-store.js';
@@ -13,7 +12,8 @@ export const sampleKnowledgeBaseDir = fileURLToPath(new URL('../../kb-sample', i
 /**
  * SQLite under DATA_DIR, hybrid retrieval when an embedding endpoint is set, the sample
  * documents on first start when KB_LOAD_SAMPLE allows (off by default in production: a
- * customer's bot must never answer from our own integration guide).
+ * customer's bot must never answer from our own integration guide). The embedder (and the
+ * `openai` SDK under it) is imported only when an embedding endpoint is set.
  */
 export async function createKnowledgeBase(
   config: Readonly<Config>,
@@ -24,7 +24,11 @@ export async function createKnowledgeBase(
   const { embedding } = config.kb;
   const embedder =
     embedding.baseUrl && embedding.model
-      ? createOpenAiCompatibleEmbedder({ baseUrl: embedding.baseUrl, apiKey: embedding.apiKey, model: embedding.model })
+      ? (await import('../knowledge-base/embed/openai-compatible-embedder.js')).createOpenAiCompatibleEmbedder({
+          baseUrl: embedding.baseUrl,
+          apiKey: embedding.apiKey,
+          model: embedding.model,
+        })
       : undefined;
   const store = openSqliteKbStore(join(config.dataDir, 'kb.sqlite'));
   const kb = await openKnowledgeBase({ store, embedder, logger });

@@ -1,17 +1,17 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { MemoryRateLimiter } from '../limits/memory-rate-limiter.js';
-import { RedisRateLimiter } from '../limits/redis-rate-limiter.js';
 import { UsageLimits } from '../limits/usage-limits.js';
 
 /**
  * Counters in Redis when REDIS_URL is set (every instance shares them), else in this process.
  * The limiter has its own connection that fails fast: while Redis is down a check errors at
  * once (no offline queue, 500 ms per command) and UsageLimits lets the request through.
+ * ioredis is imported only then.
  */
 export async function createLimits(config: Readonly<Config>, logger: Logger, now?: () => number): Promise<UsageLimits> {
   if (!config.redisUrl) return new UsageLimits(new MemoryRateLimiter({ now }), config.limits, logger);
+  const [{ Redis }, { RedisRateLimiter }] = await Promise.all([import('ioredis'), import('../limits/redis-rate-limiter.js')]);
   const client = new Redis(config.redisUrl, {
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import fastifyStatic from '@fastify/static';
 
 export interface ConsoleRouteOptions {
   /** folder with index.html, console.js…; default `<repo>/console` */
@@ -51,6 +50,8 @@ export async function registerConsoleRoute(app: FastifyInstance, options: Consol
   const root = options.root ?? fileURLToPath(new URL('../../../console/', import.meta.url));
   const libRoot = options.libRoot ?? fileURLToPath(new URL('../../../miniprogram/lib/', import.meta.url));
   const shared = new Set<string>(CONSOLE_SHARED_LIB.map((name) => `/${name}`));
+  // imported here, not at the top: a gateway with CONSOLE_ENABLED=false never loads it
+  const { default: fastifyStatic } = await import('@fastify/static');
 
   // /console → /console/ (query kept), so the page's relative URLs resolve
   app.get('/console', (request, reply) => {
