@@ -187,6 +187,8 @@ export class WsConnection {
     this.session = session;
     this.shared.unauthenticated.delete(this);
     clearTimeout(this.loginTimer);
+    // a cleared timer kept in a field still costs its memory on every idle socket
+    this.loginTimer = undefined;
     this.log.info({ openid: session.openid, session: sessionTag(session.sessionId), resumed: !code }, 'logged in');
     const data = loginData(session, limits);
     // A reconnecting client still gets the answer it was waiting for (its final frame, with
