@@ -11,6 +11,7 @@
  *
  *   npm run bench:idle-sockets [-- --sockets=2000,10000]
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,10 @@ const HEARTBEAT_MS = 30_000;
 /** sockets opening at once: enough to be quick, few enough not to look like a flood */
 const BATCH = 200;
 const PER_ADDRESS = 5_000;
+
+/** open files this shell allows each process (server and client alike); a margin for the rest */
+const FD_LIMIT = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim()) || Infinity;
+const FD_MARGIN = 200;
 
 const env = {
   LOG_LEVEL: 'warn',
@@ -65,6 +70,10 @@ console.log(`RSS per idle logged-in socket — node ${process.version}, compiled
 console.log('sockets | RSS before | RSS after | RSS / socket | JS heap / socket');
 console.log('--------|------------|-----------|--------------|-----------------');
 for (const count of COUNTS) {
+  if (count + FD_MARGIN > FD_LIMIT) {
+    console.log(`${String(count).padStart(7)} | skipped: \`ulimit -n\` is ${FD_LIMIT}, raise it above ${count + FD_MARGIN}`);
+    continue;
+  }
   const server = await spawnServer(env, { nodeArgs: ['--expose-gc', '--import', gcOnSignal(memoryFile)] });
   const sockets: WebSocket[] = [];
   const heartbeats: NodeJS.Timeout[] = [];
