@@ -12,7 +12,7 @@
  *   npm run bench:idle-sockets [-- --sockets=2000,10000]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -60,9 +60,11 @@ const memoryFile = join(scratch, 'memory.json');
 /** full GC in the server, settled RSS, and the heap the server reported after that GC (MB) */
 async function measure(pid: number, send: (signal: NodeJS.Signals) => void): Promise<{ rss: number; heap: number }> {
   await settledRss(pid);
+  rmSync(memoryFile, { force: true });
   send('SIGUSR2');
   const rss = await settledRss(pid, 0.5);
-  const heap = (JSON.parse(readFileSync(memoryFile, 'utf8')) as NodeJS.MemoryUsage).heapUsed / 2 ** 20;
+  // absent when the server could not open the file (out of file descriptors)
+  const heap = existsSync(memoryFile) ? (JSON.parse(readFileSync(memoryFile, 'utf8')) as NodeJS.MemoryUsage).heapUsed / 2 ** 20 : NaN;
   return { rss, heap };
 }
 
