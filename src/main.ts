@@ -74,6 +74,16 @@ try {
   await app.shutdown().catch(() => undefined);
   fail('启动失败 / startup failed', message);
 }
+if (app.metricsServer) {
+  try {
+    await app.metricsServer.listen({ host: config.host, port: config.metrics.port });
+  } catch (error) {
+    const message = describeListenError(error, config.host, config.metrics.port ?? 0);
+    if (!message) throw error;
+    await app.shutdown().catch(() => undefined);
+    fail('启动失败 / startup failed', `METRICS_PORT: ${message}`);
+  }
+}
 logger.info(
   { store: adapters.stores.driver, llm: model?.name ?? 'offline', login: wechat.mode },
   startupBanner(config, (app.fastify.server.address() as AddressInfo).port),

@@ -41,7 +41,8 @@ export const configSchema = z.object({
    */
   metrics: z.object({
     token: optionalText,
-    port: int(1, 65535).optional(),
+    /** 0 = any free port (tests) */
+    port: int(0, 65535).optional(),
   }),
   dataDir: z.string().default('./data'),
   redisUrl: optionalUrl,
