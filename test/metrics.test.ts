@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
+import { freePort, spawnServer } from './support/spawn-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { WsTestClient, type Frame } from './support/ws-test-client.js';
 
@@ -88,7 +89,7 @@ describe('/metrics', () => {
       const metricsUrl = `http://127.0.0.1:${port}`;
       assert.equal((await fetch(`${gw.url}/metrics`, { headers: auth })).status, 404);
       assert.equal((await fetch(`${metricsUrl}/metrics`)).status, 401);
-      assert.ok((await scrape(metricsUrl)).has('wag_logins_total{outcome="ok"}') === false);
+      assert.equal((await scrape(metricsUrl)).get('wag_open_sockets'), 0);
       assert.equal((await fetch(`${metricsUrl}/wechat/health`)).status, 404, 'the metrics port serves nothing else');
     } finally {
       await gw.stop();
@@ -141,6 +142,34 @@ describe('/metrics', () => {
       await client.closed;
     } finally {
       await gw.stop();
+    }
+  });
+  it('counts rate-limit refusals by limit and content checks by checker and verdict', async () => {
+    const gw = await startGateway({ llm, env: { METRICS_TOKEN: TOKEN, IP_LOGINS_PER_MINUTE: '1', CONTENT_SECURITY: 'input' } });
+    try {
+      const { client } = await login(gw, 'metrics-limit-user');
+      assert.equal((await ask(client, '你好')).code, 0);
+      client.send({ type: 'login', code: 'metrics-limit-user-2' });
+      assert.equal((await client.nextOf('login_response')).code, 429);
+      const series = await scrape(gw.url);
+      assert.equal(series.get('wag_rate_limited_total{limit="ip_login"}'), 1);
+      assert.equal(series.get('wag_logins_total{outcome="login_rate_limited"}'), 1);
+      assert.equal(series.get('wag_content_checks_total{checker="keywords",verdict="pass"}'), 1);
+      client.socket.close();
+      await client.closed;
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('the built server (dist/main.js) listens on METRICS_PORT before the main port answers', async () => {
+    const metricsPort = await freePort();
+    const server = await spawnServer({ METRICS_PORT: String(metricsPort), METRICS_TOKEN: TOKEN });
+    try {
+      assert.ok((await scrape(`http://127.0.0.1:${metricsPort}`)).has('wag_open_sockets'));
+      assert.equal((await fetch(`${server.url}/metrics`, { headers: auth })).status, 404);
+    } finally {
+      await server.stop();
     }
   });
 });
