@@ -144,6 +144,29 @@ describe('/metrics', () => {
       await gw.stop();
     }
   });
+  it('a cancelled answer counts as cancelled', async () => {
+    const gw = await startGateway({ llm, env: { METRICS_TOKEN: TOKEN } });
+    try {
+      const { client } = await login(gw, 'metrics-cancel-user');
+      llm.pushFault({ hang: true });
+      const request_id = randomUUID();
+      client.send({ type: 'chat', query: '等一下', stream: true, request_id });
+      await client.nextOf('chat_processing');
+      client.send({ type: 'cancel' });
+      for (;;) {
+        const frame = await client.next();
+        if (frame.type === 'chat_response' && frame.request_id === request_id) break;
+      }
+      const series = await scrape(gw.url);
+      assert.equal(series.get('wag_chats_total{outcome="cancelled"}'), 1);
+      assert.equal(series.get('wag_answer_duration_seconds_count{outcome="cancelled"}'), 1);
+      client.socket.close();
+      await client.closed;
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('counts rate-limit refusals by limit and content checks by checker and verdict', async () => {
     const gw = await startGateway({ llm, env: { METRICS_TOKEN: TOKEN, IP_LOGINS_PER_MINUTE: '1', CONTENT_SECURITY: 'input' } });
     try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
 import type { ChatModel } from '../llm/chat-model.js';
 import { LlmError } from '../llm/llm-error.js';
 import { noMetrics, type ChatOutcome, type GatewayMetrics } from '../observability/gateway-metrics.js';
@@ -60,10 +60,12 @@ export interface ChatInput {
 export class ChatService {
   private readonly runs = new Map<string, AnswerRun>();
   private readonly strategy: AnswerStrategy;
+  private readonly metrics: GatewayMetrics;
 
   constructor(private readonly deps: ChatServiceDeps) {
     const { systemPrompt, rag } = deps.options;
     this.strategy = chooseStrategy(deps.model, deps.retriever, { systemPrompt, rag });
+    this.metrics = deps.metrics ?? noMetrics;
   }
 
   /**
@@ -134,7 +136,7 @@ export class ChatService {
     startedAt: number,
   ): Promise<void> {
     const { history, options } = this.deps;
-    const metrics = this.deps.metrics ?? noMetrics;
+    const { metrics } = this;
     const log = this.deps.logger.child({ answerId: run.id });
     let release: (() => void) | undefined;
     let outcome: Answer = { passages: [] };
@@ -158,25 +160,25 @@ export class ChatService {
       if (LlmError.is(error)) metrics.modelError(error.kind);
       await this.finish(run, 'failed', outcome, log, moderator, appError);
     } finally {
-      this.report(run, outcome, startedAt);
       moderator?.dispose();
       // A slot granted after this run gave up (e.g. the store failed while it waited in
       // line) goes straight back, or it would be lost for good.
       if (release) release();
       else void acquired.then((lateRelease) => lateRelease(), () => undefined);
+      // last: the slot is back whatever the metrics do
+      this.report(run, outcome, startedAt);
     }
   }
 
   /** The answer's outcome, duration and tokens, to the metrics. */
   private report(run: AnswerRun, outcome: Answer, startedAt: number): void {
-    const metrics = this.deps.metrics;
     const result = run.result;
-    if (!metrics || !result) return;
+    if (!result) return;
     // a refused question ends the run as `failed` with content_blocked; a check that could not
     // decide (fail-closed) stays `failed`: nobody called the text risky
     const ended: ChatOutcome = result.error?.reason === 'content_blocked' ? 'blocked' : result.status;
-    metrics.chatFinished(ended, (performance.now() - startedAt) / 1000);
-    if (outcome.usage) metrics.tokens(outcome.usage);
+    this.metrics.chatFinished(ended, (performance.now() - startedAt) / 1000);
+    if (outcome.usage) this.metrics.tokens(outcome.usage);
   }
 
   /**
