@@ -115,67 +115,67 @@ describe('/metrics', () => {
 
   it('counts a login and a streamed chat: sockets, outcomes, first token, duration, tokens', async () => {
     await withLoggedIn({ METRICS_TOKEN: TOKEN }, 'metrics-user', async ({ gw, client }) => {
-    const done = await ask(client, '你好');
-    assert.equal(done.type, 'chat_response');
-    const series = await scrape(gw.url);
-    assert.equal(series.get('wag_open_sockets'), 1);
-    assert.equal(series.get('wag_logins_total{outcome="ok"}'), 1);
-    assert.equal(series.get('wag_chats_total{outcome="complete"}'), 1);
-    assert.equal(series.get('wag_time_to_first_token_seconds_count'), 1);
-    assert.equal(series.get('wag_answer_duration_seconds_count{outcome="complete"}'), 1);
-    assert.ok(series.get('wag_model_tokens_total{direction="in"}')! > 0);
-    assert.ok(series.get('wag_model_tokens_total{direction="out"}')! > 0);
-    assert.equal(series.get('wag_chat_queue_depth'), 0);
+      const done = await ask(client, '你好');
+      assert.equal(done.type, 'chat_response');
+      const series = await scrape(gw.url);
+      assert.equal(series.get('wag_open_sockets'), 1);
+      assert.equal(series.get('wag_logins_total{outcome="ok"}'), 1);
+      assert.equal(series.get('wag_chats_total{outcome="complete"}'), 1);
+      assert.equal(series.get('wag_time_to_first_token_seconds_count'), 1);
+      assert.equal(series.get('wag_answer_duration_seconds_count{outcome="complete"}'), 1);
+      assert.ok(series.get('wag_model_tokens_total{direction="in"}')! > 0);
+      assert.ok(series.get('wag_model_tokens_total{direction="out"}')! > 0);
+      assert.equal(series.get('wag_chat_queue_depth'), 0);
 
-    client.send({ type: 'login', session_id: 'no-such-session-0123456789' });
-    assert.notEqual((await client.nextOf('login_response')).code, 0);
-    const after = await scrape(gw.url);
-    const failed = [...after.keys()].filter((key) => key.startsWith('wag_logins_total{') && !key.includes('"ok"'));
-    assert.equal(failed.length, 1, `one failed-login series: ${failed.join()}`);
+      client.send({ type: 'login', session_id: 'no-such-session-0123456789' });
+      assert.notEqual((await client.nextOf('login_response')).code, 0);
+      const after = await scrape(gw.url);
+      const failed = [...after.keys()].filter((key) => key.startsWith('wag_logins_total{') && !key.includes('"ok"'));
+      assert.equal(failed.length, 1, `one failed-login series: ${failed.join()}`);
     });
   });
 
   it('a failed model call counts under its LlmError kind, and labels never carry an openid or IP', async () => {
     await withLoggedIn({ METRICS_TOKEN: TOKEN }, 'metrics-fault-user', async ({ gw, client, openid }) => {
-    llm.pushFault({ status: 400, message: 'bad request' });
-    const failed = await ask(client, '会失败的问题');
-    assert.notEqual(failed.code, 0, JSON.stringify(failed));
-    const series = await scrape(gw.url);
-    assert.equal(series.get('wag_model_errors_total{kind="bad_request"}'), 1);
-    assert.equal(series.get('wag_chats_total{outcome="failed"}'), 1);
-    const text = (await (await fetch(`${gw.url}/metrics`, { headers: auth })).text());
-    assert.equal(text.includes(openid), false);
-    assert.doesNotMatch(text, /127\.0\.0\.1/);
-    assert.doesNotMatch(text, /会失败/);
+      llm.pushFault({ status: 400, message: 'bad request' });
+      const failed = await ask(client, '会失败的问题');
+      assert.notEqual(failed.code, 0, JSON.stringify(failed));
+      const series = await scrape(gw.url);
+      assert.equal(series.get('wag_model_errors_total{kind="bad_request"}'), 1);
+      assert.equal(series.get('wag_chats_total{outcome="failed"}'), 1);
+      const text = (await (await fetch(`${gw.url}/metrics`, { headers: auth })).text());
+      assert.equal(text.includes(openid), false);
+      assert.doesNotMatch(text, /127\.0\.0\.1/);
+      assert.doesNotMatch(text, /会失败/);
     });
   });
 
   it('a cancelled answer counts as cancelled', async () => {
     await withLoggedIn({ METRICS_TOKEN: TOKEN }, 'metrics-cancel-user', async ({ gw, client }) => {
-    llm.pushFault({ hang: true });
-    const request_id = randomUUID();
-    client.send({ type: 'chat', query: '等一下', stream: true, request_id });
-    await client.nextOf('chat_processing');
-    client.send({ type: 'cancel' });
-    for (;;) {
-      const frame = await client.next();
-      if (frame.type === 'chat_response' && frame.request_id === request_id) break;
-    }
-    const series = await scrape(gw.url);
-    assert.equal(series.get('wag_chats_total{outcome="cancelled"}'), 1);
-    assert.equal(series.get('wag_answer_duration_seconds_count{outcome="cancelled"}'), 1);
+      llm.pushFault({ hang: true });
+      const request_id = randomUUID();
+      client.send({ type: 'chat', query: '等一下', stream: true, request_id });
+      await client.nextOf('chat_processing');
+      client.send({ type: 'cancel' });
+      for (;;) {
+        const frame = await client.next();
+        if (frame.type === 'chat_response' && frame.request_id === request_id) break;
+      }
+      const series = await scrape(gw.url);
+      assert.equal(series.get('wag_chats_total{outcome="cancelled"}'), 1);
+      assert.equal(series.get('wag_answer_duration_seconds_count{outcome="cancelled"}'), 1);
     });
   });
 
   it('counts rate-limit refusals by limit and content checks by checker and verdict', async () => {
     await withLoggedIn({ METRICS_TOKEN: TOKEN, IP_LOGINS_PER_MINUTE: '1', CONTENT_SECURITY: 'input' }, 'metrics-limit-user', async ({ gw, client }) => {
-    assert.equal((await ask(client, '你好')).code, 0);
-    client.send({ type: 'login', code: 'metrics-limit-user-2' });
-    assert.equal((await client.nextOf('login_response')).code, 429);
-    const series = await scrape(gw.url);
-    assert.equal(series.get('wag_rate_limited_total{limit="ip_login"}'), 1);
-    assert.equal(series.get('wag_logins_total{outcome="login_rate_limited"}'), 1);
-    assert.equal(series.get('wag_content_checks_total{checker="keywords",verdict="pass"}'), 1);
+      assert.equal((await ask(client, '你好')).code, 0);
+      client.send({ type: 'login', code: 'metrics-limit-user-2' });
+      assert.equal((await client.nextOf('login_response')).code, 429);
+      const series = await scrape(gw.url);
+      assert.equal(series.get('wag_rate_limited_total{limit="ip_login"}'), 1);
+      assert.equal(series.get('wag_logins_total{outcome="login_rate_limited"}'), 1);
+      assert.equal(series.get('wag_content_checks_total{checker="keywords",verdict="pass"}'), 1);
     });
   });
 
