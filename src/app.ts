@@ -9,6 +9,7 @@ import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
 import type { UsageLimits } from './limits/usage-limits.js';
 import type { ContentChecker } from './moderation/content-checker.js';
+import { noMetrics, type GatewayMetrics } from './observability/gateway-metrics.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
@@ -17,6 +18,7 @@ import { registerConsoleRoute } from './transport/http/console-route.js';
 import { registerHealthRoute } from './transport/http/health-route.js';
 import { registerHttpErrors } from './transport/http/http-errors.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
+import { metricsRoute } from './transport/http/metrics-route.js';
 import { replyError } from './transport/http/reply-error.js';
 import { registerWsRoute } from './transport/ws/ws-route.js';
 import type { WechatAuth } from './wechat/wechat-auth.js';
@@ -39,12 +41,19 @@ export interface AppDeps {
    * both = answers too) and CONTENT_SECURITY_FAIL (open = let text through when the checker fails).
    */
   contentSecurity?: { mode: 'input' | 'both'; failOpen: boolean };
+  /** what /metrics reports (compose builds it from METRICS_*); default: nothing */
+  metrics?: GatewayMetrics;
 }
 
 export interface App {
   fastify: FastifyInstance;
   chat: ChatService;
   sessions: SessionService;
+  /**
+   * The METRICS_PORT listener (only /metrics), when that port is set: the caller listens on it
+   * at `config.host`, as it does on the main server. shutdown() closes it.
+   */
+  metricsServer?: FastifyInstance;
   /**
    * Graceful stop: refuse new sockets, let answers in flight finish until the grace period
    * ends (then cancel them, storing the partial text), close sockets with 1001, close the
@@ -56,6 +65,7 @@ export interface App {
 /** Wires the modules together. Tests call it with fakes and a port-0 listen. */
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, logger, stores, model, wechat, knowledgeBase, limits, contentChecker } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
@@ -71,12 +81,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
 
   const sessions = new SessionService(stores.sessions, wechat, { ttlMs: config.session.ttlSeconds * 1000 });
+  const gate = new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize);
   const chat = new ChatService({
     history: stores.history,
     model,
     retriever: knowledgeBase,
-    gate: new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize),
+    gate,
     logger,
+    metrics,
     moderation: contentChecker && {
       checker: contentChecker,
       ...(deps.contentSecurity ?? {
@@ -112,6 +124,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxFrameBytes: config.ws.maxFrameBytes,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
     usageLimits: limits,
+    metrics,
     maxUnauthenticated: config.ws.maxUnauthenticated,
     limits: {
       maxMessagesPerSecond: config.ws.maxMessagesPerSecond,
@@ -123,7 +136,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       historyLimit: config.chat.historyTurns * 2,
     },
   });
-  registerLoginRoute(fastify, sessions, limits);
+  registerLoginRoute(fastify, sessions, limits, metrics);
   registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production' });
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
@@ -138,6 +151,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });
   if (config.consoleEnabled) await registerConsoleRoute(fastify);
 
+  metrics.watch({ openSockets: () => ws.connectionCount, queuedChats: () => gate.queuedCount, activeChats: () => chat.activeCount });
+  // /metrics: on its own port when METRICS_PORT is set (the main port then 404s it), else on
+  // the main port only behind METRICS_TOKEN — never open on the port the public reaches.
+  let metricsServer: FastifyInstance | undefined;
+  if (config.metrics.port !== undefined) {
+    metricsServer = Fastify({ loggerInstance: logger.child({ listener: 'metrics' }) as FastifyBaseLogger });
+    await metricsServer.register(metricsRoute, { metrics, token: config.metrics.token });
+  } else if (config.metrics.token) {
+    await fastify.register(metricsRoute, { metrics, token: config.metrics.token });
+  }
+
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     (stopping ??= (async () => {
@@ -147,6 +171,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await chat.drain(config.shutdownGraceMs);
       ws.closeAll();
       await fastify.close();
+      await metricsServer?.close();
       await stores.close();
       await limits.close();
       await knowledgeBase?.close();
@@ -154,5 +179,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
       logger.info('stopped');
     })());
 
-  return { fastify, chat, sessions, shutdown };
+  return { fastify, chat, sessions, metricsServer, shutdown };
 }

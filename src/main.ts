@@ -66,14 +66,21 @@ process.on('unhandledRejection', (reason) => {
   logger.error({ reason: String(reason) }, 'unhandled rejection');
 });
 
-try {
-  await app.fastify.listen({ host: config.host, port: config.port });
-} catch (error) {
-  const message = describeListenError(error, config.host, config.port);
-  if (!message) throw error;
-  await app.shutdown().catch(() => undefined);
-  fail('启动失败 / startup failed', message);
+const host = config.host;
+/** Listens, or ends the process with one line naming the variable to fix. */
+async function listen(server: typeof app.fastify, port: number, portVariable: string): Promise<void> {
+  try {
+    await server.listen({ host, port });
+  } catch (error) {
+    const message = describeListenError(error, host, port, portVariable);
+    if (!message) throw error;
+    await app.shutdown().catch(() => undefined);
+    fail('启动失败 / startup failed', message);
+  }
 }
+// the metrics port first: once the main port answers, /metrics does too
+if (app.metricsServer) await listen(app.metricsServer, config.metrics.port ?? 0, 'METRICS_PORT');
+await listen(app.fastify, config.port, 'PORT');
 logger.info(
   { store: adapters.stores.driver, llm: model?.name ?? 'offline', login: wechat.mode },
   startupBanner(config, (app.fastify.server.address() as AddressInfo).port),

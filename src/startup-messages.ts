@@ -6,13 +6,13 @@ import type { Config } from './config/config-schema.js';
  */
 
 /** One line for a listen failure we can explain (port taken, no permission), else undefined. */
-export function describeListenError(error: unknown, host: string, port: number): string | undefined {
+export function describeListenError(error: unknown, host: string, port: number, portVariable = 'PORT'): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === 'EADDRINUSE') {
-    return `端口 ${port} 已被占用，请停止占用它的进程或设置 PORT / port ${port} on ${host} is already in use: stop the other process or set PORT`;
+    return `端口 ${port} 已被占用，请停止占用它的进程或设置 ${portVariable} / port ${port} on ${host} is already in use: stop the other process or set ${portVariable}`;
   }
   if (code === 'EACCES') {
-    return `没有权限监听端口 ${port}（1024 以下的端口需要 root），请设置 PORT / no permission to listen on port ${port}: use a port above 1024 or set PORT`;
+    return `没有权限监听端口 ${port}（1024 以下的端口需要 root），请设置 ${portVariable} / no permission to listen on port ${port}: use a port above 1024 or set ${portVariable}`;
   }
   if (code === 'EADDRNOTAVAIL') {
     return `本机没有地址 ${host}，请检查 HOST / address ${host} is not on this machine: check HOST`;

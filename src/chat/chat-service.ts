@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ChatModel } from '../llm/chat-model.js';
+import { LlmError } from '../llm/llm-error.js';
+import { noMetrics, type ChatOutcome, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import { toAppError } from '../protocol/to-app-error.js';
 import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
@@ -34,6 +37,8 @@ export interface ChatServiceDeps {
   options: ChatServiceOptions;
   /** content security; absent = nothing is checked */
   moderation?: (ModerationPolicy & { window?: WindowOptions }) | undefined;
+  /** outcomes, latencies, tokens and model errors; default: not reported */
+  metrics?: GatewayMetrics;
 }
 
 /** Who asks: the openid owns the conversation, `ownerKey` (the session) owns the in-flight answer. */
@@ -55,10 +60,12 @@ export interface ChatInput {
 export class ChatService {
   private readonly runs = new Map<string, AnswerRun>();
   private readonly strategy: AnswerStrategy;
+  private readonly metrics: GatewayMetrics;
 
   constructor(private readonly deps: ChatServiceDeps) {
     const { systemPrompt, rag } = deps.options;
     this.strategy = chooseStrategy(deps.model, deps.retriever, { systemPrompt, rag });
+    this.metrics = deps.metrics ?? noMetrics;
   }
 
   /**
@@ -77,7 +84,7 @@ export class ChatService {
     const ticket = this.deps.gate.enter(this.deps.options.queueTimeoutMs, run.signal);
     if (!ticket) throw new AppError('server_busy');
     this.runs.set(asker.ownerKey, run);
-    void this.execute(run, query, input.useAutoRag, ticket.acquired).finally(() => this.runs.delete(asker.ownerKey));
+    void this.execute(run, query, input.useAutoRag, ticket.acquired, performance.now()).finally(() => this.runs.delete(asker.ownerKey));
     return run;
   }
 
@@ -121,8 +128,15 @@ export class ChatService {
     await all();
   }
 
-  private async execute(run: AnswerRun, query: string, useAutoRag: boolean, acquired: Promise<() => void>): Promise<void> {
+  private async execute(
+    run: AnswerRun,
+    query: string,
+    useAutoRag: boolean,
+    acquired: Promise<() => void>,
+    startedAt: number,
+  ): Promise<void> {
     const { history, options } = this.deps;
+    const { metrics } = this;
     const log = this.deps.logger.child({ answerId: run.id });
     let release: (() => void) | undefined;
     let outcome: Answer = { passages: [] };
@@ -131,13 +145,19 @@ export class ChatService {
       await this.ask(run, query, log);
       release = await acquired;
       const turns = await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1));
-      const onText = moderator && ((text: string) => moderator.push(text));
+      let first = true;
+      const onText = (text: string) => {
+        if (first) metrics.firstToken((performance.now() - startedAt) / 1000);
+        first = false;
+        moderator?.push(text);
+      };
       outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, log, options.streamCoalesceMs, onText));
       await this.finish(run, 'complete', outcome, log, moderator);
     } catch (error) {
       if (run.cancelled) return void (await this.finish(run, 'cancelled', outcome, log, moderator));
       const appError = toAppError(error);
       log.warn({ reason: appError.reason, error: String(error) }, 'answer failed');
+      if (LlmError.is(error)) metrics.modelError(error.kind);
       await this.finish(run, 'failed', outcome, log, moderator, appError);
     } finally {
       moderator?.dispose();
@@ -145,7 +165,20 @@ export class ChatService {
       // line) goes straight back, or it would be lost for good.
       if (release) release();
       else void acquired.then((lateRelease) => lateRelease(), () => undefined);
+      // last: the slot is back whatever the metrics do
+      this.report(run, outcome, startedAt);
     }
+  }
+
+  /** The answer's outcome, duration and tokens, to the metrics. */
+  private report(run: AnswerRun, outcome: Answer, startedAt: number): void {
+    const result = run.result;
+    if (!result) return;
+    // a refused question ends the run as `failed` with content_blocked; a check that could not
+    // decide (fail-closed) stays `failed`: nobody called the text risky
+    const ended: ChatOutcome = result.error?.reason === 'content_blocked' ? 'blocked' : result.status;
+    this.metrics.chatFinished(ended, (performance.now() - startedAt) / 1000);
+    if (outcome.usage) this.metrics.tokens(outcome.usage);
   }
 
   /**

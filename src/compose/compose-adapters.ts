@@ -11,12 +11,14 @@ import type { UsageLimits } from '../limits/usage-limits.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import type { OpenAiChatModelOptions } from '../llm/openai-chat-model.js';
 import type { LayeredContentChecker } from '../moderation/layered-checker.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { StoreBundle } from '../store/store-bundle.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
 import { createChatModel } from './create-chat-model.js';
 import { createContentChecker } from './create-content-checker.js';
 import { createKnowledgeBase } from './create-knowledge-base.js';
 import { createLimits } from './create-limits.js';
+import { createMetrics } from './create-metrics.js';
 import { createStores } from './create-stores.js';
 import { createWechatAuth } from './create-wechat-auth.js';
 import { StartupError } from './startup-error.js';
@@ -32,6 +34,8 @@ export interface Adapters {
   limits: UsageLimits;
   /** absent = CONTENT_SECURITY=off; its owner calls close() on shutdown (a Redis connection) */
   contentChecker?: LayeredContentChecker;
+  /** Prometheus metrics (one registry per call), or hooks that do nothing when metrics are off */
+  metrics: GatewayMetrics;
 }
 
 export interface ComposeOptions {
@@ -56,7 +60,8 @@ export async function composeAdapters(
   const opened: Array<{ close(): Promise<void> | void }> = [];
   const closeOpened = () => Promise.all(opened.map((thing) => thing.close()));
   try {
-    const stores = await createStores(config, logger);
+    const metrics = await createMetrics(config);
+    const stores = await createStores(config, logger, metrics);
     opened.push(stores);
     try {
       await stores.history.ping();
@@ -66,17 +71,17 @@ export async function composeAdapters(
     }
     let limits: UsageLimits;
     try {
-      limits = await createLimits(config, logger, options.limitsClock);
+      limits = await createLimits(config, logger, options.limitsClock, metrics);
     } catch (error) {
       throw new StartupError(`REDIS_URL is set but Redis does not answer (rate limiter): ${String(error)}`);
     }
     opened.push(limits);
-    const contentChecker = createContentChecker(config, logger);
+    const contentChecker = createContentChecker(config, logger, { metrics });
     if (contentChecker) opened.push(contentChecker);
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker };
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { DEFAULT_KEYWORDS } from '../moderation/default-keywords.js';
 import { KeywordChecker, readKeywordsFile } from '../moderation/keyword-checker.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import { withRedisErrorCount } from './with-redis-error-count.js';
 import { LayeredContentChecker } from '../moderation/layered-checker.js';
 import { WechatContentChecker } from '../moderation/wechat-content-checker.js';
 import { throttledWarn } from '../observability/throttled-warn.js';
@@ -21,7 +23,7 @@ import { StartupError } from './startup-error.js';
 export function createContentChecker(
   config: Readonly<Config>,
   logger: Logger,
-  options: { fetch?: typeof fetch } = {},
+  options: { fetch?: typeof fetch; metrics?: GatewayMetrics } = {},
 ): LayeredContentChecker | undefined {
   const { mode, fail, keywordsFile, timeoutMs } = config.contentSecurity;
   if (mode === 'off') return undefined;
@@ -35,9 +37,10 @@ export function createContentChecker(
   }
   const keywords = new KeywordChecker([...DEFAULT_KEYWORDS, ...extra]);
   const { appId, appSecret, apiBase } = config.wechat;
+  const onCheck = options.metrics && ((checker: string, verdict: string) => options.metrics!.contentCheck(checker, verdict));
   if (!appId || !appSecret) {
     logger.warn('content security without WECHAT_APPID: the keyword list only, no msgSecCheck');
-    return new LayeredContentChecker({ keywords, fail, logger });
+    return new LayeredContentChecker({ keywords, fail, logger, onCheck });
   }
   const { redisUrl, redisKeyPrefix } = config;
   const cache: TokenCache = redisUrl
@@ -45,11 +48,11 @@ export function createContentChecker(
         (await import('../wechat/redis-token-cache.js')).createRedisTokenCache({
           url: redisUrl,
           prefix: redisKeyPrefix,
-          onError: throttledWarn(logger, 'redis unavailable (access token cache)'),
+          onError: withRedisErrorCount(throttledWarn(logger, 'redis unavailable (access token cache)'), options.metrics, 'token_cache'),
         }),
       )
     : new MemoryTokenCache();
   const tokens = new AccessTokenProvider({ appId, appSecret, apiBase, timeoutMs: config.wechat.timeoutMs, cache, logger, fetch: options.fetch });
   const remote = new WechatContentChecker({ tokens, apiBase, timeoutMs, logger, onUserInactive: keywords, fetch: options.fetch });
-  return new LayeredContentChecker({ keywords, remote, fail, logger, onClose: () => cache.close() });
+  return new LayeredContentChecker({ keywords, remote, fail, logger, onCheck, onClose: () => cache.close() });
 }

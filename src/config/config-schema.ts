@@ -33,6 +33,17 @@ export const configSchema = z.object({
   consoleEnabled: z.stringbool().optional(),
   /** bearer token for /admin routes; admin routes are off when unset */
   adminToken: optionalText,
+  /**
+   * Prometheus /metrics. Off unless one of these is set. METRICS_TOKEN: /metrics needs
+   * `Authorization: Bearer <token>` (served on the main port when METRICS_PORT is unset).
+   * METRICS_PORT: /metrics moves to this port on HOST, and the main port no longer serves it;
+   * without a token that port is open to anyone who can reach it (keep it off the internet).
+   */
+  metrics: z.object({
+    token: optionalText,
+    /** 0 = any free port (tests) */
+    port: int(0, 65535).optional(),
+  }),
   dataDir: z.string().default('./data'),
   redisUrl: optionalUrl,
   /** prepended to every Redis key, so several deployments can share one Redis */

@@ -12,6 +12,8 @@ export const envTable = {
   CORS_ORIGINS: 'corsOrigins',
   ADMIN_TOKEN: 'adminToken',
   CONSOLE_ENABLED: 'consoleEnabled',
+  METRICS_TOKEN: 'metrics.token',
+  METRICS_PORT: 'metrics.port',
   DATA_DIR: 'dataDir',
   REDIS_URL: 'redisUrl',
   REDIS_KEY_PREFIX: 'redisKeyPrefix',

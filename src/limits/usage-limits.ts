@@ -43,6 +43,8 @@ export class UsageLimits {
     private readonly limiter: RateLimiter,
     private readonly settings: LimitSettings,
     private readonly logger: Logger,
+    /** told of every refusal (the metrics), by limit */
+    private readonly onRefused: (limit: LimitKind) => void = () => {},
   ) {}
 
   /**
@@ -53,7 +55,7 @@ export class UsageLimits {
     const { userTokensPerDay, userChatsPerMinute } = this.settings;
     if (userTokensPerDay > 0) {
       const tokens = await this.guard(() => this.limiter.peek(`tokens:${openid}`, { limit: userTokensPerDay, ...SHANGHAI_DAY }));
-      if (tokens && !tokens.allowed) throw new LimitExceededError('token_quota', tokens.retryAfterSeconds);
+      if (tokens && !tokens.allowed) throw this.refuse('token_quota', tokens.retryAfterSeconds);
     }
     await this.take('chat_rate', `chat:${openid}`, userChatsPerMinute);
   }
@@ -99,7 +101,12 @@ export class UsageLimits {
   private async take(kind: LimitKind, key: string, limit: number): Promise<void> {
     if (limit === 0) return;
     const decision = await this.guard(() => this.limiter.consume(key, { limit, windowMs: MINUTE }));
-    if (decision && !decision.allowed) throw new LimitExceededError(kind, decision.retryAfterSeconds);
+    if (decision && !decision.allowed) throw this.refuse(kind, decision.retryAfterSeconds);
+  }
+
+  private refuse(kind: LimitKind, retryAfterSeconds: number): LimitExceededError {
+    this.onRefused(kind);
+    return new LimitExceededError(kind, retryAfterSeconds);
   }
 
   /** Runs a limiter call; a backend failure yields undefined (allow) and one warning per outage. */

@@ -13,6 +13,8 @@ export interface LayeredCheckerOptions {
   logger: Logger;
   /** releases what the drivers hold (the token cache's Redis connection) */
   onClose?: () => Promise<void>;
+  /** told of every check (the metrics): which checker, and pass / risky / error */
+  onCheck?: (checker: string, verdict: 'pass' | 'risky' | 'error') => void;
   now?: () => number;
 }
 
@@ -37,11 +39,16 @@ export class LayeredContentChecker implements ContentChecker {
   }
 
   async check(request: CheckRequest): Promise<CheckVerdict> {
-    const local = this.options.keywords.checkNow(request.text);
-    if (local.verdict === 'risky' || !this.options.remote) return local;
+    const { keywords, remote, onCheck } = this.options;
+    const local = keywords.checkNow(request.text);
+    onCheck?.(keywords.name, local.verdict);
+    if (local.verdict === 'risky' || !remote) return local;
     try {
-      return await this.options.remote.check(request);
+      const verdict = await remote.check(request);
+      onCheck?.(remote.name, verdict.verdict);
+      return verdict;
     } catch (error) {
+      onCheck?.(remote.name, 'error');
       if (!(error instanceof ModerationError)) throw error;
       this.warn(error);
       if (this.options.fail === 'closed') throw error;

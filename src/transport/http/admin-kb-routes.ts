@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorReason } from '../../protocol/error-catalogue.js';
 import type { KnowledgeBase } from '../../knowledge-base/knowledge-base.js';
+import { bearerGuard } from './bearer-guard.js';
 import { replyError } from './reply-error.js';
 
 export interface AdminKbRoutesOptions {
@@ -44,17 +44,7 @@ export async function adminKbRoutes(app: FastifyInstance, options: AdminKbRoutes
   // Off: no route at all, so /admin/* answers exactly as any unknown path does (`not_found`)
   // and a scanner learns nothing about an admin API or how to turn it on.
   if (!options.adminToken) return;
-  // Digests have equal length whatever was sent, so timingSafeEqual never throws and the
-  // comparison time does not reveal the token's length either.
-  const expected = createHash('sha256').update(options.adminToken).digest();
-  app.addHook('onRequest', async (request, reply) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    const given = createHash('sha256').update(match?.[1] ?? '').digest();
-    if (!match || !timingSafeEqual(given, expected)) {
-      reply.header('www-authenticate', 'Bearer realm="admin"');
-      return replyError(reply, new AppError('admin_unauthorized'));
-    }
-  });
+  app.addHook('onRequest', bearerGuard(options.adminToken, 'admin'));
 
   // Uploads arrive as raw bytes whatever their content type (JSON Q&A files included).
   app.removeAllContentTypeParsers();

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../../auth/session-service.js';
 import type { UsageLimits } from '../../limits/usage-limits.js';
+import type { GatewayMetrics } from '../../observability/gateway-metrics.js';
+import { toAppError } from '../../protocol/to-app-error.js';
 import { httpLoginBody } from '../../protocol/client-messages.js';
 import { httpBody, loginData, loginResponseFrame } from '../../protocol/server-frame.js';
 import { validate } from '../../protocol/validate.js';
@@ -11,15 +13,17 @@ import { replyError } from './reply-error.js';
  * {openid, unionid} plus `session_id`, which authenticates `POST /wechat/chat`, and the
  * user's `limits`. Each call counts against the client IP's IP_LOGINS_PER_MINUTE.
  */
-export function registerLoginRoute(app: FastifyInstance, sessions: SessionService, limits: UsageLimits): void {
+export function registerLoginRoute(app: FastifyInstance, sessions: SessionService, limits: UsageLimits, metrics?: GatewayMetrics): void {
   app.post('/wechat/login', async (request, reply) => {
     const body = validate(httpLoginBody, request.body ?? {}, 'body');
     if (!body.ok) return replyError(reply, body.error);
     try {
       await limits.admitLogin(request.ip);
       const session = await sessions.login(body.data.code);
+      metrics?.login('ok');
       return httpBody(loginResponseFrame(loginData(session, await limits.status(session.openid))));
     } catch (error) {
+      metrics?.login(toAppError(error).reason);
       return replyError(reply, error);
     }
   });

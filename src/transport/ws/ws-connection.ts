@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { AnswerListener, AnswerRun } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import type { UsageLimits, UserLimitStatus } from '../../limits/usage-limits.js';
+import type { GatewayMetrics } from '../../observability/gateway-metrics.js';
 import { sessionTag, type Session, type SessionService } from '../../auth/session-service.js';
 import type { ClientMessage, RequestId } from '../../protocol/client-messages.js';
 import { CloseCode } from '../../protocol/close-codes.js';
@@ -33,6 +34,8 @@ export interface WsConnectionDeps {
   logger: Logger;
   /** chats and tokens per user, logins per IP */
   usageLimits: UsageLimits;
+  /** login outcomes; absent = not reported */
+  metrics?: GatewayMetrics;
   limits: {
     loginTimeoutMs: number;
     idleTimeoutMs: number;
@@ -177,8 +180,11 @@ export class WsConnection {
       session = code !== undefined ? await this.deps.sessions.login(code) : await this.deps.sessions.authenticate(sessionId!);
       limits = await this.deps.usageLimits.status(session.openid);
     } catch (error) {
-      return this.send(loginErrorFrame(toAppError(error), rid));
+      const appError = toAppError(error);
+      this.deps.metrics?.login(appError.reason);
+      return this.send(loginErrorFrame(appError, rid));
     }
+    this.deps.metrics?.login('ok');
     if (this.closed) return;
     const pending = this.deps.chat.activeRun(session.sessionId);
     // A re-login on this socket keeps following its own answer as it was asked for (stream,

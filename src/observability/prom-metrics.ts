@@ -1,0 +1,99 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { TokenUsage } from '../llm/chat-model.js';
+import type { ChatOutcome, GatewayMetrics, GaugeSources } from './gateway-metrics.js';
+
+/**
+ * LLM latency spans two orders of magnitude: a first token in 0.2 s from a warm model, a
+ * long answer in a minute or more. Seconds.
+ */
+const FIRST_TOKEN_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60];
+const ANSWER_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300];
+
+/**
+ * GatewayMetrics on a prom-client registry of its own (never the global default one), so
+ * several gateways in one process — the tests — never collide. Names follow Prometheus
+ * conventions: `wag_` prefix, base units, `_total` on counters. Node's default metrics
+ * (event-loop delay percentiles, CPU, memory, GC) come along with the same prefix.
+ *
+ * @example
+ * const metrics = new PromMetrics();
+ * metrics.login('ok');
+ * const { contentType, body } = await metrics.render();
+ */
+export class PromMetrics implements GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly logins = this.counter('wag_logins_total', 'Login attempts by outcome (ok or the error reason)', ['outcome']);
+  private readonly chats = this.counter('wag_chats_total', 'Answers ended, by outcome', ['outcome']);
+  private readonly answerSeconds = new Histogram({
+    name: 'wag_answer_duration_seconds',
+    help: 'From a question to the end of its answer, by outcome',
+    labelNames: ['outcome'],
+    buckets: ANSWER_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly firstTokenSeconds = new Histogram({
+    name: 'wag_time_to_first_token_seconds',
+    help: "From a question to the model's first text (queue, history, retrieval and the model included)",
+    buckets: FIRST_TOKEN_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly modelTokens = this.counter('wag_model_tokens_total', 'Model tokens by direction (in = prompt, out = completion)', ['direction']);
+  private readonly modelErrors = this.counter('wag_model_errors_total', 'Model calls failed for good, by kind', ['kind']);
+  private readonly redisErrors = this.counter('wag_redis_errors_total', 'Redis connection errors, by connection', ['client']);
+  private readonly contentChecks = this.counter('wag_content_checks_total', 'Content-security checks, by checker and verdict', ['checker', 'verdict']);
+  private readonly refusals = this.counter('wag_rate_limited_total', 'Requests refused by a usage limit, by limit', ['limit']);
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'wag_' });
+  }
+
+  login(outcome: string): void {
+    this.logins.inc({ outcome });
+  }
+
+  chatFinished(outcome: ChatOutcome, seconds: number): void {
+    this.chats.inc({ outcome });
+    this.answerSeconds.observe({ outcome }, seconds);
+  }
+
+  firstToken(seconds: number): void {
+    this.firstTokenSeconds.observe(seconds);
+  }
+
+  tokens(usage: TokenUsage): void {
+    this.modelTokens.inc({ direction: 'in' }, usage.promptTokens);
+    this.modelTokens.inc({ direction: 'out' }, usage.completionTokens);
+  }
+
+  modelError(kind: string): void {
+    this.modelErrors.inc({ kind });
+  }
+
+  redisError(client: string): void {
+    this.redisErrors.inc({ client });
+  }
+
+  contentCheck(checker: string, verdict: string): void {
+    this.contentChecks.inc({ checker, verdict });
+  }
+
+  rateLimited(limit: string): void {
+    this.refusals.inc({ limit });
+  }
+
+  watch(sources: GaugeSources): void {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
+    gauge('wag_open_sockets', 'Open WebSocket connections', sources.openSockets);
+    gauge('wag_chat_queue_depth', 'Answers waiting for a model slot (LLM_MAX_CONCURRENCY)', sources.queuedChats);
+    gauge('wag_chats_active', 'Answers in flight (generating or waiting)', sources.activeChats);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private counter(name: string, help: string, labelNames: string[]): Counter {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+}
