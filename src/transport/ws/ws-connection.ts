@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { AnswerListener, AnswerRun } from '../../chat/answer-run.js';
-import type { ChatService } from '../../chat/chat-service.js';
-import type { UsageLimits, UserLimitStatus } from '../../limits/usage-limits.js';
-import type { GatewayMetrics } from '../../observability/gateway-metrics.js';
-import { sessionTag, type Session, type SessionService } from '../../auth/session-service.js';
+import type { UserLimitStatus } from '../../limits/usage-limits.js';
+import { sessionTag, type Session } from '../../auth/session-service.js';
 import type { ClientMessage, RequestId } from '../../protocol/client-messages.js';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
@@ -27,49 +25,8 @@ import { toAppError } from '../../protocol/to-app-error.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
 import { historyFrame } from '../history-frame.js';
 import { MessageRateLimit } from './message-rate-limit.js';
-
-export interface WsConnectionDeps {
-  sessions: SessionService;
-  chat: ChatService;
-  logger: Logger;
-  /** chats and tokens per user, logins per IP */
-  usageLimits: UsageLimits;
-  /** login outcomes; absent = not reported */
-  metrics?: GatewayMetrics;
-  limits: {
-    loginTimeoutMs: number;
-    idleTimeoutMs: number;
-    detachGraceMs: number;
-    historyLimit: number;
-    /** frames a socket may send per second before it is closed with 4003 */
-    maxMessagesPerSecond: number;
-    /** bytes queued for one socket before it is dropped */
-    maxBufferedBytes: number;
-    /** bytes queued for all sockets together before a socket that is behind is dropped */
-    maxTotalBufferedBytes: number;
-  };
-}
-
-/** State every connection of one gateway shares. */
-export interface WsShared {
-  /** true once shutdown began: new chats are refused, answers in flight finish */
-  readonly draining: boolean;
-  /**
-   * The request_id of the `chat` that started each run, so its final `chat_response` carries
-   * it even when delivered after a re-login or on another socket.
-   */
-  readonly chatRequestIds: WeakMap<AnswerRun, RequestId>;
-  /** sockets that have not logged in yet; a socket leaves on its first login or on close */
-  readonly unauthenticated: Set<WsConnection>;
-  /** bytes queued for every open socket together (computed on demand) */
-  totalBufferedBytes(): number;
-}
-
-/**
- * Below this many queued bytes a socket is keeping up, and the total across sockets is not
- * computed: that sum is only worth its cost for a socket that is falling behind.
- */
-const BEHIND_BYTES = 64 * 1024;
+import { sendBounded } from './send-bounded.js';
+import type { WsConnectionDeps, WsShared } from './ws-connection-deps.js';
 
 /**
  * One WebSocket client: its login state, its timers and its message router. Answers belong
@@ -276,17 +233,9 @@ export class WsConnection {
   }
 
   private send(message: ServerFrame): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
-    const buffered = this.socket.bufferedAmount;
-    const { maxBufferedBytes, maxTotalBufferedBytes } = this.deps.limits;
-    if (buffered > maxBufferedBytes || (buffered > BEHIND_BYTES && this.shared.totalBufferedBytes() > maxTotalBufferedBytes)) {
-      // A client that stops reading while we keep writing would hold our memory: drop it
-      // without a close handshake (it would not read that either); it sees 1006.
-      this.log.warn({ buffered }, 'client not reading: dropping it');
-      this.socket.terminate();
-      return;
+    if (!sendBounded(this.socket, message, this.deps.limits, this.shared)) {
+      this.log.warn({ buffered: this.socket.bufferedAmount }, 'client not reading: dropping it');
     }
-    this.socket.send(JSON.stringify(message));
   }
 
   private resetIdle(): void {

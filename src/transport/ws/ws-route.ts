@@ -5,7 +5,8 @@ import { AppError } from '../../protocol/error-catalogue.js';
 import { errorFrame } from '../../protocol/server-frame.js';
 import { toAppError } from '../../protocol/to-app-error.js';
 import { IpConnectionCounter } from './ip-connection-counter.js';
-import { WsConnection, type WsConnectionDeps, type WsShared } from './ws-connection.js';
+import { WsConnection } from './ws-connection.js';
+import type { WsConnectionDeps, WsShared } from './ws-connection-deps.js';
 
 export interface WsRouteOptions extends WsConnectionDeps {
   maxFrameBytes: number;
