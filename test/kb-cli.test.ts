@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
 import { compiledCommand } from './support/spawn-server.js';
 import { startGateway } from './support/start-gateway.js';
+import { until } from './support/wait.js';
 
 const exec = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'wag-kb-cli-'));
@@ -66,9 +66,9 @@ describe('knowledge-base CLI and a running gateway on the same data', () => {
       assert.deepEqual(await search(), []);
       const added = await runKb(['add', join(docs, '会员权益.md')], gw.dataDir);
       assert.match(added.stdout, /新增 1/);
-      await eventually(async () => (await search()).includes('会员权益.md'), 'the running server to find the new document');
+      await until(async () => (await search()).includes('会员权益.md'), 'the running server to find the new document', 15_000, 100);
       await runKb(['remove', '会员权益.md'], gw.dataDir);
-      await eventually(async () => (await search()).length === 0, 'the running server to drop the removed document');
+      await until(async () => (await search()).length === 0, 'the running server to drop the removed document', 15_000, 100);
     } finally {
       await gw.stop();
       rmSync(docs, { recursive: true, force: true });
@@ -76,11 +76,3 @@ describe('knowledge-base CLI and a running gateway on the same data', () => {
   });
 });
 
-/** Polls an async condition (the server's own view) until it holds. */
-async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}

@@ -1,11 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Polls `condition` until it holds; fails naming `what` after `timeoutMs`. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
+/**
+ * Polls `condition` (sync, or async such as a request to the server) until it holds; fails
+ * naming `what` after `timeoutMs`.
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 8_000,
+  intervalMs = 5,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
+    await sleep(intervalMs);
   }
 }
 

@@ -8,6 +8,7 @@ import { validate } from '../../protocol/validate.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
 import { replyError } from './reply-error.js';
 import { resolveAsker } from './resolve-asker.js';
+import { startChat } from '../start-chat.js';
 
 export interface ChatRouteOptions {
   sessions: SessionService;
@@ -33,9 +34,8 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
     try {
       const asker = await resolveAsker(request, body, options.sessions, options.trustBareOpenid);
       sessionId = asker.sessionId;
-      await options.limits.admitChat(asker.openid);
-      run = options.chat.start(asker, { query: body.query, useAutoRag: body.use_auto_rag });
-      options.limits.recordAnswer(asker.openid, run.done);
+      // always started: without `stillWanted` startChat returns a run or throws
+      run = (await startChat(options.limits, options.chat, asker, { query: body.query, useAutoRag: body.use_auto_rag }))!;
     } catch (error) {
       return replyError(reply, error);
     }

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../../auth/session-service.js';
 import type { UsageLimits } from '../../limits/usage-limits.js';
 import type { GatewayMetrics } from '../../observability/gateway-metrics.js';
-import { toAppError } from '../../protocol/to-app-error.js';
 import { httpLoginBody } from '../../protocol/client-messages.js';
 import { httpBody, loginData, loginResponseFrame } from '../../protocol/server-frame.js';
 import { validate } from '../../protocol/validate.js';
+import { logIn } from '../log-in.js';
 import { replyError } from './reply-error.js';
 
 /**
@@ -18,12 +18,9 @@ export function registerLoginRoute(app: FastifyInstance, sessions: SessionServic
     const body = validate(httpLoginBody, request.body ?? {}, 'body');
     if (!body.ok) return replyError(reply, body.error);
     try {
-      await limits.admitLogin(request.ip);
-      const session = await sessions.login(body.data.code);
-      metrics?.login('ok');
-      return httpBody(loginResponseFrame(loginData(session, await limits.status(session.openid))));
+      const { session, limits: left } = await logIn({ sessions, limits, metrics }, request.ip, { code: body.data.code });
+      return httpBody(loginResponseFrame(loginData(session, left)));
     } catch (error) {
-      metrics?.login(toAppError(error).reason);
       return replyError(reply, error);
     }
   });

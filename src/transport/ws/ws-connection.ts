@@ -24,6 +24,8 @@ import {
 import { toAppError } from '../../protocol/to-app-error.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
 import { historyFrame } from '../history-frame.js';
+import { logIn } from '../log-in.js';
+import { startChat } from '../start-chat.js';
 import { MessageRateLimit } from './message-rate-limit.js';
 import { sendBounded } from './send-bounded.js';
 import type { WsConnectionDeps, WsShared } from './ws-connection-deps.js';
@@ -131,17 +133,11 @@ export class WsConnection {
     let session: Session;
     let limits: UserLimitStatus | undefined;
     try {
-      // Only logins with a code count against the IP: they call WeChat. Resuming with a
-      // session_id is cheap, and a reconnect storm after a restart must not lock users out.
-      if (code !== undefined) await this.deps.usageLimits.admitLogin(this.ip);
-      session = code !== undefined ? await this.deps.sessions.login(code) : await this.deps.sessions.authenticate(sessionId!);
-      limits = await this.deps.usageLimits.status(session.openid);
+      const credential = code !== undefined ? { code } : { sessionId: sessionId! };
+      ({ session, limits } = await logIn({ sessions: this.deps.sessions, limits: this.deps.usageLimits, metrics: this.deps.metrics }, this.ip, credential));
     } catch (error) {
-      const appError = toAppError(error);
-      this.deps.metrics?.login(appError.reason);
-      return this.send(loginErrorFrame(appError, rid));
+      return this.send(loginErrorFrame(toAppError(error), rid));
     }
-    this.deps.metrics?.login('ok');
     if (this.closed) return;
     const pending = this.deps.chat.activeRun(session.sessionId);
     // A re-login on this socket keeps following its own answer as it was asked for (stream,
@@ -167,16 +163,16 @@ export class WsConnection {
     const rid = message.request_id;
     const extended = message.stream || rid !== undefined;
     if (this.shared.draining) return this.send(errorFrame(new AppError('shutting_down'), rid));
-    let run: AnswerRun;
+    let run: AnswerRun | undefined;
     try {
-      await this.deps.usageLimits.admitChat(session.openid);
-      // closed while the limiter answered: a run started now would never be detached
-      if (this.closed) return;
-      run = this.deps.chat.start({ openid: session.openid, ownerKey: session.sessionId }, { query: message.query, useAutoRag: message.use_auto_rag });
-      this.deps.usageLimits.recordAnswer(session.openid, run.done);
+      const asker = { openid: session.openid, ownerKey: session.sessionId };
+      const input = { query: message.query, useAutoRag: message.use_auto_rag };
+      // a socket closed while the limiter answered must not start a run nobody would detach
+      run = await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed);
     } catch (error) {
       return this.send(errorFrame(toAppError(error), rid));
     }
+    if (!run) return;
     if (rid !== undefined) this.shared.chatRequestIds.set(run, rid);
     this.send(answerProcessingFrame(run.id, extended, rid));
     this.follow(run, message.stream, rid, extended);

@@ -1,0 +1,23 @@
+import type { AnswerRun } from '../chat/answer-run.js';
+import type { Asker, ChatInput, ChatService } from '../chat/chat-service.js';
+import type { UsageLimits } from '../limits/usage-limits.js';
+
+/**
+ * A chat as every transport starts it: the user's minute and day limits first, then the
+ * answer, whose model tokens count against the day once it ends. Throws what the client
+ * should see (LimitExceededError, AppError). `stillWanted` is asked after the limiter's
+ * answer (it may wait on Redis): a client that left meanwhile gets no run (undefined).
+ */
+export async function startChat(
+  limits: UsageLimits,
+  chat: ChatService,
+  asker: Asker,
+  input: ChatInput,
+  stillWanted: () => boolean = () => true,
+): Promise<AnswerRun | undefined> {
+  await limits.admitChat(asker.openid);
+  if (!stillWanted()) return undefined;
+  const run = chat.start(asker, input);
+  limits.recordAnswer(asker.openid, run.done);
+  return run;
+}
