@@ -162,6 +162,20 @@ describe('deploy/nginx.conf: TLS and round-robin in front of two gateways over o
     await client.close();
   });
 
+  it('https: POST /wechat/chat with stream: true arrives through nginx as the event stream, ending with chat_response', async () => {
+    const login = await viaNginx('POST', '/wechat/login', { body: { code: 'nginx_stream_code' } });
+    const reply = await viaNginx('POST', '/wechat/chat', { body: { query: '流式经过 nginx', session_id: login.json.data.session_id, stream: true } });
+    assert.equal(reply.status, 200);
+    assert.match(String(reply.headers['content-type']), /^text\/event-stream/);
+    const events = reply.text.split('\n\n').filter(Boolean).map((event) => JSON.parse(event.replace(/^data: /, '')));
+    assert.equal(events[0].type, 'chat_processing');
+    const final = events.at(-1);
+    assert.equal(final.type, 'chat_response');
+    assert.equal(final.code, 0);
+    const deltas = events.filter((e) => e.type === 'chat_delta').map((e) => e.data.delta).join('');
+    assert.equal(deltas, final.data.msg, 'every delta passed through, in order');
+  });
+
   it('the gateway sees the client\'s address, not nginx\'s, and a forged X-Forwarded-For does not change it', async () => {
     const tag = `ip-${randomUUID()}`;
     // from 127.0.0.3: nginx itself connects to the instances from 127.0.0.1

@@ -110,6 +110,9 @@ export async function startNginx(nginx: string, upstreams: string[]): Promise<Ru
   );
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
+  // nginx outlives a test runner that exits without `stop()`: its master stops its workers on SIGTERM
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
   for (let i = 0; !(await accepts(httpsPort)); i++) {
@@ -130,6 +133,7 @@ export async function startNginx(nginx: string, upstreams: string[]): Promise<Ru
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+      process.off('exit', killOnExit);
       rmSync(workDir, { recursive: true, force: true });
     },
   };
