@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../src/config/load-config.js';
+import { renderNginxConf } from './support/start-nginx.js';
 
 /**
  * No Docker engine runs here, so the Dockerfile and docker-compose.yml are never built in CI.
@@ -142,3 +143,22 @@ function satisfiesMajor(range: string, major: number): boolean {
     return m[1] === '^' ? Number(m[2]) === major : major >= Number(m[2]);
   });
 }
+
+describe('the nginx configuration test/nginx-wss.test.ts runs', () => {
+  const site = { upstreams: ['127.0.0.1:4001', '127.0.0.1:4002'], httpsPort: 4443, httpPort: 4080, certDir: '/tmp/c', workDir: '/tmp/w' };
+
+  it('is deploy/nginx.conf with only addresses, ports, certificate, log and temp paths changed', () => {
+    const shipped = nginxConf.split('\n');
+    const rendered = renderNginxConf(nginxConf, site).split('\n');
+    const added = rendered.filter((line) => !shipped.includes(line));
+    const removed = shipped.filter((line) => !rendered.includes(line));
+    assert.equal(removed.length, 8, removed.join('\n'));
+    for (const line of removed) assert.match(line, /server app\d:8000|listen (443 ssl|80);|\/etc\/nginx\/certs\/|_log \/dev\/std/);
+    for (const line of added) assert.match(line, /127\.0\.0\.1:4\d{3}|\/tmp\/[cw]\/|^http \{$/);
+  });
+
+  it('refuses a configuration whose lines no longer have the expected shape', () => {
+    assert.throws(() => renderNginxConf(nginxConf.replace('listen 443 ssl;', 'listen 443 ssl http2;'), site), /listen 443 ssl/);
+    assert.throws(() => renderNginxConf(nginxConf.replace(/^\s*server app2:8000.*$/m, ''), site), /1 upstream servers, the test starts 2/);
+  });
+});

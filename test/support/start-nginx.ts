@@ -117,7 +117,7 @@ export async function startNginx(nginx: string, upstreams: string[]): Promise<Ru
   const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
   for (let i = 0; !(await accepts(httpsPort)); i++) {
     if (child.exitCode !== null || i > 100) {
-      child.kill('SIGKILL');
+      child.kill('SIGTERM');
       throw new Error(`nginx did not start:\n${output}\n${read(join(workDir, 'error.log'))}`);
     }
     await sleep(100);
