@@ -1,7 +1,8 @@
 # wechat-ai-gateway image: `docker build -t wechat-ai-gateway .` (docker-compose.yml builds it too).
 # Three stages: production dependencies (better-sqlite3 compiles its native addon there), a build
-# stage with dev dependencies that compiles src/ to dist/, and a slim runtime with neither
-# compilers nor TypeScript. Node 24 is the current LTS; package.json "engines" accepts it.
+# stage with dev dependencies that compiles src/ to dist/, and a slim runtime with the first's
+# node_modules and the second's dist/: neither compilers nor TypeScript. Node 24 is the current
+# LTS; package.json "engines" accepts it.
 
 FROM node:24-bookworm-slim AS deps
 # better-sqlite3 builds from source when no prebuilt binary matches
@@ -13,9 +14,13 @@ COPY package.json package-lock.json ./
 COPY scripts/build.mjs scripts/build.mjs
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM deps AS build
-RUN npm ci --no-audit --no-fund
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# no install scripts: the compiler needs no native addon (the runtime's comes from the deps stage)
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs scripts/build.mjs
 COPY src src
 RUN npm run build
 
