@@ -100,6 +100,12 @@ describe('docker-compose.yml, Dockerfile and deploy/nginx.conf agree', () => {
     assert.equal(`${build.outDir}/main.js`, cmd[1]);
     assert.ok(existsSync(join(root, build.rootDir, 'main.ts')), 'src/main.ts compiles to dist/main.js');
     assert.match(dockerfile, /^RUN npm run build$/m);
+    // `npm ci` with dev dependencies runs `prepare`, which compiles: src/ must be there by then, or scripts off
+    for (const stage of dockerfile.split(/^FROM /m).slice(1)) {
+      const ci = stage.indexOf('RUN npm ci');
+      if (ci < 0 || /RUN npm ci[^\n]*--(omit=dev|ignore-scripts)/.test(stage)) continue;
+      assert.ok(stage.indexOf('COPY src src') >= 0 && stage.indexOf('COPY src src') < ci, `a full \`npm ci\` before COPY src in: FROM ${stage.split('\n')[0]}`);
+    }
     assert.match(dockerfile, /^COPY --from=build \/app\/dist dist$/m);
   });
 
