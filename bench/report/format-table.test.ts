@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BenchRow } from '../bench-row.js';
-import { formatJson, formatNumber, formatTable, type BenchRun } from './format-table.js';
+import { formatJson, formatNumber, formatTable, versusBaseline, type BenchRun } from './format-table.js';
 
 const rows: BenchRow[] = [
   { scenario: '1 ttfd@1', metric: 'added TTFD p99', value: 2.345, unit: 'ms', baseline: { label: 'direct SSE', value: 0.5 }, target: '≤ 3 ms', pass: true },
@@ -21,12 +21,17 @@ test('numbers keep about three figures', () => {
 test('the table has a header, a rule and one aligned line per row', () => {
   const lines = formatTable(rows).split('\n');
   assert.equal(lines.length, 2 + rows.length);
-  assert.match(lines[0]!, /^\| scenario +\| metric +\| value +\| baseline +\| target +\| met +\|$/);
-  assert.match(lines[1]!, /^\|-+\|-+\|-+\|-+\|-+\|-+\|$/);
+  assert.match(lines[0]!, /^\| scenario +\| metric +\| value +\| baseline +\| vs baseline +\| target +\| met +\|$/);
+  assert.match(lines[1]!, /^\|-+\|-+\|-+\|-+\|-+\|-+\|-+\|$/);
   assert.ok(lines.every((l) => l.length === lines[0]!.length), 'every line as wide as the header');
-  assert.match(lines[2]!, /\| 2\.35 ms +\| 0\.500 ms \(direct SSE\) +\| ≤ 3 ms +\| yes +\|/);
-  assert.match(lines[3]!, /\| 1000 streams +\| +\| ≥ 2000 +\| \*\*no\*\* +\|/);
-  assert.match(lines[4]!, /\| 29\.0 KB +\| +\| +\| +\|$/);
+  assert.match(lines[2]!, /\| 2\.35 ms +\| 0\.500 ms \(direct SSE\) +\| \+1\.85 \(×4\.69\) +\| ≤ 3 ms +\| yes +\|/);
+  assert.match(lines[3]!, /\| 1000 streams +\| +\| +\| ≥ 2000 +\| \*\*no\*\* +\|/);
+  assert.match(lines[4]!, /\| 29\.0 KB +\| +\| +\| +\| +\|$/);
+});
+
+test('a figure below its baseline shows a minus and the ratio', () => {
+  assert.equal(versusBaseline({ scenario: 'cpu', metric: 'CPU per chat', value: 1, unit: 'ms', baseline: { label: 'peer', value: 4 } }), '−3 (×0.250)');
+  assert.equal(versusBaseline(rows[1]!), '');
 });
 
 test('the JSON keeps every row and field as given', () => {

@@ -14,15 +14,25 @@ export function formatNumber(value: number): string {
   return value.toPrecision(3);
 }
 
+/** "+1.23 (×1.05)": how far the figure is from its baseline, in the row's unit and as a ratio. */
+export function versusBaseline(row: BenchRow): string {
+  if (!row.baseline) return '';
+  const difference = row.value - row.baseline.value;
+  const sign = difference >= 0 ? '+' : '−';
+  const ratio = row.baseline.value === 0 ? '' : ` (×${formatNumber(row.value / row.baseline.value)})`;
+  return `${sign}${formatNumber(Math.abs(difference))}${ratio}`;
+}
+
 const passCell = (row: BenchRow) => (row.pass === undefined ? '' : row.pass ? 'yes' : '**no**');
 
 export function formatTable(rows: readonly BenchRow[]): string {
-  const header = ['scenario', 'metric', 'value', 'baseline', 'target', 'met'];
+  const header = ['scenario', 'metric', 'value', 'baseline', 'vs baseline', 'target', 'met'];
   const lines = rows.map((row) => [
     row.scenario,
     row.metric,
     `${formatNumber(row.value)} ${row.unit}`.trim(),
     row.baseline ? `${formatNumber(row.baseline.value)} ${row.unit} (${row.baseline.label})` : '',
+    versusBaseline(row),
     row.target ?? '',
     passCell(row),
   ]);

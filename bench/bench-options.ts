@@ -1,0 +1,48 @@
+/**
+ * `npm run bench` flags. Defaults fit ~6 minutes on a 2-core machine; flags make longer runs.
+ *
+ *   --only=1,2,cpu      scenarios to run (numbers as in the performance issue; cpu = CPU per chat vs the seed peer)
+ *   --idle              scenario 4 at 10k and 20k idle sockets (default: 10k only)
+ *   --rounds=N          measured rounds per leg after the warm-up (default 5; ×6 for single-stream TTFD)
+ *   --levels=a,b,…      scenario 3's ramp of concurrent streams (default 250,500,1000,2000,3000)
+ *   --coalesce=MS       the gateway's STREAM_COALESCE_MS (default 0: one frame per model delta, like the peer)
+ *   --quick             a smoke run: 2 rounds, ramp to 500, 1,000 idle sockets
+ */
+export interface BenchOptions {
+  /** undefined = every scenario */
+  only?: ReadonlySet<string> | undefined;
+  idleSockets: number[];
+  rounds: number;
+  levels: number[];
+  coalesceMs: number;
+  quick: boolean;
+}
+
+export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7'] as const;
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const has = (name: string) => argv.includes(`--${name}`);
+  const list = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean);
+  const numbers = (name: string, fallback: number[]) => {
+    const parsed = list(value(name))?.map(Number) ?? fallback;
+    if (parsed.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`--${name} takes positive numbers separated by commas`);
+    return parsed;
+  };
+  const quick = has('quick');
+  const only = list(value('only'));
+  const unknown = only?.filter((s) => !(ALL_SCENARIOS as readonly string[]).includes(s)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${ALL_SCENARIOS.join(', ')})`);
+  const coalesce = Number(value('coalesce') ?? 0);
+  if (!Number.isInteger(coalesce) || coalesce < 0) throw new Error('--coalesce takes a whole number of ms');
+  return {
+    only: only && new Set(only),
+    idleSockets: has('idle') ? [10_000, 20_000] : quick ? [1_000] : [10_000],
+    rounds: numbers('rounds', [quick ? 2 : 5])[0]!,
+    levels: numbers('levels', quick ? [250, 500] : [250, 500, 1000, 2000, 3000]),
+    coalesceMs: coalesce,
+    quick,
+  };
+}
+
+export const selected = (options: BenchOptions, scenario: string): boolean => options.only === undefined || options.only.has(scenario);
