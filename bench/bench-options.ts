@@ -4,9 +4,9 @@
  *   --only=1,2,cpu      scenarios to run (numbers as in the performance issue; cpu = CPU per chat vs the seed peer)
  *   --idle              scenario 4 at 10k and 20k idle sockets (default: 10k only)
  *   --rounds=N          measured rounds per leg after the warm-up (default 5; ×6 for single-stream TTFD)
- *   --levels=a,b,…      scenario 3's ramp of concurrent streams (default 250,500,1000,2000,3000)
+ *   --levels=a,b,…      scenario 3's ramp of concurrent streams (default 50,100,250,500,1000,2000,3000)
  *   --coalesce=MS       the gateway's STREAM_COALESCE_MS (default 0: one frame per model delta, like the peer)
- *   --quick             a smoke run: 2 rounds, ramp to 500, 1,000 idle sockets
+ *   --quick             a smoke run: 2 rounds, ramp 50,250, 1,000 idle sockets
  */
 export interface BenchOptions {
   /** undefined = every scenario */
@@ -39,7 +39,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     only: only && new Set(only),
     idleSockets: has('idle') ? [10_000, 20_000] : quick ? [1_000] : [10_000],
     rounds: numbers('rounds', [quick ? 2 : 5])[0]!,
-    levels: numbers('levels', quick ? [250, 500] : [250, 500, 1000, 2000, 3000]),
+    levels: numbers('levels', quick ? [50, 250] : [50, 100, 250, 500, 1000, 2000, 3000]),
     coalesceMs: coalesce,
     quick,
   };

@@ -5,18 +5,20 @@
  * size) `--pace` ms apart, then `chat_response`. What the gateway spends beyond this server is
  * its own work (auth, model call, SSE parsing, persistence, limits).
  *
- *   node --import tsx bench/baselines/ws-push-server.ts --frames=64 --pace=20 --delta=基准
+ *   node --import tsx bench/baselines/ws-push-server.ts --frames=64 --pace=20
  *
  * Prints its ws URL; GET /eld answers its event-loop delay p99 (ms) since the last call.
  */
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
+import { benchAnswer } from '../support/bench-answer.js';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const FRAMES = Number(arg('frames', '64'));
 const PACE = Number(arg('pace', '20'));
-const DELTA = arg('delta', '基准');
+/** the fake model's answer, in its 2-character deltas: the client checks the text like the gateway's */
+const DELTAS = benchAnswer(FRAMES).match(/.{1,2}/gsu) ?? [];
 
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
@@ -38,8 +40,8 @@ wss.on('connection', (socket) => {
     let index = 0;
     const next = () => {
       if (socket.readyState !== socket.OPEN) return;
-      if (index === FRAMES) return reply('chat_response', { msg: DELTA.repeat(FRAMES), id, session_id: 'push' });
-      reply('chat_delta', { id, index: index++, delta: DELTA });
+      if (index === DELTAS.length) return reply('chat_response', { msg: DELTAS.join(''), id, session_id: 'push' });
+      reply('chat_delta', { id, index, delta: DELTAS[index++] });
       setTimeout(next, PACE);
     };
     setTimeout(next, PACE);

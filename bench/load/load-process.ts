@@ -3,6 +3,7 @@
  * driven by the runner over IPC (bench/load/load-protocol.ts). It holds groups of logged-in
  * sockets and runs rounds of streamed chats on them, or direct SSE streams to the model.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { directChat } from './direct-sse.js';
 import type { ChatSample, LoadCommand, LoadReply, LoadRequest } from './load-protocol.js';
 import { WsChatClient } from './ws-chat-client.js';
@@ -10,6 +11,8 @@ import { WsChatClient } from './ws-chat-client.js';
 /** sockets opening at once: quick, yet not a flood the gateway's accept queue would drop */
 const OPEN_BATCH = 200;
 const groups = new Map<string, WsChatClient[]>();
+const eventLoop = monitorEventLoopDelay({ resolution: 10 });
+eventLoop.enable();
 
 async function open(request: Extract<LoadRequest, { cmd: 'open' }>): Promise<number> {
   const clients: WsChatClient[] = groups.get(request.group) ?? [];
@@ -62,8 +65,9 @@ async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { o
 }
 
 process.on('message', (command: LoadCommand) => {
+  eventLoop.reset();
   handle(command).then(
-    (reply) => process.send!({ id: command.id, ...reply } satisfies LoadReply),
+    (reply) => process.send!({ id: command.id, ...reply, eventLoopP99Ms: eventLoop.percentile(99) / 1e6 } satisfies LoadReply),
     (error: unknown) => process.send!({ id: command.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies LoadReply),
   );
 });

@@ -35,5 +35,6 @@ export type LoadRequest =
 export type LoadCommand = LoadRequest & { id: number };
 
 export type LoadReply =
-  | { id: number; ok: true; samples?: ChatSample[]; opened?: number }
+  /** `eventLoopP99Ms`: the load generator's own event-loop delay p99 over the request (is it the bottleneck?) */
+  | { id: number; ok: true; samples?: ChatSample[]; opened?: number; eventLoopP99Ms?: number }
   | { id: number; ok: false; error: string };
