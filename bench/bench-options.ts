@@ -6,6 +6,9 @@
  *   --rounds=N          measured rounds per leg after the warm-up (default 5; ×6 for single-stream TTFD)
  *   --levels=a,b,…      scenario 3's ramp of concurrent streams (default 50,100,250,500,1000,2000,3000)
  *   --coalesce=MS       the gateway's STREAM_COALESCE_MS (default 0: one frame per model delta, like the peer)
+ *   --node=PATH         run the gateway on another Node (e.g. /root/.cache/node24/package/bin/node); the
+ *                       load generator and baselines stay on this one (bench/support/node-runtime.ts)
+ *   --sqlite-addon=F    better-sqlite3 built for that Node's ABI, when it is not found beside it
  *   --quick             a smoke run: 2 rounds, ramp 50,250, 1,000 idle sockets
  */
 export interface BenchOptions {
@@ -16,6 +19,8 @@ export interface BenchOptions {
   levels: number[];
   coalesceMs: number;
   quick: boolean;
+  node?: string | undefined;
+  sqliteAddon?: string | undefined;
 }
 
 export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7'] as const;
@@ -42,6 +47,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     levels: numbers('levels', quick ? [50, 250] : [50, 100, 250, 500, 1000, 2000, 3000]),
     coalesceMs: coalesce,
     quick,
+    node: value('node'),
+    sqliteAddon: value('sqlite-addon'),
   };
 }
 

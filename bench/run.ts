@@ -17,17 +17,23 @@ import type { BenchRow } from './bench-row.js';
 import { LoadGenerator } from './load/load-generator.js';
 import { formatJson, formatTable, type BenchRun } from './report/format-table.js';
 import { SCENARIOS, loadScenario } from './scenario-registry.js';
+import { prepareNodeRuntime } from './support/node-runtime.js';
 import { BenchContext } from './scenarios/bench-context.js';
 
 const argv = process.argv.slice(2);
 const options = parseBenchOptions(argv);
 const startedAt = new Date();
-console.log(`npm run bench — node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+const runtime = options.node ? prepareNodeRuntime(options.node, options.sqliteAddon) : undefined;
+const gatewayNode = runtime?.version ?? process.version;
+console.log(
+  `npm run bench — gateway on node ${gatewayNode} (load generator and baselines on ${process.version}), ` +
+    `${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+);
 console.log('(measured on a shared machine: compare each figure with its baseline from the same run)\n');
 
 const wechat = await startFakeWechatServer();
 const load = await LoadGenerator.start();
-const ctx = new BenchContext(options, load, wechat);
+const ctx = new BenchContext(options, load, wechat, runtime?.command);
 const rows: BenchRow[] = [];
 
 let stopping: Promise<void> | undefined;
@@ -36,6 +42,7 @@ const stopAll = () =>
     await ctx.stop();
     await load.stop();
     await wechat.close();
+    runtime?.cleanup();
   })());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
 
@@ -66,7 +73,7 @@ try {
 const result: BenchRun = {
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),
-  node: process.version,
+  node: gatewayNode,
   host: { cpus: cpus().length, loadAverage: loadavg() },
   argv,
   rows,

@@ -46,6 +46,8 @@ export class BenchContext {
     readonly options: BenchOptions,
     readonly load: LoadGenerator,
     readonly wechat: FakeWechatServer,
+    /** how the gateway is started when --node picked another Node */
+    readonly gatewayCommand?: [string, string[]],
   ) {}
 
   log(line: string): void {
@@ -74,6 +76,7 @@ export class BenchContext {
           llmBaseUrl: model.address,
           wechat: this.wechat,
           coalesceMs: this.options.coalesceMs,
+          command: this.gatewayCommand,
         });
         return { server, modelUrl: model.address, shape };
       })();

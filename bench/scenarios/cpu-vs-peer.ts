@@ -65,6 +65,7 @@ function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undef
   ];
   if (peer && peerProcess) {
     const ratio = cpu.gateway / cpu.peer;
+    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
     out.splice(1, 0, { scenario, metric: 'CPU per chat, gateway ÷ peer', value: ratio, unit: '×', target: '≤ 0.25', pass: ratio <= 0.25 });
     out.push({ scenario, metric: 'peer peak RSS (VmHWM)', value: statusKb(peerProcess.pid, 'VmHWM') / 1024, unit: 'MB' });
   }

@@ -15,6 +15,8 @@ export interface GatewayOptions {
   coalesceMs: number;
   env?: Record<string, string>;
   nodeArgs?: string[];
+  /** another Node and entry (--node); default: this Node, dist/main.js */
+  command?: [string, string[]] | undefined;
 }
 
 export function gatewayEnv(options: GatewayOptions): Record<string, string> {
@@ -46,7 +48,10 @@ export function gatewayEnv(options: GatewayOptions): Record<string, string> {
 }
 
 export function startGatewayProcess(options: GatewayOptions): Promise<SpawnedServer> {
-  return spawnServer(gatewayEnv(options), options.nodeArgs ? { nodeArgs: options.nodeArgs } : {});
+  return spawnServer(gatewayEnv(options), {
+    ...(options.nodeArgs && { nodeArgs: options.nodeArgs }),
+    ...(options.command && { command: options.command }),
+  });
 }
 
 /** The gateway's event-loop delay p99 (ms) since the previous call: prom-client resets the histogram on every scrape. */
