@@ -52,6 +52,8 @@ export async function measureAfterGc(pid: number, memoryFile: string, signal: (s
   await settledRss(pid);
   rmSync(memoryFile, { force: true });
   signal('SIGUSR2');
+  // the file is written after the GC: on a busy machine that can take longer than the RSS takes to look settled
+  for (let waited = 0; !existsSync(memoryFile) && waited < 15_000; waited += 100) await sleep(100);
   const rss = await settledRss(pid, 0.5);
   const heap = existsSync(memoryFile) ? (JSON.parse(readFileSync(memoryFile, 'utf8')) as NodeJS.MemoryUsage).heapUsed / 2 ** 20 : NaN;
   return { rss, heap };
