@@ -74,6 +74,7 @@ const result: BenchRun = {
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),
   node: gatewayNode,
+  runnerNode: process.version,
   host: { cpus: cpus().length, loadAverage: loadavg() },
   argv,
   rows,

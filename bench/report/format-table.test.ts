@@ -36,7 +36,7 @@ test('a figure below its baseline shows a minus and the ratio', () => {
 
 test('the JSON keeps every row and field as given', () => {
   const run: BenchRun = {
-    startedAt: '2026-12-01T00:00:00.000Z', finishedAt: '2026-12-01T00:05:00.000Z', node: 'v20', host: { cpus: 2, loadAverage: [1, 1, 1] },
+    startedAt: '2026-12-01T00:00:00.000Z', finishedAt: '2026-12-01T00:05:00.000Z', node: 'v20', runnerNode: 'v20', host: { cpus: 2, loadAverage: [1, 1, 1] },
     argv: ['--only=1'], rows, notes: ['5: not available'], failures: [],
   };
   const text = formatJson(run);

@@ -44,7 +44,10 @@ export function formatTable(rows: readonly BenchRow[]): string {
 export interface BenchRun {
   startedAt: string;
   finishedAt: string;
+  /** the Node the gateway ran on (--node) */
   node: string;
+  /** the Node of the runner, the load generator and the Node baselines */
+  runnerNode: string;
   host: { cpus: number; loadAverage: number[] };
   argv: string[];
   rows: BenchRow[];

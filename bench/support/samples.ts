@@ -13,7 +13,7 @@ export interface SampleSummary {
 export function summarize(samples: readonly ChatSample[]): SampleSummary {
   return {
     count: samples.length,
-    ttfd: samples.filter((s) => !s.error).map((s) => s.ttfd),
+    ttfd: samples.filter((s) => !s.error && Number.isFinite(s.ttfd)).map((s) => s.ttfd),
     gaps: samples.flatMap((s) => s.gaps ?? []),
     errors: samples.flatMap((s) => (s.error ? [s.error] : [])),
     violations: samples.flatMap((s) => s.violations),
