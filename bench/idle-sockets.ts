@@ -12,12 +12,12 @@
  *   npm run bench:idle-sockets [-- --sockets=2000,10000]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { spawnServer } from '../test/support/spawn-server.js';
-import { gcOnSignal, settledRss } from './process-rss.js';
+import { gcOnSignal, measureAfterGc } from './process-rss.js';
 
 const COUNTS = (process.argv.find((a) => a.startsWith('--sockets='))?.split('=')[1] ?? '2000,10000').split(',').map(Number);
 const HEARTBEAT_MS = 30_000;
@@ -57,16 +57,7 @@ function openLoggedIn(url: string, index: number): Promise<WebSocket> {
 
 const scratch = mkdtempSync(join(tmpdir(), 'wag-idle-sockets-'));
 const memoryFile = join(scratch, 'memory.json');
-/** full GC in the server, settled RSS, and the heap the server reported after that GC (MB) */
-async function measure(pid: number, send: (signal: NodeJS.Signals) => void): Promise<{ rss: number; heap: number }> {
-  await settledRss(pid);
-  rmSync(memoryFile, { force: true });
-  send('SIGUSR2');
-  const rss = await settledRss(pid, 0.5);
-  // absent when the server could not open the file (out of file descriptors)
-  const heap = existsSync(memoryFile) ? (JSON.parse(readFileSync(memoryFile, 'utf8')) as NodeJS.MemoryUsage).heapUsed / 2 ** 20 : NaN;
-  return { rss, heap };
-}
+const measure = (pid: number, send: (signal: NodeJS.Signals) => void) => measureAfterGc(pid, memoryFile, send);
 
 console.log(`RSS per idle logged-in socket — node ${process.version}, compiled server (dist/main.js), dev login, SQLite\n`);
 console.log('sockets | RSS before | RSS after | RSS / socket | JS heap / socket');

@@ -2,7 +2,7 @@
  * Reading a server process's memory from outside, shared by the idle benches: its RSS from
  * /proc, settled, after a full GC it runs on SIGUSR2 (a preload; the server is unchanged).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -42,3 +42,19 @@ export async function settledRss(pid: number, withinMb = 1): Promise<number> {
 }
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Full GC in the server (it was started with `gcOnSignal(memoryFile)`), then its settled RSS and
+ * the JS heap it reported after that GC, in MB; heap NaN when the server could not write the
+ * file (out of file descriptors).
+ */
+export async function measureAfterGc(pid: number, memoryFile: string, signal: (signal: NodeJS.Signals) => void): Promise<{ rss: number; heap: number }> {
+  await settledRss(pid);
+  rmSync(memoryFile, { force: true });
+  signal('SIGUSR2');
+  // the file is written after the GC: on a busy machine that can take longer than the RSS takes to look settled
+  for (let waited = 0; !existsSync(memoryFile) && waited < 15_000; waited += 100) await sleep(100);
+  const rss = await settledRss(pid, 0.5);
+  const heap = existsSync(memoryFile) ? (JSON.parse(readFileSync(memoryFile, 'utf8')) as NodeJS.MemoryUsage).heapUsed / 2 ** 20 : NaN;
+  return { rss, heap };
+}

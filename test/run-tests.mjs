@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['src', 'test', 'miniprogram'];
+const roots = ['src', 'test', 'miniprogram', 'bench'];
 const filters = process.argv.slice(2);
 const files = roots
   .flatMap((root) => {

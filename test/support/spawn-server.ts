@@ -50,11 +50,15 @@ export async function freePort(): Promise<number> {
  * Runs the real entry point as `npm start` does (`node dist/main.js`, compiled) as a child
  * process with only the given environment on top of the embedded defaults, and waits until it answers.
  */
-export async function spawnServer(env: Record<string, string> = {}, options: { nodeArgs?: string[] } = {}): Promise<SpawnedServer> {
+export async function spawnServer(
+  env: Record<string, string> = {},
+  /** `command`: another Node and entry (the benchmark's --node runs the gateway on Node 24) */
+  options: { nodeArgs?: string[]; command?: [string, string[]] } = {},
+): Promise<SpawnedServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'wag-proc-'));
   let output = '';
-  const [node, args] = serverCommand();
+  const [node, args] = options.command ?? serverCommand();
   const child = spawn(node, [...(options.nodeArgs ?? []), ...args], {
     cwd: root,
     // a clean environment: nothing from the developer's shell or .env leaks in

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBenchOptions, selected } from './bench-options.js';
+
+test('the default run selects every scenario, 10k idle sockets and the full ramp', () => {
+  const options = parseBenchOptions([]);
+  assert.ok(['1', '2', '3', 'cpu', '4', '5', '6', '7'].every((s) => selected(options, s)));
+  assert.deepEqual(options.idleSockets, [10_000]);
+  assert.deepEqual(options.levels, [50, 100, 250, 500, 1000, 2000, 3000]);
+  assert.equal(options.coalesceMs, 0);
+});
+
+test('--only, --idle, --levels and --node are read', () => {
+  const options = parseBenchOptions(['--only=1,cpu', '--idle', '--levels=500,1000', '--node=/opt/node24/bin/node']);
+  assert.ok(selected(options, 'cpu') && selected(options, '1') && !selected(options, '3'));
+  assert.deepEqual(options.idleSockets, [10_000, 20_000]);
+  assert.deepEqual(options.levels, [500, 1000]);
+  assert.equal(options.node, '/opt/node24/bin/node');
+});
+
+test('an unknown scenario or a bad number is refused with the flag named', () => {
+  assert.throws(() => parseBenchOptions(['--only=1,9']), /--only: unknown scenario 9/);
+  assert.throws(() => parseBenchOptions(['--levels=100,x']), /--levels takes positive numbers/);
+  assert.throws(() => parseBenchOptions(['--coalesce=-1']), /--coalesce/);
+});

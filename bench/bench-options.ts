@@ -1,0 +1,55 @@
+/**
+ * `npm run bench` flags. Defaults fit ~6 minutes on a 2-core machine; flags make longer runs.
+ *
+ *   --only=1,2,cpu      scenarios to run (numbers as in the performance issue; cpu = CPU per chat vs the seed peer)
+ *   --idle              scenario 4 at 10k and 20k idle sockets (default: 10k only)
+ *   --rounds=N          measured rounds per leg after the warm-up (default 4; 6 chats a round for single-stream TTFD)
+ *   --levels=a,b,…      scenario 3's ramp of concurrent streams (default 50,100,250,500,1000,2000,3000)
+ *   --coalesce=MS       the gateway's STREAM_COALESCE_MS (default 0: one frame per model delta, like the peer)
+ *   --node=PATH         run the gateway on another Node (e.g. /root/.cache/node24/package/bin/node); the
+ *                       load generator and baselines stay on this one (bench/support/node-runtime.ts)
+ *   --sqlite-addon=F    better-sqlite3 built for that Node's ABI, when it is not found beside it
+ *   --quick             a smoke run: 2 rounds, ramp 50,250, 1,000 idle sockets
+ */
+export interface BenchOptions {
+  /** undefined = every scenario */
+  only?: ReadonlySet<string> | undefined;
+  idleSockets: number[];
+  rounds: number;
+  levels: number[];
+  coalesceMs: number;
+  quick: boolean;
+  node?: string | undefined;
+  sqliteAddon?: string | undefined;
+}
+
+export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7'] as const;
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const has = (name: string) => argv.includes(`--${name}`);
+  const list = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean);
+  const numbers = (name: string, fallback: number[]) => {
+    const parsed = list(value(name))?.map(Number) ?? fallback;
+    if (parsed.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`--${name} takes positive numbers separated by commas`);
+    return parsed;
+  };
+  const quick = has('quick');
+  const only = list(value('only'));
+  const unknown = only?.filter((s) => !(ALL_SCENARIOS as readonly string[]).includes(s)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${ALL_SCENARIOS.join(', ')})`);
+  const coalesce = Number(value('coalesce') ?? 0);
+  if (!Number.isInteger(coalesce) || coalesce < 0) throw new Error('--coalesce takes a whole number of ms');
+  return {
+    only: only && new Set(only),
+    idleSockets: has('idle') ? [10_000, 20_000] : quick ? [1_000] : [10_000],
+    rounds: numbers('rounds', [quick ? 2 : 4])[0]!,
+    levels: numbers('levels', quick ? [50, 250] : [50, 100, 250, 500, 1000, 2000, 3000]),
+    coalesceMs: coalesce,
+    quick,
+    node: value('node'),
+    sqliteAddon: value('sqlite-addon'),
+  };
+}
+
+export const selected = (options: BenchOptions, scenario: string): boolean => options.only === undefined || options.only.has(scenario);

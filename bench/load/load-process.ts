@@ -1,0 +1,75 @@
+/**
+ * The load generator: a process of its own (so its event loop and CPU are not the gateway's),
+ * driven by the runner over IPC (bench/load/load-protocol.ts). It holds groups of logged-in
+ * sockets and runs rounds of streamed chats on them, or direct SSE streams to the model.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { directChat } from './direct-sse.js';
+import type { ChatSample, LoadCommand, LoadReply, LoadRequest } from './load-protocol.js';
+import { WsChatClient } from './ws-chat-client.js';
+
+/** sockets opening at once: quick, yet not a flood the gateway's accept queue would drop */
+const OPEN_BATCH = 200;
+const groups = new Map<string, WsChatClient[]>();
+const eventLoop = monitorEventLoopDelay({ resolution: 10 });
+eventLoop.enable();
+
+async function open(request: Extract<LoadRequest, { cmd: 'open' }>): Promise<number> {
+  const clients: WsChatClient[] = groups.get(request.group) ?? [];
+  groups.set(request.group, clients);
+  const perAddress = request.perAddress ?? 5_000;
+  for (let i = 0; i < request.count; i += OPEN_BATCH) {
+    const batch = Array.from({ length: Math.min(OPEN_BATCH, request.count - i) }, (_, j) => {
+      const n = i + j;
+      return WsChatClient.open(request.url, `${request.codePrefix}${n}`, `127.0.0.${1 + Math.floor(n / perAddress)}`);
+    });
+    clients.push(...(await Promise.all(batch)));
+  }
+  if (request.heartbeatMs) {
+    clients.forEach((client, i) => client.startHeartbeat((i / clients.length) * request.heartbeatMs!, request.heartbeatMs!));
+  }
+  return clients.length;
+}
+
+async function inTurn(times: number, run: () => Promise<ChatSample>): Promise<ChatSample[]> {
+  const samples: ChatSample[] = [];
+  for (let i = 0; i < times; i++) samples.push(await run());
+  return samples;
+}
+
+async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { ok: true }>, 'id'>> {
+  switch (request.cmd) {
+    case 'open':
+      return { ok: true, opened: await open(request) };
+    case 'chat': {
+      const clients = groups.get(request.group) ?? [];
+      const timeout = request.timeoutMs ?? 60_000;
+      const perClient = await Promise.all(
+        clients.map((c) => inTurn(request.chatsPerClient, () => c.chat(request.expected, request.keepGaps ?? false, timeout))),
+      );
+      return { ok: true, samples: perClient.flat() };
+    }
+    case 'direct': {
+      const perClient = await Promise.all(
+        Array.from({ length: request.concurrency }, () =>
+          inTurn(request.chatsPerClient, () => directChat(request.baseUrl, request.expected, request.keepGaps ?? false)),
+        ),
+      );
+      return { ok: true, samples: perClient.flat() };
+    }
+    case 'close':
+      for (const client of groups.get(request.group) ?? []) client.close();
+      groups.delete(request.group);
+      return { ok: true };
+  }
+}
+
+process.on('message', (command: LoadCommand) => {
+  eventLoop.reset();
+  handle(command).then(
+    (reply) => process.send!({ id: command.id, ...reply, eventLoopP99Ms: eventLoop.percentile(99) / 1e6 } satisfies LoadReply),
+    (error: unknown) => process.send!({ id: command.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies LoadReply),
+  );
+});
+process.on('disconnect', () => process.exit(0));
+process.send!({ id: 0, ok: true } satisfies LoadReply);

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: the gateway's performance figures, each next to an in-run baseline.
+ *
+ * Starts the fake WeChat (here) and a load-generator process, then runs the selected scenarios
+ * (bench/scenario-registry.ts); each starts what it needs — the compiled gateway (`dist/main.js`,
+ * built by the npm script), fake-model processes, the raw ws push server, the seed peer. Prints
+ * one table and writes it with the run's details to bench/results/<timestamp>.json. Exits
+ * non-zero when any streamed answer lost, duplicated or reordered a delta, or a scenario crashed;
+ * a missed target is a figure, not a failure. Flags: bench/bench-options.ts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startFakeWechatServer } from '../test/support/fake-wechat-server.js';
+import { parseBenchOptions, selected } from './bench-options.js';
+import type { BenchRow } from './bench-row.js';
+import { LoadGenerator } from './load/load-generator.js';
+import { formatJson, formatTable, type BenchRun } from './report/format-table.js';
+import { SCENARIOS, loadScenario } from './scenario-registry.js';
+import { prepareNodeRuntime } from './support/node-runtime.js';
+import { BenchContext } from './scenarios/bench-context.js';
+
+const argv = process.argv.slice(2);
+const options = parseBenchOptions(argv);
+const startedAt = new Date();
+const runtime = options.node ? prepareNodeRuntime(options.node, options.sqliteAddon) : undefined;
+const gatewayNode = runtime?.version ?? process.version;
+console.log(
+  `npm run bench — gateway on node ${gatewayNode} (load generator and baselines on ${process.version}), ` +
+    `${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+);
+console.log('(measured on a shared machine: compare each figure with its baseline from the same run)\n');
+
+const wechat = await startFakeWechatServer();
+const load = await LoadGenerator.start();
+const ctx = new BenchContext(options, load, wechat, runtime?.command);
+const rows: BenchRow[] = [];
+
+let stopping: Promise<void> | undefined;
+const stopAll = () =>
+  (stopping ??= (async () => {
+    await ctx.stop();
+    await load.stop();
+    await wechat.close();
+    runtime?.cleanup();
+  })());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
+
+try {
+  for (const scenario of SCENARIOS.filter((s) => selected(options, s.id))) {
+    const run = await loadScenario(scenario);
+    if (typeof run === 'string') {
+      ctx.notes.push(`${scenario.id} ${scenario.title}: ${run}`);
+      console.log(`▷ ${scenario.id} ${scenario.title}: ${run}`);
+      continue;
+    }
+    console.log(`▶ ${scenario.id} ${scenario.title}`);
+    const started = performance.now();
+    try {
+      const produced = await run(ctx);
+      rows.push(...produced);
+    } catch (error) {
+      ctx.failures.push(`${scenario.id} ${scenario.title} crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      console.log(`  crashed: ${String(error)}`);
+    }
+    console.log(`  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  rows.push(...(await ctx.peakRssRows()));
+} finally {
+  await stopAll();
+}
+
+const result: BenchRun = {
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  node: gatewayNode,
+  runnerNode: process.version,
+  host: { cpus: cpus().length, loadAverage: loadavg() },
+  argv,
+  rows,
+  notes: ctx.notes,
+  failures: ctx.failures,
+};
+const dir = fileURLToPath(new URL('results/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+const file = `${dir}${result.startedAt.replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, formatJson(result));
+
+console.log(`\n${formatTable(rows)}\n`);
+for (const note of ctx.notes) console.log(`note: ${note}`);
+console.log(`\nJSON: ${file}`);
+if (ctx.failures.length > 0) {
+  console.error(`\nFAILED:\n${ctx.failures.map((f) => `  ${f}`).join('\n')}`);
+  process.exitCode = 1;
+}

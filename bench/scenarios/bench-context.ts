@@ -1,0 +1,111 @@
+/**
+ * What every scenario of `npm run bench` gets: the load generator, the fake WeChat, gateways
+ * started on demand (one per fake-model shape, reused across scenarios), the options, and the
+ * place to report integrity failures — any of which fails the run.
+ */
+import type { SpawnedServer } from '../../test/support/spawn-server.js';
+import type { FakeWechatServer } from '../../test/support/fake-wechat-server.js';
+import type { LoadGenerator } from '../load/load-generator.js';
+import type { ChatSample } from '../load/load-protocol.js';
+import { startFakeModel, type HelperProcess } from '../support/child-process.js';
+import { startGatewayProcess } from '../support/gateway-process.js';
+import { summarize, tally } from '../support/samples.js';
+import type { BenchOptions } from '../bench-options.js';
+import type { BenchRow } from '../bench-row.js';
+import { statusKb } from '../support/proc-stats.js';
+
+/** The fake model's answer shape. */
+export interface ModelShape {
+  deltas: number;
+  /** ms between deltas */
+  pace: number;
+  /** ms before the first delta */
+  ttft: number;
+}
+
+/** 64 deltas @ 20 ms: the issue's stall-free and per-delta-gap load */
+export const PACED_MODEL: ModelShape = { deltas: 64, pace: 20, ttft: 0 };
+/** the issue's reference load: 50 ms to first token, 20 deltas 5 ms apart */
+export const REFERENCE_MODEL: ModelShape = { deltas: 20, pace: 5, ttft: 50 };
+
+export interface GatewayUnderTest {
+  server: SpawnedServer;
+  /** the model's base URL, for the direct baseline */
+  modelUrl: string;
+  shape: ModelShape;
+}
+
+export class BenchContext {
+  readonly failures: string[] = [];
+  readonly notes: string[] = [];
+  private readonly models = new Map<ModelShape, Promise<HelperProcess>>();
+  private readonly gateways = new Map<ModelShape, Promise<GatewayUnderTest>>();
+  private codes = 0;
+
+  constructor(
+    readonly options: BenchOptions,
+    readonly load: LoadGenerator,
+    readonly wechat: FakeWechatServer,
+    /** how the gateway is started when --node picked another Node */
+    readonly gatewayCommand?: [string, string[]],
+  ) {}
+
+  log(line: string): void {
+    console.log(`  ${line}`);
+  }
+
+  /** A login-code prefix used once per run: the fake WeChat accepts each code once. */
+  codePrefix(label: string): string {
+    return `${label}-${++this.codes}-`;
+  }
+
+  /** The fake model process for this shape, started on first use. */
+  model(shape: ModelShape): Promise<HelperProcess> {
+    let started = this.models.get(shape);
+    if (!started) this.models.set(shape, (started = startFakeModel(shape)));
+    return started;
+  }
+
+  /** The gateway for this model shape, started on first use and shared by the scenarios. */
+  gateway(shape: ModelShape): Promise<GatewayUnderTest> {
+    let started = this.gateways.get(shape);
+    if (!started) {
+      started = (async () => {
+        const model = await this.model(shape);
+        const server = await startGatewayProcess({
+          llmBaseUrl: model.address,
+          wechat: this.wechat,
+          coalesceMs: this.options.coalesceMs,
+          command: this.gatewayCommand,
+        });
+        return { server, modelUrl: model.address, shape };
+      })();
+      this.gateways.set(shape, started);
+    }
+    return started;
+  }
+
+  /** Records any dropped / duplicated / reordered delta: the run then exits non-zero. */
+  checkIntegrity(label: string, samples: readonly ChatSample[]): void {
+    const { violations } = summarize(samples);
+    if (violations.length > 0) this.failures.push(`${label}: ${violations.length} integrity problems — ${tally(violations)}`);
+  }
+
+  /** Peak RSS (VmHWM) of every gateway this run started, read before they stop. */
+  async peakRssRows(): Promise<BenchRow[]> {
+    const rows: BenchRow[] = [];
+    for (const started of this.gateways.values()) {
+      const { server, shape } = await started;
+      const kb = statusKb(server.child.pid!, 'VmHWM');
+      rows.push({ scenario: `gateway (${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
+    }
+    return rows;
+  }
+
+  async stop(): Promise<void> {
+    for (const started of this.gateways.values()) await (await started).server.stop().catch(() => {});
+    for (const started of this.models.values()) await (await started).stop().catch(() => {});
+    this.gateways.clear();
+    this.models.clear();
+  }
+}

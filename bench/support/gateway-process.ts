@@ -1,0 +1,63 @@
+/**
+ * The gateway under test: the compiled server (`dist/main.js`, what `npm start` runs) in its
+ * own process, configured like a production deployment without a knowledge base (so no
+ * retrieval per chat: the seed peer does none), content security off, logins through the fake
+ * WeChat, and every cap a load test would hit lifted the way an operator would.
+ */
+import { spawnServer, type SpawnedServer } from '../../test/support/spawn-server.js';
+
+export const METRICS_TOKEN = 'bench-metrics-token';
+
+export interface GatewayOptions {
+  llmBaseUrl: string;
+  wechat: { url: string; appId: string; appSecret: string };
+  /** ms; 0 = one chat_delta per model delta (the seed peer sends one per delta too) */
+  coalesceMs: number;
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+  /** another Node and entry (--node); default: this Node, dist/main.js */
+  command?: [string, string[]] | undefined;
+}
+
+export function gatewayEnv(options: GatewayOptions): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    KB_LOAD_SAMPLE: 'false',
+    CONTENT_SECURITY: 'off',
+    LOG_LEVEL: 'warn',
+    METRICS_TOKEN,
+    WECHAT_APPID: options.wechat.appId,
+    WECHAT_APP_SECRET: options.wechat.appSecret,
+    WECHAT_API_BASE: options.wechat.url,
+    LLM_BASE_URL: options.llmBaseUrl,
+    LLM_API_KEY: 'bench',
+    LLM_MODEL: 'bench',
+    STREAM_COALESCE_MS: String(options.coalesceMs),
+    // caps lifted (every client is on 127.0.0.x and each user chats many times a minute); the
+    // limiters still run on every chat, as in production
+    LLM_MAX_CONCURRENCY: '10000',
+    LLM_QUEUE_SIZE: '100000',
+    WS_MAX_CONNECTIONS_PER_IP: '100000',
+    WS_MAX_UNAUTHENTICATED: '1000000',
+    USER_CHATS_PER_MINUTE: '1000000',
+    USER_TOKENS_PER_DAY: '1000000000000',
+    IP_LOGINS_PER_MINUTE: '1000000',
+    IP_CONNECTIONS_PER_MINUTE: '1000000',
+    ...options.env,
+  };
+}
+
+export function startGatewayProcess(options: GatewayOptions): Promise<SpawnedServer> {
+  return spawnServer(gatewayEnv(options), {
+    ...(options.nodeArgs && { nodeArgs: options.nodeArgs }),
+    ...(options.command && { command: options.command }),
+  });
+}
+
+/** The gateway's event-loop delay p99 (ms) since the previous call: prom-client resets the histogram on every scrape. */
+export async function eventLoopP99Ms(gatewayUrl: string): Promise<number> {
+  const response = await fetch(`${gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await response.text();
+  const value = /^wag_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1];
+  return value === undefined ? NaN : Number(value) * 1000;
+}
