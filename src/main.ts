@@ -4,9 +4,11 @@
  * Anything that keeps the gateway from starting ends the process with one line in Chinese and
  * English, never a stack trace: operators read it in `journalctl` at 3 a.m.
  */
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app.js';
+import { resolveWorkerCount, runWorkers } from './cluster/run-workers.js';
 import { composeAdapters } from './compose/compose-adapters.js';
 import { StartupError } from './compose/startup-error.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
@@ -30,7 +32,15 @@ try {
 }
 
 const pretty = (config.logFormat ?? (config.env === 'development' && process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
-const logger = createLogger({ level: config.logLevel, destination: pretty ? await prettyDestination() : undefined });
+const rootLogger = createLogger({ level: config.logLevel, destination: pretty ? await prettyDestination() : undefined });
+// WORKERS=n: every line says which worker wrote it
+const logger = cluster.isWorker ? rootLogger.child({ worker: cluster.worker?.id }) : rootLogger;
+
+// WORKERS=n: this process only supervises; each worker runs this file again and goes on below
+const workers = resolveWorkerCount(config.workers);
+if (cluster.isPrimary && workers > 1) {
+  process.exit(await runWorkers({ count: workers, logger, graceMs: config.shutdownGraceMs }));
+}
 
 let adapters;
 try {
