@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFakeLlmServer } from './support/fake-llm-server.js';
+import { defaultReply, lastUserText, startFakeLlmServer } from './support/fake-llm-server.js';
 import { startRedis } from './support/redis-server.js';
 import { freePort, spawnServer } from './support/spawn-server.js';
 import { startGateway } from './support/start-gateway.js';
@@ -52,7 +52,7 @@ describe('Redis going away under the real process (dist/main.js)', () => {
   it('keeps its sockets, answers 503 where Redis is needed, logs the outage once, recovers by itself, loses nothing acknowledged', async () => {
     const port = await freePort();
     let redis = await startRedis(port, { durable: true });
-    const llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    const llm = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 10 });
     const server = await spawnServer({
       REDIS_URL: `redis://127.0.0.1:${port}`,
       REDIS_KEY_PREFIX: `outage-${port}:`,
@@ -67,7 +67,15 @@ describe('Redis going away under the real process (dist/main.js)', () => {
       client.send({ type: 'chat', query: '停机之前' });
       assert.equal((await client.nextOf('chat_response')).data.msg, '收到：停机之前');
 
+      // Redis goes away while an answer streams: the connected client still gets all of it
+      const long = '长'.repeat(100); // 50 deltas × 10 ms
+      llm.setReply((body) => (lastUserText(body) === '说个长的' ? long : defaultReply(body)));
+      client.send({ type: 'chat', query: '说个长的', stream: true });
+      await client.nextOf('chat_delta');
       await redis.stop('SIGTERM');
+      const finished = await client.nextOf('chat_response', 20_000);
+      assert.equal(finished.data.msg, long);
+      assert.equal(finished.data.status ?? 'complete', 'complete');
       for (let i = 0; i < 3; i++) {
         client.send({ type: 'chat', query: `停机中 ${i}` });
         const refused = await client.nextOf('error', 15_000);
@@ -93,7 +101,8 @@ describe('Redis going away under the real process (dist/main.js)', () => {
       redis = await startRedis(port, { dir: redis.dir });
       await until(async () => (await fetch(`${server.url}/wechat/health`)).status === 200, 'health 200 once Redis is back', 15_000, 100);
       await until(() => count(/Redis back/) === 1, 'the recovery line', 5_000, 50);
-      // the same session: what was acknowledged before the outage is still there, the refused chats are not
+      // the same session: what was stored before the outage is still there, the refused chats are not;
+      // the answer that finished during the outage reached its client but could not be stored (logged)
       client.send({ type: 'login', session_id: login.data.session_id });
       assert.equal((await client.nextOf('login_response')).code, 0);
       client.send({ type: 'chat', query: '恢复之后' });
@@ -102,8 +111,9 @@ describe('Redis going away under the real process (dist/main.js)', () => {
       const history = await client.nextOf('history_response');
       assert.deepEqual(
         history.data.messages.map((m: { content: string }) => m.content),
-        ['停机之前', '收到：停机之前', '恢复之后', '收到：恢复之后'],
+        ['停机之前', '收到：停机之前', '说个长的', '恢复之后', '收到：恢复之后'],
       );
+      assert.equal(count(/could not store answer/), 1);
       idle.send({ type: 'ping' });
       assert.equal((await idle.nextOf('pong')).type, 'pong');
       assert.equal(count(/Redis unavailable/), 1);
