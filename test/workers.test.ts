@@ -74,6 +74,9 @@ describe('WORKERS=2: two worker processes behind one port', () => {
       for (const { client } of streaming) client.send({ type: 'chat', query: '讲个长的', stream: true });
       for (const { client } of streaming) await client.nextOf('chat_delta', 10_000);
       server.child.kill('SIGTERM');
+      // an impatient second SIGTERM (a supervisor, a double Ctrl-C) must not cut the drain short
+      await until(() => lines().some((l) => l.msg === 'signal received: draining every worker'), 'the drain line', 5_000, 10);
+      server.child.kill('SIGTERM');
       for (const { client } of streaming) {
         const response = await client.nextOf('chat_response', 20_000);
         assert.equal(response.data.status ?? 'complete', 'complete', 'the answer in flight finishes during the drain');

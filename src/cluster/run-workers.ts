@@ -112,8 +112,10 @@ export function runWorkers(options: RunWorkersOptions): Promise<number> {
     }, graceMs + CLOSE_MARGIN_MS).unref();
     finishIfAllGone();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // `on`, not `once`: a second signal must not kill the primary mid-drain, which would make
+  // every worker exit at once (a cluster worker exits when its IPC channel closes)
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 
   logger.info({ workers: count }, 'starting worker processes');
   fork();
