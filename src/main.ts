@@ -39,7 +39,14 @@ const logger = cluster.isWorker ? rootLogger.child({ worker: cluster.worker?.id 
 // WORKERS=n: this process only supervises; each worker runs this file again and goes on below
 const workers = resolveWorkerCount(config.workers);
 if (cluster.isPrimary && workers > 1) {
-  process.exit(await runWorkers({ count: workers, logger, graceMs: config.shutdownGraceMs }));
+  const { port: metricsPort, token } = config.metrics;
+  const metrics = metricsPort === undefined ? undefined : { host: config.host, port: metricsPort, token };
+  const code = await runWorkers({ count: workers, logger, graceMs: config.shutdownGraceMs, metrics }).catch((error: unknown) => {
+    const message = describeListenError(error, config.host, metricsPort ?? 0, 'METRICS_PORT');
+    if (!message) throw error;
+    return fail('启动失败 / startup failed', message);
+  });
+  process.exit(code);
 }
 
 let adapters;
@@ -89,7 +96,8 @@ async function listen(server: typeof app.fastify, port: number, portVariable: st
   }
 }
 // the metrics port first: once the main port answers, /metrics does too
-if (app.metricsServer) await listen(app.metricsServer, config.metrics.port ?? 0, 'METRICS_PORT');
+// (a worker leaves METRICS_PORT to its primary, which sums every worker's metrics)
+if (app.metricsServer && !cluster.isWorker) await listen(app.metricsServer, config.metrics.port ?? 0, 'METRICS_PORT');
 await listen(app.fastify, config.port, 'PORT');
 logger.info(
   { store: adapters.stores.driver, llm: model?.name ?? 'offline', login: wechat.mode },

@@ -102,11 +102,31 @@ describe('WORKERS=2: two worker processes behind one port', () => {
     }
   });
 
-  it('restarts a worker that dies, with a logged backoff, while the other keeps serving', async () => {
-    const server = await spawnServer({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix, LOG_FORMAT: 'json', WORKERS: '2' });
+  it('serves every worker\'s metrics summed on METRICS_PORT; restarts a worker that dies, with a logged backoff, while the other keeps serving', async () => {
+    const metricsPort = await freePort();
+    const server = await spawnServer({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: prefix,
+      LOG_FORMAT: 'json',
+      WORKERS: '2',
+      METRICS_PORT: String(metricsPort),
+      METRICS_TOKEN: 'scrape-token',
+    });
     const lines = () => server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     try {
       await until(() => lines().filter((l) => l.msg === 'worker listening').length === 2, 'both workers listening', 30_000, 50);
+      // four logins, dealt round-robin to both workers; the primary's scrape counts all four
+      for (let i = 0; i < 4; i++) {
+        const { client, login } = await WsTestClient.loggedIn(server.wsUrl, `metrics_${i}`);
+        assert.equal(login.code, 0);
+        await client.close();
+      }
+      assert.equal(new Set(lines().filter((l) => l.msg === 'logged in').map((l) => l.worker)).size, 2, 'both workers logged users in');
+      const scrape = (token: string) => fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal((await scrape('wrong')).status, 401);
+      const exposition = await (await scrape('scrape-token')).text();
+      assert.match(exposition, /^wag_logins_total\{outcome="ok"\} 4$/m);
+      assert.equal((await fetch(`${server.url}/metrics`)).status, 404, 'the public port does not serve metrics');
       const victim = lines().find((l) => l.msg === 'worker listening')!;
       process.kill(victim.pid as number, 'SIGKILL');
       await until(() => lines().some((l) => l.msg === 'worker died: restarting it'), 'the crash line', 10_000, 50);

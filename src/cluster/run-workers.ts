@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
+import { serveClusterMetrics } from './serve-cluster-metrics.js';
 
 /** WORKERS → a process count: `auto` is one per CPU the machine gives this process. */
 export function resolveWorkerCount(workers: number | 'auto'): number {
@@ -14,6 +15,8 @@ export interface RunWorkersOptions {
   graceMs: number;
   /** crash restarts wait 1 s, doubling per crash in the last minute, up to this (ms) */
   maxRestartDelayMs?: number;
+  /** METRICS_PORT (and METRICS_TOKEN): the primary serves the workers' metrics summed there */
+  metrics?: { host: string; port: number; token?: string };
 }
 
 /** What a worker needs beyond its grace period to close sockets and stores, ms. */
@@ -37,7 +40,7 @@ const CRASH_WINDOW_MS = 60_000;
  *
  * @returns the exit code for the primary
  */
-export function runWorkers(options: RunWorkersOptions): Promise<number> {
+export async function runWorkers(options: RunWorkersOptions): Promise<number> {
   const { count, logger, graceMs } = options;
   const maxRestartDelayMs = options.maxRestartDelayMs ?? 30_000;
   let stopping = false;
@@ -117,7 +120,10 @@ export function runWorkers(options: RunWorkersOptions): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
+  const metricsServer = options.metrics && (await serveClusterMetrics({ ...options.metrics, logger }));
   logger.info({ workers: count }, 'starting worker processes');
   fork();
-  return done;
+  const code = await done;
+  await metricsServer?.close();
+  return code;
 }
