@@ -4,9 +4,11 @@
  * Anything that keeps the gateway from starting ends the process with one line in Chinese and
  * English, never a stack trace: operators read it in `journalctl` at 3 a.m.
  */
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app.js';
+import { resolveWorkerCount, runWorkers } from './cluster/run-workers.js';
 import { composeAdapters } from './compose/compose-adapters.js';
 import { StartupError } from './compose/startup-error.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
@@ -30,7 +32,22 @@ try {
 }
 
 const pretty = (config.logFormat ?? (config.env === 'development' && process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
-const logger = createLogger({ level: config.logLevel, destination: pretty ? await prettyDestination() : undefined });
+const rootLogger = createLogger({ level: config.logLevel, destination: pretty ? await prettyDestination() : undefined });
+// WORKERS=n: every line says which worker wrote it
+const logger = cluster.isWorker ? rootLogger.child({ worker: cluster.worker?.id }) : rootLogger;
+
+// WORKERS=n: this process only supervises; each worker runs this file again and goes on below
+const workers = resolveWorkerCount(config.workers);
+if (cluster.isPrimary && workers > 1) {
+  const { port: metricsPort, token } = config.metrics;
+  const metrics = metricsPort === undefined ? undefined : { host: config.host, port: metricsPort, token };
+  const code = await runWorkers({ count: workers, logger, graceMs: config.shutdownGraceMs, metrics }).catch((error: unknown) => {
+    const message = describeListenError(error, config.host, metricsPort ?? 0, 'METRICS_PORT');
+    if (!message) throw error;
+    return fail('启动失败 / startup failed', message);
+  });
+  process.exit(code);
+}
 
 let adapters;
 try {
@@ -79,7 +96,8 @@ async function listen(server: typeof app.fastify, port: number, portVariable: st
   }
 }
 // the metrics port first: once the main port answers, /metrics does too
-if (app.metricsServer) await listen(app.metricsServer, config.metrics.port ?? 0, 'METRICS_PORT');
+// (a worker leaves METRICS_PORT to its primary, which sums every worker's metrics)
+if (app.metricsServer && !cluster.isWorker) await listen(app.metricsServer, config.metrics.port ?? 0, 'METRICS_PORT');
 await listen(app.fastify, config.port, 'PORT');
 logger.info(
   { store: adapters.stores.driver, llm: model?.name ?? 'offline', login: wechat.mode },

@@ -18,8 +18,11 @@ export async function createLimits(
 ): Promise<UsageLimits> {
   const onRefused = (limit: string) => metrics.rateLimited(limit);
   if (!config.redisUrl) return new UsageLimits(new MemoryRateLimiter({ now }), config.limits, logger, onRefused);
-  const [{ Redis }, { RedisRateLimiter }] = await Promise.all([import('ioredis'), import('../limits/redis-rate-limiter.js')]);
-  const client = new Redis(config.redisUrl, {
+  const [{ createRedisClient }, { RedisRateLimiter }] = await Promise.all([
+    import('../store/redis/create-redis-client.js'),
+    import('../limits/redis-rate-limiter.js'),
+  ]);
+  const client = createRedisClient(config.redisUrl, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

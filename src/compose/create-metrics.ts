@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Config } from '../config/config-schema.js';
 import { noMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
 
@@ -8,8 +9,15 @@ import { noMetrics, type GatewayMetrics } from '../observability/gateway-metrics
  */
 export async function createMetrics(config: Readonly<Config>): Promise<GatewayMetrics> {
   if (!metricsEnabled(config)) return noMetrics;
-  const { PromMetrics } = await import('../observability/prom-metrics.js');
-  return new PromMetrics();
+  const [{ PromMetrics }, { AggregatorRegistry }] = await Promise.all([import('../observability/prom-metrics.js'), import('prom-client')]);
+  const metrics = new PromMetrics();
+  // WORKERS=n: the primary sums what every worker reports (src/cluster/serve-cluster-metrics.ts)
+  if (cluster.isWorker) {
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    // only the constructor installs the worker's answer to the primary's requests
+    void new AggregatorRegistry();
+  }
+  return metrics;
 }
 
 export function metricsEnabled(config: Readonly<Config>): boolean {

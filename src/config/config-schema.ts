@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from '../store/redis/parse-redis-url.js';
 
 /**
  * Every setting of the gateway, with its default and unit. Environment variable names are in
@@ -45,9 +46,36 @@ export const configSchema = z.object({
     port: int(0, 65535).optional(),
   }),
   dataDir: z.string().default('./data'),
-  redisUrl: optionalUrl,
-  /** prepended to every Redis key, so several deployments can share one Redis */
-  redisKeyPrefix: z.string().min(1).max(100).default('wag:'),
+  /**
+   * redis://, rediss:// (TLS), redis+sentinel://h1:26379,h2:26379/mymaster or
+   * redis+cluster://h1:7000,h2:7001 (src/store/redis/parse-redis-url.ts); unset = SQLite, one process
+   */
+  redisUrl: optionalText.pipe(
+    z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          parseRedisUrl(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        }
+      })
+      .optional(),
+  ),
+  /**
+   * prepended to every Redis key, so several deployments can share one Redis; no braces: in a
+   * cluster the first {…} of a key is its hash tag
+   */
+  redisKeyPrefix: z.string().min(1).max(100).regex(/^[^{}]*$/, 'must not contain { or }').default('wag:'),
+  /** newest messages kept per conversation in Redis; older ones are dropped (the prompt uses at most 2 × HISTORY_TURNS + 1) */
+  redisHistoryMaxMessages: int(10, 100_000).default(200),
+  /** days a conversation stays in Redis after its last message or after it was cleared; 0 = forever */
+  redisHistoryTtlDays: int(0, 36_500).default(30),
+  /**
+   * worker processes on this machine (node:cluster) sharing PORT; 1 = one process (no cluster),
+   * auto = one per CPU. More than one requires REDIS_URL: workers share state only through Redis.
+   */
+  workers: z.union([z.literal('auto'), int(1, 1_024)]).default(1),
 
   wechat: z.object({
     appId: optionalText,

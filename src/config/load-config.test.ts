@@ -86,4 +86,34 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ WS_MAX_FRAME_BYTES: '2048' }).http.maxBodyBytes, 65536);
     assert.throws(() => loadConfig({ HTTP_MAX_BODY_BYTES: '10' }), /HTTP_MAX_BODY_BYTES/);
   });
+
+  it('WORKERS: 1 by default, a number or auto, and more than one only with REDIS_URL (one bilingual line)', () => {
+    assert.equal(loadConfig({}).workers, 1);
+    const redis = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    assert.equal(loadConfig({ ...redis, WORKERS: '4' }).workers, 4);
+    assert.equal(loadConfig({ ...redis, WORKERS: 'auto' }).workers, 'auto');
+    assert.equal(loadConfig({ WORKERS: '1' }).workers, 1, 'one worker is today\'s single process: no Redis needed');
+    assert.throws(() => loadConfig({ WORKERS: '2' }), /ConfigError: WORKERS=2 需要 REDIS_URL.*\/ WORKERS=2 requires REDIS_URL/);
+    assert.throws(() => loadConfig({ WORKERS: 'auto' }), /WORKERS=auto requires REDIS_URL/);
+    assert.throws(() => loadConfig({ ...redis, WORKERS: '0' }), /WORKERS/);
+    assert.throws(() => loadConfig({ ...redis, WORKERS: 'many' }), /WORKERS/);
+  });
+
+  it('Redis: Sentinel and Cluster URLs, history retention with its defaults, prefix without braces', () => {
+    const sentinel = loadConfig({ REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster' });
+    assert.equal(sentinel.redisUrl, 'redis+sentinel://s1:26379,s2:26379/mymaster');
+    assert.ok(loadConfig({ REDIS_URL: 'redis+cluster://n1:7000,n2:7001' }).redisUrl);
+    assert.throws(() => loadConfig({ REDIS_URL: 'redis+sentinel://s1:26379' }), /REDIS_URL: names no master/);
+    const defaults = loadConfig({});
+    assert.equal(defaults.redisHistoryMaxMessages, 200);
+    assert.equal(defaults.redisHistoryTtlDays, 30);
+    const set = loadConfig({ REDIS_HISTORY_MAX_MESSAGES: '50', REDIS_HISTORY_TTL_DAYS: '0' });
+    assert.equal(set.redisHistoryMaxMessages, 50);
+    assert.equal(set.redisHistoryTtlDays, 0);
+    assert.throws(() => loadConfig({ REDIS_KEY_PREFIX: 'a{b}:' }), /REDIS_KEY_PREFIX/);
+    assert.throws(
+      () => loadConfig({ REDIS_URL: 'redis://127.0.0.1', REDIS_HISTORY_MAX_MESSAGES: '30', HISTORY_TURNS: '20' }),
+      /REDIS_HISTORY_MAX_MESSAGES must be at least 2 × HISTORY_TURNS \+ 1 \(41\)/,
+    );
+  });
 });

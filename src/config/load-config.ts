@@ -37,6 +37,17 @@ export function loadConfig(env: Env): Readonly<Config> {
   if (config.kb.embedding.baseUrl && !config.kb.embedding.model) {
     throw new ConfigError('EMBEDDING_MODEL is required when EMBEDDING_BASE_URL is set');
   }
+  if (config.workers !== 1 && !config.redisUrl) {
+    throw new ConfigError(
+      `WORKERS=${config.workers} 需要 REDIS_URL（多个工作进程通过 Redis 共享会话与对话）/ ` +
+        `WORKERS=${config.workers} requires REDIS_URL: worker processes share sessions and history only through Redis`,
+    );
+  }
+  if (config.redisUrl && config.redisHistoryMaxMessages < config.chat.historyTurns * 2 + 1) {
+    throw new ConfigError(
+      `REDIS_HISTORY_MAX_MESSAGES must be at least 2 × HISTORY_TURNS + 1 (${config.chat.historyTurns * 2 + 1}): the prompt would lose turns`,
+    );
+  }
   if (config.wechat.appId && !config.wechat.appSecret) {
     throw new ConfigError('WECHAT_APP_SECRET is required when WECHAT_APPID is set');
   }

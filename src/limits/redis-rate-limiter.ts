@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { decide, windowAt, type RateDecision, type RateLimiter, type RateRule } from './rate-limiter.js';
 
 export interface RedisRateLimiterOptions {
@@ -32,7 +32,7 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly now: () => number;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: Redis | Cluster,
     private readonly options: RedisRateLimiterOptions,
   ) {
     this.now = options.now ?? Date.now;

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { createRedisClient } from '../store/redis/create-redis-client.js';
 import type { CachedToken, TokenCache } from './token-cache.js';
 
 /** Deletes the key only while it still holds the token the caller found bad (one atomic step). */
@@ -21,7 +22,7 @@ export interface RedisTokenCacheOptions {
  */
 export class RedisTokenCache implements TokenCache {
   constructor(
-    private readonly client: Redis,
+    private readonly client: Redis | Cluster,
     private readonly options: RedisTokenCacheOptions,
   ) {}
 
@@ -66,7 +67,7 @@ export class RedisTokenCache implements TokenCache {
  * first use, so a gateway that never checks content never opens the connection.
  */
 export function createRedisTokenCache(options: { url: string; prefix: string; onError?: (error: Error) => void }): RedisTokenCache {
-  const client = new Redis(options.url, {
+  const client = createRedisClient(options.url, {
     lazyConnect: true,
     // a token read must not stall a content check: fail fast, the provider then fetches itself
     maxRetriesPerRequest: 1,

@@ -1,10 +1,14 @@
-import { Redis } from 'ioredis';
 import type { StoreBundle } from '../store-bundle.js';
+import { createRedisClient, type RedisClient } from './create-redis-client.js';
 import { RedisHistoryStore, type RedisHistoryOptions } from './redis-history-store.js';
 import { RedisSessionStore } from './redis-session-store.js';
+import { watchRedisHealth, type RedisHealthHandlers } from './watch-redis-health.js';
 
 export interface RedisStoresOptions extends RedisHistoryOptions {
-  /** e.g. `redis://:password@host:6379/0` or `rediss://…` for TLS */
+  /**
+   * e.g. `redis://:password@host:6379/0`, `rediss://…` for TLS, or a Sentinel / Cluster URL
+   * (parse-redis-url.ts)
+   */
   url: string;
   /** Prepended to every key, so several deployments can share one Redis. Default `wag:`. */
   prefix?: string;
@@ -13,6 +17,8 @@ export interface RedisStoresOptions extends RedisHistoryOptions {
    * reports, so the client never emits an unhandled 'error' that would crash the process.
    */
   onError?: (error: Error) => void;
+  /** Called once when Redis goes away and once when it answers again (not per attempt). */
+  health?: RedisHealthHandlers;
 }
 
 /**
@@ -27,7 +33,7 @@ export interface RedisStoresOptions extends RedisHistoryOptions {
 export function createRedisStores(options: RedisStoresOptions): StoreBundle {
   const prefix = options.prefix ?? 'wag:';
   const onError = options.onError ?? (() => {});
-  const client = new Redis(options.url, {
+  const client = createRedisClient(options.url, {
     lazyConnect: true,
     // While Redis is down a command waits for this many reconnect attempts, then rejects:
     // with the backoff below a call fails within ~3 s, not after ~20 attempts (the default).
@@ -41,6 +47,7 @@ export function createRedisStores(options: RedisStoresOptions): StoreBundle {
     commandTimeout: 5_000,
   });
   client.on('error', onError);
+  const health = options.health && watchRedisHealth(client, options.health);
 
   const history = new RedisHistoryStore(client, prefix, options);
   const sessions = new RedisSessionStore(client, prefix);
@@ -51,6 +58,7 @@ export function createRedisStores(options: RedisStoresOptions): StoreBundle {
     driver: 'redis',
     close() {
       closing ??= (async () => {
+        health?.stop(); // a deliberate close is no outage
         await Promise.all([history.close(), sessions.close()]);
         await quit(client);
       })();
@@ -60,7 +68,7 @@ export function createRedisStores(options: RedisStoresOptions): StoreBundle {
 }
 
 /** QUIT lets in-flight replies arrive; a client that never connected or is down just drops. */
-async function quit(client: Redis): Promise<void> {
+async function quit(client: RedisClient): Promise<void> {
   if (client.status === 'ready') {
     try {
       await client.quit();

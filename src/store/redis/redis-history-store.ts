@@ -1,13 +1,14 @@
-import type { Redis } from 'ioredis';
 import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
 import type { HistoryStore, StoredMessage } from '../history-store.js';
+import type { RedisClient } from './create-redis-client.js';
 
 export interface RedisHistoryOptions {
-  /** Newest messages kept per conversation; older ones are dropped. Default 1000. */
+  /** Newest messages kept per conversation; older ones are dropped. Default 200 (REDIS_HISTORY_MAX_MESSAGES). */
   maxMessages?: number;
   /**
-   * Milliseconds a conversation survives after its last append; 0 (the default) keeps it
-   * forever. Redis holds everything in memory, so deployments with many users set this.
+   * Milliseconds a conversation survives after its last append or its clear; 0 (the default
+   * here) keeps it forever. Redis holds everything in memory, so the gateway's config sets 30
+   * days (REDIS_HISTORY_TTL_DAYS).
    */
   retainMs?: number;
 }
@@ -16,7 +17,8 @@ export interface RedisHistoryOptions {
  * Append one message if its id is new to the conversation, then cap the list. A script and not
  * MULTI because the push depends on the SADD's answer; it runs atomically all the same.
  * Ids of dropped messages leave the id set too, so it stays as small as the list.
- * KEYS: list, ids. ARGV: id, json, maxMessages, retainMs.
+ * The conversation pointer gets the same expiry, so it never outlives the conversations.
+ * KEYS: list, ids, pointer. ARGV: id, json, maxMessages, retainMs.
  */
 const APPEND_SCRIPT = `
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
@@ -32,6 +34,25 @@ local retain = tonumber(ARGV[4])
 if retain > 0 then
   redis.call('PEXPIRE', KEYS[1], retain)
   redis.call('PEXPIRE', KEYS[2], retain)
+  redis.call('PEXPIRE', KEYS[3], retain)
+end
+return 1
+`;
+
+/**
+ * Start a new conversation. The old one is not deleted (a later "several conversations per
+ * user" feature may list it) but gets the retention expiry from now, so it does not stay
+ * forever; with retention 0 (keep forever) it stays. KEYS: pointer. ARGV: user key base, retainMs.
+ * The old keys are derived in the script: they share the pointer's `{openid}` hash slot.
+ */
+const CLEAR_SCRIPT = `
+local old = redis.call('GET', KEYS[1]) or '0'
+redis.call('INCR', KEYS[1])
+local retain = tonumber(ARGV[2])
+if retain > 0 then
+  redis.call('PEXPIRE', ARGV[1] .. ':' .. old .. ':msgs', retain)
+  redis.call('PEXPIRE', ARGV[1] .. ':' .. old .. ':ids', retain)
+  redis.call('PEXPIRE', KEYS[1], retain)
 end
 return 1
 `;
@@ -39,6 +60,7 @@ return 1
 /**
  * HistoryStore on Redis. Keys, all under one hash tag per user so they share a cluster slot:
  * - `{prefix}hist:{openid}:cur` — current conversation number (absent = 0; INCR on clear)
+ *   — with retention set, every key expires `retainMs` after its last append or clear
  * - `{prefix}hist:{openid}:{n}:msgs` — list of JSON messages, oldest first, capped
  * - `{prefix}hist:{openid}:{n}:ids` — set of the ids in that list (idempotent append)
  *
@@ -46,16 +68,16 @@ return 1
  * client: `close()` only stops this store; whoever created the client quits it.
  */
 export class RedisHistoryStore implements HistoryStore {
-  readonly #client: Redis;
+  readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #maxMessages: number;
   readonly #retainMs: number;
   #closed = false;
 
-  constructor(client: Redis, prefix = 'wag:', options: RedisHistoryOptions = {}) {
+  constructor(client: RedisClient, prefix = 'wag:', options: RedisHistoryOptions = {}) {
     this.#client = client;
     this.#prefix = prefix;
-    this.#maxMessages = options.maxMessages ?? 1000;
+    this.#maxMessages = options.maxMessages ?? 200;
     this.#retainMs = options.retainMs ?? 0;
   }
 
@@ -65,9 +87,10 @@ export class RedisHistoryStore implements HistoryStore {
     const base = this.#userKey(openid);
     await this.#client.eval(
       APPEND_SCRIPT,
-      2,
+      3,
       `${base}:${conversation}:msgs`,
       `${base}:${conversation}:ids`,
+      `${base}:cur`,
       message.id,
       JSON.stringify(pick(message)),
       this.#maxMessages,
@@ -87,7 +110,8 @@ export class RedisHistoryStore implements HistoryStore {
 
   async clear(openid: string): Promise<void> {
     this.#assertOpen();
-    await this.#client.incr(`${this.#userKey(openid)}:cur`);
+    const base = this.#userKey(openid);
+    await this.#client.eval(CLEAR_SCRIPT, 1, `${base}:cur`, base, this.#retainMs);
   }
 
   async ping(): Promise<void> {

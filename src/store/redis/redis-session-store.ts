@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './create-redis-client.js';
 import type { SessionRecord, SessionStore } from '../session-store.js';
 
 /**
@@ -21,11 +22,11 @@ return 1
  * The store does not own the client: `close()` only stops this store.
  */
 export class RedisSessionStore implements SessionStore {
-  readonly #client: Redis;
+  readonly #client: RedisClient;
   readonly #prefix: string;
   #closed = false;
 
-  constructor(client: Redis, prefix = 'wag:') {
+  constructor(client: RedisClient, prefix = 'wag:') {
     this.#client = client;
     this.#prefix = prefix;
   }

@@ -88,6 +88,43 @@ describe('Redis stores', () => {
     await deleteKeys(prefix);
   });
 
+  it('clear leaves the old conversation to expire (not forever, not deleted) and keeps the pointer alive', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    const store = new RedisHistoryStore(admin, prefix, { retainMs: 60_000 });
+    await store.append('o_1', message('old'));
+    await admin.persist(`${prefix}hist:{o_1}:0:msgs`); // as a conversation written before retention existed
+    await store.clear('o_1');
+    const oldTtl = await admin.pttl(`${prefix}hist:{o_1}:0:msgs`);
+    assert.ok(oldTtl > 50_000 && oldTtl <= 60_000, `old conversation pttl ${oldTtl}`);
+    assert.ok((await admin.pttl(`${prefix}hist:{o_1}:0:ids`)) > 50_000);
+    assert.deepEqual(await admin.lrange(`${prefix}hist:{o_1}:0:msgs`, 0, -1).then((l) => l.length), 1, 'kept, not deleted');
+    assert.ok((await admin.pttl(`${prefix}hist:{o_1}:cur`)) > 50_000, 'the pointer expires too, never before its conversations');
+    await store.append('o_1', message('new'));
+    assert.ok((await admin.pttl(`${prefix}hist:{o_1}:1:msgs`)) > 50_000);
+    assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['new']);
+    await deleteKeys(prefix);
+  });
+
+  it('with retention 0 nothing expires, cleared conversations included', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    const store = new RedisHistoryStore(admin, prefix, { retainMs: 0 });
+    await store.append('o_1', message('a'));
+    await store.clear('o_1');
+    await store.append('o_1', message('b'));
+    for (const key of ['0:msgs', '0:ids', '1:msgs', 'cur']) assert.equal(await admin.pttl(`${prefix}hist:{o_1}:${key}`), -1, key);
+    await deleteKeys(prefix);
+  });
+
+  it('keeps 200 messages per conversation by default', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    const store = new RedisHistoryStore(admin, prefix);
+    for (let i = 0; i < 205; i++) await store.append('o_1', message(`m${i}`));
+    const kept = await store.listRecent('o_1', 1_000);
+    assert.equal(kept.length, 200);
+    assert.equal(kept[0]?.id, 'm5');
+    await deleteKeys(prefix);
+  });
+
   it('puts a Redis expiry on sessions, moved by touch', async () => {
     const f = await fixture();
     const expiresAt = Date.now() + 60_000;
