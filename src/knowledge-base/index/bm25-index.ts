@@ -83,45 +83,42 @@ export class Bm25Index {
   }
 
   /**
-   * Indexes `slot`. Each field is a term list with a weight per occurrence (a title word can
-   * count more than a body word); the chunk's BM25 length is the weighted total. Slots must
-   * increase from one call to the next (removed slots are therefore never reused).
+   * Indexes `slot`. Each field holds its distinct terms as (h1, h2, tf) triples (chunk-terms.ts)
+   * and a weight per occurrence (a title word can count more than a body word); the chunk's
+   * BM25 length is the weighted total. Slots must increase from one call to the next (removed
+   * slots are therefore never reused).
    */
-  add(slot: number, fields: ReadonlyArray<{ terms: readonly string[]; weight: number }>): void {
+  add(slot: number, fields: ReadonlyArray<{ terms: Int32Array; weight: number }>): void {
     // Increasing slots keep every posting list sorted by slot, which search's pruning relies on.
     if (slot <= this.lastSlot) throw new Error(`BM25 slots must increase: ${slot} after ${this.lastSlot}`);
     this.lastSlot = slot;
-    if (fields.length > 4) throw new Error('BM25 documents have at most 4 fields');
     this.ensureCapacity(slot + 1);
     const { termIds } = this;
-    // (term id × 4 + field) keys, sorted, then summed run by run: no per-term scratch table,
-    // whose scattered writes cost more than the sort once the dictionary has a million terms.
     let total = 0;
-    for (const f of fields) if (f.weight > 0) total += f.terms.length;
-    const keys = new Float64Array(total);
+    for (const f of fields) if (f.weight > 0) total += f.terms.length / 3;
+    const ids = new Int32Array(total);
+    const tfs = new Float32Array(total);
     let n = 0;
-    fields.forEach(({ terms, weight }, field) => {
-      if (weight <= 0) return;
-      for (const term of terms) {
-        keys[n++] = termIds.intern(term) * 4 + field;
-      }
-    });
-    keys.sort();
-    const ids: number[] = [];
-    const tfs: number[] = [];
     let length = 0;
-    for (let i = 0; i < n; i++) {
-      const key = keys[i]!;
-      const id = Math.floor(key / 4);
-      const weight = fields[key - id * 4]!.weight;
-      length += weight;
-      if (ids.length > 0 && ids[ids.length - 1] === id) tfs[tfs.length - 1]! += weight;
-      else {
-        ids.push(id);
-        tfs.push(weight);
+    for (const { terms, weight } of fields) {
+      if (weight <= 0) continue;
+      // A field's terms are distinct; only a term also in an earlier field (a title word in
+      // the body) is merged, by a scan of those few earlier entries: no per-term scratch table.
+      const earlier = n;
+      for (let i = 0; i < terms.length; i += 3) {
+        const id = termIds.internHash(terms[i]!, terms[i + 1]!);
+        const tf = terms[i + 2]! * weight;
+        length += tf;
+        let j = 0;
+        while (j < earlier && ids[j] !== id) j++;
+        if (j < earlier) tfs[j]! += tf;
+        else {
+          ids[n] = id;
+          tfs[n++] = tf;
+        }
       }
     }
-    this.pending.set(slot, { terms: Int32Array.from(ids), tfs: Float32Array.from(tfs) });
+    this.pending.set(slot, { terms: ids.subarray(0, n), tfs: tfs.subarray(0, n) });
     this.state[slot] = LIVE;
     this.docLen[slot] = length;
     this.lengthSum += length;
