@@ -24,7 +24,7 @@ export class KbIndex {
    * Builds the index from the store: stored vectors for `model` and stored terms are reused;
    * chunks stored without usable terms (an older database, a damaged entry) are tokenized and
    * their terms saved, once. Returns the chunks that have no vector for `model` yet (to
-   * backfill) — all of them when `model` is undefined.
+   * backfill); none when `model` is undefined.
    */
   async load(store: KbStore, model: string | undefined, logger?: KbLogger): Promise<StoredChunk[]> {
     for (const doc of await store.listDocuments()) this.docs.set(doc.id, doc);
@@ -40,6 +40,8 @@ export class KbIndex {
       logger?.info({ chunks: computed.length }, 'knowledge base: tokenized chunks stored without index terms; saving them');
       await saveTerms(store, computed, logger);
     }
+    if (!model) return [];
+    // Without their terms: backfill may hold these for minutes.
     return stored.filter((c) => !vectors.has(c.embedHash)).map(({ terms, ...c }) => c);
   }
 

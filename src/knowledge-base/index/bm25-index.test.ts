@@ -53,6 +53,17 @@ test('field weights: a title occurrence counts as much as `weight` body occurren
   assert.equal(hits[0]!.slot, 0);
 });
 
+test('a term in several fields is one posting with the weighted occurrences summed', () => {
+  const index = new Bm25Index();
+  index.add(0, [field(['甲', '甲', '乙']), field(['甲'], 2), field(['乙', '丙'], 2)]); // 甲 4, 乙 3, 丙 2; length 9
+  index.add(1, [field(['甲', '甲', '甲', '甲', '乙', '乙', '乙', '丙', '丙'])]);
+  index.add(2, [field(['丁'])]);
+  for (const q of [['甲'], ['乙'], ['丙'], ['甲', '丙']]) {
+    const [a, b] = index.search(q, 2).hits;
+    assert.ok(a && b && Math.abs(a.score - b.score) < 1e-9, `${q.join()}: ${a?.score} vs ${b?.score}`);
+  }
+});
+
 test('pruned search returns exactly the exhaustive BM25 top k (random Zipf corpus)', () => {
   let seed = 7;
   const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);

@@ -67,8 +67,13 @@ export function encodeChunkTerms(terms: ChunkTerms, tokenizer: Tokenizer, embedH
 /** The persisted terms, or undefined when they are absent, from another tokenizer or format, another chunk's, or damaged. */
 export function decodeChunkTerms(bytes: Uint8Array | undefined, tokenizer: Tokenizer, embedHash: string): ChunkTerms | undefined {
   if (!bytes || bytes.byteLength % 4 !== 0 || bytes.byteLength < HEADER_WORDS * 4) return undefined;
-  // Int32Array needs 4-byte alignment; SQLite's Buffers come from a pool at any offset.
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  // Int32Array needs 4-byte alignment; SQLite's Buffers come from a pool at any offset (and a
+  // Buffer's slice() is a view, not a copy).
+  let aligned = bytes;
+  if (bytes.byteOffset % 4 !== 0) {
+    aligned = new Uint8Array(bytes.byteLength);
+    aligned.set(bytes);
+  }
   const words = new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
   if (words[0] !== formatWord(tokenizer) || words[1] !== ownerWord(embedHash)) return undefined;
   let at = HEADER_WORDS;

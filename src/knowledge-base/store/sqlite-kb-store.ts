@@ -92,8 +92,10 @@ export function openSqliteKbStore(file: string): KbStore {
     insertChunk: db.prepare(
       'INSERT INTO kb_chunks (id, doc_id, ord, heading_path, text, embed_hash, terms) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    listChunks: db.prepare(`
-      SELECT c.* FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id ORDER BY d.added_at, d.name, c.ord`),
+    // Unordered: an ORDER BY over the join makes SQLite copy every row, text and terms, through
+    // its sorter (≈ 2x the read time at 100k chunks); listChunks orders them in memory instead.
+    allChunks: db.prepare('SELECT * FROM kb_chunks'),
+    docOrder: db.prepare('SELECT id FROM kb_documents ORDER BY added_at, name').pluck(),
     docChunks: db.prepare('SELECT * FROM kb_chunks WHERE doc_id = ? ORDER BY ord'),
     putTerms: db.prepare('UPDATE kb_chunks SET terms = ? WHERE id = ? AND embed_hash = ?'),
     logChange: db.prepare('INSERT OR REPLACE INTO kb_changes (doc_id) VALUES (?)'),
@@ -154,8 +156,12 @@ export function openSqliteKbStore(file: string): KbStore {
       return remove.immediate(id);
     },
     async listChunks(docId) {
-      const rows = (docId === undefined ? q.listChunks.all() : q.docChunks.all(docId)) as ChunkRow[];
-      return rows.map(toChunk);
+      if (docId !== undefined) return (q.docChunks.all(docId) as ChunkRow[]).map(toChunk);
+      // One read transaction: both from the same snapshot, whatever other processes write meanwhile.
+      const [order, rows] = db.transaction(() => [q.docOrder.all() as string[], q.allChunks.all() as ChunkRow[]] as const)();
+      const rank = new Map(order.map((id, i) => [id, i]));
+      // Mostly in insertion order already (a document's chunks are written together): a near-linear sort.
+      return rows.sort((a, b) => rank.get(a.doc_id)! - rank.get(b.doc_id)! || a.ord - b.ord).map(toChunk);
     },
     async getVectors(model, embedHashes) {
       const out = new Map<string, Float32Array>();
