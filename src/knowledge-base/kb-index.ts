@@ -28,21 +28,23 @@ export class KbIndex {
    */
   async load(store: KbStore, model: string | undefined, logger?: KbLogger): Promise<StoredChunk[]> {
     for (const doc of await store.listDocuments()) this.docs.set(doc.id, doc);
-    const stored = await store.listChunks();
     const vectors = model ? await store.getVectors(model) : new Map<string, Float32Array>();
     const computed: ChunkTermsUpdate[] = [];
-    for (const c of stored) {
+    const missing: StoredChunk[] = [];
+    await store.forEachChunk((c) => {
       const doc = this.docs.get(c.docId);
       if (doc) this.index(c, doc, vectors.get(c.embedHash), computed);
-    }
+      if (model && !vectors.has(c.embedHash)) {
+        delete c.terms; // backfill may hold these for minutes
+        missing.push(c);
+      }
+    });
     this.chunks.commit();
     if (computed.length > 0) {
       logger?.info({ chunks: computed.length }, 'knowledge base: tokenized chunks stored without index terms; saving them');
       await saveTerms(store, computed, logger);
     }
-    if (!model) return [];
-    // Without their terms: backfill may hold these for minutes.
-    return stored.filter((c) => !vectors.has(c.embedHash)).map(({ terms, ...c }) => c);
+    return missing;
   }
 
   /** The chunks with their terms computed, as the store keeps them (kb-writer.ts, before storing). */

@@ -117,13 +117,16 @@ export function kbStoreContract(driver: string, open: () => Promise<KbStore>): v
     await store.close();
   });
 
-  test(`${driver}: listChunks() groups chunks in listDocuments() order, then by position`, async () => {
+  test(`${driver}: listChunks() and forEachChunk() group chunks in listDocuments() order, then by position`, async () => {
     const store = await open();
     await store.putDocument(doc('late', { addedAt: 3 }), [chunk('late', 0), chunk('late', 1)]);
     await store.putDocument(doc('b', { addedAt: 1 }), [chunk('b', 0)]);
     await store.putDocument(doc('a', { addedAt: 1 }), [chunk('a', 0)]);
     const order = (await store.listDocuments()).flatMap((d) => (d.id === 'late' ? ['late:0', 'late:1'] : [`${d.id}:0`]));
     assert.deepEqual((await store.listChunks()).map((c) => c.id), order);
+    const visited: StoredChunk[] = [];
+    await store.forEachChunk((c) => visited.push(c));
+    assert.deepEqual(visited, await store.listChunks(), 'forEachChunk visits what listChunks lists');
     await store.close();
   });
 }

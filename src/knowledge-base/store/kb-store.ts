@@ -66,6 +66,11 @@ export interface KbStore {
   removeDocument(id: string): Promise<boolean>;
   /** Every chunk, grouped by document, in document order; only `docId`'s when given. */
   listChunks(docId?: string): Promise<StoredChunk[]>;
+  /**
+   * Every chunk, in listChunks() order, handed to `visit` one at a time from one consistent
+   * read: start-up indexes 100k chunks (and their terms) without holding them all at once.
+   */
+  forEachChunk(visit: (chunk: StoredChunk) => void): Promise<void>;
   /** Stored vectors for `model` among `embedHashes` (all of the model's when omitted). */
   getVectors(model: string, embedHashes?: readonly string[]): Promise<Map<string, Float32Array>>;
   putVectors(model: string, entries: ReadonlyMap<string, Float32Array>): Promise<void>;

@@ -54,6 +54,9 @@ export function createMemoryKbStore(): KbStore {
       const selected = docId === undefined ? [...chunks.values()].flat() : (chunks.get(docId) ?? []);
       return selected.map(copyChunk);
     },
+    async forEachChunk(visit) {
+      for (const list of chunks.values()) for (const c of list) visit(copyChunk(c));
+    },
     async getVectors(model, embedHashes) {
       const byHash = vectors.get(model) ?? new Map<string, Float32Array>();
       const out = new Map<string, Float32Array>();
