@@ -9,6 +9,7 @@
  * ~1–2 s at 100k chunks). Bulk loads therefore cost one rebuild, not one per document.
  */
 
+import { mergePostings, type PendingDoc } from './merge-postings.js';
 import { TermTable } from './term-table.js';
 import { findPosting, kthScore, topK } from './top-k.js';
 
@@ -39,18 +40,13 @@ const MAX_QUERY_TERMS = 32;
 const LIVE = 1;
 const REMOVED = 2;
 
-interface PendingDoc {
-  terms: Int32Array;
-  tfs: Float32Array;
-}
-
 export class Bm25Index {
   private readonly params: Bm25Params;
   private readonly termIds = new TermTable();
   // Compressed postings (CSR): term t owns postDocs/postTf[offsets[t] .. offsets[t+1]).
-  private offsets = new Int32Array(1);
-  private postDocs = new Int32Array(0);
-  private postTf = new Float32Array(0);
+  private offsets: Int32Array = new Int32Array(1);
+  private postDocs: Int32Array = new Int32Array(0);
+  private postTf: Float32Array = new Float32Array(0);
   // Per slot. Slots are chosen by the caller, increasing, so never reused while this index lives.
   private docLen = new Float32Array(1024);
   private docNorm = new Float32Array(1024);
@@ -138,37 +134,14 @@ export class Bm25Index {
   commit(): void {
     if (this.pending.size === 0 && this.removedSinceBuild === 0) return;
     const termCount = this.termIds.size;
-    const counts = new Int32Array(termCount + 1);
-    const { offsets, postDocs, state } = this;
-    const oldTerms = offsets.length - 1;
-    for (let t = 0; t < oldTerms; t++) {
-      let n = 0;
-      for (let p = offsets[t]!; p < offsets[t + 1]!; p++) if (state[postDocs[p]!] === LIVE) n++;
-      counts[t] = n;
-    }
-    for (const doc of this.pending.values()) for (const t of doc.terms) counts[t]!++;
-    const next = new Int32Array(termCount + 1);
-    for (let t = 0; t < termCount; t++) next[t + 1] = next[t]! + counts[t]!;
-    const docs = new Int32Array(next[termCount]!);
-    const tf = new Float32Array(next[termCount]!);
-    const fill = next.slice(0, termCount);
-    for (let t = 0; t < oldTerms; t++) {
-      for (let p = offsets[t]!; p < offsets[t + 1]!; p++) {
-        const d = postDocs[p]!;
-        if (state[d] !== LIVE) continue;
-        const at = fill[t]!++;
-        docs[at] = d;
-        tf[at] = this.postTf[p]!;
-      }
-    }
-    for (const [slot, doc] of this.pending) {
-      for (let i = 0; i < doc.terms.length; i++) {
-        const at = fill[doc.terms[i]!]!++;
-        docs[at] = slot;
-        tf[at] = doc.tfs[i]!;
-      }
-    }
-    this.offsets = next;
+    const { offsets, docs, tf, counts } = mergePostings(
+      { offsets: this.offsets, docs: this.postDocs, tf: this.postTf },
+      this.state,
+      LIVE,
+      this.pending,
+      termCount,
+    );
+    this.offsets = offsets;
     this.postDocs = docs;
     this.postTf = tf;
     this.pending.clear();
@@ -189,7 +162,7 @@ export class Bm25Index {
     this.termMax = new Float32Array(termCount);
     for (let t = 0; t < termCount; t++) {
       let max = 0;
-      for (let p = next[t]!; p < next[t + 1]!; p++) {
+      for (let p = offsets[t]!; p < offsets[t + 1]!; p++) {
         const f = tf[p]!;
         const c = f / (f + this.docNorm[docs[p]!]!);
         if (c > max) max = c;

@@ -9,6 +9,9 @@
  * of any such pair among 2M terms is about 1e-7, and the cost would be one slightly noisier
  * ranking, so it is accepted rather than paid for with stored strings.
  */
+/** hashTerm's output for get/intern: one buffer, as lookups never nest. */
+const scratch = new Int32Array(2);
+
 export class TermTable {
   // Per slot: [h1, h2, id + 1]; id + 1 = 0 marks an empty slot.
   private slots = new Int32Array(3 * 1024);
@@ -71,8 +74,6 @@ export class TermTable {
     }
   }
 }
-
-const scratch = new Int32Array(2);
 
 /**
  * The term's two 32-bit hashes, written to out[at], out[at + 1]. They are its identity in the
