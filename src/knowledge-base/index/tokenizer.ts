@@ -75,7 +75,10 @@ function isAsciiWord(code: number): boolean {
 export function createJiebaTokenizer(): Tokenizer {
   return {
     // The dictionary ships with the package, so its version names the cuts; r1: the repairs below.
-    id: `jieba-${jiebaVersion()}/r1`,
+    // A getter: an empty knowledge base never touches the package (test/lazy-loading.test.ts).
+    get id() {
+      return `jieba-${jiebaVersion()}/r1`;
+    },
     terms(text) {
       const out: string[] = [];
       const tokens = jieba().cut(text.normalize('NFKC').toLowerCase(), false);
