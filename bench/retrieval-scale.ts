@@ -206,16 +206,19 @@ export async function retrievalBench(opts: RetrievalBenchOptions = {}): Promise<
   const r = await measureRetrieval(opts);
   const scenario = `7 retrieval ${Math.round(r.chunks / 1000)}k chunks`;
   const old = (value: number) => ({ label: 're-tokenizing every chunk (old restart path), same run', value: Math.round(value) });
+  const ms3 = (value: number) => Math.round(value * 1000) / 1000;
+  // The same postings, searched one layer down: kb.search adds only its async wrapper and hit mapping.
+  const sameIndex = (value: number) => ({ label: 'index built by re-tokenizing, ChunkIndex.search, same run', value: ms3(value) });
   const rows: BenchRow[] = [
     { scenario, metric: 'restart: open + load index (wall)', value: Math.round(r.restart.wallMs), unit: 'ms', baseline: old(r.retokenize.wallMs) },
     { scenario, metric: 'restart: open + load index (CPU)', value: Math.round(r.restart.cpuMs), unit: 'ms', baseline: old(r.retokenize.cpuMs) },
-    { scenario, metric: 'query p50', value: r.restart.queries.p50, unit: 'ms', baseline: { label: 'same index, re-tokenized build', value: r.retokenize.queries.p50 } },
+    { scenario, metric: 'query p50', value: ms3(r.restart.queries.p50), unit: 'ms', baseline: sameIndex(r.retokenize.queries.p50) },
     {
       scenario,
       metric: 'query p95',
-      value: r.restart.queries.p95,
+      value: ms3(r.restart.queries.p95),
       unit: 'ms',
-      baseline: { label: 'same index, re-tokenized build', value: r.retokenize.queries.p95 },
+      baseline: sameIndex(r.retokenize.queries.p95),
       target: '≤ 15 ms',
       pass: r.restart.queries.p95 <= 15,
     },
