@@ -1,6 +1,6 @@
 import { backfillVectors } from './backfill-vectors.js';
 import type { Embedder } from './embed/embedder.js';
-import type { KbIndex } from './kb-index.js';
+import { saveTerms, type KbIndex } from './kb-index.js';
 import type { KbWriter } from './kb-writer.js';
 import type { KbLogger } from './knowledge-base.js';
 import type { KbStore, StoredDocument } from './store/kb-store.js';
@@ -41,7 +41,8 @@ export function followStoreChanges(deps: {
     if (indexed && sameVersion(indexed, stored)) return false;
     const chunks = await store.listChunks(docId);
     const vectors = embedder && (await store.getVectors(embedder.model, chunks.map((c) => c.embedHash)));
-    index.put(stored, chunks, vectors);
+    // Written by an older build, without terms: tokenized here, and saved for the next start.
+    await saveTerms(store, index.put(stored, chunks, vectors), logger);
     // Written by a process without embeddings (the CLI with no EMBEDDING_* set): embed here.
     const missing = vectors ? chunks.filter((c) => !vectors.has(c.embedHash)) : [];
     if (embedder && missing.length > 0) await backfillVectors({ store, index, embedder, logger }, missing);

@@ -49,7 +49,9 @@ export function createKbWriter(deps: KbWriterDeps): KbWriter {
     doc !== undefined && doc.hash === hash && doc.pipeline === pipeline && doc.source === source;
 
   async function commit(name: string, prepared: PreparedDocument, existing: StoredDocument | undefined): Promise<AddResult> {
-    const { doc, chunks } = prepared;
+    const { doc } = prepared;
+    // Tokenized once, here, and stored with the chunks: a restart reads the terms back.
+    const chunks = index.withTerms(doc, prepared.chunks);
     let vectors: Map<string, Float32Array> | undefined;
     if (embedder) {
       try {

@@ -124,7 +124,7 @@ export async function openKnowledgeBase(options: OpenKnowledgeBaseOptions): Prom
   const started = performance.now();
   // Read before loading: a write landing during the load is then applied again, never missed.
   const generation = await store.generation();
-  const missing = await index.load(store, embedder?.model);
+  const missing = await index.load(store, embedder?.model, logger);
   logger?.info(
     { documents: index.documentCount, chunks: index.size, vectors: index.chunks.vectorCount, ms: Math.round(performance.now() - started) },
     'knowledge base loaded',

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Bm25Index } from './bm25-index.js';
+import { termTriples } from './chunk-terms.js';
 
-const doc = (text: string) => [{ terms: text.split(' '), weight: 1 }];
+const field = (terms: readonly string[], weight = 1) => ({ terms: termTriples(terms), weight });
+const doc = (text: string) => [field(text.split(' '))];
 
 test('ranks by BM25: rarer and repeated terms count more, long documents less', () => {
   const index = new Bm25Index();
@@ -44,11 +46,22 @@ test('removal takes effect at the next search and slots are never reused', () =>
 
 test('field weights: a title occurrence counts as much as `weight` body occurrences', () => {
   const index = new Bm25Index();
-  index.add(0, [{ terms: ['铁路', '长度'], weight: 1 }, { terms: ['广茂'], weight: 3 }]);
-  index.add(1, [{ terms: ['铁路', '长度', '广茂'], weight: 1 }]);
-  index.add(2, [{ terms: ['其他'], weight: 1 }]);
+  index.add(0, [field(['铁路', '长度']), field(['广茂'], 3)]);
+  index.add(1, [field(['铁路', '长度', '广茂'])]);
+  index.add(2, [field(['其他'])]);
   const { hits } = index.search(['广茂'], 2);
   assert.equal(hits[0]!.slot, 0);
+});
+
+test('a term in several fields is one posting with the weighted occurrences summed', () => {
+  const index = new Bm25Index();
+  index.add(0, [field(['甲', '甲', '乙']), field(['甲'], 2), field(['乙', '丙'], 2)]); // 甲 4, 乙 3, 丙 2; length 9
+  index.add(1, [field(['甲', '甲', '甲', '甲', '乙', '乙', '乙', '丙', '丙'])]);
+  index.add(2, [field(['丁'])]);
+  for (const q of [['甲'], ['乙'], ['丙'], ['甲', '丙']]) {
+    const [a, b] = index.search(q, 2).hits;
+    assert.ok(a && b && Math.abs(a.score - b.score) < 1e-9, `${q.join()}: ${a?.score} vs ${b?.score}`);
+  }
 });
 
 test('pruned search returns exactly the exhaustive BM25 top k (random Zipf corpus)', () => {
@@ -57,7 +70,7 @@ test('pruned search returns exactly the exhaustive BM25 top k (random Zipf corpu
   const zipfTerm = () => `t${Math.floor(1 / (random() * 0.999 + 0.001)) % 500}`; // a few terms in nearly every doc
   const docs: string[][] = Array.from({ length: 3000 }, () => Array.from({ length: 5 + Math.floor(random() * 60) }, zipfTerm));
   const index = new Bm25Index();
-  docs.forEach((terms, slot) => index.add(slot, [{ terms, weight: 1 }]));
+  docs.forEach((terms, slot) => index.add(slot, [field(terms)]));
   index.remove(17);
 
   const live = docs.map((terms, slot) => ({ terms, slot })).filter((d) => d.slot !== 17);

@@ -9,6 +9,7 @@
  * ~1–2 s at 100k chunks). Bulk loads therefore cost one rebuild, not one per document.
  */
 
+import { mergePostings, type PendingDoc } from './merge-postings.js';
 import { TermTable } from './term-table.js';
 import { findPosting, kthScore, topK } from './top-k.js';
 
@@ -39,18 +40,13 @@ const MAX_QUERY_TERMS = 32;
 const LIVE = 1;
 const REMOVED = 2;
 
-interface PendingDoc {
-  terms: Int32Array;
-  tfs: Float32Array;
-}
-
 export class Bm25Index {
   private readonly params: Bm25Params;
   private readonly termIds = new TermTable();
   // Compressed postings (CSR): term t owns postDocs/postTf[offsets[t] .. offsets[t+1]).
-  private offsets = new Int32Array(1);
-  private postDocs = new Int32Array(0);
-  private postTf = new Float32Array(0);
+  private offsets: Int32Array = new Int32Array(1);
+  private postDocs: Int32Array = new Int32Array(0);
+  private postTf: Float32Array = new Float32Array(0);
   // Per slot. Slots are chosen by the caller, increasing, so never reused while this index lives.
   private docLen = new Float32Array(1024);
   private docNorm = new Float32Array(1024);
@@ -83,45 +79,42 @@ export class Bm25Index {
   }
 
   /**
-   * Indexes `slot`. Each field is a term list with a weight per occurrence (a title word can
-   * count more than a body word); the chunk's BM25 length is the weighted total. Slots must
-   * increase from one call to the next (removed slots are therefore never reused).
+   * Indexes `slot`. Each field holds its distinct terms as (h1, h2, tf) triples (chunk-terms.ts)
+   * and a weight per occurrence (a title word can count more than a body word); the chunk's
+   * BM25 length is the weighted total. Slots must increase from one call to the next (removed
+   * slots are therefore never reused).
    */
-  add(slot: number, fields: ReadonlyArray<{ terms: readonly string[]; weight: number }>): void {
+  add(slot: number, fields: ReadonlyArray<{ terms: Int32Array; weight: number }>): void {
     // Increasing slots keep every posting list sorted by slot, which search's pruning relies on.
     if (slot <= this.lastSlot) throw new Error(`BM25 slots must increase: ${slot} after ${this.lastSlot}`);
     this.lastSlot = slot;
-    if (fields.length > 4) throw new Error('BM25 documents have at most 4 fields');
     this.ensureCapacity(slot + 1);
     const { termIds } = this;
-    // (term id × 4 + field) keys, sorted, then summed run by run: no per-term scratch table,
-    // whose scattered writes cost more than the sort once the dictionary has a million terms.
     let total = 0;
-    for (const f of fields) if (f.weight > 0) total += f.terms.length;
-    const keys = new Float64Array(total);
+    for (const f of fields) if (f.weight > 0) total += f.terms.length / 3;
+    const ids = new Int32Array(total);
+    const tfs = new Float32Array(total);
     let n = 0;
-    fields.forEach(({ terms, weight }, field) => {
-      if (weight <= 0) return;
-      for (const term of terms) {
-        keys[n++] = termIds.intern(term) * 4 + field;
-      }
-    });
-    keys.sort();
-    const ids: number[] = [];
-    const tfs: number[] = [];
     let length = 0;
-    for (let i = 0; i < n; i++) {
-      const key = keys[i]!;
-      const id = Math.floor(key / 4);
-      const weight = fields[key - id * 4]!.weight;
-      length += weight;
-      if (ids.length > 0 && ids[ids.length - 1] === id) tfs[tfs.length - 1]! += weight;
-      else {
-        ids.push(id);
-        tfs.push(weight);
+    for (const { terms, weight } of fields) {
+      if (weight <= 0) continue;
+      // A field's terms are distinct; only a term also in an earlier field (a title word in
+      // the body) is merged, by a scan of those few earlier entries: no per-term scratch table.
+      const earlier = n;
+      for (let i = 0; i < terms.length; i += 3) {
+        const id = termIds.internHash(terms[i]!, terms[i + 1]!);
+        const tf = terms[i + 2]! * weight;
+        length += tf;
+        let j = 0;
+        while (j < earlier && ids[j] !== id) j++;
+        if (j < earlier) tfs[j]! += tf;
+        else {
+          ids[n] = id;
+          tfs[n++] = tf;
+        }
       }
     }
-    this.pending.set(slot, { terms: Int32Array.from(ids), tfs: Float32Array.from(tfs) });
+    this.pending.set(slot, { terms: ids.subarray(0, n), tfs: tfs.subarray(0, n) });
     this.state[slot] = LIVE;
     this.docLen[slot] = length;
     this.lengthSum += length;
@@ -141,37 +134,14 @@ export class Bm25Index {
   commit(): void {
     if (this.pending.size === 0 && this.removedSinceBuild === 0) return;
     const termCount = this.termIds.size;
-    const counts = new Int32Array(termCount + 1);
-    const { offsets, postDocs, state } = this;
-    const oldTerms = offsets.length - 1;
-    for (let t = 0; t < oldTerms; t++) {
-      let n = 0;
-      for (let p = offsets[t]!; p < offsets[t + 1]!; p++) if (state[postDocs[p]!] === LIVE) n++;
-      counts[t] = n;
-    }
-    for (const doc of this.pending.values()) for (const t of doc.terms) counts[t]!++;
-    const next = new Int32Array(termCount + 1);
-    for (let t = 0; t < termCount; t++) next[t + 1] = next[t]! + counts[t]!;
-    const docs = new Int32Array(next[termCount]!);
-    const tf = new Float32Array(next[termCount]!);
-    const fill = next.slice(0, termCount);
-    for (let t = 0; t < oldTerms; t++) {
-      for (let p = offsets[t]!; p < offsets[t + 1]!; p++) {
-        const d = postDocs[p]!;
-        if (state[d] !== LIVE) continue;
-        const at = fill[t]!++;
-        docs[at] = d;
-        tf[at] = this.postTf[p]!;
-      }
-    }
-    for (const [slot, doc] of this.pending) {
-      for (let i = 0; i < doc.terms.length; i++) {
-        const at = fill[doc.terms[i]!]!++;
-        docs[at] = slot;
-        tf[at] = doc.tfs[i]!;
-      }
-    }
-    this.offsets = next;
+    const { offsets, docs, tf, counts } = mergePostings(
+      { offsets: this.offsets, docs: this.postDocs, tf: this.postTf },
+      this.state,
+      LIVE,
+      this.pending,
+      termCount,
+    );
+    this.offsets = offsets;
     this.postDocs = docs;
     this.postTf = tf;
     this.pending.clear();
@@ -192,7 +162,7 @@ export class Bm25Index {
     this.termMax = new Float32Array(termCount);
     for (let t = 0; t < termCount; t++) {
       let max = 0;
-      for (let p = next[t]!; p < next[t + 1]!; p++) {
+      for (let p = offsets[t]!; p < offsets[t + 1]!; p++) {
         const f = tf[p]!;
         const c = f / (f + this.docNorm[docs[p]!]!);
         if (c > max) max = c;

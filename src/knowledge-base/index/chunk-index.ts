@@ -1,5 +1,6 @@
 import { lexicalRelevance } from '../relevance.js';
 import { Bm25Index } from './bm25-index.js';
+import { analyzeChunk, type ChunkTerms } from './chunk-terms.js';
 import { fuseRankings } from './fuse.js';
 import type { Tokenizer } from './tokenizer.js';
 import { VectorIndex } from './vector-index.js';
@@ -76,20 +77,25 @@ export class ChunkIndex<C extends IndexedChunk = IndexedChunk> {
     return this.vectors?.size ?? 0;
   }
 
-  add(chunk: C, vector?: Float32Array): void {
+  /**
+   * Indexes the chunk. `terms` are its analyzed fields when known (persisted with the chunk,
+   * chunk-terms.ts), which saves tokenizing it: the bulk of what indexing costs.
+   */
+  add(chunk: C, vector?: Float32Array, terms: ChunkTerms = this.analyze(chunk)): void {
     const slot = this.chunks.length;
     this.chunks.push(chunk);
     const slots = this.slotsByDoc.get(chunk.docId) ?? [];
     slots.push(slot);
     this.slotsByDoc.set(chunk.docId, slots);
     const { titleWeight, headingWeight } = this.options;
-    const terms = (text: string, weight: number) => (weight > 0 && text ? this.tokenizer.terms(text) : []);
-    this.bm25.add(slot, [
-      { terms: terms(chunk.text, 1), weight: 1 },
-      { terms: terms(chunk.title, titleWeight), weight: titleWeight },
-      { terms: terms(chunk.headingPath.join(' '), headingWeight), weight: headingWeight },
-    ]);
+    const weights = [1, titleWeight, headingWeight]; // chunk-terms.ts FIELDS order
+    this.bm25.add(slot, terms.map((field, i) => ({ terms: field, weight: weights[i] ?? 0 })));
     if (vector) this.setVector(slot, vector);
+  }
+
+  /** The chunk's terms per field, by this index's tokenizer. */
+  analyze(chunk: Pick<IndexedChunk, 'title' | 'headingPath' | 'text'>): ChunkTerms {
+    return analyzeChunk(this.tokenizer, chunk);
   }
 
   /** Attaches a vector to an already indexed chunk (embedding backfill). */

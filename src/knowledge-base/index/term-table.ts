@@ -9,6 +9,9 @@
  * of any such pair among 2M terms is about 1e-7, and the cost would be one slightly noisier
  * ranking, so it is accepted rather than paid for with stored strings.
  */
+/** hashTerm's output for get/intern: one buffer, as lookups never nest. */
+const scratch = new Int32Array(2);
+
 export class TermTable {
   // Per slot: [h1, h2, id + 1]; id + 1 = 0 marks an empty slot.
   private slots = new Int32Array(3 * 1024);
@@ -21,30 +24,26 @@ export class TermTable {
 
   /** The term's id, or -1 when it was never added. */
   get(term: string): number {
-    return this.lookup(term, false);
+    hashTerm(term, scratch, 0);
+    return this.lookup(scratch[0]!, scratch[1]!, false);
   }
 
   /** The term's id, assigning the next one (0, 1, 2…) to a new term. */
   intern(term: string): number {
-    return this.lookup(term, true);
+    hashTerm(term, scratch, 0);
+    return this.lookup(scratch[0]!, scratch[1]!, true);
+  }
+
+  /** intern() for a term already hashed by hashTerm (persisted term lists carry hashes, not strings). */
+  internHash(h1: number, h2: number): number {
+    return this.lookup(h1 | 0, h2 | 0, true);
   }
 
   byteSize(): number {
     return this.slots.byteLength;
   }
 
-  private lookup(term: string, create: boolean): number {
-    let h1 = 0x811c9dc5;
-    let h2 = 0x9747b28c;
-    for (let i = 0; i < term.length; i++) {
-      const c = term.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193); // FNV-1a
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995); // murmur-style multiply and shift
-      h2 ^= h2 >>> 15;
-    }
-    h1 ^= h1 >>> 16; // finaliser: spread FNV's weak low bits before masking
-    h1 = Math.imul(h1, 0x85ebca6b);
-    h1 ^= h1 >>> 13;
+  private lookup(h1: number, h2: number, create: boolean): number {
     const { slots, mask } = this;
     let i = h1 & mask;
     for (;;) {
@@ -74,4 +73,25 @@ export class TermTable {
       this.slots.set(old.subarray(j, j + 3), 3 * i);
     }
   }
+}
+
+/**
+ * The term's two 32-bit hashes, written to out[at], out[at + 1]. They are its identity in the
+ * table and in the term lists persisted with each chunk (chunk-terms.ts): changing this
+ * function invalidates those, so bump TERMS_FORMAT there with it.
+ */
+export function hashTerm(term: string, out: Int32Array, at: number): void {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  for (let i = 0; i < term.length; i++) {
+    const c = term.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193); // FNV-1a
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995); // murmur-style multiply and shift
+    h2 ^= h2 >>> 15;
+  }
+  h1 ^= h1 >>> 16; // finaliser: spread FNV's weak low bits before masking
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  out[at] = h1;
+  out[at + 1] = h2;
 }

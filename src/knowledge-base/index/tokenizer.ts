@@ -7,6 +7,11 @@ import type { Jieba } from '@node-rs/jieba';
  * anything it does (case folding, width folding, splitting) is symmetric by construction.
  */
 export interface Tokenizer {
+  /**
+   * Names what `terms` produces: persisted term lists (chunk-terms.ts) made under another id
+   * are recomputed. Change it whenever the output for some text would change.
+   */
+  readonly id: string;
   /** Terms in text order, repeated as often as they occur. Punctuation and spaces are dropped. */
   terms(text: string): string[];
 }
@@ -26,6 +31,12 @@ function jieba(): Jieba {
     sharedJieba = JiebaClass.withDict(readFileSync(require.resolve('@node-rs/jieba/dict.txt')));
   }
   return sharedJieba;
+}
+
+let version: string | undefined;
+function jiebaVersion(): string {
+  version ??= (createRequire(import.meta.url)('@node-rs/jieba/package.json') as { version: string }).version;
+  return version;
 }
 
 /** Latin letters, digits and the joiners that make identifiers: WECHAT_APP_SECRET, TLS1.2, x-forwarded-for. */
@@ -63,6 +74,11 @@ function isAsciiWord(code: number): boolean {
  */
 export function createJiebaTokenizer(): Tokenizer {
   return {
+    // The dictionary ships with the package, so its version names the cuts; r1: the repairs below.
+    // A getter: an empty knowledge base never touches the package (test/lazy-loading.test.ts).
+    get id() {
+      return `jieba-${jiebaVersion()}/r1`;
+    },
     terms(text) {
       const out: string[] = [];
       const tokens = jieba().cut(text.normalize('NFKC').toLowerCase(), false);
@@ -110,6 +126,7 @@ export function createJiebaTokenizer(): Tokenizer {
  */
 export function createBigramTokenizer(): Tokenizer {
   return {
+    id: 'bigram/1',
     terms(text) {
       const out: string[] = [];
       for (const run of text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {

@@ -98,4 +98,35 @@ export function kbStoreContract(driver: string, open: () => Promise<KbStore>): v
     assert.ok(second.generation > first.generation);
     await store.close();
   });
+
+  test(`${driver}: index terms round-trip, and are saved later only onto the chunk content they came from`, async () => {
+    const store = await open();
+    const bytes = (...xs: number[]) => Uint8Array.from(xs);
+    const plain = (cs: StoredChunk[]) => cs.map((c) => ({ id: c.id, terms: c.terms && [...c.terms] }));
+    await store.putDocument(doc('a'), [{ ...chunk('a', 0), terms: bytes(1, 2, 3, 4) }, chunk('a', 1)]);
+    assert.deepEqual(plain(await store.listChunks()), [{ id: 'a:0', terms: [1, 2, 3, 4] }, { id: 'a:1', terms: undefined }]);
+    const since = await store.generation();
+    const saved = await store.putChunkTerms([
+      { chunkId: 'a:1', embedHash: 'a-e1', terms: bytes(5, 6, 7, 8) },
+      { chunkId: 'a:0', embedHash: 'stale', terms: bytes(9, 9, 9, 9) }, // its content changed meanwhile: left alone
+      { chunkId: 'zz:0', embedHash: 'zz-e0', terms: bytes(9, 9, 9, 9) }, // gone
+    ]);
+    assert.equal(saved, 1);
+    assert.deepEqual(plain(await store.listChunks('a')), [{ id: 'a:0', terms: [1, 2, 3, 4] }, { id: 'a:1', terms: [5, 6, 7, 8] }]);
+    assert.deepEqual((await store.changedSince(since)).docIds, [], 'saving terms is no change');
+    await store.close();
+  });
+
+  test(`${driver}: listChunks() and forEachChunk() group chunks in listDocuments() order, then by position`, async () => {
+    const store = await open();
+    await store.putDocument(doc('late', { addedAt: 3 }), [chunk('late', 0), chunk('late', 1)]);
+    await store.putDocument(doc('b', { addedAt: 1 }), [chunk('b', 0)]);
+    await store.putDocument(doc('a', { addedAt: 1 }), [chunk('a', 0)]);
+    const order = (await store.listDocuments()).flatMap((d) => (d.id === 'late' ? ['late:0', 'late:1'] : [`${d.id}:0`]));
+    assert.deepEqual((await store.listChunks()).map((c) => c.id), order);
+    const visited: StoredChunk[] = [];
+    await store.forEachChunk((c) => visited.push(c));
+    assert.deepEqual(visited, await store.listChunks(), 'forEachChunk visits what listChunks lists');
+    await store.close();
+  });
 }

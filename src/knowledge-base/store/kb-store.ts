@@ -35,6 +35,19 @@ export interface StoredChunk {
   text: string;
   /** sha256 of the text that is embedded for this chunk: vectors are shared and cached by it */
   embedHash: string;
+  /**
+   * The index's analysis of the chunk (index/chunk-terms.ts), opaque to the store: kept so a
+   * restart need not tokenize every chunk again. Absent for chunks stored before it existed.
+   */
+  terms?: Uint8Array;
+}
+
+/** Terms computed for a stored chunk after the fact (an older database, a damaged entry). */
+export interface ChunkTermsUpdate {
+  chunkId: string;
+  /** the content they were computed from: a chunk that no longer has it is left alone */
+  embedHash: string;
+  terms: Uint8Array;
 }
 
 export interface KbStore {
@@ -53,9 +66,19 @@ export interface KbStore {
   removeDocument(id: string): Promise<boolean>;
   /** Every chunk, grouped by document, in document order; only `docId`'s when given. */
   listChunks(docId?: string): Promise<StoredChunk[]>;
+  /**
+   * Every chunk, in listChunks() order, handed to `visit` one at a time from one consistent
+   * read: start-up indexes 100k chunks (and their terms) without holding them all at once.
+   */
+  forEachChunk(visit: (chunk: StoredChunk) => void): Promise<void>;
   /** Stored vectors for `model` among `embedHashes` (all of the model's when omitted). */
   getVectors(model: string, embedHashes?: readonly string[]): Promise<Map<string, Float32Array>>;
   putVectors(model: string, entries: ReadonlyMap<string, Float32Array>): Promise<void>;
+  /**
+   * Saves terms for stored chunks that still hold the given embedHash (a document replaced
+   * meanwhile keeps its own); returns how many were saved. Not a change: the log stays put.
+   */
+  putChunkTerms(updates: readonly ChunkTermsUpdate[]): Promise<number>;
   /**
    * The change log's position: every putDocument, and every removeDocument that removed
    * something, advances it (by whichever process wrote). 0 for a store never written.

@@ -1,5 +1,7 @@
 import type { KbStore, StoredChunk, StoredDocument } from './kb-store.js';
 
+const copyChunk = (c: StoredChunk): StoredChunk => ({ ...c, headingPath: [...c.headingPath], ...(c.terms && { terms: c.terms.slice() }) });
+
 /** Keeps everything in maps: for the evaluation, benchmarks and tests. Not durable. */
 export function createMemoryKbStore(): KbStore {
   const documents = new Map<string, StoredDocument>();
@@ -34,7 +36,7 @@ export function createMemoryKbStore(): KbStore {
     },
     async putDocument(doc, docChunks, docVectors) {
       documents.set(doc.id, { ...doc });
-      chunks.set(doc.id, docChunks.map((c) => ({ ...c, headingPath: [...c.headingPath] })));
+      chunks.set(doc.id, docChunks.map(copyChunk));
       if (docVectors) putVectors(docVectors.model, docVectors.entries);
       dropOrphanVectors();
       changed(doc.id);
@@ -50,7 +52,10 @@ export function createMemoryKbStore(): KbStore {
     },
     async listChunks(docId) {
       const selected = docId === undefined ? [...chunks.values()].flat() : (chunks.get(docId) ?? []);
-      return selected.map((c) => ({ ...c, headingPath: [...c.headingPath] }));
+      return selected.map(copyChunk);
+    },
+    async forEachChunk(visit) {
+      for (const list of chunks.values()) for (const c of list) visit(copyChunk(c));
     },
     async getVectors(model, embedHashes) {
       const byHash = vectors.get(model) ?? new Map<string, Float32Array>();
@@ -63,6 +68,17 @@ export function createMemoryKbStore(): KbStore {
     },
     async putVectors(model, entries) {
       putVectors(model, entries);
+    },
+    async putChunkTerms(updates) {
+      const byId = new Map([...chunks.values()].flat().map((c) => [c.id, c]));
+      let saved = 0;
+      for (const u of updates) {
+        const c = byId.get(u.chunkId);
+        if (c?.embedHash !== u.embedHash) continue;
+        c.terms = u.terms.slice();
+        saved++;
+      }
+      return saved;
     },
     async generation() {
       return generation;
