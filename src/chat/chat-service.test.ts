@@ -7,6 +7,7 @@ import { createSqliteStores } from '../store/sqlite/create-sqlite-stores.js';
 import type { HistoryStore } from '../store/history-store.js';
 import { ChatService } from './chat-service.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import { toAppError } from '../protocol/to-app-error.js';
 
 /** A model that answers "ok" after `delayMs`, honouring the abort signal. */
 const slowModel = (delayMs: number): ChatModel => ({
@@ -46,15 +47,13 @@ describe('ChatService', () => {
         rag: { topK: 3, minRelevance: 0.3 },
       },
     });
-    const first = chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false });
-    const broken = chat.start({ openid: 'broken', ownerKey: 'b' }, { query: '二', useAutoRag: false });
-    const failed = await broken.done;
-    assert.equal(failed.status, 'failed');
-    assert.equal(failed.error?.reason, 'store_unavailable');
+    const first = await chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false });
+    // the question could not be stored: nothing is acknowledged, the start itself fails
+    await assert.rejects(chat.start({ openid: 'broken', ownerKey: 'b' }, { query: '二', useAutoRag: false }), (error: unknown) => toAppError(error).reason === 'store_unavailable');
     assert.equal((await first.done).status, 'complete');
     for (let i = 0; i < 20 && gate.activeCount > 0; i++) await sleep(5);
     assert.deepEqual([gate.activeCount, gate.queuedCount], [0, 0], 'no slot leaked');
-    const third = chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false });
+    const third = await chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false });
     assert.equal((await third.done).text, 'ok');
     await stores.close();
   });
