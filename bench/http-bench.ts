@@ -27,6 +27,8 @@ export interface HttpBenchOptions {
   seconds?: number;
   /** extra node flags for the gateway, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] */
   gatewayNodeArgs?: string[];
+  /** run only these targets (e.g. ['login'] to profile one path); rows need all four */
+  only?: string[];
   log?: (line: string) => void;
 }
 
@@ -96,6 +98,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
         }),
       },
     ];
+    if (opts.only) targets.splice(0, targets.length, ...targets.filter((t) => opts.only!.includes(t.label)));
     log(`HTTP bench — node ${process.version}, autocannon, ${connections} connections, ${rounds} rounds of ${seconds} s per target`);
     for (const target of targets) await measure(target, 1);
     const results = new Map<string, Round[]>(targets.map((t) => [t.label, []]));
@@ -106,7 +109,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
         log(`  round ${round + 1} ${target.label.padEnd(14)} ${r.rps.toFixed(0)} req/s  p99 ${r.p99} ms  errors ${r.errors}  CPU ${r.cpuPct.toFixed(0)}%`);
       }
     }
-    return toRows(results);
+    return opts.only ? [] : toRows(results);
   } finally {
     await gateway?.stop();
     await Promise.all([bare.stop(), wechat.stop()]);
@@ -162,6 +165,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     connections: num('connections'),
     rounds: num('rounds'),
     seconds: num('seconds'),
+    only: arg('only')?.split(','),
     gatewayNodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : undefined,
   });
   console.table(rows.map(({ baseline, ...r }) => ({ ...r, baseline: baseline ? `${baseline.value} (${baseline.label})` : '' })));
