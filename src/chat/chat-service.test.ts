@@ -57,4 +57,39 @@ describe('ChatService', () => {
     assert.equal((await third.done).text, 'ok');
     await stores.close();
   });
+  it('start() resolves only once the question is stored: an acknowledged question is never lost', async () => {
+    const stores = createSqliteStores(':memory:');
+    let releaseWrite!: () => void;
+    const held = new Promise<void>((resolve) => (releaseWrite = resolve));
+    const history: HistoryStore = {
+      ...stores.history,
+      // the question's write takes as long as the disk (or Redis) does
+      append: async (openid, message) => {
+        if (message.role === 'user') await held;
+        return stores.history.append(openid, message);
+      },
+      listRecent: (openid, limit) => stores.history.listRecent(openid, limit),
+      clear: (openid) => stores.history.clear(openid),
+      ping: () => stores.history.ping(),
+      close: () => stores.history.close(),
+    };
+    const chat = new ChatService({
+      history,
+      gate: new ConcurrencyGate(1, 5),
+      logger: pino({ level: 'silent' }),
+      options: { systemPrompt: '', historyTurns: 5, maxQueryChars: 100, streamCoalesceMs: 0, queueTimeoutMs: 5_000, rag: { topK: 3, minRelevance: 0.3 } },
+    });
+    let started = false;
+    const starting = chat.start({ openid: 'o_1', ownerKey: 's' }, { query: '存下来了吗', useAutoRag: false }).then((run) => {
+      started = true;
+      return run;
+    });
+    await sleep(20);
+    assert.equal(started, false, 'not acknowledged while the question is not stored');
+    releaseWrite();
+    const run = await starting;
+    assert.deepEqual((await stores.history.listRecent('o_1', 1)).map((m) => m.content), ['存下来了吗'], 'stored when start() resolved');
+    assert.equal((await run.done).status, 'complete');
+    await stores.close();
+  });
 });
