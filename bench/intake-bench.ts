@@ -12,7 +12,7 @@
  *   redis   — the same on the real Redis at 127.0.0.1:6379 (own key prefix, removed after).
  * Limits are lifted as an operator would for a load test, but still checked on every chat.
  *
- *   npm run bench:intake [-- --connections=200 --rounds=3 --round-ms=3000 --loaders=1 --no-redis --prof-dir=/tmp/p]
+ *   npm run bench:intake [-- --connections=200 --rounds=3 --round-ms=3000 --loaders=1 --no-redis --no-sqlite --prof-dir=/tmp/p]
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -32,7 +32,9 @@ export interface IntakeBenchOptions {
   rounds?: number;
   roundMs?: number;
   warmupMs?: number;
-  /** also the Redis store (default true) */
+  /** the SQLite store (default true) */
+  sqlite?: boolean;
+  /** the Redis store (default true) */
   redis?: boolean;
   redisUrl?: string;
   /** extra node flags for the gateway, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] */
@@ -88,12 +90,12 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
   const targets: Target[] = [];
   try {
     const rawUrl = await raw.nextLine();
-    const sqlite = await spawnServer(gatewayEnv, { nodeArgs: opts.gatewayNodeArgs });
-    servers.push(sqlite);
-    const wanted: Array<[string, string, number]> = [
-      ['raw ws', rawUrl, raw.child.pid!],
-      ['sqlite', sqlite.wsUrl, sqlite.child.pid!],
-    ];
+    const wanted: Array<[string, string, number]> = [['raw ws', rawUrl, raw.child.pid!]];
+    if (opts.sqlite ?? true) {
+      const sqlite = await spawnServer(gatewayEnv, { nodeArgs: opts.gatewayNodeArgs });
+      servers.push(sqlite);
+      wanted.push(['sqlite', sqlite.wsUrl, sqlite.child.pid!]);
+    }
     if (opts.redis ?? true) {
       const redis = await spawnServer({ ...gatewayEnv, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }, { nodeArgs: opts.gatewayNodeArgs });
       servers.push(redis);
@@ -200,6 +202,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     loaders: num('loaders'),
     rounds: num('rounds'),
     roundMs: num('round-ms'),
+    sqlite: !process.argv.includes('--no-sqlite'),
     redis: !process.argv.includes('--no-redis'),
     gatewayNodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : undefined,
   });

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
+import { LuaScript } from './lua-script.js';
 import type { HistoryStore, StoredMessage } from '../history-store.js';
 
 export interface RedisHistoryOptions {
@@ -18,7 +19,7 @@ export interface RedisHistoryOptions {
  * Ids of dropped messages leave the id set too, so it stays as small as the list.
  * KEYS: list, ids. ARGV: id, json, maxMessages, retainMs.
  */
-const APPEND_SCRIPT = `
+const APPEND_SCRIPT = new LuaScript(`
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[2])
 local over = redis.call('LLEN', KEYS[1]) - tonumber(ARGV[3])
@@ -34,7 +35,7 @@ if retain > 0 then
   redis.call('PEXPIRE', KEYS[2], retain)
 end
 return 1
-`;
+`);
 
 /**
  * HistoryStore on Redis. Keys, all under one hash tag per user so they share a cluster slot:
@@ -63,15 +64,10 @@ export class RedisHistoryStore implements HistoryStore {
     this.#assertOpen();
     const conversation = await this.#current(openid);
     const base = this.#userKey(openid);
-    await this.#client.eval(
-      APPEND_SCRIPT,
-      2,
-      `${base}:${conversation}:msgs`,
-      `${base}:${conversation}:ids`,
-      message.id,
-      JSON.stringify(pick(message)),
-      this.#maxMessages,
-      this.#retainMs,
+    await APPEND_SCRIPT.run(
+      this.#client,
+      [`${base}:${conversation}:msgs`, `${base}:${conversation}:ids`],
+      [message.id, JSON.stringify(pick(message)), this.#maxMessages, this.#retainMs],
     );
   }
 
