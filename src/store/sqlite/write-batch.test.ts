@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openSqlite } from './open-sqlite.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
+import { SqliteSessionStore } from './sqlite-session-store.js';
 import { WriteBatch } from './write-batch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wag-batch-'));
@@ -67,5 +68,15 @@ describe('group commit (WriteBatch)', () => {
     const again = openSqlite(file);
     assert.deepEqual((await new SqliteHistoryStore(again).listRecent('o_1', 1)).map((m) => m.id), ['last']);
     again.close();
+  });
+  it('a session put is committed with the others of its turn and seen by a get asked for before that', async () => {
+    const db = openSqlite(':memory:');
+    const sessions = new SqliteSessionStore(db);
+    const record = (id: string) => ({ sessionId: id, openid: `o_${id}`, sessionKey: 'k', createdAt: 1, expiresAt: Date.now() + 60_000 });
+    const puts = [sessions.put(record('s1')), sessions.put(record('s2'))];
+    assert.equal((await sessions.get('s2'))?.openid, 'o_s2', 'the get committed the pending puts first');
+    await Promise.all(puts);
+    assert.equal((await sessions.get('s1'))?.openid, 'o_s1');
+    db.close();
   });
 });
