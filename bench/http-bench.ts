@@ -38,6 +38,8 @@ const APP_SECRET = 'bench-app-secret';
 
 interface Round {
   rps: number;
+  /** the target's CPU time per request, µs */
+  cpuUs: number;
   p99: number;
   errors: number;
   cpuPct: number;
@@ -106,7 +108,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
       for (const target of targets) {
         const r = await measure(target, seconds);
         results.get(target.label)!.push(r);
-        log(`  round ${round + 1} ${target.label.padEnd(14)} ${r.rps.toFixed(0)} req/s  p99 ${r.p99} ms  errors ${r.errors}  CPU ${r.cpuPct.toFixed(0)}%`);
+        log(`  round ${round + 1} ${target.label.padEnd(14)} ${r.rps.toFixed(0)} req/s  p99 ${r.p99} ms  errors ${r.errors}  CPU ${r.cpuPct.toFixed(0)}% (${r.cpuUs.toFixed(0)} µs/req)`);
       }
     }
     return opts.only ? [] : toRows(results);
@@ -124,7 +126,7 @@ async function measure(target: Target, seconds: number): Promise<Round> {
   const wall = performance.now() - started;
   // a refused login (4xx/5xx) is an error too: every request must have been served
   const errors = result.errors + result.timeouts + result.non2xx;
-  return { rps: result.requests.total / (wall / 1000), p99: result.latency.p99, errors, cpuPct: (cpu / wall) * 100 };
+  return { rps: result.requests.total / (wall / 1000), cpuUs: (cpu / result.requests.total) * 1000, p99: result.latency.p99, errors, cpuPct: (cpu / wall) * 100 };
 }
 
 function freshCodes(): () => string {
@@ -137,7 +139,7 @@ function toRows(results: Map<string, Round[]>): BenchRow[] {
   const sum = (label: string) => {
     const rounds = results.get(label)!;
     const mean = (f: (r: Round) => number) => rounds.reduce((s, r) => s + f(r), 0) / rounds.length;
-    return { rps: mean((r) => r.rps), p99: Math.max(...rounds.map((r) => r.p99)), cpuPct: mean((r) => r.cpuPct), errors: rounds.reduce((s, r) => s + r.errors, 0) };
+    return { rps: mean((r) => r.rps), cpuUs: mean((r) => r.cpuUs), p99: Math.max(...rounds.map((r) => r.p99)), cpuPct: mean((r) => r.cpuPct), errors: rounds.reduce((s, r) => s + r.errors, 0) };
   };
   const bare = sum('bare health');
   const health = sum('health');
@@ -149,10 +151,12 @@ function toRows(results: Map<string, Round[]>): BenchRow[] {
     { scenario: '6 http health', metric: 'requests/s', value: r0(health.rps), unit: 'req/s', baseline: bareBase, target: `≥ ${TARGET_HEALTH.toLocaleString('en')}`, pass: health.errors === 0 && health.rps >= TARGET_HEALTH },
     { scenario: '6 http health', metric: 'latency p99 (worst round)', value: health.p99, unit: 'ms', baseline: { label: 'bare node:http health', value: bare.p99 } },
     { scenario: '6 http health', metric: 'gateway CPU', value: r0(health.cpuPct), unit: '%', baseline: { label: 'bare node:http health', value: r0(bare.cpuPct) } },
+    { scenario: '6 http health', metric: 'CPU per request', value: r0(health.cpuUs), unit: 'µs', baseline: { label: 'bare node:http health', value: r0(bare.cpuUs) } },
     { scenario: '6 http health', metric: 'failed requests', value: health.errors, unit: 'req', target: '0', pass: health.errors === 0 },
     { scenario: '6 http login', metric: 'requests/s', value: r0(login.rps), unit: 'req/s', baseline: { label: 'fake WeChat code2Session direct', value: r0(direct.rps) } },
     { scenario: '6 http login', metric: 'latency p99 (worst round)', value: login.p99, unit: 'ms', baseline: { label: 'fake WeChat code2Session direct', value: direct.p99 } },
     { scenario: '6 http login', metric: 'gateway CPU', value: r0(login.cpuPct), unit: '%' },
+    { scenario: '6 http login', metric: 'CPU per login', value: r0(login.cpuUs), unit: 'µs', baseline: { label: 'fake WeChat code2Session direct', value: r0(direct.cpuUs) } },
     { scenario: '6 http login', metric: 'failed requests', value: login.errors, unit: 'req', target: '0', pass: login.errors === 0 },
   ];
 }
