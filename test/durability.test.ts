@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startFakeLlmServer } from './support/fake-llm-server.js';
+import { openSqlite } from '../src/store/sqlite/open-sqlite.js';
+import { SqliteHistoryStore } from '../src/store/sqlite/sqlite-history-store.js';
+import { spawnServer } from './support/spawn-server.js';
 import { startGateway } from './support/start-gateway.js';
 import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
@@ -151,6 +154,39 @@ describe('nothing is lost', () => {
     } finally {
       await gw.stop();
       await llm.close();
+    }
+  });
+  it('a question acknowledged (chat_processing) is stored, even when the process is killed right after', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wag-kill-'));
+    // the compiled server, offline (no model): answers come at once, writes are group-committed
+    const server = await spawnServer({ DATA_DIR: dataDir, KB_LOAD_SAMPLE: 'false', WS_MAX_CONNECTIONS_PER_IP: '1000', IP_CONNECTIONS_PER_MINUTE: '1000', IP_LOGINS_PER_MINUTE: '1000' });
+    try {
+      const clients = await Promise.all(Array.from({ length: 30 }, (_, i) => WsTestClient.loggedIn(server.wsUrl, `killed_${i}`)));
+      const acked: Array<{ openid: string; query: string }> = [];
+      let killed = false;
+      for (const [i, { client, login }] of clients.entries()) {
+        const query = `被杀之前的问题 ${i}`;
+        client.socket.on('message', (data) => {
+          if (JSON.parse(data.toString()).type !== 'chat_processing') return;
+          acked.push({ openid: login.data.openid, query });
+          if (!killed) server.child.kill('SIGKILL');
+          killed = true;
+        });
+        client.send({ type: 'chat', query });
+      }
+      await server.exited;
+      assert.ok(acked.length > 0, 'at least one question was acknowledged before the kill');
+      const db = openSqlite(join(dataDir, 'gateway.sqlite'));
+      const history = new SqliteHistoryStore(db);
+      for (const { openid, query } of acked) {
+        const stored = await history.listRecent(openid, 10);
+        assert.ok(stored.some((m) => m.role === 'user' && m.content === query), `acknowledged question is stored: ${query}`);
+      }
+      db.close();
+      await Promise.all(clients.map(({ client }) => client.close().catch(() => undefined)));
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

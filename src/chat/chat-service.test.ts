@@ -7,6 +7,7 @@ import { createSqliteStores } from '../store/sqlite/create-sqlite-stores.js';
 import type { HistoryStore } from '../store/history-store.js';
 import { ChatService } from './chat-service.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import { toAppError } from '../protocol/to-app-error.js';
 
 /** A model that answers "ok" after `delayMs`, honouring the abort signal. */
 const slowModel = (delayMs: number): ChatModel => ({
@@ -46,16 +47,49 @@ describe('ChatService', () => {
         rag: { topK: 3, minRelevance: 0.3 },
       },
     });
-    const first = chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false });
-    const broken = chat.start({ openid: 'broken', ownerKey: 'b' }, { query: '二', useAutoRag: false });
-    const failed = await broken.done;
-    assert.equal(failed.status, 'failed');
-    assert.equal(failed.error?.reason, 'store_unavailable');
+    const first = await chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false });
+    // the question could not be stored: nothing is acknowledged, the start itself fails
+    await assert.rejects(chat.start({ openid: 'broken', ownerKey: 'b' }, { query: '二', useAutoRag: false }), (error: unknown) => toAppError(error).reason === 'store_unavailable');
     assert.equal((await first.done).status, 'complete');
     for (let i = 0; i < 20 && gate.activeCount > 0; i++) await sleep(5);
     assert.deepEqual([gate.activeCount, gate.queuedCount], [0, 0], 'no slot leaked');
-    const third = chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false });
+    const third = await chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false });
     assert.equal((await third.done).text, 'ok');
+    await stores.close();
+  });
+  it('start() resolves only once the question is stored: an acknowledged question is never lost', async () => {
+    const stores = createSqliteStores(':memory:');
+    let releaseWrite!: () => void;
+    const held = new Promise<void>((resolve) => (releaseWrite = resolve));
+    const history: HistoryStore = {
+      ...stores.history,
+      // the question's write takes as long as the disk (or Redis) does
+      append: async (openid, message) => {
+        if (message.role === 'user') await held;
+        return stores.history.append(openid, message);
+      },
+      listRecent: (openid, limit) => stores.history.listRecent(openid, limit),
+      clear: (openid) => stores.history.clear(openid),
+      ping: () => stores.history.ping(),
+      close: () => stores.history.close(),
+    };
+    const chat = new ChatService({
+      history,
+      gate: new ConcurrencyGate(1, 5),
+      logger: pino({ level: 'silent' }),
+      options: { systemPrompt: '', historyTurns: 5, maxQueryChars: 100, streamCoalesceMs: 0, queueTimeoutMs: 5_000, rag: { topK: 3, minRelevance: 0.3 } },
+    });
+    let started = false;
+    const starting = chat.start({ openid: 'o_1', ownerKey: 's' }, { query: '存下来了吗', useAutoRag: false }).then((run) => {
+      started = true;
+      return run;
+    });
+    await sleep(20);
+    assert.equal(started, false, 'not acknowledged while the question is not stored');
+    releaseWrite();
+    const run = await starting;
+    assert.deepEqual((await stores.history.listRecent('o_1', 1)).map((m) => m.content), ['存下来了吗'], 'stored when start() resolved');
+    assert.equal((await run.done).status, 'complete');
     await stores.close();
   });
 });

@@ -14,7 +14,7 @@ import type { Answer, AnswerStrategy } from './strategies/answer-strategy.js';
 import { chooseStrategy } from './strategies/choose-strategy.js';
 import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
 import { runQuestion } from './run-question.js';
-import { checkWithPolicy, RETRACT_NOTICE, type ModerationPolicy } from './moderation-policy.js';
+import { checkWithPolicy, RETRACT_NOTICE, type ModerationOutcome, type ModerationPolicy } from './moderation-policy.js';
 import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
 
 export interface ChatServiceOptions {
@@ -69,11 +69,13 @@ export class ChatService {
   }
 
   /**
-   * Starts an answer. Throws AppError at once (nothing stored) for an empty or too long
-   * question, a second question while one is in flight for the same session (409), or a
-   * full waiting line (503). Later failures arrive as the run's result.
+   * Starts an answer; resolves once the question is stored (checked first when content
+   * security is on), so whoever acknowledges the question on it acknowledges a stored one.
+   * Rejects (nothing stored) for an empty or too long question, a second question while one is
+   * in flight for the same session (409), a full waiting line (503) or a store that failed to
+   * take the question (503). Later failures, a refused question too, arrive as the run's result.
    */
-  start(asker: Asker, input: ChatInput): AnswerRun {
+  async start(asker: Asker, input: ChatInput): Promise<AnswerRun> {
     const query = input.query.trim();
     if (query === '') throw new AppError('empty_query');
     if (query.length > this.deps.options.maxQueryChars) {
@@ -84,7 +86,10 @@ export class ChatService {
     const ticket = this.deps.gate.enter(this.deps.options.queueTimeoutMs, run.signal);
     if (!ticket) throw new AppError('server_busy');
     this.runs.set(asker.ownerKey, run);
-    void this.execute(run, query, input.useAutoRag, ticket.acquired, performance.now()).finally(() => this.runs.delete(asker.ownerKey));
+    const log = this.deps.logger.child({ answerId: run.id });
+    const asked = this.ask(run, query, log);
+    void this.execute(run, query, input.useAutoRag, ticket.acquired, performance.now(), asked, log).finally(() => this.runs.delete(asker.ownerKey));
+    await asked;
     return run;
   }
 
@@ -134,17 +139,20 @@ export class ChatService {
     useAutoRag: boolean,
     acquired: Promise<() => void>,
     startedAt: number,
+    asked: Promise<ModerationOutcome>,
+    log: Logger,
   ): Promise<void> {
     const { history, options } = this.deps;
     const { metrics } = this;
-    const log = this.deps.logger.child({ answerId: run.id });
     let release: (() => void) | undefined;
     let outcome: Answer = { passages: [] };
     const moderator = this.answerModerator(run, log);
     try {
-      await this.ask(run, query, log);
+      const checked = await asked;
+      if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
       release = await acquired;
-      const turns = await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1));
+      // offline answers never read the conversation: no history read per chat without a model
+      const turns = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1)) : [];
       let first = true;
       const onText = (text: string) => {
         if (first) metrics.firstToken((performance.now() - startedAt) / 1000);
@@ -182,19 +190,20 @@ export class ChatService {
   }
 
   /**
-   * Checks the question (when content security is on), then stores it — before anything can
-   * fail on the model side, so it is never lost. A refused question is stored flagged, never
-   * goes to the model, and ends the answer with 403 (or 503 when the check failed, fail-closed).
-   * The check runs while the run waits for a model slot.
+   * Checks the question (when content security is on), then stores it with its verdict —
+   * before anything can fail on the model side, so it is never lost. Resolves with the verdict
+   * once the question is stored; a refused question never goes to the model, and its answer
+   * ends with 403 (or 503 when the check failed, fail-closed). The check runs while the run
+   * waits for a model slot.
    */
-  private async ask(run: AnswerRun, query: string, log: Logger): Promise<void> {
+  private async ask(run: AnswerRun, query: string, log: Logger): Promise<ModerationOutcome> {
     const { moderation, history } = this.deps;
     // no abort signal: a question cancelled mid-check must still be stored with its verdict
-    const checked = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true as const };
+    const checked: ModerationOutcome = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true };
     const asked: StoredMessage = { id: randomUUID(), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
     if (!checked.ok) asked.flagged = { label: checked.label };
     await storeCall(history.append(run.openid, asked));
-    if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
+    return checked;
   }
 
   /** The answer's content check, when the mode asks for it: a risky window withdraws the answer. */

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { LuaScript } from '../store/redis/lua-script.js';
 import { decide, windowAt, type RateDecision, type RateLimiter, type RateRule } from './rate-limiter.js';
 
 export interface RedisRateLimiterOptions {
@@ -15,14 +16,14 @@ export interface RedisRateLimiterOptions {
  * KEYS[1] counter; ARGV cost, limit, ttl ms. Returns [allowed (1/0), used].
  * The TTL is set with the first unit, so an abandoned window's key expires with it.
  */
-const CONSUME = `
+const CONSUME = new LuaScript(`
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 local cost = tonumber(ARGV[1])
 if used + cost > tonumber(ARGV[2]) then return {0, used} end
 used = redis.call('INCRBY', KEYS[1], cost)
 if used == cost then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return {1, used}
-`;
+`);
 
 /**
  * Counters shared by every instance on one Redis (REDIS_URL). One key per caller and window
@@ -41,7 +42,7 @@ export class RedisRateLimiter implements RateLimiter {
   async consume(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
     const now = this.now();
     const window = windowAt(rule, now);
-    const [ok, used] = (await this.client.eval(CONSUME, 1, this.key(key, window.id), cost, rule.limit, this.ttl(window.endsAt, now))) as [number, number];
+    const [ok, used] = (await CONSUME.run(this.client, [this.key(key, window.id)], [cost, rule.limit, this.ttl(window.endsAt, now)])) as [number, number];
     return decide(rule, used, ok === 1, window.endsAt, now);
   }
 

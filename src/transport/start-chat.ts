@@ -4,9 +4,11 @@ import type { UsageLimits } from '../limits/usage-limits.js';
 
 /**
  * A chat as every transport starts it: the user's minute and day limits first, then the
- * answer, whose model tokens count against the day once it ends. Throws what the client
- * should see (LimitExceededError, AppError). `stillWanted` is asked after the limiter's
- * answer (it may wait on Redis): a client that left meanwhile gets no run (undefined).
+ * answer, whose model tokens count against the day once it ends. Resolves once the question is
+ * stored (the transport acknowledges it then: never a question that could still be lost).
+ * Throws what the client should see (LimitExceededError, AppError, StoreError). `stillWanted`
+ * is asked after the limiter's answer (it may wait on Redis): a client that left meanwhile gets
+ * no run (undefined).
  */
 export async function startChat(
   limits: UsageLimits,
@@ -17,7 +19,7 @@ export async function startChat(
 ): Promise<AnswerRun | undefined> {
   await limits.admitChat(asker.openid);
   if (!stillWanted()) return undefined;
-  const run = chat.start(asker, input);
+  const run = await chat.start(asker, input);
   limits.recordAnswer(asker.openid, run.done);
   return run;
 }

@@ -12,7 +12,7 @@ export type RedisClient = Redis | Cluster;
 /** The per-use tuning each caller picks (fail fast for limits, patient for stores). */
 export type RedisTuning = Pick<
   RedisOptions,
-  'lazyConnect' | 'maxRetriesPerRequest' | 'enableOfflineQueue' | 'connectTimeout' | 'commandTimeout' | 'retryStrategy'
+  'lazyConnect' | 'enableAutoPipelining' | 'maxRetriesPerRequest' | 'enableOfflineQueue' | 'connectTimeout' | 'commandTimeout' | 'retryStrategy'
 >;
 
 /**

@@ -1,4 +1,5 @@
 import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
+import { LuaScript } from './lua-script.js';
 import type { HistoryStore, StoredMessage } from '../history-store.js';
 import type { RedisClient } from './create-redis-client.js';
 
@@ -14,30 +15,35 @@ export interface RedisHistoryOptions {
 }
 
 /**
- * Append one message if its id is new to the conversation, then cap the list. A script and not
- * MULTI because the push depends on the SADD's answer; it runs atomically all the same.
- * Ids of dropped messages leave the id set too, so it stays as small as the list.
- * The conversation pointer gets the same expiry, so it never outlives the conversations.
- * KEYS: list, ids, pointer. ARGV: id, json, maxMessages, retainMs.
+ * Append one message to the user's current conversation if its id is new to it, then cap the
+ * list. One script, so the conversation number is read and written to in one atomic step and
+ * one round trip (a clear on another instance cannot slip in between). The list and id-set keys
+ * are built here from the number: they carry the user's hash tag, like KEYS[1], so they live
+ * in its cluster slot. Ids of dropped messages leave the id set too, so it stays as small as
+ * the list. KEYS: current. ARGV: id, json, maxMessages, retainMs, user key.
+ * The conversation pointer (KEYS[1]) gets the same expiry, so it never outlives the conversations.
  */
-const APPEND_SCRIPT = `
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[2])
-local over = redis.call('LLEN', KEYS[1]) - tonumber(ARGV[3])
+const APPEND_SCRIPT = new LuaScript(`
+local n = redis.call('GET', KEYS[1]) or '0'
+local list = ARGV[5] .. ':' .. n .. ':msgs'
+local ids = ARGV[5] .. ':' .. n .. ':ids'
+if redis.call('SADD', ids, ARGV[1]) == 0 then return 0 end
+redis.call('RPUSH', list, ARGV[2])
+local over = redis.call('LLEN', list) - tonumber(ARGV[3])
 if over > 0 then
-  for _, v in ipairs(redis.call('LRANGE', KEYS[1], 0, over - 1)) do
-    redis.call('SREM', KEYS[2], cjson.decode(v).id)
+  for _, v in ipairs(redis.call('LRANGE', list, 0, over - 1)) do
+    redis.call('SREM', ids, cjson.decode(v).id)
   end
-  redis.call('LTRIM', KEYS[1], over, -1)
+  redis.call('LTRIM', list, over, -1)
 end
 local retain = tonumber(ARGV[4])
 if retain > 0 then
+  redis.call('PEXPIRE', list, retain)
+  redis.call('PEXPIRE', ids, retain)
   redis.call('PEXPIRE', KEYS[1], retain)
-  redis.call('PEXPIRE', KEYS[2], retain)
-  redis.call('PEXPIRE', KEYS[3], retain)
 end
 return 1
-`;
+`);
 
 /**
  * Start a new conversation. The old one is not deleted (a later "several conversations per
@@ -45,7 +51,7 @@ return 1
  * forever; with retention 0 (keep forever) it stays. KEYS: pointer. ARGV: user key base, retainMs.
  * The old keys are derived in the script: they share the pointer's `{openid}` hash slot.
  */
-const CLEAR_SCRIPT = `
+const CLEAR_SCRIPT = new LuaScript(`
 local old = redis.call('GET', KEYS[1]) or '0'
 redis.call('INCR', KEYS[1])
 local retain = tonumber(ARGV[2])
@@ -55,7 +61,7 @@ if retain > 0 then
   redis.call('PEXPIRE', KEYS[1], retain)
 end
 return 1
-`;
+`);
 
 /**
  * HistoryStore on Redis. Keys, all under one hash tag per user so they share a cluster slot:
@@ -83,19 +89,8 @@ export class RedisHistoryStore implements HistoryStore {
 
   async append(openid: string, message: StoredMessage): Promise<void> {
     this.#assertOpen();
-    const conversation = await this.#current(openid);
     const base = this.#userKey(openid);
-    await this.#client.eval(
-      APPEND_SCRIPT,
-      3,
-      `${base}:${conversation}:msgs`,
-      `${base}:${conversation}:ids`,
-      `${base}:cur`,
-      message.id,
-      JSON.stringify(pick(message)),
-      this.#maxMessages,
-      this.#retainMs,
-    );
+    await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], [message.id, JSON.stringify(pick(message)), this.#maxMessages, this.#retainMs, base]);
   }
 
   async listRecent(openid: string, limit: number): Promise<StoredMessage[]> {
@@ -111,7 +106,7 @@ export class RedisHistoryStore implements HistoryStore {
   async clear(openid: string): Promise<void> {
     this.#assertOpen();
     const base = this.#userKey(openid);
-    await this.#client.eval(CLEAR_SCRIPT, 1, `${base}:cur`, base, this.#retainMs);
+    await CLEAR_SCRIPT.run(this.#client, [`${base}:cur`], [base, this.#retainMs]);
   }
 
   async ping(): Promise<void> {

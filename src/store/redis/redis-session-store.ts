@@ -1,5 +1,6 @@
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './create-redis-client.js';
+import { LuaScript } from './lua-script.js';
 import type { SessionRecord, SessionStore } from '../session-store.js';
 
 /**
@@ -7,12 +8,12 @@ import type { SessionRecord, SessionStore } from '../session-store.js';
  * recreating it as a bare hash. KEYS: session. ARGV: expiresAt as stored, expiresAt as a
  * whole number for PEXPIREAT (a time in the past deletes the key, which is what we want).
  */
-const TOUCH_SCRIPT = `
+const TOUCH_SCRIPT = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'expiresAt', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1
-`;
+`);
 
 /**
  * SessionStore on Redis: one hash per session at `{prefix}sess:{sessionId}`, with PEXPIREAT
@@ -71,13 +72,7 @@ export class RedisSessionStore implements SessionStore {
 
   async touch(sessionId: string, expiresAt: number): Promise<void> {
     this.#assertOpen();
-    await this.#client.eval(
-      TOUCH_SCRIPT,
-      1,
-      this.#key(sessionId),
-      String(expiresAt),
-      Math.ceil(expiresAt),
-    );
+    await TOUCH_SCRIPT.run(this.#client, [this.#key(sessionId)], [String(expiresAt), Math.ceil(expiresAt)]);
   }
 
   async delete(sessionId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { StoreBundle } from '../store-bundle.js';
+import { startBackgroundCheckpoint } from './background-checkpoint.js';
 import { openSqlite } from './open-sqlite.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
 import { SqliteSessionStore } from './sqlite-session-store.js';
@@ -14,6 +15,8 @@ import { SqliteSessionStore } from './sqlite-session-store.js';
  */
 export function createSqliteStores(file: string): StoreBundle {
   const db = openSqlite(file);
+  const inMemory = file === ':memory:' || file === '';
+  const checkpoints = inMemory ? undefined : startBackgroundCheckpoint(db, file);
   const history = new SqliteHistoryStore(db);
   const sessions = new SqliteSessionStore(db);
   let closing: Promise<void> | undefined;
@@ -24,6 +27,7 @@ export function createSqliteStores(file: string): StoreBundle {
     close() {
       closing ??= (async () => {
         await Promise.all([history.close(), sessions.close()]);
+        await checkpoints?.stop();
         db.close();
       })();
       return closing;

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
+import { WriteBatch } from './write-batch.js';
 import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
 import type { HistoryStore, MessageStatus, StoredMessage } from '../history-store.js';
 
@@ -24,12 +25,17 @@ const CURRENT = `COALESCE((SELECT current FROM conversations WHERE openid = @ope
  * the UNIQUE constraint, whatever its content. Cleared conversations stay in the table (audit)
  * but are never listed.
  *
+ * Appends are group-committed (write-batch.ts): one transaction per event-loop turn, each
+ * append resolving after its commit. Reads and clears commit the pending appends first, so
+ * every operation still sees the ones asked for before it.
+ *
  * The store does not own `db`: `close()` only stops this store, the opener closes the file.
  */
 export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   readonly #insert: Statement<[Record<string, unknown>]>;
   readonly #recent: Statement<[{ openid: string; limit: number }], MessageRow>;
   readonly #clear: Statement<[{ openid: string }]>;
+  readonly #appends: WriteBatch<Record<string, unknown>>;
 
   constructor(db: Database) {
     super(db, 'SqliteHistoryStore');
@@ -48,12 +54,14 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       `INSERT INTO conversations (openid, current) VALUES (@openid, 1)
        ON CONFLICT (openid) DO UPDATE SET current = current + 1`,
     );
+    const insert = this.#insert;
+    this.#appends = new WriteBatch(db, (row) => insert.run(row));
   }
 
   async append(openid: string, message: StoredMessage): Promise<void> {
     this.assertOpen();
     const details = answerDetailsOf(message);
-    this.#insert.run({
+    return this.#appends.add({
       openid,
       id: message.id,
       role: message.role,
@@ -69,11 +77,19 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.assertOpen();
     const n = Math.floor(limit);
     if (!(n > 0)) return [];
+    this.#appends.flush();
     return this.#recent.all({ openid, limit: n }).reverse().map(toMessage);
+  }
+
+  /** Commits the appends still pending, then stops this store. */
+  override async close(): Promise<void> {
+    this.#appends.flush();
+    await super.close();
   }
 
   async clear(openid: string): Promise<void> {
     this.assertOpen();
+    this.#appends.flush();
     this.#clear.run({ openid });
   }
 }

@@ -1,6 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
+import { WriteBatch } from './write-batch.js';
 import type { SessionRecord, SessionStore } from '../session-store.js';
+
+/** how often expired sessions are deleted, at most (ms) */
+const PURGE_EVERY_MS = 60_000;
 
 interface SessionRow {
   session_id: string;
@@ -15,8 +19,11 @@ interface SessionRow {
  * SessionStore on SQLite (schema in `open-sqlite.ts`).
  *
  * Expiry is enforced on read (`expires_at > now`), so a stale row is never returned even if
- * it is still on disk; expired rows are purged on `put`, which happens once per login and so
- * keeps the table near the number of live sessions at the cost of one indexed DELETE.
+ * it is still on disk; expired rows are purged on `put` at most once a minute, which keeps the
+ * table near the number of live sessions at the cost of one indexed DELETE now and then.
+ *
+ * New sessions are group-committed (write-batch.ts): `put` resolves after the commit holding
+ * its row, and every other call commits the pending ones first, so it sees them.
  *
  * The store does not own `db`: `close()` only stops this store, the opener closes the file.
  */
@@ -26,6 +33,8 @@ export class SqliteSessionStore extends SqliteStore implements SessionStore {
   readonly #touch: Statement<[number, string, number]>;
   readonly #delete: Statement<[string]>;
   readonly #purge: Statement<[number]>;
+  readonly #puts: WriteBatch<SessionRow>;
+  #purgedAt = 0;
 
   constructor(db: Database) {
     super(db, 'SqliteSessionStore');
@@ -43,12 +52,19 @@ export class SqliteSessionStore extends SqliteStore implements SessionStore {
     );
     this.#delete = db.prepare('DELETE FROM sessions WHERE session_id = ?');
     this.#purge = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
+    const put = this.#put;
+    this.#puts = new WriteBatch(db, (row) => put.run(row));
   }
 
   async put(record: SessionRecord): Promise<void> {
     this.assertOpen();
-    this.#purge.run(Date.now());
-    this.#put.run({
+    const now = Date.now();
+    if (now - this.#purgedAt >= PURGE_EVERY_MS) {
+      this.#purgedAt = now;
+      this.#puts.flush();
+      this.#purge.run(now);
+    }
+    return this.#puts.add({
       session_id: record.sessionId,
       openid: record.openid,
       unionid: record.unionid ?? null,
@@ -60,17 +76,26 @@ export class SqliteSessionStore extends SqliteStore implements SessionStore {
 
   async get(sessionId: string): Promise<SessionRecord | null> {
     this.assertOpen();
+    this.#puts.flush();
     const row = this.#get.get(sessionId, Date.now());
     return row === undefined ? null : toRecord(row);
   }
 
   async touch(sessionId: string, expiresAt: number): Promise<void> {
     this.assertOpen();
+    this.#puts.flush();
     this.#touch.run(expiresAt, sessionId, Date.now());
+  }
+
+  /** Commits the sessions still pending, then stops this store. */
+  override async close(): Promise<void> {
+    this.#puts.flush();
+    await super.close();
   }
 
   async delete(sessionId: string): Promise<void> {
     this.assertOpen();
+    this.#puts.flush();
     this.#delete.run(sessionId);
   }
 }

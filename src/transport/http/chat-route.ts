@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../../auth/session-service.js';
+import type { AnswerResult } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import type { UsageLimits } from '../../limits/usage-limits.js';
 import { httpChatBody } from '../../protocol/client-messages.js';
@@ -62,14 +63,17 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
     });
     const write = (frame: ServerFrame) => raw.write(`data: ${JSON.stringify(frame)}\n\n`);
     write(answerProcessingFrame(run.id, true));
+    const done = (result: AnswerResult) => {
+      write(answerResponseFrame(result, sessionId, true));
+      raw.end();
+    };
+    // an answer that ended while its question was being stored: its final frame has the whole text
+    if (run.result) return done(run.result);
     run.attach({
       delta: (delta) => write(deltaFrame(delta)),
       progress: (progress) => write(progressFrame(progress)),
       retract: (retraction) => write(retractFrame(retraction)),
-      done: (result) => {
-        write(answerResponseFrame(result, sessionId, true));
-        raw.end();
-      },
+      done,
     });
   });
 }

@@ -176,6 +176,8 @@ export class WsConnection {
     if (rid !== undefined) this.shared.chatRequestIds.set(run, rid);
     this.send(answerProcessingFrame(run.id, extended, rid));
     this.follow(run, message.stream, rid, extended);
+    // closed while the question was stored: the answer goes on for a reconnect, as for any drop
+    if (this.closed) this.detachAll();
   }
 
   /**
@@ -206,6 +208,8 @@ export class WsConnection {
         this.send(answerResponseFrame(result, this.session?.sessionId ?? null, extended, rid));
       },
     };
+    // an answer that ended before this listener could attach: its final frame carries the whole text
+    if (run.result) return listener.done!(run.result);
     this.attached.set(run, listener);
     run.attach(listener);
     // attach before detaching the old listener, so the run never looks abandoned

@@ -1,0 +1,177 @@
+/**
+ * Scenario 6 of the performance issue: the seed's HTTP endpoints at 100 connections.
+ *   GET /wechat/health — against a bare `node:http` server answering the same shape in its own
+ *                        process (bench/bare-health-server.ts): the ceiling of this machine;
+ *   POST /wechat/login — every request a fresh `wx.login` code, exchanged with the fake WeChat
+ *                        (zero delay, its own process) and stored as a session; against the fake
+ *                        WeChat's own code2Session hit directly: the upstream's ceiling.
+ * The load is autocannon's, from this process; the gateway is the compiled dist/main.js in its
+ * own, on the default SQLite store. Interleaved rounds after a warm-up; the gateway's CPU
+ * utilisation is read from /proc around each round.
+ *
+ *   npm run bench:http [-- --connections=100 --rounds=3 --seconds=5 --prof-dir=/tmp/p]
+ */
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { spawnServer } from '../test/support/spawn-server.js';
+import type { BenchRow } from './bench-row.js';
+import { LIFTED_LIMITS } from './intake-bench.js';
+import { cpuMs, spawnTsx } from './process-cpu.js';
+
+export interface HttpBenchOptions {
+  /** concurrent HTTP connections (default 100, as in the issue) */
+  connections?: number;
+  rounds?: number;
+  /** length of one round per target, seconds */
+  seconds?: number;
+  /** extra node flags for the gateway, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] */
+  gatewayNodeArgs?: string[];
+  /** run only these targets (e.g. ['login'] to profile one path); rows need all four */
+  only?: string[];
+  log?: (line: string) => void;
+}
+
+const TARGET_HEALTH = 15_000;
+const APP_ID = 'wx-bench-appid';
+const APP_SECRET = 'bench-app-secret';
+
+interface Round {
+  rps: number;
+  /** the target's CPU time per request, µs */
+  cpuUs: number;
+  p99: number;
+  errors: number;
+  cpuPct: number;
+}
+
+type Target = { label: string; pid?: number; run: (seconds: number) => autocannon.Options };
+
+export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]> {
+  const connections = opts.connections ?? 100;
+  const rounds = opts.rounds ?? 3;
+  const seconds = opts.seconds ?? 5;
+  const log = opts.log ?? ((line: string) => console.error(line));
+
+  const bare = spawnTsx('bench/bare-health-server.ts');
+  const wechat = spawnTsx('test/support/fake-wechat-cli.ts', ['0'], { WECHAT_APPID: APP_ID, WECHAT_APP_SECRET: APP_SECRET });
+  let gateway: Awaited<ReturnType<typeof spawnServer>> | undefined;
+  try {
+    const bareUrl = await bare.nextLine();
+    const wechatUrl = (await wechat.nextLine()).split(' ').at(-1)!;
+    gateway = await spawnServer(
+      {
+        ...LIFTED_LIMITS,
+        LOG_LEVEL: 'warn',
+        KB_LOAD_SAMPLE: 'false',
+        CONSOLE_ENABLED: 'false',
+        CONTENT_SECURITY: 'off',
+        WECHAT_APPID: APP_ID,
+        WECHAT_APP_SECRET: APP_SECRET,
+        WECHAT_API_BASE: wechatUrl,
+      },
+      { nodeArgs: opts.gatewayNodeArgs },
+    );
+    const gatewayUrl = gateway.url;
+    const gatewayPid = gateway.child.pid!;
+    // every login needs a code WeChat has not seen: a per-run prefix and a counter
+    const codes = freshCodes();
+    const targets: Target[] = [
+      { label: 'bare health', pid: bare.child.pid, run: (s) => ({ url: `${bareUrl}/wechat/health`, duration: s, connections }) },
+      { label: 'health', pid: gatewayPid, run: (s) => ({ url: `${gatewayUrl}/wechat/health`, duration: s, connections }) },
+      {
+        label: 'wechat direct',
+        pid: wechat.child.pid,
+        run: (s) => ({
+          url: wechatUrl,
+          duration: s,
+          connections,
+          requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/sns/jscode2session?appid=${APP_ID}&secret=${APP_SECRET}&js_code=${codes()}&grant_type=authorization_code` }) }],
+        }),
+      },
+      {
+        label: 'login',
+        pid: gatewayPid,
+        run: (s) => ({
+          url: gatewayUrl,
+          duration: s,
+          connections,
+          requests: [{ method: 'POST', path: '/wechat/login', headers: { 'content-type': 'application/json' }, setupRequest: (r) => ({ ...r, body: JSON.stringify({ code: codes() }) }) }],
+        }),
+      },
+    ];
+    if (opts.only) targets.splice(0, targets.length, ...targets.filter((t) => opts.only!.includes(t.label)));
+    log(`HTTP bench — node ${process.version}, autocannon, ${connections} connections, ${rounds} rounds of ${seconds} s per target`);
+    for (const target of targets) await measure(target, 1);
+    const results = new Map<string, Round[]>(targets.map((t) => [t.label, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const target of targets) {
+        const r = await measure(target, seconds);
+        results.get(target.label)!.push(r);
+        log(`  round ${round + 1} ${target.label.padEnd(14)} ${r.rps.toFixed(0)} req/s  p99 ${r.p99} ms  errors ${r.errors}  CPU ${r.cpuPct.toFixed(0)}% (${r.cpuUs.toFixed(0)} µs/req)`);
+      }
+    }
+    return opts.only ? [] : toRows(results);
+  } finally {
+    await gateway?.stop();
+    await Promise.all([bare.stop(), wechat.stop()]);
+  }
+}
+
+async function measure(target: Target, seconds: number): Promise<Round> {
+  const before = target.pid ? cpuMs(target.pid) : 0;
+  const started = performance.now();
+  const result = await autocannon(target.run(seconds));
+  const cpu = target.pid ? cpuMs(target.pid) - before : NaN;
+  const wall = performance.now() - started;
+  // a refused login (4xx/5xx) is an error too: every request must have been served
+  const errors = result.errors + result.timeouts + result.non2xx;
+  return { rps: result.requests.total / (wall / 1000), cpuUs: (cpu / result.requests.total) * 1000, p99: result.latency.p99, errors, cpuPct: (cpu / wall) * 100 };
+}
+
+function freshCodes(): () => string {
+  const prefix = randomBytes(4).toString('hex');
+  let n = 0;
+  return () => `${prefix}-${n++}`;
+}
+
+function toRows(results: Map<string, Round[]>): BenchRow[] {
+  const sum = (label: string) => {
+    const rounds = results.get(label)!;
+    const mean = (f: (r: Round) => number) => rounds.reduce((s, r) => s + f(r), 0) / rounds.length;
+    return { rps: mean((r) => r.rps), cpuUs: mean((r) => r.cpuUs), p99: Math.max(...rounds.map((r) => r.p99)), cpuPct: mean((r) => r.cpuPct), errors: rounds.reduce((s, r) => s + r.errors, 0) };
+  };
+  const bare = sum('bare health');
+  const health = sum('health');
+  const direct = sum('wechat direct');
+  const login = sum('login');
+  const r0 = (v: number) => Math.round(v);
+  const bareBase = { label: 'bare node:http health', value: r0(bare.rps) };
+  return [
+    { scenario: '6 http health', metric: 'requests/s', value: r0(health.rps), unit: 'req/s', baseline: bareBase, target: `≥ ${TARGET_HEALTH.toLocaleString('en')}`, pass: health.errors === 0 && health.rps >= TARGET_HEALTH },
+    { scenario: '6 http health', metric: 'latency p99 (worst round)', value: health.p99, unit: 'ms', baseline: { label: 'bare node:http health', value: bare.p99 } },
+    { scenario: '6 http health', metric: 'gateway CPU', value: r0(health.cpuPct), unit: '%', baseline: { label: 'bare node:http health', value: r0(bare.cpuPct) } },
+    { scenario: '6 http health', metric: 'CPU per request', value: r0(health.cpuUs), unit: 'µs', baseline: { label: 'bare node:http health', value: r0(bare.cpuUs) } },
+    { scenario: '6 http health', metric: 'failed requests', value: health.errors, unit: 'req', target: '0', pass: health.errors === 0 },
+    { scenario: '6 http login', metric: 'requests/s', value: r0(login.rps), unit: 'req/s', baseline: { label: 'fake WeChat code2Session direct', value: r0(direct.rps) } },
+    { scenario: '6 http login', metric: 'latency p99 (worst round)', value: login.p99, unit: 'ms', baseline: { label: 'fake WeChat code2Session direct', value: direct.p99 } },
+    { scenario: '6 http login', metric: 'gateway CPU', value: r0(login.cpuPct), unit: '%' },
+    { scenario: '6 http login', metric: 'CPU per login', value: r0(login.cpuUs), unit: 'µs', baseline: { label: 'fake WeChat code2Session direct', value: r0(direct.cpuUs) } },
+    { scenario: '6 http login', metric: 'failed requests', value: login.errors, unit: 'req', target: '0', pass: login.errors === 0 },
+  ];
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
+  const profDir = arg('prof-dir');
+  const rows = await httpBench({
+    connections: num('connections'),
+    rounds: num('rounds'),
+    seconds: num('seconds'),
+    only: arg('only')?.split(','),
+    gatewayNodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : undefined,
+  });
+  console.table(rows.map(({ baseline, ...r }) => ({ ...r, baseline: baseline ? `${baseline.value} (${baseline.label})` : '' })));
+  if (rows.some((r) => r.pass === false)) process.exitCode = 1;
+}

@@ -1,0 +1,53 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The worker's code, inline (CommonJS): one more connection to the same file that copies the WAL
+ * back into the database every `everyMs`. PASSIVE never waits for and never blocks the writer.
+ */
+const SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
+const timer = setInterval(checkpoint, workerData.everyMs);
+parentPort.once('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
+`;
+
+export interface BackgroundCheckpoint {
+  /** One last checkpoint, then the worker's connection closes. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Takes WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever
+ * commit crosses 1,000 WAL pages and, under `synchronous = NORMAL`, fsyncs the WAL and the
+ * database there: tens of milliseconds on a busy disk during which no socket is served. Here a
+ * worker thread does it instead and the gateway's connection never checkpoints. Durability is
+ * unchanged: a commit is in the WAL either way. Should the worker die, the connection goes back
+ * to checkpointing itself.
+ */
+export function startBackgroundCheckpoint(db: Database, file: string, everyMs = 250): BackgroundCheckpoint {
+  db.pragma('wal_autocheckpoint = 0');
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(SOURCE, { eval: true, workerData: { driver, file, everyMs } });
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let stopping = false;
+  worker.once('error', () => {
+    if (!stopping && db.open) db.pragma('wal_autocheckpoint = 1000');
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping = true;
+      stopped ??= (async () => {
+        worker.ref(); // held until its last checkpoint is done
+        worker.postMessage('stop');
+        await exited;
+      })();
+      return stopped;
+    },
+  };
+}

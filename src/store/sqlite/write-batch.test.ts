@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { openSqlite } from './open-sqlite.js';
+import { SqliteHistoryStore } from './sqlite-history-store.js';
+import { SqliteSessionStore } from './sqlite-session-store.js';
+import { WriteBatch } from './write-batch.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wag-batch-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+const message = (id: string) => ({ id, role: 'user' as const, content: id, status: 'complete' as const, createdAt: 1 });
+
+describe('group commit (WriteBatch)', () => {
+  it('an append resolves only once its row is committed: another connection sees it then, not before', async () => {
+    const file = join(dir, `${++n}.db`);
+    const db = openSqlite(file);
+    const store = new SqliteHistoryStore(db);
+    // a second connection, as another process (the CLI, a second gateway) would have
+    const other = new Database(file, { readonly: true });
+    const count = () => other.prepare('SELECT COUNT(*) FROM messages').pluck().get();
+    let resolved = 0;
+    const pending = ['a', 'b', 'c'].map((id) => store.append('o_1', message(id)).then(() => resolved++));
+    assert.equal(count(), 0, 'nothing committed in the turn the appends were asked for');
+    assert.equal(resolved, 0);
+    await Promise.all(pending);
+    assert.equal(count(), 3, 'all three committed before any resolved');
+    other.close();
+    db.close();
+  });
+
+  it('reads and clears see every append asked for before them', async () => {
+    const db = openSqlite(':memory:');
+    const store = new SqliteHistoryStore(db);
+    const first = store.append('o_1', message('before-clear'));
+    await store.clear('o_1');
+    await first;
+    assert.deepEqual(await store.listRecent('o_1', 10), [], 'the earlier append went to the old conversation');
+    const second = store.append('o_1', message('after-clear'));
+    assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['after-clear']);
+    await second;
+    db.close();
+  });
+
+  it('one failing row fails alone; the rows that shared its transaction are committed', async () => {
+    const db = openSqlite(':memory:');
+    db.exec('CREATE TABLE t (v TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const batch = new WriteBatch<string | null>(db, (v) => insert.run(v));
+    const results = await Promise.allSettled(['x', null, 'y'].map((v) => batch.add(v)));
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all(), ['x', 'y']);
+    db.close();
+  });
+
+  it('close() commits what is pending', async () => {
+    const file = join(dir, `${++n}.db`);
+    const db = openSqlite(file);
+    const store = new SqliteHistoryStore(db);
+    const pending = store.append('o_1', message('last'));
+    await store.close();
+    db.close();
+    await pending;
+    const again = openSqlite(file);
+    assert.deepEqual((await new SqliteHistoryStore(again).listRecent('o_1', 1)).map((m) => m.id), ['last']);
+    again.close();
+  });
+  it('a session put is committed with the others of its turn and seen by a get asked for before that', async () => {
+    const db = openSqlite(':memory:');
+    const sessions = new SqliteSessionStore(db);
+    const record = (id: string) => ({ sessionId: id, openid: `o_${id}`, sessionKey: 'k', createdAt: 1, expiresAt: Date.now() + 60_000 });
+    const puts = [sessions.put(record('s1')), sessions.put(record('s2'))];
+    assert.equal((await sessions.get('s2'))?.openid, 'o_s2', 'the get committed the pending puts first');
+    await Promise.all(puts);
+    assert.equal((await sessions.get('s1'))?.openid, 'o_s1');
+    db.close();
+  });
+});

@@ -1,0 +1,57 @@
+import type { Database } from 'better-sqlite3';
+
+interface Pending<Row> {
+  row: Row;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: writes asked for during one turn of the event loop are committed together in
+ * one transaction (one WAL append instead of one per row), on `setImmediate` — after every
+ * socket read of that turn, so a burst of chats shares a commit. Each caller's promise settles
+ * only after the commit holding its row: whoever acknowledges on it acknowledges a stored row.
+ *
+ * Readers of the same table must call `flush()` first, so that they see every write asked for
+ * before them (and a write asked for before a `clear()` lands in the old conversation).
+ */
+export class WriteBatch<Row> {
+  private pending: Pending<Row>[] = [];
+
+  constructor(
+    private readonly db: Database,
+    /** writes one row; runs inside the batch's transaction */
+    private readonly write: (row: Row) => void,
+  ) {}
+
+  /** Resolves once `row` is committed; rejects with the error of its own write. */
+  add(row: Row): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ row, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits everything asked for so far, now. */
+  flush(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    try {
+      this.db.transaction(() => {
+        for (const { row } of batch) this.write(row);
+      })();
+    } catch {
+      // One row failed (or the commit did): each row gets its own outcome, so one bad row
+      // (a constraint, a closed file) does not fail the chats that shared its transaction.
+      for (const entry of batch) {
+        try {
+          this.write(entry.row);
+        } catch (error) {
+          entry.reject(error);
+          entry.resolve = () => {};
+        }
+      }
+    }
+    for (const entry of batch) entry.resolve();
+  }
+}
