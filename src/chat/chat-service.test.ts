@@ -46,15 +46,15 @@ describe('ChatService', () => {
         rag: { topK: 3, minRelevance: 0.3 },
       },
     });
-    const first = chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false });
-    const broken = chat.start({ openid: 'broken', ownerKey: 'b' }, { query: '二', useAutoRag: false });
+    const first = (await chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false })).run;
+    const broken = (await chat.start({ openid: 'broken', ownerKey: 'b' }, { query: '二', useAutoRag: false })).run;
     const failed = await broken.done;
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.reason, 'store_unavailable');
     assert.equal((await first.done).status, 'complete');
     for (let i = 0; i < 20 && gate.activeCount > 0; i++) await sleep(5);
     assert.deepEqual([gate.activeCount, gate.queuedCount], [0, 0], 'no slot leaked');
-    const third = chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false });
+    const third = (await chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false })).run;
     assert.equal((await third.done).text, 'ok');
     await stores.close();
   });

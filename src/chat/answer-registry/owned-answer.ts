@@ -1,0 +1,82 @@
+import type { Redis } from 'ioredis';
+import type { AnswerRun } from '../answer-run.js';
+import type { SessionKeys } from './redis-answer-keys.js';
+import { FINISH, RENEW } from './redis-answer-scripts.js';
+import { encodeResult } from './result-codec.js';
+
+export interface OwnedAnswerOptions {
+  client: Redis;
+  leaseMs: number;
+  retentionSeconds: number;
+  maxDeltas: number;
+  onError: (error: Error) => void;
+  /** the run ended (its result is written or failed to be): forget it */
+  ended: () => void;
+}
+
+/**
+ * One answer this instance generates, published for the others: each coalesced delta becomes
+ * one stream entry (XADD + EXPIRE, pipelined, never awaited — the local socket already has
+ * it), the lease is renewed every third of its length, and the result is the last entry.
+ * Cancel requests arrive by pub/sub (the registry) or as a flag seen at renewal.
+ */
+export class OwnedAnswer {
+  private readonly renewal: NodeJS.Timeout;
+  private readonly answer: { meta: string; stream: string; watch: string };
+
+  constructor(
+    readonly run: AnswerRun,
+    readonly keys: SessionKeys,
+    /** '' when the chat carried no request_id */
+    readonly requestKey: string,
+    private readonly options: OwnedAnswerOptions,
+  ) {
+    this.answer = keys.answer(run.id);
+    this.renewal = setInterval(() => void this.renew(), Math.max(100, Math.floor(options.leaseMs / 3)));
+    this.renewal.unref();
+    run.tap({
+      delta: (delta) => this.append(['k', 'd', 'i', String(delta.index), 't', delta.delta]),
+      progress: (progress) => this.append(['k', 'p', 'q', progress.query]),
+      // the replay buffer must never hand the withdrawn text back: empty the stream (XTRIM
+      // keeps its last id, so followers' cursors stay valid), then say so
+      retract: (retraction) => this.write(this.options.client.pipeline().xtrim(this.answer.stream, 'MAXLEN', 0).xadd(this.answer.stream, '*', 'k', 'r', 'm', retraction.message)),
+      done: (result) => {
+        this.stop();
+        const { client, retentionSeconds, maxDeltas } = this.options;
+        client
+          .eval(FINISH, 3, keys.lock, this.answer.meta, this.answer.stream, run.id, retentionSeconds, encodeResult(result), result.status, maxDeltas)
+          .catch((error: Error) => this.options.onError(error));
+        this.options.ended();
+      },
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.renewal);
+  }
+
+  private append(fields: string[]): void {
+    const { stream } = this.answer;
+    this.write(this.options.client.pipeline().xadd(stream, 'MAXLEN', '~', this.options.maxDeltas, '*', ...fields).expire(stream, this.options.retentionSeconds));
+  }
+
+  private write(pipeline: ReturnType<Redis['pipeline']>): void {
+    pipeline.exec().then(
+      (replies) => {
+        const failed = replies?.find(([error]) => error)?.[0];
+        if (failed) this.options.onError(failed);
+      },
+      (error: Error) => this.options.onError(error),
+    );
+  }
+
+  private async renew(): Promise<void> {
+    const { client, leaseMs, retentionSeconds } = this.options;
+    try {
+      const [, cancel] = (await client.eval(RENEW, 4, this.keys.lock, this.answer.meta, this.answer.stream, this.keys.cur, this.run.id, leaseMs, retentionSeconds)) as [number, string];
+      if (cancel === '1') this.run.cancel();
+    } catch (error) {
+      this.options.onError(error as Error);
+    }
+  }
+}
