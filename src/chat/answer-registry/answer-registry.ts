@@ -10,9 +10,6 @@ import type { AnswerResult, AnswerRun } from '../answer-run.js';
  * service starts runs and generates; the registry only records, shares and finds them.
  */
 export interface AnswerRegistry {
-  /** true when other instances see these answers (Redis) */
-  readonly shared: boolean;
-
   /**
    * Makes `run` the session's one answer in flight. With `request`, a retry of a request seen
    * within the retention window joins the answer it started instead (in flight, or its stored

@@ -21,7 +21,6 @@ interface SeenRequest {
  * always kept, plus the request_ids seen lately. Nothing is shared, nothing can be lost.
  */
 export class MemoryAnswerRegistry implements AnswerRegistry {
-  readonly shared = false;
   private readonly runs = new Map<string, AnswerRun>();
   /** insertion order = age order, so pruning stops at the first fresh entry */
   private readonly requests = new Map<string, SeenRequest>();

@@ -41,7 +41,6 @@ export interface RedisAnswerRegistryOptions {
  * whose watcher also declares lost the answers of an instance that died.
  */
 export class RedisAnswerRegistry implements AnswerRegistry {
-  readonly shared = true;
   private readonly keys: AnswerKeys;
   private readonly retention: number;
   private readonly watchMs: number;
