@@ -42,6 +42,8 @@ describe('answers in flight across two instances (Redis)', () => {
       REDIS_KEY_PREFIX: prefix,
       STREAM_COALESCE_MS: '0',
       ANSWER_LEASE_MS: String(LEASE_MS),
+      // shorter than an answer: a client that moved to the other instance must keep it going
+      ANSWER_DETACH_GRACE_MS: '800',
       KB_LOAD_SAMPLE: 'false',
       LOG_LEVEL: 'warn',
     };
@@ -73,7 +75,7 @@ describe('answers in flight across two instances (Redis)', () => {
     await Promise.all([onB.client.close(), again.client.close()]);
   });
 
-  it('dropped on A mid-answer, resumed on B: every delta index exactly once, the whole answer', async () => {
+  it('dropped on A mid-answer, resumed on B: every delta index exactly once, the whole answer (A\'s grace period ends meanwhile)', async () => {
     const { client, login } = await WsTestClient.loggedIn(a.wsUrl, 'multi_resume');
     client.send({ type: 'chat', query: '讲', stream: true, request_id: 'r-resume' });
     const { data } = await client.nextOf('chat_processing');

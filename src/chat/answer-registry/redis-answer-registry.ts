@@ -169,7 +169,10 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     const [status, openid, rid] = replies[0]![1] as Array<string | null>;
     const entries = replies[1]![1] as Array<[string, EntryFields]>;
     if (status !== 'generating') return undefined;
-    const run = new RemoteAnswerRun(answerId, openid ?? '', ownerKey, rid ? (JSON.parse(rid) as string | number) : undefined, (r) => this.requestCancel(r));
+    const run = new RemoteAnswerRun(answerId, openid ?? '', ownerKey, rid ? (JSON.parse(rid) as string | number) : undefined, {
+      cancel: (r) => this.requestCancel(r),
+      followed: (r) => void this.heartbeat(r).catch((error: Error) => this.options.onError(error)),
+    });
     let lastId = '0';
     for (const [id, fields] of entries) {
       lastId = id;
@@ -200,11 +203,14 @@ export class RedisAnswerRegistry implements AnswerRegistry {
   /** About once a second: heartbeats for followed mirrors, and lost-answer checks. */
   private async watchMirrors(): Promise<void> {
     for (const run of this.live.values()) {
-      const keys = this.keys.session(run.ownerKey);
-      const { watch } = keys.answer(run.id);
-      if (run.followed) await this.options.client.set(watch, '1', 'PX', this.watchMs);
-      await this.reap(keys, run.id, run);
+      if (run.followed) await this.heartbeat(run);
+      await this.reap(this.keys.session(run.ownerKey), run.id, run);
     }
+  }
+
+  /** "A client follows this answer here": the owner's grace period sees it for `watchMs`. */
+  private async heartbeat(run: RemoteAnswerRun): Promise<void> {
+    await this.options.client.set(this.keys.session(run.ownerKey).answer(run.id).watch, '1', 'PX', this.watchMs);
   }
 
   /** Declares an answer lost when its lease ran out unfinished; the one winner stores it. */

@@ -21,9 +21,21 @@ export class RemoteAnswerRun extends AnswerRun {
     openid: string,
     ownerKey: string,
     requestId: RequestId | undefined,
-    private readonly requestCancel: (run: RemoteAnswerRun) => void,
+    private readonly owner: {
+      /** asks the generating instance to cancel */
+      cancel(run: RemoteAnswerRun): void;
+      /** a first client follows here: tell the owner now, before its grace period can end */
+      followed(run: RemoteAnswerRun): void;
+    },
   ) {
     super(id, openid, ownerKey, requestId);
+  }
+
+  override attach(listener: AnswerListener): () => void {
+    const first = this.listeners.size === 0;
+    const detach = super.attach(listener);
+    if (first && !this.result) this.owner.followed(this);
+    return detach;
   }
 
   /** true while a client here follows it (the owner's grace period must not end it) */
@@ -32,7 +44,7 @@ export class RemoteAnswerRun extends AnswerRun {
   }
 
   override cancel(): void {
-    if (!this.result) this.requestCancel(this);
+    if (!this.result) this.owner.cancel(this);
   }
 
   /** No grace period here: the owner has its own, and sees whether anyone follows here. */
