@@ -2,13 +2,15 @@
  * What sharing answers in flight over Redis costs the generating instance.
  *
  * In one run, two gateways in this process on the same Redis stores and the same fake model
- * (every delta at once, STREAM_COALESCE_MS=0: the worst case, one stream entry per delta):
+ * (by default every delta at once with STREAM_COALESCE_MS=0: the worst case, one stream entry
+ * per model delta):
  *   memory — the answer registry of one process (the baseline);
  *   redis  — the shared registry (lock + stream entry per delta + result entry).
  * Rounds are interleaved (the order alternates) so the machine's noise hits both alike.
  * Reported: chats/s with `--clients` concurrent streaming clients, time to first delta p50/p99.
  *
- *   node --import tsx bench/answer-registry-overhead.ts [--clients=20 --chats=5 --rounds=6]
+ *   node --import tsx bench/answer-registry-overhead.ts [--clients=20 --chats=5 --rounds=6 --pace=0 --coalesce=0]
+ *   (--pace=20 --coalesce=50: a model pacing its deltas, with the default coalescing)
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -28,7 +30,11 @@ const arg = (name: string, fallback: number) => Number(process.argv.find((a) => 
 const CLIENTS = arg('clients', 20);
 const CHATS = arg('chats', 5);
 const ROUNDS = arg('rounds', 6);
-const ANSWER = '共享回答的开销'.repeat(40).slice(0, 256);
+/** ms between the model's deltas (0 = all at once, the CPU-bound worst case) */
+const PACE = arg('pace', 0);
+/** STREAM_COALESCE_MS: 0 = one stream entry per model delta (worst case); 50 is the default */
+const COALESCE = arg('coalesce', 0);
+const ANSWER = '共享回答的开销'.repeat(40).slice(0, PACE > 0 ? 128 : 256);
 const prefix = `wag-bench-answers-${randomBytes(4).toString('hex')}:`;
 
 async function gateway(llmUrl: string, registry: 'memory' | 'redis'): Promise<{ app: App; wsUrl: string }> {
@@ -41,7 +47,7 @@ async function gateway(llmUrl: string, registry: 'memory' | 'redis'): Promise<{ 
     LLM_API_KEY: 'k',
     REDIS_URL: 'redis://127.0.0.1:6379',
     REDIS_KEY_PREFIX: prefix,
-    STREAM_COALESCE_MS: '0',
+    STREAM_COALESCE_MS: String(COALESCE),
     LLM_MAX_CONCURRENCY: '1000',
     USER_CHATS_PER_MINUTE: '0',
     USER_TOKENS_PER_DAY: '0',
@@ -82,7 +88,7 @@ async function round(wsUrl: string, tag: string): Promise<{ chatsPerSecond: numb
   return { chatsPerSecond: (CLIENTS * CHATS) / seconds, ttfd };
 }
 
-const llm = await startFakeLlmServer({ apiKey: 'k', deltaChars: 2 });
+const llm = await startFakeLlmServer({ apiKey: 'k', deltaChars: 2, deltaLatencyMs: PACE });
 llm.setReply(() => ANSWER);
 const variants = { memory: await gateway(llm.baseUrl, 'memory'), redis: await gateway(llm.baseUrl, 'redis') };
 const results = { memory: { rates: [] as number[], ttfd: [] as number[] }, redis: { rates: [] as number[], ttfd: [] as number[] } };
@@ -98,7 +104,10 @@ try {
     }
   }
   const median = (values: number[]) => pct([...values].sort((a, b) => a - b), 50);
-  console.log(`answer registry overhead — ${CLIENTS} clients × ${CHATS} chats × ${ROUNDS} rounds, ${ANSWER.length / 2} deltas per answer, coalescing off`);
+  console.log(
+    `answer registry overhead — ${CLIENTS} clients × ${CHATS} chats × ${ROUNDS} rounds, ${ANSWER.length / 2} model deltas per answer ` +
+      `${PACE > 0 ? `paced ${PACE} ms` : 'at once'}, STREAM_COALESCE_MS=${COALESCE}`,
+  );
   for (const name of ['memory', 'redis'] as const) {
     const sorted = [...results[name].ttfd].sort((a, b) => a - b);
     console.log(`${name.padEnd(7)} chats/s median ${median(results[name].rates).toFixed(1).padStart(7)}   TTFD p50 ${pct(sorted, 50).toFixed(2)} ms  p99 ${pct(sorted, 99).toFixed(2)} ms`);

@@ -17,7 +17,15 @@ export type CreateRedisAnswerRegistryOptions = Omit<RedisAnswerRegistryOptions, 
 export async function createRedisAnswerRegistry(options: CreateRedisAnswerRegistryOptions): Promise<RedisAnswerRegistry> {
   const retryStrategy = (times: number) => Math.min(50 * 2 ** (times - 1), 1_000) + Math.floor(Math.random() * 100);
   // commands fail within ~3 s while Redis is down (as the stores' client): a chat never hangs on it
-  const client = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000, commandTimeout: 5_000, retryStrategy });
+  // auto-pipelining: the stream entries of all answers written in one tick go out in one write
+  const client = new Redis(options.url, {
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 5_000,
+    commandTimeout: 5_000,
+    retryStrategy,
+  });
   const subscriber = new Redis(options.url, { lazyConnect: true, retryStrategy });
   // no command timeout: XREAD blocks on purpose
   const blocking = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy });

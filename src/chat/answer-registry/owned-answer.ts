@@ -3,6 +3,7 @@ import type { AnswerRun } from '../answer-run.js';
 import type { SessionKeys } from './redis-answer-keys.js';
 import { FINISH, RENEW } from './redis-answer-scripts.js';
 import { encodeResult } from './result-codec.js';
+import { runScript } from './run-script.js';
 
 export interface OwnedAnswerOptions {
   client: Redis;
@@ -16,13 +17,13 @@ export interface OwnedAnswerOptions {
 
 /**
  * One answer this instance generates, published for the others: each coalesced delta becomes
- * one stream entry (XADD + EXPIRE, pipelined, never awaited — the local socket already has
- * it), the lease is renewed every third of its length, and the result is the last entry.
+ * one stream entry (XADD, auto-pipelined, never awaited — the local socket already has it), the lease is renewed every third of its length, and the result is the last entry.
  * Cancel requests arrive by pub/sub (the registry) or as a flag seen at renewal.
  */
 export class OwnedAnswer {
   private readonly renewal: NodeJS.Timeout;
   private readonly answer: { meta: string; stream: string; watch: string };
+  private created = false;
 
   constructor(
     readonly run: AnswerRun,
@@ -43,9 +44,8 @@ export class OwnedAnswer {
       done: (result) => {
         this.stop();
         const { client, retentionSeconds, maxDeltas } = this.options;
-        client
-          .eval(FINISH, 3, keys.lock, this.answer.meta, this.answer.stream, run.id, retentionSeconds, encodeResult(result), result.status, maxDeltas)
-          .catch((error: Error) => this.options.onError(error));
+        // sent now, in order after the deltas and before the client hears the end
+        runScript(client, FINISH, [keys.lock, this.answer.meta, this.answer.stream], [run.id, retentionSeconds, encodeResult(result), result.status, maxDeltas]).catch(this.failed);
         this.options.ended();
       },
     });
@@ -55,10 +55,22 @@ export class OwnedAnswer {
     clearInterval(this.renewal);
   }
 
+  /**
+   * One entry, not awaited. The command client auto-pipelines, so the entries of every answer
+   * written in one tick leave in one write. The first entry creates the stream: it gets its
+   * TTL at once (renewals refresh it), so even a crash right after leaves nothing forever.
+   */
   private append(fields: string[]): void {
+    const { client, maxDeltas, retentionSeconds } = this.options;
     const { stream } = this.answer;
-    this.write(this.options.client.pipeline().xadd(stream, 'MAXLEN', '~', this.options.maxDeltas, '*', ...fields).expire(stream, this.options.retentionSeconds));
+    client.xadd(stream, 'MAXLEN', '~', maxDeltas, '*', ...fields).catch(this.failed);
+    if (!this.created) {
+      this.created = true;
+      client.expire(stream, retentionSeconds).catch(this.failed);
+    }
   }
+
+  private readonly failed = (error: Error) => this.options.onError(error);
 
   private write(pipeline: ReturnType<Redis['pipeline']>): void {
     pipeline.exec().then(
@@ -73,7 +85,7 @@ export class OwnedAnswer {
   private async renew(): Promise<void> {
     const { client, leaseMs, retentionSeconds } = this.options;
     try {
-      const [, cancel] = (await client.eval(RENEW, 4, this.keys.lock, this.answer.meta, this.answer.stream, this.keys.cur, this.run.id, leaseMs, retentionSeconds)) as [number, string];
+      const [, cancel] = (await runScript(client, RENEW, [this.keys.lock, this.answer.meta, this.answer.stream, this.keys.cur], [this.run.id, leaseMs, retentionSeconds])) as [number, string];
       if (cancel === '1') this.run.cancel();
     } catch (error) {
       this.options.onError(error as Error);

@@ -4,7 +4,8 @@ import { AppError } from '../../protocol/error-catalogue.js';
 import { DEFAULT_RETENTION_SECONDS, type AnswerRegistry, type Claim, type LostAnswer, type RequestKey } from './answer-registry.js';
 import { AnswerKeys, type SessionKeys } from './redis-answer-keys.js';
 import { OwnedAnswer } from './owned-answer.js';
-import { CLAIM, REAP, WITHDRAW } from './redis-answer-scripts.js';
+import { CLAIM, FINISH, REAP, RENEW, WITHDRAW } from './redis-answer-scripts.js';
+import { runScript } from './run-script.js';
 import { RemoteAnswerRun, type EntryFields } from './remote-answer-run.js';
 import { decodeResult } from './result-codec.js';
 import { requestFingerprint } from './request-fingerprint.js';
@@ -62,10 +63,13 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     options.subscriber.on('message', (_channel: string, answerId: string) => this.owned.get(answerId)?.run.cancel());
   }
 
-  /** Subscribes to cancel requests (at boot: a cancel sent before would be missed). */
+  /**
+   * Subscribes to cancel requests (at boot: a cancel sent before would be missed) and loads the
+   * scripts, so EVALSHA finds them (its NOSCRIPT fallback would send a FINISH out of order).
+   */
   async start(): Promise<void> {
     this.subscribed ??= this.options.subscriber.subscribe(this.keys.cancelChannel);
-    await this.subscribed;
+    await Promise.all([this.subscribed, ...[CLAIM, WITHDRAW, RENEW, FINISH, REAP].map((script) => this.options.client.script('LOAD', script))]);
   }
 
   async claim(run: AnswerRun, request?: RequestKey): Promise<Claim> {
@@ -74,7 +78,7 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     const answer = keys.answer(run.id);
     const { client, instanceId, leaseMs } = this.options;
     const rid = run.requestId === undefined ? '' : JSON.stringify(run.requestId);
-    const [kind, id] = (await client.eval(CLAIM, 4, keys.lock, requestKey, answer.meta, keys.cur, run.id, instanceId, leaseMs, this.retention, run.openid, rid)) as [string, string];
+    const [kind, id] = (await runScript(client, CLAIM, [keys.lock, requestKey, answer.meta, keys.cur], [run.id, instanceId, leaseMs, this.retention, run.openid, rid])) as [string, string];
     if (kind === 'busy') return { kind: 'busy' };
     if (kind === 'joined') return { kind: 'joined', run: await this.join(run.ownerKey, id, run.openid) };
     const owned = new OwnedAnswer(run, keys, requestKey, {
@@ -96,7 +100,7 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     if (!owned) return;
     this.forget(run);
     owned.stop();
-    await this.options.client.eval(WITHDRAW, 3, owned.keys.lock, owned.requestKey, owned.keys.answer(run.id).meta, run.id);
+    await runScript(this.options.client, WITHDRAW, [owned.keys.lock, owned.requestKey, owned.keys.answer(run.id).meta], [run.id]);
   }
 
   local(ownerKey: string): AnswerRun | undefined {
@@ -216,7 +220,7 @@ export class RedisAnswerRegistry implements AnswerRegistry {
   /** Declares an answer lost when its lease ran out unfinished; the one winner stores it. */
   private async reap(keys: SessionKeys, answerId: string, mirror?: RemoteAnswerRun): Promise<void> {
     const { meta, stream } = keys.answer(answerId);
-    const outcome = (await this.options.client.eval(REAP, 3, meta, keys.lock, stream, answerId, this.retention)) as string[] | null;
+    const outcome = (await runScript(this.options.client, REAP, [meta, keys.lock, stream], [answerId, this.retention])) as string[] | null;
     if (!outcome) return;
     if (outcome[0] === 'gone') {
       // nothing left to wait for (expired): end the mirror here rather than follow it forever
