@@ -39,8 +39,14 @@ export class OwnedAnswer {
       delta: (delta) => this.append(['k', 'd', 'i', String(delta.index), 't', delta.delta]),
       progress: (progress) => this.append(['k', 'p', 'q', progress.query]),
       // the replay buffer must never hand the withdrawn text back: empty the stream (XTRIM
-      // keeps its last id, so followers' cursors stay valid), then say so
-      retract: (retraction) => this.write(this.options.client.pipeline().xtrim(this.answer.stream, 'MAXLEN', 0).xadd(this.answer.stream, '*', 'k', 'r', 'm', retraction.message)),
+      // keeps its last id, so followers' cursors stay valid), then say so. Plain commands, not
+      // a MULTI/pipeline: those are written at once and would overtake deltas still queued by
+      // auto-pipelining, which would then land after the trim.
+      retract: (retraction) => {
+        const { client } = this.options;
+        client.xtrim(this.answer.stream, 'MAXLEN', 0).catch(this.failed);
+        client.xadd(this.answer.stream, '*', 'k', 'r', 'm', retraction.message).catch(this.failed);
+      },
       done: (result) => {
         this.stop();
         const { client, retentionSeconds, maxDeltas } = this.options;
@@ -71,16 +77,6 @@ export class OwnedAnswer {
   }
 
   private readonly failed = (error: Error) => this.options.onError(error);
-
-  private write(pipeline: ReturnType<Redis['pipeline']>): void {
-    pipeline.exec().then(
-      (replies) => {
-        const failed = replies?.find(([error]) => error)?.[0];
-        if (failed) this.options.onError(failed);
-      },
-      (error: Error) => this.options.onError(error),
-    );
-  }
 
   private async renew(): Promise<void> {
     const { client, leaseMs, retentionSeconds } = this.options;

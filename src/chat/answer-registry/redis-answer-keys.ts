@@ -21,6 +21,7 @@ export class AnswerKeys {
   session(ownerKey: string): SessionKeys {
     const base = `${this.prefix}ans:{${createHash('sha256').update(ownerKey).digest('base64url').slice(0, 22)}}`;
     return {
+      base,
       lock: `${base}:lock`,
       cur: `${base}:cur`,
       request: (fingerprint) => `${base}:req:${fingerprint}`,
@@ -30,6 +31,8 @@ export class AnswerKeys {
 }
 
 export interface SessionKeys {
+  /** every key of the session starts with it (`<base>:<answer id>:m` is an answer's hash) */
+  base: string;
   lock: string;
   cur: string;
   request(fingerprint: string): string;

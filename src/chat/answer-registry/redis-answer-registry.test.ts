@@ -7,6 +7,7 @@ import { AnswerRun, type AnswerDelta } from '../answer-run.js';
 import type { LostAnswer } from './answer-registry.js';
 import { answerRegistryContract } from './answer-registry.contract.js';
 import { createRedisAnswerRegistry } from './create-redis-answer-registry.js';
+import { AnswerKeys } from './redis-answer-keys.js';
 import type { RedisAnswerRegistry } from './redis-answer-registry.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,7 +20,7 @@ function deployment(leaseMs = 10_000) {
   const errors: Error[] = [];
   const instance = (name: string): Promise<RedisAnswerRegistry> =>
     createRedisAnswerRegistry({ url, prefix, instanceId: name, leaseMs, maxDeltas: 1_000, watchMs: 3_000, onError: (error) => errors.push(error) });
-  return { instance, errors };
+  return { instance, errors, prefix };
 }
 
 after(async () => {
@@ -137,6 +138,58 @@ describe('RedisAnswerRegistry across instances', () => {
       assert.deepEqual(await b.claim(newRun(session)), { kind: 'claimed' }, 'the session is free again');
     } finally {
       await Promise.all([b.close(), c.close()]);
+    }
+  });
+
+  it('an answer lost with nobody following is ended by the next claim of its session, before the new answer starts', async () => {
+    const { instance } = deployment(1_000);
+    const [a, b] = await Promise.all([instance('a'), instance('b')]);
+    const lost: LostAnswer[] = [];
+    b.onLost(async (answer) => void lost.push(answer));
+    try {
+      const session = `s-${randomUUID()}`;
+      const orphan = newRun(session);
+      await a.claim(orphan);
+      orphan.emitDelta('没说完');
+      await a.close();
+      let claim;
+      const next = newRun(session);
+      await until(async () => (claim = await b.claim(next)).kind === 'claimed', 'the lease to run out', 8_000, 100);
+      assert.deepEqual(lost, [{ id: orphan.id, openid: 'openid-1', text: '没说完' }], 'stored before the claim returned');
+      assert.equal((await b.ended(session, orphan.id))?.error?.reason, 'instance_lost');
+      next.finish({ id: next.id, text: '', status: 'complete' });
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('a withdrawn answer never comes back from the stream: followers see the retraction, a late mirror no text', async () => {
+    const { instance, prefix } = deployment();
+    const [a, b] = await Promise.all([instance('a'), instance('b')]);
+    try {
+      const session = `s-${randomUUID()}`;
+      const run = newRun(session);
+      await a.claim(run);
+      run.emitDelta('有风险');
+      const early = (await b.find(session))!;
+      const notices: string[] = [];
+      early.attach({ retract: (r) => notices.push(r.message) });
+      run.emitDelta('的话');
+      run.retract('risky', '该回答已撤回');
+      await until(() => notices.length === 1, 'the retraction on the other instance');
+      assert.deepEqual([notices[0], early.deltas], ['该回答已撤回', []]);
+      const c = await instance('c');
+      const late = (await c.find(session))!;
+      assert.deepEqual([late.deltas, late.retracted !== undefined], [[], true]);
+      const redis = new Redis(url);
+      const entries = await redis.xrange(new AnswerKeys(prefix).session(session).answer(run.id).stream, '-', '+');
+      await redis.quit();
+      assert.deepEqual(entries.map(([, fields]) => fields[1]), ['r'], 'no delta left in the stream');
+      run.finish({ id: run.id, text: '该回答已撤回', status: 'retracted' });
+      assert.equal((await late.done).status, 'retracted');
+      await c.close();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

@@ -78,9 +78,10 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     const answer = keys.answer(run.id);
     const { client, instanceId, leaseMs } = this.options;
     const rid = run.requestId === undefined ? '' : JSON.stringify(run.requestId);
-    const [kind, id] = (await runScript(client, CLAIM, [keys.lock, requestKey, answer.meta, keys.cur], [run.id, instanceId, leaseMs, this.retention, run.openid, rid])) as [string, string];
+    const [kind, id, orphan] = (await runScript(client, CLAIM, [keys.lock, requestKey, answer.meta, keys.cur], [run.id, instanceId, leaseMs, this.retention, run.openid, rid, keys.base])) as [string, string, string?];
     if (kind === 'busy') return { kind: 'busy' };
     if (kind === 'joined') return { kind: 'joined', run: await this.join(run.ownerKey, id, run.openid) };
+    if (orphan) await this.reap(keys, orphan).catch((error: Error) => this.options.onError(error));
     const owned = new OwnedAnswer(run, keys, requestKey, {
       client,
       leaseMs,
@@ -139,6 +140,8 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     for (const owned of this.owned.values()) owned.stop();
     await this.tail.close();
     const { client, subscriber } = this.options;
+    // QUIT is never auto-pipelined: written now it would overtake entries still queued
+    if (client.status === 'ready') await client.ping().catch(() => undefined);
     await Promise.all([client, subscriber].map((connection) => (connection.status === 'ready' ? connection.quit().catch(() => undefined) : connection.disconnect())));
   }
 

@@ -4,8 +4,11 @@
  */
 
 /**
- * KEYS lock, request ('' = none), meta, cur · ARGV id, owner, leaseMs, ttlS, openid, rid JSON.
- * → {'joined', id} | {'busy', id} | {'claimed', id}
+ * KEYS lock, request ('' = none), meta, cur · ARGV id, owner, leaseMs, ttlS, openid, rid JSON,
+ * the session's key base (for the previous answer's hash: same hash tag, so the same slot).
+ * → {'joined', id} | {'busy', id} | {'claimed', id, previous answer id still 'generating' or ''}
+ * A previous answer still generating with no lock is one whose instance died: the caller ends
+ * it (REAP) before its new question is stored, so the history stays in order.
  */
 export const CLAIM = `
 if KEYS[2] ~= '' then
@@ -14,12 +17,15 @@ if KEYS[2] ~= '' then
 end
 local held = redis.call('GET', KEYS[1])
 if held then return {'busy', held} end
+local orphan = ''
+local previous = redis.call('GET', KEYS[4])
+if previous and redis.call('HGET', ARGV[7] .. ':' .. previous .. ':m', 'status') == 'generating' then orphan = previous end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[4]) end
 redis.call('HSET', KEYS[3], 'status', 'generating', 'owner', ARGV[2], 'openid', ARGV[5], 'rid', ARGV[6])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
 redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[4])
-return {'claimed', ARGV[1]}
+return {'claimed', ARGV[1], orphan}
 `;
 
 /** Undo a claim that never started. KEYS lock, request ('' = none), meta · ARGV id. */
