@@ -207,12 +207,17 @@ export class RedisAnswerRegistry implements AnswerRegistry {
       .catch((error: Error) => this.options.onError(error));
   }
 
-  /** About once a second: heartbeats for followed mirrors, and lost-answer checks. */
+  /**
+   * About once a second: heartbeats for followed mirrors, and lost-answer checks — all at once
+   * (auto-pipelined into one write), since the live tails wait for them.
+   */
   private async watchMirrors(): Promise<void> {
-    for (const run of this.live.values()) {
-      if (run.followed) await this.heartbeat(run);
-      await this.reap(this.keys.session(run.ownerKey), run.id, run);
-    }
+    await Promise.all(
+      [...this.live.values()].map(async (run) => {
+        if (run.followed) await this.heartbeat(run);
+        await this.reap(this.keys.session(run.ownerKey), run.id, run);
+      }),
+    );
   }
 
   /** "A client follows this answer here": the owner's grace period sees it for `watchMs`. */
