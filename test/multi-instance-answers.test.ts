@@ -43,7 +43,7 @@ describe('answers in flight across two instances (Redis)', () => {
       STREAM_COALESCE_MS: '0',
       ANSWER_LEASE_MS: String(LEASE_MS),
       // shorter than an answer: a client that moved to the other instance must keep it going
-      ANSWER_DETACH_GRACE_MS: '800',
+      ANSWER_DETACH_GRACE_MS: '1500',
       KB_LOAD_SAMPLE: 'false',
       LOG_LEVEL: 'warn',
     };
