@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Logger } from 'pino';
 import { SessionService } from './auth/session-service.js';
+import type { AnswerRegistry } from './chat/answer-registry/answer-registry.js';
 import { ChatService } from './chat/chat-service.js';
 import { ConcurrencyGate } from './chat/concurrency-gate.js';
 import type { Config } from './config/config-schema.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   contentSecurity?: { mode: 'input' | 'both'; failOpen: boolean };
   /** what /metrics reports (compose builds it from METRICS_*); default: nothing */
   metrics?: GatewayMetrics;
+  /** answers in flight (compose: Redis with REDIS_URL); default: this process only. Closed on shutdown. */
+  answers?: AnswerRegistry;
 }
 
 export interface App {
@@ -89,6 +92,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     gate,
     logger,
     metrics,
+    registry: deps.answers,
     moderation: contentChecker && {
       checker: contentChecker,
       ...(deps.contentSecurity ?? {
@@ -170,6 +174,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       ws.stopAccepting();
       await chat.drain(config.shutdownGraceMs);
       ws.closeAll();
+      await deps.answers?.close();
       await fastify.close();
       await metricsServer?.close();
       await stores.close();

@@ -57,6 +57,8 @@ function ChatClient(options, wxApi) {
   this.current = null
   this.session = null
   this.seq = 0
+  /** makes chat request_ids unique across page loads: the server treats a repeated id + question as a retry */
+  this.tag = Date.now().toString(36) + Math.random().toString(36).slice(2, 6)
   this.codeRetries = 0
   this.hiddenAt = 0
   this.watching = null
@@ -180,7 +182,7 @@ ChatClient.prototype.chat = function (query, options) {
   if (this.current && !this.current.done) return this.localError('chat_in_progress')
   if (this.state === 'idle' || this.state === 'stopped') this.start()
   var answer = new AnswerStream(this.nextId('a'), text)
-  answer.rid = this.nextId('c')
+  answer.rid = this.nextId('c') + '-' + this.tag
   answer.sentGen = null
   answer.createdAt = Date.now()
   answer.useAutoRag = options && options.useAutoRag !== undefined ? Boolean(options.useAutoRag) : this.options.useAutoRag

@@ -57,6 +57,7 @@
     server_busy: '提问的人太多了，请稍后再试',
     store_unavailable: '服务暂时不可用，请稍后再试',
     shutting_down: '服务正在升级，马上回来',
+    instance_lost: '回答中断了，请重新提问',
     wechat_busy: '微信繁忙，请稍后再试',
     model_timeout: 'AI 回答超时，请重试',
     wechat_timeout: '微信登录超时，请重试',

@@ -2,6 +2,7 @@ import type { TokenUsage } from '../llm/chat-model.js';
 import type { AppError } from '../protocol/error-catalogue.js';
 import type { Source } from './strategies/retriever.js';
 import type { MessageStatus } from '../store/history-store.js';
+import type { RequestId } from '../protocol/client-messages.js';
 
 export interface AnswerDelta {
   id: string;
@@ -57,16 +58,41 @@ export class AnswerRun {
   result: AnswerResult | undefined;
   readonly done: Promise<AnswerResult>;
   private resolveDone!: (result: AnswerResult) => void;
-  private readonly listeners = new Set<AnswerListener>();
+  protected readonly listeners = new Set<AnswerListener>();
+  /** side listeners (the shared answer registry): never count as someone following */
+  private readonly taps: AnswerListener[] = [];
   private detachTimer: NodeJS.Timeout | undefined;
+  /**
+   * Asked when the grace period ends with nobody attached here: true = a client follows the
+   * answer on another instance, so it goes on (asked again after another grace period).
+   */
+  followedElsewhere: (() => Promise<boolean>) | undefined;
 
   constructor(
     readonly id: string,
     readonly openid: string,
     /** the key under which at most one run may be in flight (the session) */
     readonly ownerKey: string,
+    /** the request_id of the `chat` that started it, for a final frame sent to another socket */
+    readonly requestId?: RequestId,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** A run that already ended (a retried request whose answer is stored). */
+  static ended(result: AnswerResult, openid: string, ownerKey: string): AnswerRun {
+    const run = new AnswerRun(result.id, openid, ownerKey);
+    run.text = result.text;
+    run.finish(result);
+    return run;
+  }
+
+  /**
+   * Adds a side listener that sees everything after the client listeners (and `done` before
+   * them, so shared state is released before a client can ask again). It must not block.
+   */
+  tap(listener: AnswerListener): void {
+    this.taps.push(listener);
   }
 
   get signal(): AbortSignal {
@@ -82,6 +108,11 @@ export class AnswerRun {
   attach(listener: AnswerListener): () => void {
     clearTimeout(this.detachTimer);
     this.detachTimer = undefined;
+    // a run that ended between lookup and attach still owes this listener its result
+    if (this.result) {
+      listener.done?.(this.result);
+      return () => undefined;
+    }
     this.listeners.add(listener);
     return () => this.detach(listener, 0);
   }
@@ -95,7 +126,16 @@ export class AnswerRun {
     if (this.listeners.size > 0 || this.result) return;
     if (graceMs <= 0) return this.cancel();
     clearTimeout(this.detachTimer);
-    this.detachTimer = setTimeout(() => this.cancel(), graceMs);
+    this.detachTimer = setTimeout(() => void this.graceEnded(graceMs), graceMs);
+    this.detachTimer.unref();
+  }
+
+  private async graceEnded(graceMs: number): Promise<void> {
+    this.detachTimer = undefined;
+    const elsewhere = this.followedElsewhere ? await this.followedElsewhere().catch(() => false) : false;
+    if (this.listeners.size > 0 || this.result || this.detachTimer) return;
+    if (!elsewhere) return this.cancel();
+    this.detachTimer = setTimeout(() => void this.graceEnded(graceMs), graceMs);
     this.detachTimer.unref();
   }
 
@@ -121,7 +161,9 @@ export class AnswerRun {
     if (this.result || this.retracted) return;
     this.retracted = { label };
     this.deltas.length = 0;
-    for (const listener of this.listeners) listener.retract?.({ id: this.id, message: notice });
+    const retraction = { id: this.id, message: notice };
+    for (const listener of this.listeners) listener.retract?.(retraction);
+    for (const tap of this.taps) tap.retract?.(retraction);
     this.controller.abort(new Error('answer retracted'));
   }
 
@@ -130,16 +172,20 @@ export class AnswerRun {
     const delta = { id: this.id, index: this.deltas.length, delta: text };
     this.deltas.push(text);
     for (const listener of this.listeners) listener.delta?.(delta);
+    for (const tap of this.taps) tap.delta?.(delta);
   }
 
   emitProgress(stage: AnswerProgress['stage'], query: string): void {
-    for (const listener of this.listeners) listener.progress?.({ id: this.id, stage, query });
+    const progress = { id: this.id, stage, query };
+    for (const listener of this.listeners) listener.progress?.(progress);
+    for (const tap of this.taps) tap.progress?.(progress);
   }
 
   finish(result: AnswerResult): void {
     if (this.result) return;
     clearTimeout(this.detachTimer);
     this.result = result;
+    for (const tap of this.taps) tap.done?.(result);
     for (const listener of this.listeners) listener.done?.(result);
     this.listeners.clear();
     this.resolveDone(result);

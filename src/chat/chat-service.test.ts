@@ -47,13 +47,13 @@ describe('ChatService', () => {
         rag: { topK: 3, minRelevance: 0.3 },
       },
     });
-    const first = await chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false });
+    const first = (await chat.start({ openid: 'ok', ownerKey: 'a' }, { query: '一', useAutoRag: false })).run;
     // the question could not be stored: nothing is acknowledged, the start itself fails
     await assert.rejects(chat.start({ openid: 'broken', ownerKey: 'b' }, { query: '二', useAutoRag: false }), (error: unknown) => toAppError(error).reason === 'store_unavailable');
     assert.equal((await first.done).status, 'complete');
     for (let i = 0; i < 20 && gate.activeCount > 0; i++) await sleep(5);
     assert.deepEqual([gate.activeCount, gate.queuedCount], [0, 0], 'no slot leaked');
-    const third = await chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false });
+    const third = (await chat.start({ openid: 'ok', ownerKey: 'c' }, { query: '三', useAutoRag: false })).run;
     assert.equal((await third.done).text, 'ok');
     await stores.close();
   });
@@ -87,9 +87,52 @@ describe('ChatService', () => {
     await sleep(20);
     assert.equal(started, false, 'not acknowledged while the question is not stored');
     releaseWrite();
-    const run = await starting;
+    const { run } = await starting;
     assert.deepEqual((await stores.history.listRecent('o_1', 1)).map((m) => m.content), ['存下来了吗'], 'stored when start() resolved');
     assert.equal((await run.done).status, 'complete');
+    await stores.close();
+  });
+});
+
+describe('ChatService: idempotent request_id (memory registry)', () => {
+  const make = (gate: ConcurrencyGate, model: ChatModel) => {
+    const stores = createSqliteStores(':memory:');
+    const chat = new ChatService({
+      history: stores.history,
+      model,
+      gate,
+      logger: pino({ level: 'silent' }),
+      options: { systemPrompt: '', historyTurns: 5, maxQueryChars: 100, streamCoalesceMs: 0, queueTimeoutMs: 5_000, rag: { topK: 3, minRelevance: 0.3 } },
+    });
+    return { chat, stores };
+  };
+
+  it('a retry joins the answer; a refusal for a full line is not remembered', async () => {
+    let calls = 0;
+    const counting: ChatModel = {
+      name: 'counting',
+      async *stream() {
+        calls += 1;
+        yield { type: 'text-delta', text: '答' };
+        yield { type: 'finish', reason: 'stop' };
+      },
+    };
+    const gate = new ConcurrencyGate(1, 0);
+    const { chat, stores } = make(gate, counting);
+    const asker = { openid: 'o', ownerKey: 's' };
+    const first = await chat.start(asker, { query: '问', useAutoRag: false }, 'r1');
+    const retry = await chat.start(asker, { query: '问', useAutoRag: false }, 'r1');
+    assert.deepEqual([first.joined, retry.joined, retry.run], [false, true, first.run]);
+    await assert.rejects(chat.start(asker, { query: '问', useAutoRag: false }), { reason: 'chat_in_progress' });
+    // another session while the only slot is taken and the line is 0 long: 503, forgotten
+    await assert.rejects(chat.start({ openid: 'p', ownerKey: 't' }, { query: '问', useAutoRag: false }, 'r9'), { reason: 'server_busy' });
+    assert.equal((await first.run.done).text, '答');
+    const late = await chat.start(asker, { query: '问', useAutoRag: false }, 'r1');
+    assert.deepEqual([late.joined, (await late.run.done).id], [true, first.run.id]);
+    const fresh = await chat.start({ openid: 'p', ownerKey: 't' }, { query: '问', useAutoRag: false }, 'r9');
+    assert.equal(fresh.joined, false, 'the 503 left no trace');
+    await fresh.run.done;
+    assert.equal(calls, 2);
     await stores.close();
   });
 });

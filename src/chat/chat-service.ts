@@ -9,6 +9,9 @@ import { toAppError } from '../protocol/to-app-error.js';
 import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
 import { storeCall } from '../store/store-call.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
+import type { AnswerRegistry, LostAnswer } from './answer-registry/answer-registry.js';
+import { MemoryAnswerRegistry } from './answer-registry/memory-answer-registry.js';
+import type { RequestId } from '../protocol/client-messages.js';
 import type { ConcurrencyGate } from './concurrency-gate.js';
 import type { Answer, AnswerStrategy } from './strategies/answer-strategy.js';
 import { chooseStrategy } from './strategies/choose-strategy.js';
@@ -39,6 +42,8 @@ export interface ChatServiceDeps {
   moderation?: (ModerationPolicy & { window?: WindowOptions }) | undefined;
   /** outcomes, latencies, tokens and model errors; default: not reported */
   metrics?: GatewayMetrics;
+  /** where answers in flight are known: shared over Redis, or this process only (default) */
+  registry?: AnswerRegistry;
 }
 
 /** Who asks: the openid owns the conversation, `ownerKey` (the session) owns the in-flight answer. */
@@ -52,13 +57,19 @@ export interface ChatInput {
   useAutoRag: boolean;
 }
 
+export interface StartedAnswer {
+  run: AnswerRun;
+  /** true = a retry of a request already answered or answering: no new model call, no new tokens */
+  joined: boolean;
+}
+
 /**
  * The chat orchestrator: store the question → wait for a model slot → load history → answer
  * (the strategy: strategies/choose-strategy.ts) → store the answer. Transports start a run
  * and listen to it; nothing here knows about sockets or HTTP.
  */
 export class ChatService {
-  private readonly runs = new Map<string, AnswerRun>();
+  private readonly registry: AnswerRegistry;
   private readonly strategy: AnswerStrategy;
   private readonly metrics: GatewayMetrics;
 
@@ -66,44 +77,77 @@ export class ChatService {
     const { systemPrompt, rag } = deps.options;
     this.strategy = chooseStrategy(deps.model, deps.retriever, { systemPrompt, rag });
     this.metrics = deps.metrics ?? noMetrics;
+    this.registry = deps.registry ?? new MemoryAnswerRegistry();
+    this.registry.onLost((lost) => this.storeLost(lost));
   }
 
   /**
    * Starts an answer; resolves once the question is stored (checked first when content
    * security is on), so whoever acknowledges the question on it acknowledges a stored one.
    * Rejects (nothing stored) for an empty or too long question, a second question while one is
-   * in flight for the same session (409), a full waiting line (503) or a store that failed to
-   * take the question (503). Later failures, a refused question too, arrive as the run's result.
+   * in flight for the same session (409), a full waiting line (503), a registry that does not
+   * answer or a store that failed to take the question (503). Later failures, a refused
+   * question too, arrive as the run's result. With `requestId`, a retry of the same request
+   * joins its answer.
    */
-  async start(asker: Asker, input: ChatInput): Promise<AnswerRun> {
+  async start(asker: Asker, input: ChatInput, requestId?: RequestId): Promise<StartedAnswer> {
     const query = input.query.trim();
     if (query === '') throw new AppError('empty_query');
     if (query.length > this.deps.options.maxQueryChars) {
       throw new AppError('query_too_long', `问题太长（${query.length} 字），最多 ${this.deps.options.maxQueryChars} 字`);
     }
-    if (this.runs.has(asker.ownerKey)) throw new AppError('chat_in_progress');
-    const run = new AnswerRun(randomUUID(), asker.openid, asker.ownerKey);
+    // without a request_id nothing can be a retry: refuse a second answer here without I/O
+    if (requestId === undefined && this.registry.local(asker.ownerKey)) throw new AppError('chat_in_progress');
+    const run = new AnswerRun(randomUUID(), asker.openid, asker.ownerKey, requestId);
+    const claim = await storeCall(this.registry.claim(run, requestId === undefined ? undefined : { requestId, query }));
+    if (claim.kind === 'busy') throw new AppError('chat_in_progress');
+    if (claim.kind === 'joined') return { run: claim.run, joined: true };
     const ticket = this.deps.gate.enter(this.deps.options.queueTimeoutMs, run.signal);
-    if (!ticket) throw new AppError('server_busy');
-    this.runs.set(asker.ownerKey, run);
+    if (!ticket) {
+      // a retry after the line clears must start afresh, not find this refusal
+      await this.registry.withdraw(run).catch(() => undefined);
+      throw new AppError('server_busy');
+    }
     const log = this.deps.logger.child({ answerId: run.id });
     const asked = this.ask(run, query, log);
-    void this.execute(run, query, input.useAutoRag, ticket.acquired, performance.now(), asked, log).finally(() => this.runs.delete(asker.ownerKey));
-    await asked;
-    return run;
+    void this.execute(run, query, input.useAutoRag, ticket.acquired, performance.now(), asked, log);
+    try {
+      await asked;
+    } catch (error) {
+      // the question was not stored, so nothing was asked: a retry must start afresh too
+      await this.registry.withdraw(run).catch(() => undefined);
+      throw error;
+    }
+    return { run, joined: false };
   }
 
-  /** The answer in flight for a session, if any. */
+  /** The answer this instance generates for a session, if any (no I/O). */
   activeRun(ownerKey: string): AnswerRun | undefined {
-    return this.runs.get(ownerKey);
+    return this.registry.local(ownerKey);
+  }
+
+  /** The answer in flight for a session on any instance (mirrored here when it runs elsewhere). */
+  findRun(ownerKey: string): Promise<AnswerRun | undefined> {
+    return storeCall(this.registry.find(ownerKey));
   }
 
   get activeCount(): number {
-    return this.runs.size;
+    return this.registry.localRuns().length;
   }
 
   listHistory(openid: string, limit: number): Promise<StoredMessage[]> {
     return storeCall(this.deps.history.listRecent(openid, limit));
+  }
+
+  /**
+   * A finished answer by id (for clients resuming late): the registry's copy while it keeps
+   * one (it has the error's reason), else the stored message of the current conversation.
+   */
+  async findResult(asker: Asker, id: string): Promise<AnswerResult | undefined> {
+    const kept = await storeCall(this.registry.ended(asker.ownerKey, id));
+    if (kept) return kept;
+    const stored = await this.findAnswer(asker.openid, id);
+    return stored && { id, text: stored.content, status: stored.status, usage: stored.usage, sources: stored.sources };
   }
 
   /** A stored answer of the current conversation, by id (for clients resuming late). */
@@ -114,7 +158,7 @@ export class ChatService {
 
   /** Starts a new conversation; an answer in flight for the session is cancelled first. */
   async clear(asker: Asker): Promise<void> {
-    const run = this.runs.get(asker.ownerKey);
+    const run = await this.findRun(asker.ownerKey);
     if (run) {
       run.cancel();
       await run.done;
@@ -124,13 +168,20 @@ export class ChatService {
 
   /** Waits up to `deadlineMs` for answers in flight, then cancels the rest (shutdown). */
   async drain(deadlineMs: number): Promise<void> {
-    const all = () => Promise.all([...this.runs.values()].map((run) => run.done));
+    const all = () => Promise.all(this.registry.localRuns().map((run) => run.done));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)));
     await Promise.race([all(), deadline]);
     clearTimeout(timer);
-    for (const run of this.runs.values()) run.cancel();
+    for (const run of this.registry.localRuns()) run.cancel();
     await all();
+  }
+
+  /** An answer whose instance died mid-way: its partial text is kept, as a failed answer. */
+  private async storeLost(lost: LostAnswer): Promise<void> {
+    this.deps.logger.warn({ answerId: lost.id }, 'answer lost with its instance: stored as failed');
+    if (lost.text === '' || lost.openid === '') return;
+    await this.deps.history.append(lost.openid, { id: lost.id, role: 'assistant', content: lost.text, status: 'failed', createdAt: Date.now() });
   }
 
   private async execute(

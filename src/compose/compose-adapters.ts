@@ -5,6 +5,7 @@
  * start is what production runs. Library code never picks a driver; this folder does, once.
  */
 import type { Logger } from 'pino';
+import type { AnswerRegistry } from '../chat/answer-registry/answer-registry.js';
 import type { Config } from '../config/config-schema.js';
 import type { KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
@@ -14,6 +15,7 @@ import type { LayeredContentChecker } from '../moderation/layered-checker.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { StoreBundle } from '../store/store-bundle.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
+import { createAnswerRegistry } from './create-answer-registry.js';
 import { createChatModel } from './create-chat-model.js';
 import { createContentChecker } from './create-content-checker.js';
 import { createKnowledgeBase } from './create-knowledge-base.js';
@@ -36,6 +38,8 @@ export interface Adapters {
   contentChecker?: LayeredContentChecker;
   /** Prometheus metrics (one registry per call), or hooks that do nothing when metrics are off */
   metrics: GatewayMetrics;
+  /** answers in flight: shared over Redis with REDIS_URL, else this process's */
+  answers: AnswerRegistry;
 }
 
 export interface ComposeOptions {
@@ -76,12 +80,19 @@ export async function composeAdapters(
       throw new StartupError(`REDIS_URL is set but Redis does not answer (rate limiter): ${String(error)}`);
     }
     opened.push(limits);
+    let answers: AnswerRegistry;
+    try {
+      answers = await createAnswerRegistry(config, logger, metrics);
+    } catch (error) {
+      throw new StartupError(`REDIS_URL is set but Redis does not answer (answers in flight): ${String(error)}`);
+    }
+    opened.push(answers);
     const contentChecker = createContentChecker(config, logger, { metrics });
     if (contentChecker) opened.push(contentChecker);
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics };
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers };
   } catch (error) {
     await closeOpened();
     throw error;

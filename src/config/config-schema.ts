@@ -111,6 +111,12 @@ export const configSchema = z.object({
     streamCoalesceMs: int(0, 5_000).default(50),
     /** an answer whose socket dropped keeps running this long for the client to come back, ms */
     detachGraceMs: int(0, 600_000).default(15_000),
+    /** with Redis: the per-session answer lock's lease, ms; an instance that dies loses its answers this long after */
+    answerLeaseMs: int(1_000, 600_000).default(10_000),
+    /** with Redis: request_ids and finished answers (their streams) are kept this long, s */
+    answerRetentionSeconds: int(60, 86_400).default(600),
+    /** with Redis: stream entries (coalesced deltas) kept per answer, approximately */
+    answerStreamMaxEntries: int(100, 1_000_000).default(10_000),
   }),
 
   kb: z.object({

@@ -40,8 +40,9 @@ export const chatMessage = z.looseObject({
 /**
  * `POST /wechat/chat`'s body: the WebSocket `chat` message without the envelope, plus who
  * asks (`session_id`, or the seed's bare `openid`, trusted only outside production).
+ * `request_id` makes a retry idempotent (the same answer, one model call); it is not echoed.
  */
-export const httpChatBody = chatMessage.omit({ type: true, request_id: true }).extend({
+export const httpChatBody = chatMessage.omit({ type: true }).extend({
   openid: z.string().min(1).max(128).optional(),
   session_id: z.string().min(1).max(256).optional(),
 });

@@ -52,6 +52,7 @@ export const errorCatalogue = {
   wechat_error: { code: 502, status: 502, message: '微信登录服务异常，请稍后再试' },
   server_busy: { code: 503, status: 503, message: '当前提问人数过多，请稍后再试' },
   store_unavailable: { code: 503, status: 503, message: '服务暂时不可用（存储异常），请稍后再试' },
+  instance_lost: { code: 503, status: 503, message: '服务器中断，回答未能完成，请重新提问' },
   shutting_down: { code: 503, status: 503, message: '服务正在重启，请稍后重连' },
   content_check_unavailable: { code: 503, status: 503, message: '内容安全检查暂时不可用，请稍后再试' },
   wechat_busy: { code: 503, status: 503, message: '微信服务繁忙，请稍后再试' },

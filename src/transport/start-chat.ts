@@ -1,6 +1,7 @@
 import type { AnswerRun } from '../chat/answer-run.js';
 import type { Asker, ChatInput, ChatService } from '../chat/chat-service.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
+import type { RequestId } from '../protocol/client-messages.js';
 
 /**
  * A chat as every transport starts it: the user's minute and day limits first, then the
@@ -8,7 +9,8 @@ import type { UsageLimits } from '../limits/usage-limits.js';
  * stored (the transport acknowledges it then: never a question that could still be lost).
  * Throws what the client should see (LimitExceededError, AppError, StoreError). `stillWanted`
  * is asked after the limiter's answer (it may wait on Redis): a client that left meanwhile gets
- * no run (undefined).
+ * no run (undefined). A retried request (same `requestId`) joins its answer: its tokens were
+ * counted once.
  */
 export async function startChat(
   limits: UsageLimits,
@@ -16,10 +18,11 @@ export async function startChat(
   asker: Asker,
   input: ChatInput,
   stillWanted: () => boolean = () => true,
+  requestId?: RequestId,
 ): Promise<AnswerRun | undefined> {
   await limits.admitChat(asker.openid);
   if (!stillWanted()) return undefined;
-  const run = await chat.start(asker, input);
-  limits.recordAnswer(asker.openid, run.done);
+  const { run, joined } = await chat.start(asker, input, requestId);
+  if (!joined) limits.recordAnswer(asker.openid, run.done);
   return run;
 }

@@ -24,6 +24,8 @@ export interface ChatRouteOptions {
  * the WebSocket frames (`data: {"type":"chat_delta",…}\n\n`, `chat_retract` when content
  * security withdraws the answer), ending with `chat_response`.
  * A client that hangs up cancels its answer (the partial answer is stored).
+ * With `request_id` in the body, a retry of the same question within 10 minutes gets the same
+ * answer (joined while generating, or the stored one) — never a second model call.
  */
 export function registerChatRoute(app: FastifyInstance, options: ChatRouteOptions): void {
   app.post('/wechat/chat', async (request, reply) => {
@@ -36,7 +38,8 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
       const asker = await resolveAsker(request, body, options.sessions, options.trustBareOpenid);
       sessionId = asker.sessionId;
       // always started: without `stillWanted` startChat returns a run or throws
-      run = (await startChat(options.limits, options.chat, asker, { query: body.query, useAutoRag: body.use_auto_rag }))!;
+      const input = { query: body.query, useAutoRag: body.use_auto_rag };
+      run = (await startChat(options.limits, options.chat, asker, input, undefined, body.request_id))!;
     } catch (error) {
       return replyError(reply, error);
     }
@@ -67,8 +70,11 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
       write(answerResponseFrame(result, sessionId, true));
       raw.end();
     };
-    // an answer that ended while its question was being stored: its final frame has the whole text
+    // an answer that ended while its question was being stored, or a retry (same request_id)
+    // of one that already ended: its final frame has the whole text
     if (run.result) return done(run.result);
+    // a retry that joined an answer already streaming gets it from the start
+    for (const delta of run.deltasFrom(0)) write(deltaFrame(delta));
     run.attach({
       delta: (delta) => write(deltaFrame(delta)),
       progress: (progress) => write(progressFrame(progress)),

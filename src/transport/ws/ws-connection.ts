@@ -121,7 +121,8 @@ export class WsConnection {
       case 'resume':
         return this.resume(session, message.id, message.from_index, rid);
       case 'cancel': {
-        const run = this.deps.chat.activeRun(session.sessionId);
+        // the answer may run on another instance: cancelling its mirror asks the owner
+        const run = await this.deps.chat.findRun(session.sessionId);
         const match = run && (message.id === undefined || message.id === run.id);
         if (match) run.cancel();
         return this.send(cancelResponseFrame(run?.id ?? null, Boolean(match), rid));
@@ -139,7 +140,12 @@ export class WsConnection {
       return this.send(loginErrorFrame(toAppError(error), rid));
     }
     if (this.closed) return;
-    const pending = this.deps.chat.activeRun(session.sessionId);
+    // the answer in flight may run on another instance (Redis): it is then mirrored here
+    const pending = await this.deps.chat.findRun(session.sessionId).catch((error: unknown) => {
+      this.log.warn({ error: String(error) }, 'could not look up the answer in flight');
+      return undefined;
+    });
+    if (this.closed) return;
     // A re-login on this socket keeps following its own answer as it was asked for (stream,
     // request_id); answers of another session stop being delivered here.
     this.detachAll(pending);
@@ -154,7 +160,7 @@ export class WsConnection {
     // the chat's request_id); `resume` replays the deltas it missed and streams the rest.
     if (pending) {
       data.pending_answer = { id: pending.id, next_index: pending.deltas.length };
-      if (!this.attached.has(pending)) this.follow(pending, false, this.shared.chatRequestIds.get(pending));
+      if (!this.attached.has(pending)) this.follow(pending, false, this.shared.chatRequestIds.get(pending) ?? pending.requestId);
     }
     this.send(loginResponseFrame(data, rid));
   }
@@ -168,16 +174,24 @@ export class WsConnection {
       const asker = { openid: session.openid, ownerKey: session.sessionId };
       const input = { query: message.query, useAutoRag: message.use_auto_rag };
       // a socket closed while the limiter answered must not start a run nobody would detach
-      run = await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed);
+      run = await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed, rid);
     } catch (error) {
       return this.send(errorFrame(toAppError(error), rid));
     }
     if (!run) return;
-    if (rid !== undefined) this.shared.chatRequestIds.set(run, rid);
+    if (this.closed) {
+      // the socket left while the answer was being registered: it gets the grace period a
+      // dropped socket gets, so the client can still come back for it
+      const nobody: AnswerListener = {};
+      run.attach(nobody);
+      return run.detach(nobody, this.deps.limits.detachGraceMs);
+    }
+    if (rid !== undefined && !this.shared.chatRequestIds.has(run)) this.shared.chatRequestIds.set(run, rid);
     this.send(answerProcessingFrame(run.id, extended, rid));
+    // a retry that joined an answer already streaming gets it from the start (same tick as
+    // the attach: every index once); a new answer has no delta yet
+    if (message.stream) for (const delta of run.deltasFrom(0)) this.send(deltaFrame(delta, rid));
     this.follow(run, message.stream, rid, extended);
-    // closed while the question was stored: the answer goes on for a reconnect, as for any drop
-    if (this.closed) this.detachAll();
   }
 
   /**
@@ -186,14 +200,16 @@ export class WsConnection {
    * client sees every index exactly once.
    */
   private async resume(session: Session, id: string, fromIndex: number, rid: RequestId): Promise<void> {
-    const run = this.deps.chat.activeRun(session.sessionId);
+    const asker = { openid: session.openid, ownerKey: session.sessionId };
+    const run = await this.deps.chat.findRun(asker.ownerKey);
+    if (this.closed) return;
     if (run && run.id === id) {
       for (const delta of run.deltasFrom(fromIndex)) this.send(deltaFrame(delta, rid));
       return this.follow(run, true, rid);
     }
-    const stored = await this.deps.chat.findAnswer(session.openid, id);
-    if (!stored) return this.send(errorFrame(new AppError('answer_not_found'), rid));
-    this.send(answerResponseFrame({ id, text: stored.content, status: stored.status, usage: stored.usage, sources: stored.sources }, session.sessionId, true, rid));
+    const ended = await this.deps.chat.findResult(asker, id);
+    if (!ended) return this.send(errorFrame(new AppError('answer_not_found'), rid));
+    this.send(answerResponseFrame(ended, session.sessionId, true, rid));
   }
 
   private follow(run: AnswerRun, stream: boolean, rid: RequestId, extended = true): void {
