@@ -49,11 +49,32 @@ export class OwnedAnswer {
       },
       done: (result) => {
         this.stop();
-        const { client, retentionSeconds, maxDeltas } = this.options;
         // sent now, in order after the deltas and before the client hears the end
-        runScript(client, FINISH, [keys.lock, this.answer.meta, this.answer.stream], [run.id, retentionSeconds, encodeResult(result), result.status, maxDeltas]).catch(this.failed);
+        this.finalize(encodeResult(result), result.status);
         this.options.ended();
       },
+    });
+  }
+
+  /**
+   * Writes the result and releases the lease. When Redis is away at that moment the write is
+   * sent again as soon as the connection is back: the answer ended here, and without its
+   * result another instance would take it for one whose instance died and store the partial
+   * text as failed.
+   */
+  private finalize(encoded: string, status: string): void {
+    const { client, retentionSeconds, maxDeltas } = this.options;
+    const { run, keys } = this;
+    runScript(client, FINISH, [keys.lock, this.answer.meta, this.answer.stream], [run.id, retentionSeconds, encoded, status, maxDeltas]).catch((error: Error) => {
+      this.failed(error);
+      const retry = () => {
+        clearTimeout(giveUp);
+        this.finalize(encoded, status);
+      };
+      // after the retention nothing of the answer is left in Redis to finish
+      const giveUp = setTimeout(() => client.off('ready', retry), retentionSeconds * 1000);
+      giveUp.unref();
+      client.once('ready', retry);
     });
   }
 
