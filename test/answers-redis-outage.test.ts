@@ -1,40 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { startFakeLlmServer } from './support/fake-llm-server.js';
 import { freePort } from './support/spawn-server.js';
+import { startRedis } from './support/redis-server.js';
 import { startGateway } from './support/start-gateway.js';
 import { WsTestClient } from './support/ws-test-client.js';
-
-/** A private redis-server on a loopback port, so the test can take it away. */
-async function startRedis(port: number) {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  for (let i = 0; ; i++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch {
-      if (i > 50) throw new Error('redis-server did not start');
-      await sleep(100);
-    }
-  }
-  probe.disconnect();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return () => {
-    child.kill('SIGKILL');
-    return exited;
-  };
-}
 
 describe('answers in flight when Redis goes away', () => {
   it('the answer still reaches its connected client, every delta once; Redis errors logged once, nothing thrown', async () => {
     const port = await freePort();
-    const stopRedis = await startRedis(port);
+    const redis = await startRedis(port);
+    const stopRedis = () => redis.stop('SIGKILL');
     const full = 'Redis 断了，回答照样送到。'.repeat(3);
     const llm = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 30, deltaChars: 1 });
     llm.setReply(() => full);
