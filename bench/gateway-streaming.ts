@@ -8,7 +8,11 @@
  * Reported: time to first token (TTFT) p50/p99, the gateway's added TTFT, per-stream
  * completion, lost/garbled answers (must be 0), and the gateway's CPU time per stream.
  *
- *   npm run bench:gateway [-- --streams=200 --rounds=30]
+ *   npm run bench:gateway [-- --streams=200 --rounds=30] [--kb=on] [--prof=DIR]
+ *
+ * --kb=on loads the sample knowledge base (every chat then runs a retrieval); the default is
+ * off, like the seed's stack, which retrieves nothing. --prof=DIR writes the gateway's
+ * --cpu-prof profile into DIR when it stops.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,6 +25,9 @@ import { pct } from './percentile.js';
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const STREAMS = arg('streams', 200);
 const ROUNDS = arg('rounds', 30);
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const KB = flag('kb') === 'on';
+const PROF_DIR = flag('prof');
 const ANSWER = '基准测试的回答'.repeat(19).slice(0, 128);
 
 interface Sample {
@@ -119,11 +126,12 @@ const gateway = await spawnServer({
   IP_LOGINS_PER_MINUTE: '1000000',
   IP_CONNECTIONS_PER_MINUTE: '1000000',
   WS_MAX_UNAUTHENTICATED: '100000',
-});
+  KB_LOAD_SAMPLE: String(KB),
+}, PROF_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] } : {});
 const pid = gateway.child.pid!;
 
 try {
-  console.log(`gateway-streaming benchmark — node ${process.version}, 64 deltas @ 20 ms, ${ROUNDS} sequential rounds, ${STREAMS} concurrent streams\n`);
+  console.log(`gateway-streaming benchmark — node ${process.version}, 64 deltas @ 20 ms, ${ROUNDS} sequential rounds, ${STREAMS} concurrent streams, knowledge base ${KB ? 'on' : 'off'}\n`);
   const warm = await gatewayClient(gateway.wsUrl, 'warmup');
   for (let i = 0; i < 5; i++) {
     await direct(baseUrl);
