@@ -12,12 +12,14 @@
  *
  * --kb=on loads the sample knowledge base (every chat then runs a retrieval); the default is
  * off, like the seed's stack, which retrieves nothing. --prof=DIR writes the gateway's
- * --cpu-prof profile into DIR when it stops.
+ * --cpu-prof profile into DIR when it stops; --node-arg=X (repeatable) passes X to the gateway's
+ * node, e.g. --perf-basic-prof for `perf record -p <pid>` (the pid is printed).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { spawnServer } from '../test/support/spawn-server.js';
 import { pct } from './percentile.js';
@@ -127,8 +129,14 @@ const gateway = await spawnServer({
   IP_CONNECTIONS_PER_MINUTE: '1000000',
   WS_MAX_UNAUTHENTICATED: '100000',
   KB_LOAD_SAMPLE: String(KB),
-}, PROF_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] } : {});
+}, {
+  nodeArgs: [
+    ...(PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []),
+    ...process.argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length)),
+  ],
+});
 const pid = gateway.child.pid!;
+console.log(`gateway pid ${pid}`);
 
 try {
   console.log(`gateway-streaming benchmark — node ${process.version}, 64 deltas @ 20 ms, ${ROUNDS} sequential rounds, ${STREAMS} concurrent streams, knowledge base ${KB ? 'on' : 'off'}\n`);
@@ -154,6 +162,7 @@ try {
   // c = STREAMS concurrent streams
   const directMany = await Promise.all(Array.from({ length: STREAMS }, () => direct(baseUrl)));
   const clients = await Promise.all(Array.from({ length: STREAMS }, (_, i) => gatewayClient(gateway.wsUrl, `user${i}`)));
+  await sleep(500); // the logins' tail ends: a profile shows the chats apart
   const cpuBefore = cpuMs(pid);
   const started = performance.now();
   const gatewayMany = await Promise.all(clients.map((c) => c.chat()));

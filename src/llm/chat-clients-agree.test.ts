@@ -24,10 +24,10 @@ const ask = (text: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({
 });
 
 /** Runs one scenario on a fresh fake server with the given client; what the caller could observe. */
-async function observe(client: 'http' | 'sdk', fake: FakeLlmOptions, request: ChatRequest, key = KEY) {
+async function observe(client: 'http' | 'sdk', fake: FakeLlmOptions, request: ChatRequest, key = KEY, timeoutMs = 10_000) {
   const llm = await startFakeLlmServer({ apiKey: KEY, ...fake });
   servers.push(llm);
-  const model = new OpenAiChatModel({ baseURL: llm.baseUrl, apiKey: key, model: 'm', httpClient: client, retryBaseDelayMs: 5, maxRetryDelayMs: 1_000, timeoutMs: 1_000 });
+  const model = new OpenAiChatModel({ baseURL: llm.baseUrl, apiKey: key, model: 'm', httpClient: client, retryBaseDelayMs: 5, maxRetryDelayMs: 1_000, timeoutMs });
   const parts: StreamPart[] = [];
   let error: LlmError | undefined;
   try {
@@ -47,7 +47,7 @@ async function observe(client: 'http' | 'sdk', fake: FakeLlmOptions, request: Ch
   };
 }
 
-const scenarios: Array<[string, FakeLlmOptions, ChatRequest, string?]> = [
+const scenarios: Array<[string, FakeLlmOptions, ChatRequest, string?, number?]> = [
   ['a streamed answer with usage', {}, ask('你好')],
   ['tool calls', { reply: () => ({ toolCalls: [{ name: 'search_knowledge_base', arguments: { q: '退货' } }] }) }, ask('退货', { tools })],
   ['429 with a Retry-After above the cap', { faults: [{ status: 429, retryAfter: 120 }] }, ask('hi')],
@@ -57,14 +57,14 @@ const scenarios: Array<[string, FakeLlmOptions, ChatRequest, string?]> = [
   ['tools refused', { refuseTools: 'model does not support tools' }, ask('hi', { tools })],
   ['a stream cut after text', { faults: [{ cutAfterDeltas: 2 }] }, ask('一段比较长的问题')],
   ['a stream cut before text', { faults: [{ cutAfterDeltas: 0 }] }, ask('hi')],
-  ['a hanging endpoint', { faults: Array(5).fill({ hang: true }) }, ask('hi')],
+  ['a hanging endpoint', { faults: Array(5).fill({ hang: true }) }, ask('hi'), undefined, 500],
 ];
 
 describe('the lean HTTP client and the openai SDK client agree', () => {
-  for (const [name, fake, request, key] of scenarios) {
+  for (const [name, fake, request, key, timeoutMs] of scenarios) {
     it(name, async () => {
-      const lean = await observe('http', fake, request, key);
-      const sdk = await observe('sdk', fake, request, key);
+      const lean = await observe('http', fake, request, key, timeoutMs);
+      const sdk = await observe('sdk', fake, request, key, timeoutMs);
       assert.deepEqual(lean, sdk);
     });
   }

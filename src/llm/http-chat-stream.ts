@@ -29,19 +29,30 @@ export interface HttpChatStreamOptions {
 }
 
 export class HttpChatStream {
-  readonly #url: URL;
+  /** host, port and path, parsed once (not per request) */
+  readonly #target: http.RequestOptions;
   readonly #request: typeof http.request;
   readonly #agent: http.Agent;
   readonly #headers: Record<string, string>;
 
   constructor(options: HttpChatStreamOptions) {
-    this.#url = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
-    const secure = this.#url.protocol === 'https:';
+    const url = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
+    const secure = url.protocol === 'https:';
     // keep-alive: a streamed answer is one request on a warm connection, no handshake per chat;
     // lifo: the most recently used sockets serve, the others idle out
     const agentOptions = { keepAlive: true, scheduling: 'lifo' as const };
     this.#agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.#request = secure ? https.request : http.request;
+    this.#target = {
+      protocol: url.protocol,
+      // [::1] → ::1: node:http wants the bare address
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port || (secure ? 443 : 80),
+      path: `${url.pathname}${url.search}`,
+      method: 'POST',
+      agent: this.#agent,
+      ...(url.username && { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
+    };
     this.#headers = {
       authorization: `Bearer ${options.apiKey}`,
       'content-type': 'application/json',
@@ -60,15 +71,16 @@ export class HttpChatStream {
   open(params: object, signal: AbortSignal): Promise<AsyncIterableIterator<unknown>> {
     const body = JSON.stringify(params);
     return new Promise((resolve, reject) => {
-      const req = this.#request(this.#url, {
-        method: 'POST',
-        agent: this.#agent,
-        headers: { ...this.#headers, 'content-length': String(Buffer.byteLength(body)) },
-        signal,
-      });
+      if (signal.aborted) return reject(new UpstreamFailure('aborted', 'aborted before the request'));
+      const req = this.#request({ ...this.#target, headers: { ...this.#headers, 'content-length': String(Buffer.byteLength(body)) } });
+      // Our own listener rather than the `signal` option, which hangs a stream-cleanup helper
+      // (end-of-stream) on every request.
+      const onAbort = () => req.destroy(new UpstreamFailure('aborted', 'request aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', onAbort));
       // stays attached for the request's life: an error after the answer began is reported
       // by the response (and would otherwise be an unhandled 'error' event)
-      req.on('error', (error) => reject(new UpstreamFailure('connect', causeText(error), undefined, undefined, { cause: error })));
+      req.on('error', (error) => reject(error instanceof UpstreamFailure ? error : new UpstreamFailure('connect', causeText(error), undefined, undefined, { cause: error })));
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve(new ChunkStream(req, res));

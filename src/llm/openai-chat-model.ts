@@ -130,6 +130,8 @@ export class OpenAiChatModel implements ChatModel {
     const total = setTimeout(abort('deadline'), Math.max(0, deadline - Date.now()));
     const { firstTokenTimeoutMs } = this.#options;
     const firstToken = firstTokenTimeoutMs ? setTimeout(abort('first-token'), firstTokenTimeoutMs) : undefined;
+    /** the answer was read to its end: nothing left to abort */
+    let bodyRead = false;
     try {
       const client = await this.#chunkClient();
       const stream = await client.open(this.#body(request), controller.signal);
@@ -163,6 +165,7 @@ export class OpenAiChatModel implements ChatModel {
       }
       // The SDK ends iteration quietly when its signal fires; only our flag tells abort from end.
       if (controller.signal.aborted) throw new Error('aborted');
+      bodyRead = true;
       if (!reason) throw new LlmError('upstream', 'model stream ended without a finish reason');
       if (calls.size > 0) {
         yield { type: 'tool-calls', calls: [...calls].sort(([a], [b]) => a - b).map(([, call]) => call) };
@@ -175,7 +178,9 @@ export class OpenAiChatModel implements ChatModel {
       clearTimeout(total);
       clearTimeout(firstToken);
       request.signal.removeEventListener('abort', onCallerAbort);
-      controller.abort(); // a caller that stopped reading early must not leave the socket streaming
+      // a caller that stopped reading early must not leave the socket streaming (skipped after a
+      // complete answer: an abort builds a DOMException and runs every listener, on each chat)
+      if (!bodyRead) controller.abort();
     }
   }
 
