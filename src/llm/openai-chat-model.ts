@@ -23,6 +23,7 @@ import type {
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import { AttemptGuard } from './attempt-guard.js';
 import type { ChatMessage, ChatModel, ChatRequest, FinishReason, StreamPart, TokenUsage, ToolCall } from './chat-model.js';
 import { HttpChatStream } from './http-chat-stream.js';
 import { LlmError } from './llm-error.js';
@@ -91,96 +92,76 @@ export class OpenAiChatModel implements ChatModel {
     (await this.#client)?.close();
   }
 
+  /**
+   * Retries (only before anything was yielded) around one request per attempt. The chunk loop
+   * is inline, not a nested generator: every delta passes through here, and each generator
+   * level costs a promise round trip per delta.
+   */
   async *stream(request: ChatRequest): AsyncIterable<StreamPart> {
     const deadline = Date.now() + (this.#options.timeoutMs ?? 60_000);
+    const context: FailureContext = { apiKey: this.#options.apiKey, sentTools: Boolean(request.tools?.length) };
     for (let attempt = 0; ; attempt++) {
-      const state: AttemptState = { yielded: false };
+      if (request.signal.aborted) throw new LlmError('aborted', 'model call aborted by caller');
+      const guard = new AttemptGuard(request.signal, deadline, this.#options.firstTokenTimeoutMs);
+      let yielded = false;
+      let answerRead = false;
+      let retryAfter: number | undefined;
       try {
-        for await (const part of this.#attempt(request, deadline, state)) {
-          state.yielded = true;
-          yield part;
+        const client = await this.#chunkClient();
+        const chunks = await client.open(this.#body(request), guard.signal);
+        const calls = new Map<number, ToolCall>();
+        let reason: FinishReason | undefined;
+        let usage: TokenUsage | undefined;
+        for await (const value of chunks) {
+          const chunk = value as ChatCompletionChunk;
+          if (chunk.usage) usage = mapUsage(chunk.usage);
+          const choice = chunk.choices?.[0];
+          if (!choice) continue; // the include_usage chunk has no choices
+          const delta = choice.delta;
+          const content = delta?.content;
+          const fragments = delta?.tool_calls;
+          if (content || fragments?.length) guard.firstToken();
+          if (content) {
+            yielded = true;
+            yield { type: 'text-delta', text: content };
+          }
+          if (fragments) {
+            for (const f of fragments) {
+              // OpenAI sends id and name once, then argument fragments keyed by `index`.
+              const call = calls.get(f.index) ?? { id: f.id ?? `call_${f.index}`, name: '', arguments: '' };
+              if (f.function?.name && !call.name) call.name = f.function.name;
+              call.arguments += f.function?.arguments ?? '';
+              calls.set(f.index, call);
+            }
+          }
+          if (choice.finish_reason) reason = mapFinishReason(choice.finish_reason);
         }
+        // The SDK ends iteration quietly when its signal fires; only our flag tells abort from end.
+        if (guard.aborted) throw new Error('aborted');
+        answerRead = true;
+        if (!reason) throw new LlmError('upstream', 'model stream ended without a finish reason');
+        yielded = true;
+        if (calls.size > 0) {
+          yield { type: 'tool-calls', calls: [...calls].sort(([a], [b]) => a - b).map(([, call]) => call) };
+        }
+        yield { type: 'finish', reason, ...(usage && { usage }) };
         return;
       } catch (error) {
-        const failure = mapLlmFailure(error, { apiKey: this.#options.apiKey });
+        if (error instanceof UpstreamFailure) retryAfter = error.retryAfterMs;
+        const failure = mapLlmFailure(error, { ...context, abortedBy: guard.abortedBy });
         // After a part reached the caller a retry would repeat text the user already saw.
-        if (state.yielded || !failure.isRetryable) throw failure;
-        const wait = retryDelay(this.#retry, attempt, state.retryAfterMs);
+        if (yielded || !failure.isRetryable) throw failure;
+        const wait = retryDelay(this.#retry, attempt, retryAfter);
         if (wait === undefined || Date.now() + wait >= deadline) throw failure;
+        guard.dispose(answerRead);
         try {
           await waitToRetry(wait, request.signal);
         } catch {
           throw new LlmError('aborted', 'model call aborted by caller');
         }
+      } finally {
+        guard.dispose(answerRead);
       }
-    }
-  }
-
-  /** One HTTP request. Throws LlmError; records Retry-After for the loop above. */
-  async *#attempt(request: ChatRequest, deadline: number, state: AttemptState): AsyncGenerator<StreamPart> {
-    if (request.signal.aborted) throw new LlmError('aborted', 'model call aborted by caller');
-    const controller = new AbortController();
-    let abortedBy: FailureContext['abortedBy'];
-    const abort = (why: NonNullable<typeof abortedBy>) => () => {
-      abortedBy ??= why;
-      controller.abort();
-    };
-    const onCallerAbort = abort('caller');
-    request.signal.addEventListener('abort', onCallerAbort, { once: true });
-    const total = setTimeout(abort('deadline'), Math.max(0, deadline - Date.now()));
-    const { firstTokenTimeoutMs } = this.#options;
-    const firstToken = firstTokenTimeoutMs ? setTimeout(abort('first-token'), firstTokenTimeoutMs) : undefined;
-    /** the answer was read to its end: nothing left to abort */
-    let bodyRead = false;
-    try {
-      const client = await this.#chunkClient();
-      const stream = await client.open(this.#body(request), controller.signal);
-      const calls = new Map<number, ToolCall>();
-      let reason: FinishReason | undefined;
-      let usage: TokenUsage | undefined;
-      let waitingForFirst = firstToken !== undefined;
-      for await (const value of stream) {
-        const chunk = value as ChatCompletionChunk;
-        if (chunk.usage) usage = mapUsage(chunk.usage);
-        const choice = chunk.choices?.[0];
-        if (!choice) continue; // the include_usage chunk has no choices
-        const delta = choice.delta;
-        const content = delta?.content;
-        const fragments = delta?.tool_calls;
-        if (waitingForFirst && (content || fragments?.length)) {
-          waitingForFirst = false;
-          clearTimeout(firstToken);
-        }
-        if (content) yield { type: 'text-delta', text: content };
-        if (fragments) {
-          for (const f of fragments) {
-            // OpenAI sends id and name once, then argument fragments keyed by `index`.
-            const call = calls.get(f.index) ?? { id: f.id ?? `call_${f.index}`, name: '', arguments: '' };
-            if (f.function?.name && !call.name) call.name = f.function.name;
-            call.arguments += f.function?.arguments ?? '';
-            calls.set(f.index, call);
-          }
-        }
-        if (choice.finish_reason) reason = mapFinishReason(choice.finish_reason);
-      }
-      // The SDK ends iteration quietly when its signal fires; only our flag tells abort from end.
-      if (controller.signal.aborted) throw new Error('aborted');
-      bodyRead = true;
-      if (!reason) throw new LlmError('upstream', 'model stream ended without a finish reason');
-      if (calls.size > 0) {
-        yield { type: 'tool-calls', calls: [...calls].sort(([a], [b]) => a - b).map(([, call]) => call) };
-      }
-      yield { type: 'finish', reason, ...(usage && { usage }) };
-    } catch (error) {
-      if (error instanceof UpstreamFailure) state.retryAfterMs = error.retryAfterMs;
-      throw mapLlmFailure(error, { abortedBy, apiKey: this.#options.apiKey, sentTools: Boolean(request.tools?.length) });
-    } finally {
-      clearTimeout(total);
-      clearTimeout(firstToken);
-      request.signal.removeEventListener('abort', onCallerAbort);
-      // a caller that stopped reading early must not leave the socket streaming (skipped after a
-      // complete answer: an abort builds a DOMException and runs every listener, on each chat)
-      if (!bodyRead) controller.abort();
     }
   }
 
@@ -201,11 +182,6 @@ export class OpenAiChatModel implements ChatModel {
       ...(maxTokens !== undefined && { max_tokens: maxTokens }),
     };
   }
-}
-
-interface AttemptState {
-  yielded: boolean;
-  retryAfterMs?: number;
 }
 
 function toOpenAiMessage(m: ChatMessage): ChatCompletionMessageParam {
