@@ -159,10 +159,14 @@ try {
   report('c=1 direct (baseline)', directOne);
   report('c=1 via gateway', gatewayOne, directOne);
 
-  // c = STREAMS concurrent streams
+  // c = STREAMS concurrent streams, after one unmeasured round at that concurrency: its
+  // connections to the model, and the JIT compiling what only runs hot there, are start-up
+  // costs that a long-running server pays once
+  await Promise.all(Array.from({ length: STREAMS }, () => direct(baseUrl)));
   const directMany = await Promise.all(Array.from({ length: STREAMS }, () => direct(baseUrl)));
   const clients = await Promise.all(Array.from({ length: STREAMS }, (_, i) => gatewayClient(gateway.wsUrl, `user${i}`)));
-  await sleep(500); // the logins' tail ends: a profile shows the chats apart
+  await Promise.all(clients.map((c) => c.chat()));
+  await sleep(500); // the warm round's tail ends: a profile shows the measured chats apart
   const cpuBefore = cpuMs(pid);
   const started = performance.now();
   const gatewayMany = await Promise.all(clients.map((c) => c.chat()));
