@@ -112,6 +112,16 @@ describe('HttpChatStream (the lean streaming client)', () => {
     assert.equal((await failure())?.detail, '"auto" tool choice requires --enable-auto-tool-choice');
   });
 
+  it('a redirect is not followed: the failure names where it points (a wrong base URL)', async () => {
+    const { client } = await serve((_req, res) => {
+      res.writeHead(301, { location: 'https://api.example.com/v1/chat/completions', 'content-type': 'text/html' });
+      res.end('<html>moved</html>');
+    });
+    const error = await client.open(params, new AbortController().signal).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof UpstreamFailure);
+    assert.deepEqual([error.status, error.detail], [301, 'redirected to https://api.example.com/v1/chat/completions: check LLM_BASE_URL']);
+  });
+
   it('an error event inside a 200 stream fails it after the chunks before it', async () => {
     const { client, seen } = await serve(async (_req, res) => {
       sse(res);

@@ -107,7 +107,11 @@ const headerLookup = (headers: IncomingHttpHeaders): HeaderLookup => ({
 function readErrorBody(res: IncomingMessage, status: number): Promise<never> {
   return new Promise((_, reject) => {
     let text = '';
-    const fail = () => reject(new UpstreamFailure('status', bodyDetail(status, text), status, retryAfterMs(headerLookup(res.headers))));
+    // fetch (the SDK) followed redirects; an API endpoint that redirects is a wrong LLM_BASE_URL
+    // (http:// for https://, a missing /v1): say where it points instead of showing an HTML page
+    const location = status >= 300 && status < 400 ? res.headers.location : undefined;
+    const detail = () => (location ? `redirected to ${location}: check LLM_BASE_URL` : bodyDetail(status, text));
+    const fail = () => reject(new UpstreamFailure('status', detail(), status, retryAfterMs(headerLookup(res.headers))));
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
       if (text.length < MAX_ERROR_BODY_CHARS) text += chunk;
