@@ -8,12 +8,18 @@
  * Reported: time to first token (TTFT) p50/p99, the gateway's added TTFT, per-stream
  * completion, lost/garbled answers (must be 0), and the gateway's CPU time per stream.
  *
- *   npm run bench:gateway [-- --streams=200 --rounds=30]
+ *   npm run bench:gateway [-- --streams=200 --rounds=30] [--kb=on] [--prof=DIR]
+ *
+ * --kb=on loads the sample knowledge base (every chat then runs a retrieval); the default is
+ * off, like the seed's stack, which retrieves nothing. --prof=DIR writes the gateway's
+ * --cpu-prof profile into DIR when it stops; --node-arg=X (repeatable) passes X to the gateway's
+ * node, e.g. --perf-basic-prof for `perf record -p <pid>` (the pid is printed).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { spawnServer } from '../test/support/spawn-server.js';
 import { pct } from './percentile.js';
@@ -21,6 +27,9 @@ import { pct } from './percentile.js';
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const STREAMS = arg('streams', 200);
 const ROUNDS = arg('rounds', 30);
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const KB = flag('kb') === 'on';
+const PROF_DIR = flag('prof');
 const ANSWER = '基准测试的回答'.repeat(19).slice(0, 128);
 
 interface Sample {
@@ -119,11 +128,18 @@ const gateway = await spawnServer({
   IP_LOGINS_PER_MINUTE: '1000000',
   IP_CONNECTIONS_PER_MINUTE: '1000000',
   WS_MAX_UNAUTHENTICATED: '100000',
+  KB_LOAD_SAMPLE: String(KB),
+}, {
+  nodeArgs: [
+    ...(PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []),
+    ...process.argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length)),
+  ],
 });
 const pid = gateway.child.pid!;
+console.log(`gateway pid ${pid}`);
 
 try {
-  console.log(`gateway-streaming benchmark — node ${process.version}, 64 deltas @ 20 ms, ${ROUNDS} sequential rounds, ${STREAMS} concurrent streams\n`);
+  console.log(`gateway-streaming benchmark — node ${process.version}, 64 deltas @ 20 ms, ${ROUNDS} sequential rounds, ${STREAMS} concurrent streams, knowledge base ${KB ? 'on' : 'off'}\n`);
   const warm = await gatewayClient(gateway.wsUrl, 'warmup');
   for (let i = 0; i < 5; i++) {
     await direct(baseUrl);
@@ -143,9 +159,14 @@ try {
   report('c=1 direct (baseline)', directOne);
   report('c=1 via gateway', gatewayOne, directOne);
 
-  // c = STREAMS concurrent streams
+  // c = STREAMS concurrent streams, after one unmeasured round at that concurrency: its
+  // connections to the model, and the JIT compiling what only runs hot there, are start-up
+  // costs that a long-running server pays once
+  await Promise.all(Array.from({ length: STREAMS }, () => direct(baseUrl)));
   const directMany = await Promise.all(Array.from({ length: STREAMS }, () => direct(baseUrl)));
   const clients = await Promise.all(Array.from({ length: STREAMS }, (_, i) => gatewayClient(gateway.wsUrl, `user${i}`)));
+  await Promise.all(clients.map((c) => c.chat()));
+  await sleep(500); // the warm round's tail ends: a profile shows the measured chats apart
   const cpuBefore = cpuMs(pid);
   const started = performance.now();
   const gatewayMany = await Promise.all(clients.map((c) => c.chat()));

@@ -57,7 +57,7 @@ describe('lazy loading: start-up loads only what the configuration uses', () => 
     assert.deepEqual(HEAVY.filter((name) => loaded.has(name)), []);
   });
 
-  it('a model endpoint, the console and Redis load their packages at start', async () => {
+  it('a model endpoint, the console and Redis load their packages at start (the model is streamed without the openai SDK)', async () => {
     const loaded = await packagesLoadedAtStart({
       LLM_BASE_URL: 'http://127.0.0.1:9/v1',
       CONSOLE_ENABLED: 'true',
@@ -65,6 +65,8 @@ describe('lazy loading: start-up loads only what the configuration uses', () => 
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: `wag-lazy-${process.pid}:`,
     });
-    for (const name of ['openai', '@fastify/static', 'ioredis']) assert.ok(loaded.has(name), `${name} not loaded`);
+    for (const name of ['@fastify/static', 'ioredis']) assert.ok(loaded.has(name), `${name} not loaded`);
+    // the default LLM_HTTP_CLIENT=http streams over node:http; the SDK loads only with LLM_HTTP_CLIENT=sdk
+    assert.ok(!loaded.has('openai'), 'openai loaded');
   });
 });

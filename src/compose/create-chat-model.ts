@@ -4,8 +4,7 @@ import type { OpenAiChatModelOptions } from '../llm/openai-chat-model.js';
 
 /**
  * Any OpenAI-compatible endpoint when LLM_BASE_URL is set, else none (offline mode). The
- * driver (and the `openai` SDK under it, ~150 modules) is imported only then: an offline
- * gateway never loads it.
+ * driver is imported only then; the `openai` SDK (~150 modules) only with LLM_HTTP_CLIENT=sdk.
  */
 export async function createChatModel(
   config: Readonly<Config>,
@@ -21,6 +20,7 @@ export async function createChatModel(
     timeoutMs: config.llm.timeoutMs,
     maxRetries: config.llm.maxRetries,
     maxTokens: config.llm.maxTokens,
+    httpClient: config.llm.httpClient,
     ...tuning,
   });
 }

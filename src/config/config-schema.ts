@@ -100,6 +100,11 @@ export const configSchema = z.object({
     queueSize: int(0, 100_000).default(100),
     /** longest wait in that queue, ms */
     queueTimeoutMs: int(100, 600_000).default(30_000),
+    /**
+     * how streamed answers are fetched: http = the gateway's lean node:http client (about half the
+     * CPU per token); sdk = the official `openai` SDK, as a fallback should a service need it
+     */
+    httpClient: z.enum(['http', 'sdk']).default('http'),
   }),
 
   chat: z.object({

@@ -34,6 +34,7 @@ export const envTable = {
   LLM_MAX_CONCURRENCY: 'llm.maxConcurrency',
   LLM_QUEUE_SIZE: 'llm.queueSize',
   LLM_QUEUE_TIMEOUT_MS: 'llm.queueTimeoutMs',
+  LLM_HTTP_CLIENT: 'llm.httpClient',
   HISTORY_TURNS: 'chat.historyTurns',
   MAX_QUERY_CHARS: 'chat.maxQueryChars',
   STREAM_COALESCE_MS: 'chat.streamCoalesceMs',

@@ -65,6 +65,12 @@ describe('loadConfig', () => {
     assert.equal(config.llm.maxTokens, 512);
   });
 
+  it('streams through the lean HTTP client unless LLM_HTTP_CLIENT=sdk', () => {
+    assert.equal(loadConfig({}).llm.httpClient, 'http');
+    assert.equal(loadConfig({ LLM_HTTP_CLIENT: 'sdk' }).llm.httpClient, 'sdk');
+    assert.throws(() => loadConfig({ LLM_HTTP_CLIENT: 'fetch' }), (e: unknown) => e instanceof ConfigError && e.message.includes('LLM_HTTP_CLIENT'));
+  });
+
   it('production turns off what is only for trying the gateway out, unless asked for', () => {
     const prod = { NODE_ENV: 'production', WECHAT_APPID: 'wx1', WECHAT_APP_SECRET: 's' };
     const dev = loadConfig({});

@@ -1,6 +1,12 @@
 /**
  * `ChatModel` driver for any OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen/DashScope,
- * Moonshot, vLLM, Ollama…) over the official `openai` SDK.
+ * Moonshot, vLLM, Ollama…).
+ *
+ * The request goes out through one of two HTTP clients with one contract: the lean one
+ * (http-chat-stream.ts: node:http + our SSE decoder, the default — about half the CPU per
+ * streamed token) or the official `openai` SDK (sdk-chat-stream.ts: when a custom `fetch` is
+ * given, or `httpClient: 'sdk'`; loaded only then). Both report failures as `UpstreamFailure`,
+ * mapped to `LlmError` by the one `mapLlmFailure`; everything below is shared.
  *
  * Retries are ours, not the SDK's (it runs with `maxRetries: 0`), because the SDK's loop
  * (a) sleeps without watching the abort signal, (b) obeys any Retry-After however long, with
@@ -12,19 +18,21 @@
  * const model = new OpenAiChatModel({ baseURL: 'https://api.deepseek.com/v1', apiKey, model: 'deepseek-chat' });
  * for await (const part of model.stream({ messages, signal })) if (part.type === 'text-delta') send(part.text);
  */
-import OpenAI, { APIError } from 'openai';
 import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import { AttemptGuard } from './attempt-guard.js';
 import type { ChatMessage, ChatModel, ChatRequest, FinishReason, StreamPart, TokenUsage, ToolCall } from './chat-model.js';
+import { HttpChatStream } from './http-chat-stream.js';
 import { LlmError } from './llm-error.js';
-import { mapOpenAiError, type OpenAiErrorContext } from './map-openai-error.js';
-import { retryAfterMs, retryDelay, waitToRetry, type RetryPolicy } from './retry-policy.js';
+import { mapLlmFailure, type FailureContext } from './map-llm-failure.js';
+import { retryDelay, waitToRetry, type RetryPolicy } from './retry-policy.js';
+import { UpstreamFailure } from './upstream-failure.js';
 
 export interface OpenAiChatModelOptions {
-  /** e.g. https://api.openai.com/v1 — the SDK appends /chat/completions */
+  /** e.g. https://api.openai.com/v1 — /chat/completions is appended */
   baseURL: string;
   /** Sent only as the Bearer header; redacted from every error. */
   apiKey: string;
@@ -41,12 +49,21 @@ export interface OpenAiChatModelOptions {
   retryBaseDelayMs?: number;
   /** Longest single wait in ms; a Retry-After above it ends the call instead. Default 8 000. */
   maxRetryDelayMs?: number;
+  /** HTTP client: 'http' (lean, default) or 'sdk' (the `openai` SDK; implied by `fetch`). */
+  httpClient?: 'http' | 'sdk';
+  /** a fetch for the SDK client to use (proxies, instrumentation) */
   fetch?: typeof fetch;
+}
+
+/** What the driver needs of an HTTP client: the chunks of one streamed completion. */
+interface ChunkClient {
+  open(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): Promise<AsyncIterableIterator<unknown>>;
+  close(): void;
 }
 
 export class OpenAiChatModel implements ChatModel {
   readonly name: string;
-  readonly #client: OpenAI;
+  #client: ChunkClient | Promise<ChunkClient> | undefined;
   readonly #options: OpenAiChatModelOptions;
   readonly #retry: RetryPolicy;
 
@@ -58,95 +75,93 @@ export class OpenAiChatModel implements ChatModel {
       baseDelayMs: options.retryBaseDelayMs ?? 500,
       maxDelayMs: options.maxRetryDelayMs ?? 8_000,
     };
-    this.#client = new OpenAI({
-      baseURL: options.baseURL,
-      apiKey: options.apiKey,
-      maxRetries: 0,
-      timeout: options.timeoutMs ?? 60_000,
-      // Explicit nulls: otherwise the SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from the env and
-      // would send them to a third-party endpoint. Its own logger stays off: errors go through us.
-      organization: null,
-      project: null,
-      logLevel: 'off',
-      ...(options.fetch && { fetch: options.fetch }),
-    });
   }
 
+  /** The HTTP client, made on first use (the SDK's ~150 modules load only when it is chosen). */
+  #chunkClient(): ChunkClient | Promise<ChunkClient> {
+    if (this.#client) return this.#client;
+    const { baseURL, apiKey, fetch, httpClient } = this.#options;
+    if (!fetch && httpClient !== 'sdk') return (this.#client = new HttpChatStream({ baseURL, apiKey }));
+    const timeoutMs = this.#options.timeoutMs ?? 60_000;
+    this.#client = import('./sdk-chat-stream.js').then(({ SdkChatStream }) => (this.#client = new SdkChatStream({ baseURL, apiKey, timeoutMs, fetch })));
+    return this.#client;
+  }
+
+  /** Closes idle upstream connections (shutdown). */
+  async close(): Promise<void> {
+    (await this.#client)?.close();
+  }
+
+  /**
+   * Retries (only before anything was yielded) around one request per attempt. The chunk loop
+   * is inline, not a nested generator: every delta passes through here, and each generator
+   * level costs a promise round trip per delta.
+   */
   async *stream(request: ChatRequest): AsyncIterable<StreamPart> {
     const deadline = Date.now() + (this.#options.timeoutMs ?? 60_000);
+    const context: FailureContext = { apiKey: this.#options.apiKey, sentTools: Boolean(request.tools?.length) };
     for (let attempt = 0; ; attempt++) {
-      const state: AttemptState = { yielded: false };
+      if (request.signal.aborted) throw new LlmError('aborted', 'model call aborted by caller');
+      const guard = new AttemptGuard(request.signal, deadline, this.#options.firstTokenTimeoutMs);
+      let yielded = false;
+      let answerRead = false;
+      let retryAfter: number | undefined;
       try {
-        for await (const part of this.#attempt(request, deadline, state)) {
-          state.yielded = true;
-          yield part;
+        const client = await this.#chunkClient();
+        const chunks = await client.open(this.#body(request), guard.signal);
+        const calls = new Map<number, ToolCall>();
+        let reason: FinishReason | undefined;
+        let usage: TokenUsage | undefined;
+        for await (const value of chunks) {
+          const chunk = value as ChatCompletionChunk;
+          if (chunk.usage) usage = mapUsage(chunk.usage);
+          const choice = chunk.choices?.[0];
+          if (!choice) continue; // the include_usage chunk has no choices
+          const delta = choice.delta;
+          const content = delta?.content;
+          const fragments = delta?.tool_calls;
+          if (content || fragments?.length) guard.firstToken();
+          if (content) {
+            yielded = true;
+            yield { type: 'text-delta', text: content };
+          }
+          if (fragments) {
+            for (const f of fragments) {
+              // OpenAI sends id and name once, then argument fragments keyed by `index`.
+              const call = calls.get(f.index) ?? { id: f.id ?? `call_${f.index}`, name: '', arguments: '' };
+              if (f.function?.name && !call.name) call.name = f.function.name;
+              call.arguments += f.function?.arguments ?? '';
+              calls.set(f.index, call);
+            }
+          }
+          if (choice.finish_reason) reason = mapFinishReason(choice.finish_reason);
         }
+        // The SDK ends iteration quietly when its signal fires; only our flag tells abort from end.
+        if (guard.aborted) throw new Error('aborted');
+        answerRead = true;
+        if (!reason) throw new LlmError('upstream', 'model stream ended without a finish reason');
+        yielded = true;
+        if (calls.size > 0) {
+          yield { type: 'tool-calls', calls: [...calls].sort(([a], [b]) => a - b).map(([, call]) => call) };
+        }
+        yield { type: 'finish', reason, ...(usage && { usage }) };
         return;
       } catch (error) {
-        const failure = mapOpenAiError(error, { apiKey: this.#options.apiKey });
+        if (error instanceof UpstreamFailure) retryAfter = error.retryAfterMs;
+        const failure = mapLlmFailure(error, { ...context, abortedBy: guard.abortedBy });
         // After a part reached the caller a retry would repeat text the user already saw.
-        if (state.yielded || !failure.isRetryable) throw failure;
-        const wait = retryDelay(this.#retry, attempt, state.retryAfterMs);
+        if (yielded || !failure.isRetryable) throw failure;
+        const wait = retryDelay(this.#retry, attempt, retryAfter);
         if (wait === undefined || Date.now() + wait >= deadline) throw failure;
+        guard.dispose(answerRead);
         try {
           await waitToRetry(wait, request.signal);
         } catch {
           throw new LlmError('aborted', 'model call aborted by caller');
         }
+      } finally {
+        guard.dispose(answerRead);
       }
-    }
-  }
-
-  /** One HTTP request. Throws LlmError; records Retry-After for the loop above. */
-  async *#attempt(request: ChatRequest, deadline: number, state: AttemptState): AsyncGenerator<StreamPart> {
-    if (request.signal.aborted) throw new LlmError('aborted', 'model call aborted by caller');
-    const controller = new AbortController();
-    let abortedBy: OpenAiErrorContext['abortedBy'];
-    const abort = (why: NonNullable<typeof abortedBy>) => () => {
-      abortedBy ??= why;
-      controller.abort();
-    };
-    const onCallerAbort = abort('caller');
-    request.signal.addEventListener('abort', onCallerAbort, { once: true });
-    const total = setTimeout(abort('deadline'), Math.max(0, deadline - Date.now()));
-    const { firstTokenTimeoutMs } = this.#options;
-    const firstToken = firstTokenTimeoutMs ? setTimeout(abort('first-token'), firstTokenTimeoutMs) : undefined;
-    try {
-      const stream = await this.#client.chat.completions.create(this.#body(request), { signal: controller.signal });
-      const calls = new Map<number, ToolCall>();
-      let reason: FinishReason | undefined;
-      let usage: TokenUsage | undefined;
-      for await (const chunk of stream) {
-        if (chunk.usage) usage = mapUsage(chunk.usage);
-        const choice = chunk.choices[0];
-        if (!choice) continue; // the include_usage chunk has no choices
-        const { content, tool_calls: fragments } = choice.delta ?? {};
-        if (content || fragments?.length) clearTimeout(firstToken);
-        if (content) yield { type: 'text-delta', text: content };
-        for (const f of fragments ?? []) {
-          // OpenAI sends id and name once, then argument fragments keyed by `index`.
-          const call = calls.get(f.index) ?? { id: f.id ?? `call_${f.index}`, name: '', arguments: '' };
-          if (f.function?.name && !call.name) call.name = f.function.name;
-          call.arguments += f.function?.arguments ?? '';
-          calls.set(f.index, call);
-        }
-        if (choice.finish_reason) reason = mapFinishReason(choice.finish_reason);
-      }
-      // The SDK ends iteration quietly when its signal fires; only our flag tells abort from end.
-      if (controller.signal.aborted) throw new Error('aborted');
-      if (!reason) throw new LlmError('upstream', 'model stream ended without a finish reason');
-      if (calls.size > 0) {
-        yield { type: 'tool-calls', calls: [...calls].sort(([a], [b]) => a - b).map(([, call]) => call) };
-      }
-      yield { type: 'finish', reason, ...(usage && { usage }) };
-    } catch (error) {
-      if (error instanceof APIError) state.retryAfterMs = retryAfterMs(error.headers);
-      throw mapOpenAiError(error, { abortedBy, apiKey: this.#options.apiKey, sentTools: Boolean(request.tools?.length) });
-    } finally {
-      clearTimeout(total);
-      clearTimeout(firstToken);
-      request.signal.removeEventListener('abort', onCallerAbort);
-      controller.abort(); // a caller that stopped reading early must not leave the socket streaming
     }
   }
 
@@ -167,11 +182,6 @@ export class OpenAiChatModel implements ChatModel {
       ...(maxTokens !== undefined && { max_tokens: maxTokens }),
     };
   }
-}
-
-interface AttemptState {
-  yielded: boolean;
-  retryAfterMs?: number;
 }
 
 function toOpenAiMessage(m: ChatMessage): ChatCompletionMessageParam {

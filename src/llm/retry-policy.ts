@@ -29,11 +29,16 @@ export function retryDelay(policy: RetryPolicy, attempt: number, retryAfter: num
   return backoff * (0.75 + Math.random() * 0.25);
 }
 
+/** Fetch's `Headers`, or a lookup over node:http's headers. */
+export interface HeaderLookup {
+  get(name: string): string | null | undefined;
+}
+
 /**
  * Milliseconds a 429/503 asked us to wait: `retry-after-ms`, `Retry-After` seconds or HTTP date.
  * Undefined when absent or unparseable, so the caller falls back to its backoff.
  */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: HeaderLookup | undefined, now = Date.now()): number | undefined {
   const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
   if (Number.isFinite(ms) && ms >= 0) return ms;
   const value = headers?.get('retry-after')?.trim();

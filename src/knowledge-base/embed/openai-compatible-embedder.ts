@@ -1,5 +1,5 @@
 import { LlmError } from '../../llm/llm-error.js';
-import { kindForStatus, redact } from '../../llm/map-openai-error.js';
+import { kindForStatus, redact } from '../../llm/map-llm-failure.js';
 import { retryAfterMs, retryDelay, waitToRetry, type RetryPolicy } from '../../llm/retry-policy.js';
 import type { Embedder } from './embedder.js';
 

@@ -16,7 +16,8 @@ const BEHIND_BYTES = 64 * 1024;
  */
 export function sendBounded(
   socket: WebSocket,
-  frame: ServerFrame,
+  /** a frame, or its wire text already serialised (chat_delta: protocol/delta-frame-text.ts) */
+  frame: ServerFrame | string,
   limits: Pick<WsConnectionDeps['limits'], 'maxBufferedBytes' | 'maxTotalBufferedBytes'>,
   shared: Pick<WsShared, 'totalBufferedBytes'>,
 ): boolean {
@@ -26,6 +27,6 @@ export function sendBounded(
     socket.terminate();
     return false;
   }
-  socket.send(JSON.stringify(frame));
+  socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   return true;
 }

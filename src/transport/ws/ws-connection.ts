@@ -6,6 +6,7 @@ import { sessionTag, type Session } from '../../auth/session-service.js';
 import type { ClientMessage, RequestId } from '../../protocol/client-messages.js';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
+import { deltaFrameText } from '../../protocol/delta-frame-text.js';
 import { parseClientMessage } from '../../protocol/parse-client-message.js';
 import {
   cancelResponseFrame,
@@ -214,8 +215,9 @@ export class WsConnection {
 
   private follow(run: AnswerRun, stream: boolean, rid: RequestId, extended = true): void {
     const previous = this.attached.get(run);
+    const deltaText = stream ? deltaFrameText(run.id, rid) : undefined;
     const listener: AnswerListener = {
-      delta: stream ? (delta) => this.send(deltaFrame(delta, rid)) : undefined,
+      delta: deltaText && ((delta) => this.send(deltaText(delta.index, delta.delta))),
       progress: stream ? (progress) => this.send(progressFrame(progress, rid)) : undefined,
       // only a client that was shown deltas has anything to withdraw
       retract: stream ? (retraction) => this.send(retractFrame(retraction, rid)) : undefined,
@@ -248,7 +250,7 @@ export class WsConnection {
     }
   }
 
-  private send(message: ServerFrame): void {
+  private send(message: ServerFrame | string): void {
     if (!sendBounded(this.socket, message, this.deps.limits, this.shared)) {
       this.log.warn({ buffered: this.socket.bufferedAmount }, 'client not reading: dropping it');
     }
