@@ -10,7 +10,7 @@ import type { ChatSample } from '../load/load-protocol.js';
 import { median } from '../process-rss.js';
 import { benchAnswer } from '../support/bench-answer.js';
 import { interleave } from '../support/interleave.js';
-import { cpuBetween, treeCpuMs } from '../support/process-tree.js';
+import { cpuByProcess, treeCpuMs } from '../support/process-tree.js';
 import { p50, p99, summarize, tally } from '../support/samples.js';
 import { REFERENCE_MODEL, type BenchContext } from './bench-context.js';
 import { benchRedisUrl, redisUnavailable, startTargets, stopTargets, type ScaleTarget } from './scale-out-targets.js';
@@ -20,6 +20,8 @@ interface Round {
   chatsPerSecond: number;
   /** CPU ms of every process of the target ÷ chats (NaN for the direct baseline) */
   cpuPerChat: number;
+  /** each process's share of that CPU, largest first (WORKERS=2: do both workers work?) */
+  cpuSplit: number[];
   loadEventLoopP99: number;
 }
 
@@ -49,9 +51,11 @@ export async function scaleOutBench(ctx: BenchContext): Promise<BenchRow[]> {
           : { cmd: 'direct', baseUrl: model.address, concurrency: clients, chatsPerClient: 1, durationMs: ms, expected },
       );
       const samples = reply.samples ?? [];
-      const cpu = target && before ? cpuBetween(before, treeCpuMs(target.pids)) : NaN;
+      const byProcess = [...(before ? cpuByProcess(before, treeCpuMs(target.pids)) : new Map<number, number>()).values()];
+      const cpu = target ? byProcess.reduce((a, b) => a + b, 0) : NaN;
       ctx.checkIntegrity(`8 scale ${target?.name ?? DIRECT}`, samples);
-      return [{ samples, chatsPerSecond: (samples.length * 1000) / reply.elapsedMs!, cpuPerChat: cpu / samples.length, loadEventLoopP99: reply.eventLoopP99Ms ?? NaN }];
+      const cpuSplit = byProcess.map((ms) => ms / cpu).sort((a, b) => b - a);
+      return [{ samples, chatsPerSecond: (samples.length * 1000) / reply.elapsedMs!, cpuPerChat: cpu / samples.length, cpuSplit, loadEventLoopP99: reply.eventLoopP99Ms ?? NaN }];
     };
     const legs = (ms: number) => Object.fromEntries([[DIRECT, leg(undefined, ms)], ...targets.map((t) => [t.name, leg(t, ms)] as const)]);
     await interleave(1, legs(Math.min(2_000, durationMs)));
@@ -82,7 +86,8 @@ function rowsFor(ctx: BenchContext, name: string, rounds: Round[], direct: Round
     : { label: '1 instance', value: median(single.map((r) => r.chatsPerSecond)) };
   ctx.log(
     `${scenario}: ${via.count} chats; chats/s by round ${rounds.map((r) => r.chatsPerSecond.toFixed(0)).join(' ')}; ` +
-      `CPU/chat ${rounds.map((r) => r.cpuPerChat.toFixed(2)).join(' ')} ms; load generator event-loop p99 ` +
+      `CPU/chat ${rounds.map((r) => r.cpuPerChat.toFixed(2)).join(' ')} ms (split over processes ` +
+      `${rounds.at(-1)!.cpuSplit.map((share) => `${(share * 100).toFixed(0)}%`).join('/')}); load generator event-loop p99 ` +
       `${rounds.map((r) => r.loadEventLoopP99.toFixed(0)).join(' ')} ms${via.errors.length > 0 ? `; errors: ${tally(via.errors)}` : ''}`,
   );
   return [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cpuBetween, parseStat, treeCpuMs, treeOf } from './process-tree.js';
+import { cpuBetween, cpuByProcess, parseStat, treeCpuMs, treeOf } from './process-tree.js';
 
 // a real line's shape: pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
 const stat = (pid: number, comm: string, ppid: number, utime: number, stime: number) =>
@@ -28,6 +28,7 @@ test('the tree is the root, its children and their children — not its siblings
 test('CPU between two readings sums each process; one that appeared in between counts from zero', () => {
   const before = new Map([[10, 100], [11, 50]]);
   const after = new Map([[10, 130], [11, 90], [12, 15]]);
+  assert.deepEqual([...cpuByProcess(before, after)], [[10, 30], [11, 40], [12, 15]]);
   assert.equal(cpuBetween(before, after), 30 + 40 + 15);
 });
 

@@ -55,9 +55,11 @@ export function treeCpuMs(roots: readonly number[]): Map<number, number> {
   return new Map(roots.flatMap((root) => treeOf(root, stats)).map((line) => [line.pid, (line.ticks * 1000) / TICKS_PER_SECOND]));
 }
 
-/** CPU ms spent between two `treeCpuMs` readings; a process that appeared in between counts from 0. */
-export function cpuBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
-  let sum = 0;
-  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
-  return sum;
+/** CPU ms each process spent between two `treeCpuMs` readings; one that appeared in between counts from 0. */
+export function cpuByProcess(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): Map<number, number> {
+  return new Map([...after].map(([pid, ms]) => [pid, ms - (before.get(pid) ?? 0)]));
 }
+
+/** CPU ms the whole tree spent between two readings. */
+export const cpuBetween = (before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number =>
+  [...cpuByProcess(before, after).values()].reduce((a, b) => a + b, 0);
