@@ -95,6 +95,6 @@ function rowsFor(ctx: BenchContext, name: string, rounds: Round[], direct: Round
     { scenario, metric: 'TTFD p50', value: p50(via.ttfd), unit: 'ms', baseline: directBaseline(p50(base.ttfd)) },
     { scenario, metric: 'TTFD p99', value: p99(via.ttfd), unit: 'ms', baseline: directBaseline(p99(base.ttfd)) },
     { scenario, metric: 'CPU per chat, all processes (median of rounds)', value: median(rounds.map((r) => r.cpuPerChat)), unit: 'ms' },
-    { scenario, metric: 'failed chats', value: via.errors.length, unit: `of ${via.count}`, baseline: { label: `direct, of ${base.count}`, value: base.errors.length } },
+    { scenario, metric: `failed chats (of ${via.count}; direct of ${base.count})`, value: via.errors.length, unit: 'chats', baseline: { label: 'direct', value: base.errors.length } },
   ];
 }
