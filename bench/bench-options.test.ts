@@ -4,7 +4,7 @@ import { parseBenchOptions, selected } from './bench-options.js';
 
 test('the default run selects every scenario, 10k idle sockets and the full ramp', () => {
   const options = parseBenchOptions([]);
-  assert.ok(['1', '2', '3', 'cpu', '4', '5', '6', '7'].every((s) => selected(options, s)));
+  assert.ok(['1', '2', '3', 'cpu', '4', '5', '6', '7', '8'].every((s) => selected(options, s)));
   assert.deepEqual(options.idleSockets, [10_000]);
   assert.deepEqual(options.levels, [50, 100, 250, 500, 1000, 2000, 3000]);
   assert.equal(options.coalesceMs, 0);
@@ -16,6 +16,8 @@ test('--only, --idle, --levels and --node are read', () => {
   assert.deepEqual(options.idleSockets, [10_000, 20_000]);
   assert.deepEqual(options.levels, [500, 1000]);
   assert.equal(options.node, '/opt/node24/bin/node');
+  const scale = parseBenchOptions(['--only=8']);
+  assert.ok(selected(scale, '8') && !selected(scale, '1'));
 });
 
 test('an unknown scenario or a bad number is refused with the flag named', () => {

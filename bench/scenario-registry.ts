@@ -28,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: '5', title: 'chat intake without a model', module: 'intake-bench.ts', exportName: 'intakeBench' },
   { id: '6', title: 'HTTP login and health', module: 'http-bench.ts', exportName: 'httpBench' },
   { id: '7', title: 'retrieval at 100k chunks', module: 'retrieval-scale.ts', exportName: 'retrievalBench' },
+  { id: '8', title: 'scale-out: 1 instance vs 2 instances vs WORKERS=2', module: 'scenarios/scale-out.ts', exportName: 'scaleOutBench' },
 ];
 
 /**

@@ -3,9 +3,10 @@
  * driven by the runner over IPC (bench/load/load-protocol.ts). It holds groups of logged-in
  * sockets and runs rounds of streamed chats on them, or direct SSE streams to the model.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { directChat } from './direct-sse.js';
 import type { ChatSample, LoadCommand, LoadReply, LoadRequest } from './load-protocol.js';
+import { urlForClient } from './spread-urls.js';
 import { WsChatClient } from './ws-chat-client.js';
 
 /** sockets opening at once: quick, yet not a flood the gateway's accept queue would drop */
@@ -21,7 +22,7 @@ async function open(request: Extract<LoadRequest, { cmd: 'open' }>): Promise<num
   for (let i = 0; i < request.count; i += OPEN_BATCH) {
     const batch = Array.from({ length: Math.min(OPEN_BATCH, request.count - i) }, (_, j) => {
       const n = i + j;
-      return WsChatClient.open(request.url, `${request.codePrefix}${n}`, `127.0.0.${1 + Math.floor(n / perAddress)}`);
+      return WsChatClient.open(urlForClient(n, request.url, request.urls), `${request.codePrefix}${n}`, `127.0.0.${1 + Math.floor(n / perAddress)}`);
     });
     clients.push(...(await Promise.all(batch)));
   }
@@ -31,11 +32,14 @@ async function open(request: Extract<LoadRequest, { cmd: 'open' }>): Promise<num
   return clients.length;
 }
 
-async function inTurn(times: number, run: () => Promise<ChatSample>): Promise<ChatSample[]> {
+/** `times` chats in turn, or — with a deadline (performance.now() ms) — as many as start before it. */
+async function inTurn(times: number, run: () => Promise<ChatSample>, deadline?: number): Promise<ChatSample[]> {
   const samples: ChatSample[] = [];
-  for (let i = 0; i < times; i++) samples.push(await run());
+  for (let i = 0; deadline === undefined ? i < times : performance.now() < deadline; i++) samples.push(await run());
   return samples;
 }
+
+const deadlineOf = (durationMs: number | undefined) => (durationMs === undefined ? undefined : performance.now() + durationMs);
 
 async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { ok: true }>, 'id'>> {
   switch (request.cmd) {
@@ -44,15 +48,17 @@ async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { o
     case 'chat': {
       const clients = groups.get(request.group) ?? [];
       const timeout = request.timeoutMs ?? 60_000;
+      const deadline = deadlineOf(request.durationMs);
       const perClient = await Promise.all(
-        clients.map((c) => inTurn(request.chatsPerClient, () => c.chat(request.expected, request.keepGaps ?? false, timeout))),
+        clients.map((c) => inTurn(request.chatsPerClient, () => c.chat(request.expected, request.keepGaps ?? false, timeout), deadline)),
       );
       return { ok: true, samples: perClient.flat() };
     }
     case 'direct': {
+      const deadline = deadlineOf(request.durationMs);
       const perClient = await Promise.all(
         Array.from({ length: request.concurrency }, () =>
-          inTurn(request.chatsPerClient, () => directChat(request.baseUrl, request.expected, request.keepGaps ?? false)),
+          inTurn(request.chatsPerClient, () => directChat(request.baseUrl, request.expected, request.keepGaps ?? false), deadline),
         ),
       );
       return { ok: true, samples: perClient.flat() };
@@ -66,8 +72,10 @@ async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { o
 
 process.on('message', (command: LoadCommand) => {
   eventLoop.reset();
+  const received = performance.now();
   handle(command).then(
-    (reply) => process.send!({ id: command.id, ...reply, eventLoopP99Ms: eventLoop.percentile(99) / 1e6 } satisfies LoadReply),
+    (reply) =>
+      process.send!({ id: command.id, ...reply, eventLoopP99Ms: eventLoop.percentile(99) / 1e6, elapsedMs: performance.now() - received } satisfies LoadReply),
     (error: unknown) => process.send!({ id: command.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies LoadReply),
   );
 });

@@ -23,18 +23,26 @@ export interface ChatSample {
 export type LoadRequest =
   /**
    * open `count` sockets, each logged in with a fresh code (`codePrefix` + n), from 127.0.0.1,
-   * 127.0.0.2… (`perAddress` sockets each, so no source address runs out of ports)
+   * 127.0.0.2… (`perAddress` sockets each, so no source address runs out of ports); with `urls`,
+   * client n connects to urls[n mod k] instead of `url` (several instances, round-robin)
    */
-  | { cmd: 'open'; group: string; url: string; count: number; codePrefix: string; perAddress?: number; heartbeatMs?: number }
-  /** every client of the group runs `chatsPerClient` streamed chats one after another, all clients at once */
-  | { cmd: 'chat'; group: string; chatsPerClient: number; expected: string; keepGaps?: boolean; timeoutMs?: number }
-  /** `concurrency` direct SSE streams to the model, `chatsPerClient` each in turn */
-  | { cmd: 'direct'; baseUrl: string; concurrency: number; chatsPerClient: number; expected: string; keepGaps?: boolean }
+  | { cmd: 'open'; group: string; url: string; urls?: string[]; count: number; codePrefix: string; perAddress?: number; heartbeatMs?: number }
+  /**
+   * every client of the group runs `chatsPerClient` streamed chats one after another, all clients
+   * at once; with `durationMs`, each keeps chatting instead until that long has passed (a closed
+   * loop: a chat started before the deadline finishes)
+   */
+  | { cmd: 'chat'; group: string; chatsPerClient: number; durationMs?: number; expected: string; keepGaps?: boolean; timeoutMs?: number }
+  /** `concurrency` direct SSE streams to the model, `chatsPerClient` each in turn (or for `durationMs`) */
+  | { cmd: 'direct'; baseUrl: string; concurrency: number; chatsPerClient: number; durationMs?: number; expected: string; keepGaps?: boolean }
   | { cmd: 'close'; group: string };
 
 export type LoadCommand = LoadRequest & { id: number };
 
 export type LoadReply =
-  /** `eventLoopP99Ms`: the load generator's own event-loop delay p99 over the request (is it the bottleneck?) */
-  | { id: number; ok: true; samples?: ChatSample[]; opened?: number; eventLoopP99Ms?: number }
+  /**
+   * `eventLoopP99Ms`: the load generator's own event-loop delay p99 over the request (is it the
+   * bottleneck?); `elapsedMs`: request received → last sample in (chats/s without the IPC time)
+   */
+  | { id: number; ok: true; samples?: ChatSample[]; opened?: number; eventLoopP99Ms?: number; elapsedMs?: number }
   | { id: number; ok: false; error: string };
