@@ -32,7 +32,7 @@ it('session lease over SessionService.confirm: an expired session is refused on 
   let now = Date.now();
   const ttlMs = 60_000;
   // confirm reads the store only; login (WeChat) is not part of this test
-  const wechat = { code2Session: () => Promise.reject(new Error('not called')) };
+  const wechat = { mode: 'dev' as const, code2Session: () => Promise.reject(new Error('not called')) };
   const sessions = new SessionService(stores.sessions, wechat, { ttlMs, now: () => now });
   const lease = new SessionLease(2_000, () => now);
   try {
