@@ -17,7 +17,7 @@
  *   redis   — the same on the real Redis at 127.0.0.1:6379 (own key prefix, removed after).
  * Limits are lifted as an operator would for a load test, but still checked on every chat.
  *
- *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --no-closed --no-redis --no-sqlite --prof-dir=/tmp/p]
+ *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --no-closed --no-redis --no-sqlite --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -52,6 +52,11 @@ export interface IntakeBenchOptions {
   /** the Redis store (default true) */
   redis?: boolean;
   redisUrl?: string;
+  /**
+   * another build's entry point (e.g. /tmp/base/dist/main.js) run as extra targets
+   * ("sqlite base", "redis base") in the same interleaved rounds: before/after on one machine state
+   */
+  baseEntry?: string;
   /** extra node flags for the gateway, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] */
   gatewayNodeArgs?: string[];
   /** progress lines (default: console.error) */
@@ -123,15 +128,20 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
   try {
     const rawUrl = await raw.nextLine();
     const wanted: Array<[string, string, number]> = [['raw ws', rawUrl, raw.child.pid!]];
-    if (opts.sqlite ?? true) {
-      const sqlite = await spawnServer(gatewayEnv, { nodeArgs: opts.gatewayNodeArgs });
-      servers.push(sqlite);
-      wanted.push(['sqlite', sqlite.wsUrl, sqlite.child.pid!]);
-    }
-    if (opts.redis ?? true) {
-      const redis = await spawnServer({ ...gatewayEnv, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }, { nodeArgs: opts.gatewayNodeArgs });
-      servers.push(redis);
-      wanted.push(['redis', redis.wsUrl, redis.child.pid!]);
+    const builds: Array<[string, [string, string[]] | undefined]> = [['', undefined]];
+    if (opts.baseEntry) builds.push([' base', [process.execPath, [opts.baseEntry]]]);
+    for (const [suffix, command] of builds) {
+      if (opts.sqlite ?? true) {
+        const sqlite = await spawnServer(gatewayEnv, { nodeArgs: opts.gatewayNodeArgs, command });
+        servers.push(sqlite);
+        wanted.push([`sqlite${suffix}`, sqlite.wsUrl, sqlite.child.pid!]);
+      }
+      if (opts.redis ?? true) {
+        const env = { ...gatewayEnv, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `${prefix}${suffix.trim()}` };
+        const redis = await spawnServer(env, { nodeArgs: opts.gatewayNodeArgs, command });
+        servers.push(redis);
+        wanted.push([`redis${suffix}`, redis.wsUrl, redis.child.pid!]);
+      }
     }
     for (const [label, url, pid] of wanted) {
       const per = Math.ceil(Math.max(connections, fixedRate > 0 ? poolConnections : 0) / loaderCount);
@@ -147,7 +157,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
         for (const target of targets) {
           const s = await runWindow(target, roundMs, load);
           target.samples.get(load)!.push(s);
-          log(`  round ${round + 1} ${target.label.padEnd(7)} ${loadLabel(load).padEnd(11)} ${((s.done / s.wallMs) * 1000).toFixed(0)} chats/s  ack p50 ${pct(s.acks, 50).toFixed(2)} p99 ${pct(s.acks, 99).toFixed(2)} ms  backlog ${s.backlog}  CPU ${((s.cpuMs / s.wallMs) * 100).toFixed(0)}%  loader CPU ${((s.loaderCpuMs / s.wallMs) * 100).toFixed(0)}%`);
+          log(`  round ${round + 1} ${target.label.padEnd(11)} ${loadLabel(load).padEnd(11)} ${((s.done / s.wallMs) * 1000).toFixed(0)} chats/s  ack p50 ${pct(s.acks, 50).toFixed(2)} p99 ${pct(s.acks, 99).toFixed(2)} ms  backlog ${s.backlog}  CPU ${((s.cpuMs / s.wallMs) * 100).toFixed(0)}%  loader CPU ${((s.loaderCpuMs / s.wallMs) * 100).toFixed(0)}%`);
         }
       }
     }
@@ -266,6 +276,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     closedLoop: !process.argv.includes('--no-closed'),
     sqlite: !process.argv.includes('--no-sqlite'),
     redis: !process.argv.includes('--no-redis'),
+    baseEntry: arg('base'),
     gatewayNodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : undefined,
   });
   console.table(rows.map(({ baseline, ...r }) => ({ ...r, baseline: baseline ? `${baseline.value} (${baseline.label})` : '' })));
