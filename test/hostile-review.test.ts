@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { prettyFactory } from 'pino-pretty';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { prettyOptions } from '../src/observability/logger.js';
+import { SESSION_RECHECK_MS } from '../src/transport/ws/session-lease.js';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { WsTestClient } from './support/ws-test-client.js';
@@ -61,6 +63,9 @@ describe('attacker review', () => {
 
     const sessionId = login.data.session_id as string;
     await gw.stores.sessions.touch(sessionId, Date.now() - 1_000);
+    // expired behind the socket's back (in the store, not by its own expiry, which is refused at
+    // once: src/transport/ws/session-lease.test.ts): seen once the socket's lease is rechecked
+    await sleep(SESSION_RECHECK_MS);
     client.send({ type: 'history' });
     assert.equal((await client.next()).data.reason, 'session_expired', 'an open socket loses an expired session');
     const again = await WsTestClient.connect(gw.wsUrl);

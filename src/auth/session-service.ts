@@ -56,12 +56,18 @@ export class SessionService {
    * unknown or expired id: the client must run wx.login again.
    */
   async authenticate(sessionId: string): Promise<Session> {
+    return (await this.confirm(sessionId)).session;
+  }
+
+  /** `authenticate`, with when the session now expires (epoch ms): a caller may trust it until then. */
+  async confirm(sessionId: string): Promise<{ session: Session; expiresAt: number }> {
     const record = await storeCall(this.store.get(sessionId));
     const now = this.now();
     if (!record || record.expiresAt <= now) throw new AppError('session_expired');
     const fresh = now + this.options.ttlMs;
-    if (fresh - record.expiresAt >= this.touchEveryMs) await storeCall(this.store.touch(sessionId, fresh));
-    return toSession(sessionId, record);
+    if (fresh - record.expiresAt < this.touchEveryMs) return { session: toSession(sessionId, record), expiresAt: record.expiresAt };
+    await storeCall(this.store.touch(sessionId, fresh));
+    return { session: toSession(sessionId, record), expiresAt: fresh };
   }
 
   async logout(sessionId: string): Promise<void> {

@@ -52,6 +52,12 @@ export class MemoryRateLimiter implements RateLimiter {
     return decide(rule, used, used < rule.limit, endsAt, now);
   }
 
+  async peekThenConsume(gate: { key: string; rule: RateRule }, key: string, rule: RateRule, cost = 1): Promise<{ gate: RateDecision; taken?: RateDecision }> {
+    const peeked = await this.peek(gate.key, gate.rule);
+    if (!peeked.allowed) return { gate: peeked };
+    return { gate: peeked, taken: await this.consume(key, rule, cost) };
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.counters.clear();

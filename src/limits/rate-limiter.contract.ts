@@ -83,6 +83,25 @@ export function runRateLimiterContract(name: string, make: (now: () => number) =
       assert.equal((await limiter.peek('t', day)).remaining, 5);
     });
 
+    it('peekThenConsume: consumes only while the gate allows, and says which one refused', async () => {
+      const day = { limit: 100, windowMs: 86_400_000 };
+      const gate = { key: 'tokens', rule: day };
+      now = T0 + 15_000;
+      assert.deepEqual(await limiter.peekThenConsume(gate, 'chat', MINUTE), {
+        gate: { allowed: true, remaining: 100, retryAfterSeconds: 0, limit: 100 },
+        taken: { allowed: true, remaining: 2, retryAfterSeconds: 0, limit: 3 },
+      });
+      await limiter.peekThenConsume(gate, 'chat', MINUTE);
+      await limiter.peekThenConsume(gate, 'chat', MINUTE);
+      const full = await limiter.peekThenConsume(gate, 'chat', MINUTE);
+      assert.deepEqual(full.taken, { allowed: false, remaining: 0, retryAfterSeconds: 45, limit: 3 });
+      now = T0 + 60_000;
+      await limiter.add('tokens', day, 100);
+      const gated = await limiter.peekThenConsume(gate, 'chat', MINUTE);
+      assert.deepEqual(gated, { gate: { allowed: false, remaining: 0, retryAfterSeconds: 86_340, limit: 100 } });
+      assert.equal((await limiter.peek('chat', MINUTE)).remaining, 3, 'a refused gate consumed nothing');
+    });
+
     it('concurrent consumers never take more than the limit', async () => {
       const decisions = await Promise.all(Array.from({ length: 20 }, () => limiter.consume('race', { limit: 5, windowMs: 60_000 })));
       assert.equal(decisions.filter((d) => d.allowed).length, 5);

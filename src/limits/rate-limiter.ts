@@ -38,6 +38,15 @@ export interface RateLimiter {
   add(key: string, rule: RateRule, amount: number): Promise<void>;
   /** The current state without consuming: `allowed` is false once the window is used up. */
   peek(key: string, rule: RateRule): Promise<RateDecision>;
+  /**
+   * `peek(gate)`, then `consume(key, rule, cost)` only when the gate allows: one step (one
+   * round trip on Redis). `taken` is undefined when the gate refused (nothing consumed). Not
+   * atomic across the two keys: the gate is a check, as `peek` is.
+   *
+   * @example
+   * const { gate, taken } = await limiter.peekThenConsume({ key: 'tokens:o6', rule: day }, 'chat:o6', minute);
+   */
+  peekThenConsume(gate: { key: string; rule: RateRule }, key: string, rule: RateRule, cost?: number): Promise<{ gate: RateDecision; taken?: RateDecision }>;
   close(): Promise<void>;
 }
 

@@ -53,6 +53,14 @@ export class UsageLimits {
    */
   async admitChat(openid: string): Promise<void> {
     const { userTokensPerDay, userChatsPerMinute } = this.settings;
+    if (userTokensPerDay > 0 && userChatsPerMinute > 0) {
+      // both limits on: one limiter call (one Redis round trip per chat, not two)
+      const tokens = { key: `tokens:${openid}`, rule: { limit: userTokensPerDay, ...SHANGHAI_DAY } };
+      const result = await this.guard(() => this.limiter.peekThenConsume(tokens, `chat:${openid}`, { limit: userChatsPerMinute, windowMs: MINUTE }));
+      if (result && !result.gate.allowed) throw this.refuse('token_quota', result.gate.retryAfterSeconds);
+      if (result?.taken && !result.taken.allowed) throw this.refuse('chat_rate', result.taken.retryAfterSeconds);
+      return;
+    }
     if (userTokensPerDay > 0) {
       const tokens = await this.guard(() => this.limiter.peek(`tokens:${openid}`, { limit: userTokensPerDay, ...SHANGHAI_DAY }));
       if (tokens && !tokens.allowed) throw this.refuse('token_quota', tokens.retryAfterSeconds);

@@ -29,6 +29,7 @@ import { logIn } from '../log-in.js';
 import { startChat } from '../start-chat.js';
 import { MessageRateLimit } from './message-rate-limit.js';
 import { sendBounded } from './send-bounded.js';
+import { SessionLease } from './session-lease.js';
 import type { WsConnectionDeps, WsShared } from './ws-connection-deps.js';
 
 /**
@@ -42,6 +43,8 @@ import type { WsConnectionDeps, WsShared } from './ws-connection-deps.js';
  */
 export class WsConnection {
   private session: Session | undefined;
+  /** the session as the store last confirmed it: most messages need no store read */
+  private readonly lease = new SessionLease();
   private loginTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly attached = new Map<AnswerRun, AnswerListener>();
@@ -151,6 +154,7 @@ export class WsConnection {
     // request_id); answers of another session stop being delivered here.
     this.detachAll(pending);
     this.session = session;
+    this.lease.clear();
     this.shared.unauthenticated.delete(this);
     clearTimeout(this.loginTimer);
     // a cleared timer kept in a field still costs its memory on every idle socket
@@ -234,16 +238,25 @@ export class WsConnection {
     if (previous) run.detach(previous, this.deps.limits.detachGraceMs);
   }
 
-  /** The socket's session, re-checked so an expired one is refused with session_expired. */
+  /**
+   * The socket's session, re-checked so an expired one is refused with session_expired: from
+   * the lease while it holds (never past the record's expiry), else from the store.
+   */
   private async requireSession(rid: RequestId): Promise<Session | undefined> {
     if (!this.session) {
       this.send(errorFrame(new AppError('not_logged_in'), rid));
       return undefined;
     }
+    const leased = this.lease.current(this.session.sessionId);
+    if (leased) return leased;
     try {
-      return await this.deps.sessions.authenticate(this.session.sessionId);
+      const { session, expiresAt } = await this.deps.sessions.confirm(this.session.sessionId);
+      // a re-login while the store answered: the new session is not this one
+      if (this.session?.sessionId === session.sessionId) this.lease.grant(session, expiresAt);
+      return session;
     } catch (error) {
       const appError = toAppError(error);
+      this.lease.clear();
       if (appError.reason === 'session_expired') this.session = undefined;
       this.send(errorFrame(appError, rid));
       return undefined;
