@@ -3,7 +3,8 @@
  * driven by the runner over IPC (bench/load/load-protocol.ts). It holds groups of logged-in
  * sockets and runs rounds of streamed chats on them, or direct SSE streams to the model.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { directChat } from './direct-sse.js';
 import type { ChatSample, LoadCommand, LoadReply, LoadRequest } from './load-protocol.js';
 import { WsChatClient } from './ws-chat-client.js';
@@ -37,6 +38,28 @@ async function inTurn(times: number, run: () => Promise<ChatSample>): Promise<Ch
   return samples;
 }
 
+/**
+ * Keeps `streams` chats in flight at random phases (not all started in the same millisecond):
+ * each client waits a random part of `staggerMs`, then chats in a loop until the window ends.
+ */
+async function steady(request: Extract<LoadRequest, { cmd: 'steady' }>, chat: (client: number) => Promise<ChatSample>): Promise<ChatSample[]> {
+  const measureFrom = performance.now() + request.staggerMs;
+  const end = measureFrom + request.durationMs;
+  const kept: ChatSample[] = [];
+  await Promise.all(
+    Array.from({ length: request.streams }, async (_, client) => {
+      await sleep(Math.random() * request.staggerMs);
+      while (performance.now() < end) {
+        const startedAt = performance.now();
+        const sample = await chat(client);
+        if (startedAt >= measureFrom) kept.push(sample);
+        if (sample.error) await sleep(10); // a refusing server must not turn this into a spin
+      }
+    }),
+  );
+  return kept;
+}
+
 async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { ok: true }>, 'id'>> {
   switch (request.cmd) {
     case 'open':
@@ -56,6 +79,15 @@ async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { o
         ),
       );
       return { ok: true, samples: perClient.flat() };
+    }
+    case 'steady': {
+      const { baseUrl, expected } = request;
+      const keepGaps = request.keepGaps ?? false;
+      if (baseUrl !== undefined) return { ok: true, samples: await steady(request, () => directChat(baseUrl, expected, keepGaps)) };
+      const clients = groups.get(request.group ?? '') ?? [];
+      if (clients.length < request.streams) throw new Error(`steady: group ${request.group} has ${clients.length} sockets, ${request.streams} asked`);
+      const timeout = request.timeoutMs ?? 60_000;
+      return { ok: true, samples: await steady(request, (i) => clients[i]!.chat(expected, keepGaps, timeout)) };
     }
     case 'close':
       for (const client of groups.get(request.group) ?? []) client.close();
