@@ -3,28 +3,31 @@
  * client to the same fake model (the issue's reference model: 50 ms to first token), at 1
  * stream (many rounds) and at 200 concurrent streams. "200 concurrent streams" is measured in
  * steady state — 200 chats kept in flight at random phases, each client asking again when its
- * answer ends — which is what a busy gateway sees; the burst (200 chats sent in the same
- * millisecond) is reported as a second row: it measures a queue of 200 intakes, not a stream.
+ * answer ends — which is what a busy gateway sees (STEADY_MODEL: the same 50 ms first token,
+ * an answer as long as the paced one, so 200 in flight is ~150 new chats a second); the burst
+ * (200 reference chats sent in the same millisecond) is reported as a second row: it measures
+ * a queue of 200 intakes, not a chat among 200 streams.
  */
 import type { BenchRow } from '../bench-row.js';
 import type { ChatSample } from '../load/load-protocol.js';
 import { benchAnswer } from '../support/bench-answer.js';
 import { interleave } from '../support/interleave.js';
 import { p50, p99, summarize } from '../support/samples.js';
-import { REFERENCE_MODEL, type BenchContext } from './bench-context.js';
+import { REFERENCE_MODEL, STEADY_MODEL, type BenchContext } from './bench-context.js';
 
-/** one reference chat is ~150 ms (50 ms + 20 deltas × 5 ms): starts spread over more than that */
-const STAGGER_MS = 250;
-const STEADY_MS = 1_500;
+/** a STEADY_MODEL chat is ~1.3 s (50 ms + 64 deltas × 20 ms): starts spread over all of it */
+const STAGGER_MS = 1_400;
+const STEADY_MS = 2_800;
 
 type Mode = 'single' | 'steady' | 'burst';
 
 export async function ttfdBench(ctx: BenchContext): Promise<BenchRow[]> {
-  const gateway = await ctx.gateway(REFERENCE_MODEL);
-  const expected = benchAnswer(REFERENCE_MODEL.deltas);
   const rows: BenchRow[] = [];
   const runs: [number, Mode][] = [[1, 'single'], [200, 'steady'], [200, 'burst']];
   for (const [streams, mode] of runs) {
+    const shape = mode === 'steady' ? STEADY_MODEL : REFERENCE_MODEL;
+    const gateway = await ctx.gateway(shape);
+    const expected = benchAnswer(shape.deltas);
     const group = `ttfd-${streams}-${mode}`;
     await ctx.load.request({ cmd: 'open', group, url: gateway.server.wsUrl, count: streams, codePrefix: ctx.codePrefix(group) });
     // one stream: more, shorter rounds so the p99 has samples behind it
