@@ -103,7 +103,7 @@ export class BenchContext {
     for (const started of this.gateways.values()) {
       const { server, shape } = await started;
       const kb = statusKb(server.child.pid!, 'VmHWM');
-      rows.push({ scenario: `gateway (${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
+      rows.push({ scenario: `gateway (${shape.ttft ? `${shape.ttft} ms to first, ` : ''}${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
     }
     return rows;
   }
