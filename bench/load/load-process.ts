@@ -3,9 +3,9 @@
  * driven by the runner over IPC (bench/load/load-protocol.ts). It holds groups of logged-in
  * sockets and runs rounds of streamed chats on them, or direct SSE streams to the model.
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { directChat } from './direct-sse.js';
+import { steady } from './steady-load.js';
 import type { ChatSample, LoadCommand, LoadReply, LoadRequest } from './load-protocol.js';
 import { WsChatClient } from './ws-chat-client.js';
 
@@ -36,28 +36,6 @@ async function inTurn(times: number, run: () => Promise<ChatSample>): Promise<Ch
   const samples: ChatSample[] = [];
   for (let i = 0; i < times; i++) samples.push(await run());
   return samples;
-}
-
-/**
- * Keeps `streams` chats in flight at random phases (not all started in the same millisecond):
- * each client waits a random part of `staggerMs`, then chats in a loop until the window ends.
- */
-async function steady(request: Extract<LoadRequest, { cmd: 'steady' }>, chat: (client: number) => Promise<ChatSample>): Promise<ChatSample[]> {
-  const measureFrom = performance.now() + request.staggerMs;
-  const end = measureFrom + request.durationMs;
-  const kept: ChatSample[] = [];
-  await Promise.all(
-    Array.from({ length: request.streams }, async (_, client) => {
-      await sleep(Math.random() * request.staggerMs);
-      while (performance.now() < end) {
-        const startedAt = performance.now();
-        const sample = await chat(client);
-        if (startedAt >= measureFrom) kept.push(sample);
-        if (sample.error) await sleep(10); // a refusing server must not turn this into a spin
-      }
-    }),
-  );
-  return kept;
 }
 
 async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { ok: true }>, 'id'>> {
