@@ -5,6 +5,7 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { directChat } from './direct-sse.js';
+import { steady } from './steady-load.js';
 import type { ChatSample, LoadCommand, LoadReply, LoadRequest } from './load-protocol.js';
 import { urlForClient } from './spread-urls.js';
 import { WsChatClient } from './ws-chat-client.js';
@@ -62,6 +63,15 @@ async function handle(request: LoadRequest): Promise<Omit<Extract<LoadReply, { o
         ),
       );
       return { ok: true, samples: perClient.flat() };
+    }
+    case 'steady': {
+      const { baseUrl, expected } = request;
+      const keepGaps = request.keepGaps ?? false;
+      if (baseUrl !== undefined) return { ok: true, samples: await steady(request, () => directChat(baseUrl, expected, keepGaps)) };
+      const clients = groups.get(request.group ?? '') ?? [];
+      if (clients.length < request.streams) throw new Error(`steady: group ${request.group} has ${clients.length} sockets, ${request.streams} asked`);
+      const timeout = request.timeoutMs ?? 60_000;
+      return { ok: true, samples: await steady(request, (i) => clients[i]!.chat(expected, keepGaps, timeout)) };
     }
     case 'close':
       for (const client of groups.get(request.group) ?? []) client.close();

@@ -35,6 +35,13 @@ export type LoadRequest =
   | { cmd: 'chat'; group: string; chatsPerClient: number; durationMs?: number; expected: string; keepGaps?: boolean; timeoutMs?: number }
   /** `concurrency` direct SSE streams to the model, `chatsPerClient` each in turn (or for `durationMs`) */
   | { cmd: 'direct'; baseUrl: string; concurrency: number; chatsPerClient: number; durationMs?: number; expected: string; keepGaps?: boolean }
+  /**
+   * steady state: `streams` clients (the group's sockets, or direct SSE clients when `baseUrl`
+   * is set) each start after a random delay in [0, staggerMs), then run one chat after another
+   * until `staggerMs + durationMs` have passed; only chats started after the stagger are kept,
+   * so every kept chat ran while ~`streams` others were in flight at random phases
+   */
+  | { cmd: 'steady'; group?: string; baseUrl?: string; streams: number; staggerMs: number; durationMs: number; expected: string; keepGaps?: boolean; timeoutMs?: number }
   | { cmd: 'close'; group: string };
 
 export type LoadCommand = LoadRequest & { id: number };

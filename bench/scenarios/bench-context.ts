@@ -27,6 +27,12 @@ export interface ModelShape {
 export const PACED_MODEL: ModelShape = { deltas: 64, pace: 20, ttft: 0 };
 /** the issue's reference load: 50 ms to first token, 20 deltas 5 ms apart */
 export const REFERENCE_MODEL: ModelShape = { deltas: 20, pace: 5, ttft: 50 };
+/**
+ * The reference first token with a stream as long as the paced one (~1.3 s), for TTFD while
+ * 200 streams are in flight: holding 200 of the reference's 150 ms answers in flight would
+ * take ~1,300 new chats a second — an intake flood, not streams in flight.
+ */
+export const STEADY_MODEL: ModelShape = { deltas: 64, pace: 20, ttft: 50 };
 
 export interface GatewayUnderTest {
   server: SpawnedServer;
@@ -97,7 +103,7 @@ export class BenchContext {
     for (const started of this.gateways.values()) {
       const { server, shape } = await started;
       const kb = statusKb(server.child.pid!, 'VmHWM');
-      rows.push({ scenario: `gateway (${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
+      rows.push({ scenario: `gateway (${shape.ttft ? `${shape.ttft} ms to first, ` : ''}${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
     }
     return rows;
   }

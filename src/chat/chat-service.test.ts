@@ -136,3 +136,46 @@ describe('ChatService: idempotent request_id (memory registry)', () => {
     await stores.close();
   });
 });
+
+describe('ChatService: the conversation read while the question is stored', () => {
+  /** A model that records the prompts it was sent and answers "好". */
+  const recordingModel = (prompts: string[][]): ChatModel => ({
+    name: 'recording',
+    async *stream({ messages }): AsyncIterable<StreamPart> {
+      prompts.push(messages.map((m) => `${m.role}:${m.content}`));
+      yield { type: 'text-delta', text: '好' };
+      yield { type: 'finish', reason: 'stop' };
+    },
+  });
+  const options = { systemPrompt: '', historyTurns: 1, maxQueryChars: 100, streamCoalesceMs: 0, queueTimeoutMs: 5_000, rag: { topK: 3, minRelevance: 0.3 } };
+
+  for (const questionWrite of ['fast', 'slower than the read'] as const) {
+    it(`the prompt ends with the question exactly once, after the earlier turns (question write ${questionWrite})`, async () => {
+      const stores = createSqliteStores(':memory:');
+      const history: HistoryStore = {
+        ...stores.history,
+        append: async (openid, message) => {
+          if (questionWrite !== 'fast' && message.role === 'user') await sleep(30);
+          return stores.history.append(openid, message);
+        },
+        listRecent: (openid, limit) => stores.history.listRecent(openid, limit),
+        clear: (openid) => stores.history.clear(openid),
+        ping: () => stores.history.ping(),
+        close: () => stores.history.close(),
+      };
+      const prompts: string[][] = [];
+      const chat = new ChatService({ history, model: recordingModel(prompts), gate: new ConcurrencyGate(1, 5), logger: pino({ level: 'silent' }), options });
+      const asker = { openid: 'o_turns', ownerKey: 's' };
+      for (const query of ['第一问', '第二问', '第三问']) await (await chat.start(asker, { query, useAutoRag: false })).run.done;
+      // historyTurns 1: one earlier exchange, then the question
+      assert.deepEqual(prompts, [
+        ['user:第一问'],
+        ['user:第一问', 'assistant:好', 'user:第二问'],
+        ['user:第二问', 'assistant:好', 'user:第三问'],
+      ]);
+      const stored = (await stores.history.listRecent('o_turns', 10)).map((m) => m.content);
+      assert.deepEqual(stored, ['第一问', '好', '第二问', '好', '第三问', '好'], 'each question stored once');
+      await stores.close();
+    });
+  }
+});

@@ -16,6 +16,8 @@ export class DeltaCoalescer {
 
   push(text: string): void {
     if (text === '') return;
+    // 0 = one frame per model delta: nothing to hold, no clock to read (the hot path at 0)
+    if (this.intervalMs <= 0 && this.pending === '') return this.emit(text);
     this.pending += text;
     const wait = this.lastFlush + this.intervalMs - this.now();
     if (wait <= 0) this.flush();
