@@ -193,21 +193,17 @@ export class ChatService {
     asked: Promise<ModerationOutcome>,
     log: Logger,
   ): Promise<void> {
-    const { options } = this.deps;
+    const { history, options } = this.deps;
     const { metrics } = this;
     let release: (() => void) | undefined;
     let outcome: Answer = { passages: [] };
     const moderator = this.answerModerator(run, log);
-    // offline answers never read the conversation: no history read per chat without a model.
-    // The read runs while the question is being stored (and checked): one store round trip
-    // less before the model request. Its failure is reported below, once the question is in.
-    const reading = this.deps.model ? this.readTurns(run.openid, query, options.historyTurns * 2 + 1) : undefined;
-    reading?.catch(() => undefined);
     try {
       const checked = await asked;
       if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
       release = await acquired;
-      const turns = reading ? await reading : [];
+      // offline answers never read the conversation: no history read per chat without a model
+      const turns = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1)) : [];
       let first = true;
       const onText = (text: string) => {
         if (first) metrics.firstToken((performance.now() - startedAt) / 1000);
@@ -231,25 +227,6 @@ export class ChatService {
       // last: the slot is back whatever the metrics do
       this.report(run, outcome, startedAt);
     }
-  }
-
-  /**
-   * The last `limit` turns of the conversation, ending with this question — read while the
-   * question is still being stored, so the read may or may not see it (stores promise no order
-   * between a write and a read issued together). A newest turn that is this same question is
-   * taken for it; otherwise the question is added as the newest turn. The model sees only role
-   * and text, so mistaking an identical earlier question for it costs nothing.
-   */
-  private async readTurns(openid: string, query: string, limit: number): Promise<StoredMessage[]> {
-    // after this loop turn's writes: SQLite group-commits them on setImmediate, and a read
-    // before that would commit each chat's question in a transaction of its own
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const recent = await storeCall(this.deps.history.listRecent(openid, limit));
-    const newest = recent.at(-1);
-    if (newest?.role === 'user' && newest.content === query) return recent;
-    const turns = recent.length >= limit ? recent.slice(1) : recent;
-    turns.push({ id: '', role: 'user', content: query, status: 'complete', createdAt: Date.now() });
-    return turns;
   }
 
   /** The answer's outcome, duration and tokens, to the metrics. */
