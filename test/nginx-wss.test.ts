@@ -1,20 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { seedBlock } from './support/seed-document.js';
+import { runSeedPythonScript } from './support/seed-document.js';
 import { spawnServer, type SpawnedServer } from './support/spawn-server.js';
 import { findNginx, startNginx, type RunningNginx } from './support/start-nginx.js';
 import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
-const run = promisify(execFile);
 const nginxBinary = findNginx();
 // .ci/run installs nginx and sets CI: there a missing nginx fails the test instead of skipping it
 const skip = !nginxBinary && !process.env.CI ? 'nginx is not installed (apt-get install -y nginx; .ci/run installs it)' : false;
@@ -104,24 +101,8 @@ describe('deploy/nginx.conf: TLS and round-robin in front of two gateways over o
   }
 
   it('the seed document\'s Python script passes over wss:// through nginx, unchanged but for the URI', async () => {
-    const script = seedBlock('python', 'async def test_websocket').replace('ws://localhost:8000/wechat/ws', nginx.wssUrl);
-    assert.ok(script.includes(nginx.wssUrl), 'only the URI was changed');
     // the script's default TLS context trusts the self-signed certificate through SSL_CERT_FILE
-    const { stdout } = await run('/usr/bin/python3', ['-c', script], {
-      timeout: 30_000,
-      env: { PATH: process.env.PATH, SSL_CERT_FILE: nginx.certFile },
-    });
-    const lines = stdout.trim().split('\n');
-    assert.equal(lines.length, 4, stdout);
-    const [connected, login, processing, reply] = lines.map((line) => JSON.parse(line.slice(line.indexOf('{'))));
-    assert.deepEqual(connected, { type: 'connected', code: 0, message: '连接成功', data: null });
-    assert.equal(login.type, 'login_response');
-    assert.equal(login.code, 0);
-    assert.deepEqual(processing, { type: 'chat_processing', code: 0, message: '正在处理中...', data: null });
-    assert.equal(reply.type, 'chat_response');
-    assert.equal(reply.code, 0);
-    assert.ok(reply.data.msg.length > 0);
-    assert.equal(reply.data.session_id, login.data.session_id);
+    await runSeedPythonScript(nginx.wssUrl, { PATH: process.env.PATH, SSL_CERT_FILE: nginx.certFile });
     assert.match(nginx.accessLog(), /"GET \/wechat\/ws" 101 /, 'the upgrade went through nginx');
   });
 

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { seedBlock } from './support/seed-document.js';
+import { runSeedPythonScript, seedBlock } from './support/seed-document.js';
 import { spawnServer, type SpawnedServer } from './support/spawn-server.js';
 
 const run = promisify(execFile);
@@ -23,21 +23,7 @@ describe('the seed document\'s test script and curl commands, against `npm start
   });
 
   it('the Python websockets script passes', async () => {
-    const script = seedBlock('python', 'async def test_websocket').replace('ws://localhost:8000/wechat/ws', server.wsUrl);
-    assert.ok(script.includes(server.wsUrl), 'only the URI was changed');
-    // Debian's python3-websockets (installed by .ci/run) lives with the system interpreter
-    const { stdout } = await run('/usr/bin/python3', ['-c', script], { timeout: 30_000 });
-    const lines = stdout.trim().split('\n');
-    assert.equal(lines.length, 4, stdout);
-    const [connected, login, processing, reply] = lines.map((line) => JSON.parse(line.slice(line.indexOf('{'))));
-    assert.deepEqual(connected, { type: 'connected', code: 0, message: '连接成功', data: null });
-    assert.equal(login.type, 'login_response');
-    assert.equal(login.code, 0);
-    assert.deepEqual(processing, { type: 'chat_processing', code: 0, message: '正在处理中...', data: null });
-    assert.equal(reply.type, 'chat_response');
-    assert.equal(reply.code, 0);
-    assert.ok(reply.data.msg.length > 0);
-    assert.equal(reply.data.session_id, login.data.session_id);
+    await runSeedPythonScript(server.wsUrl);
   });
 
   it('the curl commands answer code 0', async () => {
