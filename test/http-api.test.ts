@@ -172,6 +172,32 @@ describe('HTTP API (the seed\'s deprecated endpoints, kept working)', () => {
     }
   });
 
+  it('a retry (same request_id) that hangs up leaves the answer to its first requester', async () => {
+    const slow = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 20, reply: () => '慢慢说完。'.repeat(20) });
+    const gw2 = await startGateway({ llm: slow });
+    try {
+      const body = JSON.stringify({ query: '重试也别打断', openid: 'retry_hangup', stream: true, request_id: 'r-1' });
+      const open = (signal?: AbortSignal) => fetch(`${gw2.url}/wechat/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
+      const first = open();
+      const controller = new AbortController();
+      const retry = await open(controller.signal);
+      const reader = retry.body!.getReader();
+      let seen = '';
+      while (!seen.includes('chat_delta')) seen += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      const events = (await (await first).text()).split('\n\n').filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, '')));
+      const done = events.at(-1);
+      assert.equal(done.type, 'chat_response');
+      assert.equal(done.data.status, 'complete', 'the retry hanging up did not cancel the answer');
+      assert.equal(done.data.msg, '慢慢说完。'.repeat(20));
+      assert.equal(slow.abortedCount(), 0, 'upstream never aborted');
+      assert.equal(slow.requests.length, 1, 'one model call for both');
+    } finally {
+      await gw2.stop();
+      await slow.close();
+    }
+  });
+
   it('records token usage with each answer', async () => {
     const chat = await post(`${gw.url}/wechat/chat`, { query: '用量', openid: 'usage_user' });
     const [, answer] = await gw.stores.history.listRecent('usage_user', 10);

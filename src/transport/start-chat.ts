@@ -1,5 +1,4 @@
-import type { AnswerRun } from '../chat/answer-run.js';
-import type { Asker, ChatInput, ChatService } from '../chat/chat-service.js';
+import type { Asker, ChatInput, ChatService, StartedAnswer } from '../chat/chat-service.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
 import type { RequestId } from '../protocol/client-messages.js';
 
@@ -9,8 +8,8 @@ import type { RequestId } from '../protocol/client-messages.js';
  * stored (the transport acknowledges it then: never a question that could still be lost).
  * Throws what the client should see (LimitExceededError, AppError, StoreError). `stillWanted`
  * is asked after the limiter's answer (it may wait on Redis): a client that left meanwhile gets
- * no run (undefined). A retried request (same `requestId`) joins its answer: its tokens were
- * counted once.
+ * no run (undefined). A retried request (same `requestId`) joins its answer (`joined`): its
+ * tokens were counted once, and the answer is not the retry's to cancel.
  */
 export async function startChat(
   limits: UsageLimits,
@@ -19,10 +18,10 @@ export async function startChat(
   input: ChatInput,
   stillWanted: () => boolean = () => true,
   requestId?: RequestId,
-): Promise<AnswerRun | undefined> {
+): Promise<StartedAnswer | undefined> {
   await limits.admitChat(asker.openid);
   if (!stillWanted()) return undefined;
-  const { run, joined } = await chat.start(asker, input, requestId);
-  if (!joined) limits.recordAnswer(asker.openid, run.done);
-  return run;
+  const started = await chat.start(asker, input, requestId);
+  if (!started.joined) limits.recordAnswer(asker.openid, started.run.done);
+  return started;
 }

@@ -33,19 +33,21 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
     if (!parsed.ok) return replyError(reply, parsed.error);
     const body = parsed.data;
     let run;
+    let joined;
     let sessionId: string | null;
     try {
       const asker = await resolveAsker(request, body, options.sessions, options.trustBareOpenid);
       sessionId = asker.sessionId;
       // always started: without `stillWanted` startChat returns a run or throws
       const input = { query: body.query, useAutoRag: body.use_auto_rag };
-      run = (await startChat(options.limits, options.chat, asker, input, undefined, body.request_id))!;
+      ({ run, joined } = (await startChat(options.limits, options.chat, asker, input, undefined, body.request_id))!);
     } catch (error) {
       return replyError(reply, error);
     }
-    // 'close' on the response fires when the client goes away before the answer is sent.
+    // 'close' on the response fires when the client goes away before the answer is sent: its
+    // answer stops. A retry (same request_id) that joined an answer leaves it to its requester.
     reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) run.cancel();
+      if (!reply.raw.writableFinished && !joined) run.cancel();
     });
 
     if (!body.stream) {

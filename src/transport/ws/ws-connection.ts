@@ -179,7 +179,7 @@ export class WsConnection {
       const asker = { openid: session.openid, ownerKey: session.sessionId };
       const input = { query: message.query, useAutoRag: message.use_auto_rag };
       // a socket closed while the limiter answered must not start a run nobody would detach
-      run = await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed, rid);
+      run = (await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed, rid))?.run;
     } catch (error) {
       return this.send(errorFrame(toAppError(error), rid));
     }
