@@ -16,13 +16,13 @@
  * node, e.g. --perf-basic-prof for `perf record -p <pid>` (the pid is printed).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { spawnServer } from '../test/support/spawn-server.js';
 import { pct } from './percentile.js';
+import { cpuMs } from './support/proc-stats.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const STREAMS = arg('streams', 200);
@@ -94,11 +94,6 @@ async function gatewayClient(wsUrl: string, code: string): Promise<{ chat: () =>
       }),
     close: () => socket.close(),
   };
-}
-
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 Hz ticks
 }
 
 function report(label: string, samples: Sample[], baseline?: Sample[]): void {

@@ -1,7 +1,7 @@
 /**
  * Scenario 6 of the performance issue: the seed's HTTP endpoints at 100 connections.
  *   GET /wechat/health — against a bare `node:http` server answering the same shape in its own
- *                        process (bench/bare-health-server.ts): the ceiling of this machine;
+ *                        process (bench/baselines/bare-health-server.ts): the ceiling of this machine;
  *   POST /wechat/login — every request a fresh `wx.login` code, exchanged with the fake WeChat
  *                        (zero delay, its own process) and stored as a session; against the fake
  *                        WeChat's own code2Session hit directly: the upstream's ceiling.
@@ -16,8 +16,9 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { spawnServer } from '../test/support/spawn-server.js';
 import type { BenchRow } from './bench-row.js';
-import { LIFTED_LIMITS } from './intake-bench.js';
-import { cpuMs, spawnTsx } from './process-cpu.js';
+import { LIFTED_LIMITS } from './support/gateway-process.js';
+import { spawnTsx } from './support/line-child.js';
+import { cpuMs } from './support/proc-stats.js';
 
 export interface HttpBenchOptions {
   /** concurrent HTTP connections (default 100, as in the issue) */
@@ -53,7 +54,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
   const seconds = opts.seconds ?? 5;
   const log = opts.log ?? ((line: string) => console.error(line));
 
-  const bare = spawnTsx('bench/bare-health-server.ts');
+  const bare = spawnTsx('bench/baselines/bare-health-server.ts');
   const wechat = spawnTsx('test/support/fake-wechat-cli.ts', ['0'], { WECHAT_APPID: APP_ID, WECHAT_APP_SECRET: APP_SECRET });
   let gateway: Awaited<ReturnType<typeof spawnServer>> | undefined;
   try {

@@ -12,7 +12,7 @@
  *                 latency measured from the scheduled send time (no coordinated omission): the
  *                 target's "p99 acknowledgement ≤ 20 ms at 10,000 intakes/s" is read here.
  * Targets:
- *   raw ws  — a bare `ws` server acking each chat (bench/raw-ws-ack-server.ts): the baseline;
+ *   raw ws  — a bare `ws` server acking each chat (bench/baselines/raw-ws-ack-server.ts): the baseline;
  *   sqlite  — the compiled gateway (dist/main.js) on its default store;
  *   redis   — the same on the real Redis at 127.0.0.1:6379 (own key prefix, removed after).
  * Limits are lifted as an operator would for a load test, but still checked on every chat.
@@ -27,7 +27,9 @@ import { Redis } from 'ioredis';
 import { spawnServer, type SpawnedServer } from '../test/support/spawn-server.js';
 import type { BenchRow } from './bench-row.js';
 import { pct } from './percentile.js';
-import { cpuMs, spawnTsx, type LineChild } from './process-cpu.js';
+import { spawnTsx, type LineChild } from './support/line-child.js';
+import { LIFTED_LIMITS } from './support/gateway-process.js';
+import { cpuMs } from './support/proc-stats.js';
 
 export interface IntakeBenchOptions {
   /** closed loop: logged-in WebSocket clients per target, all loaders together (default 200) */
@@ -66,18 +68,6 @@ export interface IntakeBenchOptions {
 const TARGET_RATE = 10_000;
 const TARGET_P99_MS = 20;
 
-/** What an operator sets for a load test from one address: high enough never to refuse, still checked. */
-export const LIFTED_LIMITS: Record<string, string> = {
-  USER_CHATS_PER_MINUTE: '1000000',
-  USER_TOKENS_PER_DAY: '1000000000',
-  IP_LOGINS_PER_MINUTE: '1000000',
-  IP_CONNECTIONS_PER_MINUTE: '1000000',
-  WS_MAX_CONNECTIONS_PER_IP: '100000',
-  WS_MAX_UNAUTHENTICATED: '100000',
-  WS_MAX_MESSAGES_PER_SECOND: '100000',
-  LLM_MAX_CONCURRENCY: '10000',
-  LLM_QUEUE_SIZE: '10000',
-};
 
 interface Sample {
   done: number;
@@ -122,7 +112,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
   const prefix = `wag-bench-${randomBytes(4).toString('hex')}:`;
   const gatewayEnv = { ...LIFTED_LIMITS, LOG_LEVEL: 'warn', KB_LOAD_SAMPLE: 'false', CONTENT_SECURITY: 'off', CONSOLE_ENABLED: 'false' };
 
-  const raw = spawnTsx('bench/raw-ws-ack-server.ts');
+  const raw = spawnTsx('bench/baselines/raw-ws-ack-server.ts');
   const servers: SpawnedServer[] = [];
   const targets: Target[] = [];
   try {

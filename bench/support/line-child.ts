@@ -1,16 +1,9 @@
 /**
- * What the benches need to drive helper processes: a tsx child whose first stdout line is
- * its address, and a process's CPU time read from outside (all its threads: GC, libuv pool).
+ * A tsx child the intake and HTTP benches talk to line by line on stdout (its address first,
+ * then one result line per command). Helpers that only print their address use child-process.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-
-/** utime + stime of `pid` in ms (Linux /proc, 100 Hz ticks). */
-export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
 
 export interface LineChild {
   child: ChildProcess;
