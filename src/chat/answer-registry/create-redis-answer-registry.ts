@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisClient, reconnectBackoff } from '../../store/redis/create-redis-client.js';
 import { RedisAnswerRegistry, type RedisAnswerRegistryOptions } from './redis-answer-registry.js';
 
 export type CreateRedisAnswerRegistryOptions = Omit<RedisAnswerRegistryOptions, 'client' | 'subscriber' | 'blocking'> & {
@@ -8,17 +8,17 @@ export type CreateRedisAnswerRegistryOptions = Omit<RedisAnswerRegistryOptions, 
 
 /**
  * Opens the registry's three connections (commands, the cancel subscription, the blocked
- * stream reader), subscribes, and returns the registry that owns them. Throws when Redis does
+ * stream reader) for REDIS_URL in any of its forms (single, Sentinel, Cluster), subscribes, and returns the registry that owns them. Throws when Redis does
  * not answer, closing what it opened.
  *
  * @example
  * const answers = await createRedisAnswerRegistry({ url, prefix: 'wag:', instanceId: 'a', leaseMs: 10_000, maxDeltas: 10_000, onError });
  */
 export async function createRedisAnswerRegistry(options: CreateRedisAnswerRegistryOptions): Promise<RedisAnswerRegistry> {
-  const retryStrategy = (times: number) => Math.min(50 * 2 ** (times - 1), 1_000) + Math.floor(Math.random() * 100);
+  const retryStrategy = reconnectBackoff;
   // commands fail within ~3 s while Redis is down (as the stores' client): a chat never hangs on it
   // auto-pipelining: the stream entries of all answers written in one tick go out in one write
-  const client = new Redis(options.url, {
+  const client = createRedisClient(options.url, {
     lazyConnect: true,
     enableAutoPipelining: true,
     maxRetriesPerRequest: 2,
@@ -26,9 +26,9 @@ export async function createRedisAnswerRegistry(options: CreateRedisAnswerRegist
     commandTimeout: 5_000,
     retryStrategy,
   });
-  const subscriber = new Redis(options.url, { lazyConnect: true, retryStrategy });
+  const subscriber = createRedisClient(options.url, { lazyConnect: true, retryStrategy });
   // no command timeout: XREAD blocks on purpose
-  const blocking = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy });
+  const blocking = createRedisClient(options.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy });
   const connections = [client, subscriber, blocking];
   for (const connection of connections) connection.on('error', options.onError);
   const registry = new RedisAnswerRegistry({ ...options, client, subscriber, blocking });

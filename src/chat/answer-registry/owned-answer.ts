@@ -1,12 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis/create-redis-client.js';
 import type { AnswerRun } from '../answer-run.js';
 import type { SessionKeys } from './redis-answer-keys.js';
 import { FINISH, RENEW } from './redis-answer-scripts.js';
 import { encodeResult } from './result-codec.js';
-import { runScript } from './run-script.js';
 
 export interface OwnedAnswerOptions {
-  client: Redis;
+  client: RedisClient;
   leaseMs: number;
   retentionSeconds: number;
   maxDeltas: number;
@@ -65,7 +64,7 @@ export class OwnedAnswer {
   private finalize(encoded: string, status: string): void {
     const { client, retentionSeconds, maxDeltas } = this.options;
     const { run, keys } = this;
-    runScript(client, FINISH, [keys.lock, this.answer.meta, this.answer.stream], [run.id, retentionSeconds, encoded, status, maxDeltas]).catch((error: Error) => {
+    FINISH.run(client, [keys.lock, this.answer.meta, this.answer.stream], [run.id, retentionSeconds, encoded, status, maxDeltas]).catch((error: Error) => {
       this.failed(error);
       const retry = () => {
         clearTimeout(giveUp);
@@ -102,7 +101,7 @@ export class OwnedAnswer {
   private async renew(): Promise<void> {
     const { client, leaseMs, retentionSeconds } = this.options;
     try {
-      const [, cancel] = (await runScript(client, RENEW, [this.keys.lock, this.answer.meta, this.answer.stream, this.keys.cur], [this.run.id, leaseMs, retentionSeconds])) as [number, string];
+      const [, cancel] = (await RENEW.run(client, [this.keys.lock, this.answer.meta, this.answer.stream, this.keys.cur], [this.run.id, leaseMs, retentionSeconds])) as [number, string];
       if (cancel === '1') this.run.cancel();
     } catch (error) {
       this.options.onError(error as Error);

@@ -1,11 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis/create-redis-client.js';
 import { AnswerRun, type AnswerResult } from '../answer-run.js';
 import { AppError } from '../../protocol/error-catalogue.js';
 import { DEFAULT_RETENTION_SECONDS, type AnswerRegistry, type Claim, type LostAnswer, type RequestKey } from './answer-registry.js';
 import { AnswerKeys, type SessionKeys } from './redis-answer-keys.js';
 import { OwnedAnswer } from './owned-answer.js';
 import { CLAIM, FINISH, REAP, RENEW, WITHDRAW } from './redis-answer-scripts.js';
-import { runScript } from './run-script.js';
 import { RemoteAnswerRun, type EntryFields } from './remote-answer-run.js';
 import { decodeResult } from './result-codec.js';
 import { requestFingerprint } from './request-fingerprint.js';
@@ -14,11 +13,11 @@ import { StreamTail } from './stream-tail.js';
 /** The registry owns its three connections: close() closes them. */
 export interface RedisAnswerRegistryOptions {
   /** commands (claims, stream writes, scripts) */
-  client: Redis;
+  client: RedisClient;
   /** subscribed to the cancel channel; used for nothing else */
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** blocked in XREAD for the live tails; used for nothing else */
-  blocking: Redis;
+  blocking: RedisClient;
   /** REDIS_KEY_PREFIX */
   prefix: string;
   /** this process, in the answer's hash (for operators) */
@@ -69,7 +68,7 @@ export class RedisAnswerRegistry implements AnswerRegistry {
    */
   async start(): Promise<void> {
     this.subscribed ??= this.options.subscriber.subscribe(this.keys.cancelChannel);
-    await Promise.all([this.subscribed, ...[CLAIM, WITHDRAW, RENEW, FINISH, REAP].map((script) => this.options.client.script('LOAD', script))]);
+    await Promise.all([this.subscribed, ...[CLAIM, WITHDRAW, RENEW, FINISH, REAP].map((script) => this.options.client.script('LOAD', script.source))]);
   }
 
   async claim(run: AnswerRun, request?: RequestKey): Promise<Claim> {
@@ -78,7 +77,7 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     const answer = keys.answer(run.id);
     const { client, instanceId, leaseMs } = this.options;
     const rid = run.requestId === undefined ? '' : JSON.stringify(run.requestId);
-    const [kind, id, orphan] = (await runScript(client, CLAIM, [keys.lock, requestKey, answer.meta, keys.cur], [run.id, instanceId, leaseMs, this.retention, run.openid, rid, keys.base])) as [string, string, string?];
+    const [kind, id, orphan] = (await CLAIM.run(client, [keys.lock, requestKey, answer.meta, keys.cur], [run.id, instanceId, leaseMs, this.retention, run.openid, rid, keys.base])) as [string, string, string?];
     if (kind === 'busy') return { kind: 'busy' };
     if (kind === 'joined') return { kind: 'joined', run: await this.join(run.ownerKey, id, run.openid) };
     if (orphan) await this.reap(keys, orphan).catch((error: Error) => this.options.onError(error));
@@ -101,7 +100,7 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     if (!owned) return;
     this.forget(run);
     owned.stop();
-    await runScript(this.options.client, WITHDRAW, [owned.keys.lock, owned.requestKey, owned.keys.answer(run.id).meta], [run.id]);
+    await WITHDRAW.run(this.options.client, [owned.keys.lock, owned.requestKey, owned.keys.answer(run.id).meta], [run.id]);
   }
 
   local(ownerKey: string): AnswerRun | undefined {
@@ -228,7 +227,7 @@ export class RedisAnswerRegistry implements AnswerRegistry {
   /** Declares an answer lost when its lease ran out unfinished; the one winner stores it. */
   private async reap(keys: SessionKeys, answerId: string, mirror?: RemoteAnswerRun): Promise<void> {
     const { meta, stream } = keys.answer(answerId);
-    const outcome = (await runScript(this.options.client, REAP, [meta, keys.lock, stream], [answerId, this.retention])) as string[] | null;
+    const outcome = (await REAP.run(this.options.client, [meta, keys.lock, stream], [answerId, this.retention])) as string[] | null;
     if (!outcome) return;
     if (outcome[0] === 'gone') {
       // nothing left to wait for (expired): end the mirror here rather than follow it forever

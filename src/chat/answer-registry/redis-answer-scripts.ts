@@ -1,3 +1,5 @@
+import { LuaScript } from '../../store/redis/lua-script.js';
+
 /**
  * The registry's Lua scripts: each decision that two instances could race on is one script,
  * so exactly one of them wins (one claim per session, one finisher per answer).
@@ -10,7 +12,7 @@
  * A previous answer still generating with no lock is one whose instance died: the caller ends
  * it (REAP) before its new question is stored, so the history stays in order.
  */
-export const CLAIM = `
+export const CLAIM = new LuaScript(`
 if KEYS[2] ~= '' then
   local seen = redis.call('GET', KEYS[2])
   if seen then return {'joined', seen} end
@@ -26,34 +28,34 @@ redis.call('HSET', KEYS[3], 'status', 'generating', 'owner', ARGV[2], 'openid', 
 redis.call('EXPIRE', KEYS[3], ARGV[4])
 redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[4])
 return {'claimed', ARGV[1], orphan}
-`;
+`);
 
 /** Undo a claim that never started. KEYS lock, request ('' = none), meta · ARGV id. */
-export const WITHDRAW = `
+export const WITHDRAW = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 if KEYS[2] ~= '' and redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 redis.call('DEL', KEYS[3])
 return 1
-`;
+`);
 
 /**
  * The owner's heartbeat. KEYS lock, meta, stream, cur · ARGV id, leaseMs, ttlS.
  * → {lock still ours (1/0), cancel flag ('' or '1')}
  */
-export const RENEW = `
+export const RENEW = new LuaScript(`
 local mine = redis.call('GET', KEYS[1]) == ARGV[1]
 if mine then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 redis.call('EXPIRE', KEYS[4], ARGV[3])
 return {mine and 1 or 0, redis.call('HGET', KEYS[2], 'cancel') or ''}
-`;
+`);
 
 /**
  * The owner's last word: the result entry, unless the answer was already declared lost.
  * KEYS lock, meta, stream · ARGV id, ttlS, result JSON, status, maxLen. → 1 written, 0 too late
  */
-export const FINISH = `
+export const FINISH = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 if redis.call('HGET', KEYS[2], 'status') ~= 'generating' then return 0 end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'k', 'e', 'r', ARGV[3])
@@ -61,7 +63,7 @@ redis.call('HSET', KEYS[2], 'status', ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 return 1
-`;
+`);
 
 /**
  * Declares an answer lost when nobody holds its lease any more (its instance died): the text
@@ -69,7 +71,7 @@ return 1
  * KEYS meta, lock, stream · ARGV id, ttlS.
  * → false (alive, or already final) | {'lost', openid, text} | {'gone'} (meta expired)
  */
-export const REAP = `
+export const REAP = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'gone'} end
 if status ~= 'generating' then return false end
@@ -89,4 +91,4 @@ redis.call('HSET', KEYS[1], 'status', 'failed')
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 return {'lost', redis.call('HGET', KEYS[1], 'openid') or '', text}
-`;
+`);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis/create-redis-client.js';
 import type { EntryFields } from './remote-answer-run.js';
 
 interface Tailed {
@@ -22,8 +22,8 @@ export class StreamTail {
   private lastChores = 0;
 
   constructor(
-    private readonly blocking: Redis,
-    private readonly command: Redis,
+    private readonly blocking: RedisClient,
+    private readonly command: RedisClient,
     private readonly housekeeping: () => Promise<void>,
     private readonly onError: (error: Error) => void,
     private readonly blockMs = 1_000,

@@ -9,6 +9,12 @@ import { parseRedisUrl } from './parse-redis-url.js';
  */
 export type RedisClient = Redis | Cluster;
 
+/**
+ * Reconnect forever, 50 ms doubling to a 1 s cap (the library's is 5 s, which would make each
+ * call during a long outage wait ~10 s), plus jitter so replicas spread out.
+ */
+export const reconnectBackoff = (times: number): number => Math.min(50 * 2 ** (times - 1), 1_000) + Math.floor(Math.random() * 100);
+
 /** The per-use tuning each caller picks (fail fast for limits, patient for stores). */
 export type RedisTuning = Pick<
   RedisOptions,

@@ -1,5 +1,5 @@
 import type { StoreBundle } from '../store-bundle.js';
-import { createRedisClient, type RedisClient } from './create-redis-client.js';
+import { createRedisClient, reconnectBackoff, type RedisClient } from './create-redis-client.js';
 import { RedisHistoryStore, type RedisHistoryOptions } from './redis-history-store.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import { watchRedisHealth, type RedisHealthHandlers } from './watch-redis-health.js';
@@ -39,11 +39,9 @@ export function createRedisStores(options: RedisStoresOptions): StoreBundle {
     // second, each one's session read and history writes share the socket writes of the others.
     enableAutoPipelining: true,
     // While Redis is down a command waits for this many reconnect attempts, then rejects:
-    // with the backoff below a call fails within ~3 s, not after ~20 attempts (the default).
+    // with reconnectBackoff a call fails within ~3 s, not after ~20 attempts (the default).
     maxRetriesPerRequest: 2,
-    // Reconnect forever, 50 ms doubling to a 1 s cap (the library's is 5 s, which would
-    // make each call during a long outage wait ~10 s), plus jitter so replicas spread out.
-    retryStrategy: (times) => Math.min(50 * 2 ** (times - 1), 1_000) + Math.floor(Math.random() * 100),
+    retryStrategy: reconnectBackoff,
     // An unreachable host (dropped packets, not refused) gives up after 5 s, not 10.
     connectTimeout: 5_000,
     // A reply later than this rejects the call; every command here is O(1) or O(limit).
