@@ -69,13 +69,17 @@ const TARGET_RATE = 10_000;
 const TARGET_P99_MS = 20;
 
 
-interface Sample {
+interface LoadResult {
   done: number;
   wallMs: number;
   acks: number[];
   errors: Record<string, number>;
   backlog: number;
   cpuMs: number;
+}
+
+/** one round of one target: what its loaders reported, plus their own CPU */
+interface Sample extends LoadResult {
   loaderCpuMs: number;
 }
 
@@ -89,14 +93,6 @@ interface Target {
   samples: Map<number, Sample[]>;
 }
 
-interface LoadResult {
-  done: number;
-  wallMs: number;
-  acks: number[];
-  errors: Record<string, number>;
-  backlog: number;
-  cpuMs: number;
-}
 
 export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchRow[]> {
   const connections = opts.connections ?? 200;
