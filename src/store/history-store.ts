@@ -4,8 +4,13 @@ import type { TokenUsage } from '../llm/chat-model.js';
  * Conversation history, per user (openid). The port every driver (SQLite, Redis) implements and
  * `history-store.contract.ts` verifies against the real backend.
  *
- * A user has one *current* conversation; `clear` starts a new one (old turns are kept for
- * audit but no longer returned). Messages are append-only.
+ * A user has several conversations and one *current* one: `clear` starts a new current
+ * conversation and keeps the old ones (listed by `listConversations`, readable and continuable
+ * by id). Messages are append-only; only `deleteConversation` removes them.
+ *
+ * Conversation ids are opaque strings, unique across all users (the admin console addresses a
+ * conversation by its id alone), and never reused. Every method taking a conversation id treats
+ * another user's id exactly like an unknown one: nobody learns that it exists.
  */
 
 export type MessageStatus =
@@ -34,6 +39,41 @@ export interface StoredMessage {
    * never go into a later prompt. `label` is the checker's reason, for operators only.
    */
   flagged?: { label: string };
+  /** questions only: uploads asked about (images, or the voice recording a question was transcribed from) */
+  attachments?: StoredAttachment[];
+}
+
+/** An upload a question refers to; the bytes live in the upload store and expire there, the reference stays. */
+export interface StoredAttachment {
+  kind: 'image' | 'audio';
+  /** the upload id (`POST /wechat/upload`) */
+  uploadId: string;
+}
+
+/** One conversation of a user, as the conversation list shows it. */
+export interface ConversationSummary {
+  id: string;
+  /** the first question that was not blocked, shortened to at most 30 characters (with "…"); '' until there is one */
+  title: string;
+  /** epoch milliseconds of the first and of the latest append */
+  createdAt: number;
+  updatedAt: number;
+  messageCount: number;
+}
+
+export interface ConversationPage {
+  /** newest `updatedAt` first; conversations without messages are never listed */
+  items: ConversationSummary[];
+  /** pass back as `before` for the next page; absent on the last page */
+  nextCursor?: string;
+}
+
+/** Thrown by `append` to a conversation id that is unknown, deleted or another user's. */
+export class ConversationNotFoundError extends Error {
+  constructor(readonly conversationId: string) {
+    super(`conversation not found: ${conversationId}`);
+    this.name = 'ConversationNotFoundError';
+  }
 }
 
 /** A cited passage, exactly as clients see it in `chat_response.data.sources`. */
