@@ -9,6 +9,8 @@ export interface LimitSettings {
   userTokensPerDay: number;
   ipLoginsPerMinute: number;
   ipConnectionsPerMinute: number;
+  /** POST /wechat/upload per user per minute (optional so older callers keep compiling; absent = unlimited) */
+  userUploadsPerMinute?: number;
 }
 
 /** A user's limits and what is left now; `*Left` is null when the limit is off (0). */
@@ -86,6 +88,11 @@ export class UsageLimits {
   /** A new WebSocket from `ip`. */
   admitConnection(ip: string): Promise<void> {
     return this.take('ip_connection', `conn:${ip}`, this.settings.ipConnectionsPerMinute);
+  }
+
+  /** An upload (POST /wechat/upload) by `openid`, before its body is read. */
+  admitUpload(openid: string): Promise<void> {
+    return this.take('upload_rate', `upload:${openid}`, this.settings.userUploadsPerMinute ?? 0);
   }
 
   /** The user's limits and what is left (login_response.data.limits); undefined while the backend fails. */
