@@ -87,7 +87,7 @@ export function truncationProblem(type: MediaType, head: Buffer, tail: Buffer, b
   switch (type.format) {
     case 'png': {
       // signature + IHDR chunk (25 bytes) + IEND chunk (12 bytes) at the very least
-      if (bytes < 45 || !ascii(head, 12, 'IHDR')) return cut;
+      if (bytes < 45 || tail.length < 8 || !ascii(head, 12, 'IHDR')) return cut;
       const iend = tail.subarray(tail.length - 8);
       return iend.toString('latin1', 0, 4) === 'IEND' && iend.readUInt32BE(4) === 0xae426082 ? undefined : cut;
     }
