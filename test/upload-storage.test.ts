@@ -41,6 +41,27 @@ describe('uploads: limits, disks and instances', () => {
     }
   });
 
+  it('USER_UPLOAD_BYTES_PER_DAY: once a day\'s bytes are used, 429 upload_quota_exceeded until midnight in Shanghai', async () => {
+    let now = Date.UTC(2026, 0, 1, 4, 0, 0); // 12:00 in Shanghai
+    const gw = await startGateway({ env: { USER_UPLOAD_BYTES_PER_DAY: '500' }, limitsClock: () => now });
+    try {
+      const alice = await sessionFor(gw.url, 'alice');
+      const png = media.file('x.png'); // 280 bytes
+      assert.equal((await uploadForm(gw.url, alice.sessionId, [{ data: png }])).status, 200);
+      assert.equal((await uploadForm(gw.url, alice.sessionId, [{ data: png }])).status, 200, 'under the quota when it starts');
+      const refused = await uploadForm(gw.url, alice.sessionId, [{ data: png }]);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.body.data.reason, 'upload_quota_exceeded');
+      assert.equal(refused.body.data.retry_after, 12 * 3600);
+      const refusedVoice = await uploadForm(gw.url, alice.sessionId, [{ data: media.file('x.amr') }]);
+      assert.equal(refusedVoice.status, 429, 'every kind counts');
+      now += 12 * 3_600_000;
+      assert.equal((await uploadForm(gw.url, alice.sessionId, [{ data: png }])).status, 200, 'a new day in Shanghai');
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('a full disk (a real 256 KiB tmpfs as UPLOAD_DIR) answers 507 and leaves no temp file', async (t) => {
     const mount = mkdtempSync(join(tmpdir(), 'wag-full-'));
     try {

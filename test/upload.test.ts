@@ -94,6 +94,10 @@ describe('POST /wechat/upload', () => {
     const pdf = await uploadForm(gw.url, alice.sessionId, [{ data: Buffer.from('%PDF-1.7\n' + 'x'.repeat(200)), name: 'a.jpg', type: 'image/jpeg' }]);
     assert.equal(pdf.status, 415);
     // an MP4 with video is an ISO file like M4A: the probe tells them apart
+    assert.equal(media.file('video.mp4').toString('latin1', 4, 12), 'ftypisom');
+    const video = await uploadForm(gw.url, alice.sessionId, [{ data: media.file('video.mp4'), name: 'voice.m4a', type: 'audio/mp4' }]);
+    assert.equal(video.status, 415);
+    assert.match(video.body.message, /视频/);
     assert.deepEqual(tempFiles(), [], 'no temp file left behind');
   });
 
@@ -162,6 +166,12 @@ describe('POST /wechat/upload', () => {
       authorization: `Bearer ${alice.sessionId}`,
     });
     assert.equal(broken.status, 400, 'a body that ends mid-part');
+    const noBoundary = await rawPost(gw.url, png, { 'content-type': 'multipart/form-data', authorization: `Bearer ${alice.sessionId}` });
+    assert.equal(noBoundary.status, 400);
+    const manyFields = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, 'v']));
+    const crowded = await uploadForm(gw.url, alice.sessionId, [{ data: png }], manyFields);
+    assert.equal(crowded.status, 400, 'more form fields than wx.uploadFile ever sends');
+    assert.equal(crowded.body.data.reason, 'upload_invalid');
     assert.deepEqual(tempFiles(), []);
     // multipart still means 415 everywhere else: the parser exists for the upload route only
     const form = new FormData();

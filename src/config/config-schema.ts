@@ -196,6 +196,11 @@ export const configSchema = z.object({
     ipConnectionsPerMinute: int(0, 1_000_000).default(60),
     /** uploads (POST /wechat/upload) per user per minute: a photo or a voice question every few seconds is plenty */
     userUploadsPerMinute: int(0, 1_000_000).default(20),
+    /**
+     * bytes a user may upload per day (Asia/Shanghai), 200 MiB: ~200 phone photos or hours of voice,
+     * while one account cannot fill the disk at 20 × 10 MB a minute
+     */
+    userUploadBytesPerDay: int(0, 1_000_000_000_000).default(200 * 1024 * 1024),
   }),
 
   /** WeChat content security (msgSecCheck v2) and the local keyword list; see src/moderation/ */

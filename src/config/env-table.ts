@@ -70,6 +70,7 @@ export const envTable = {
   WS_MAX_TOTAL_BUFFERED_BYTES: 'ws.maxTotalBufferedBytes',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   USER_UPLOADS_PER_MINUTE: 'limits.userUploadsPerMinute',
+  USER_UPLOAD_BYTES_PER_DAY: 'limits.userUploadBytesPerDay',
   UPLOAD_DIR: 'uploads.dir',
   UPLOAD_MAX_IMAGE_BYTES: 'uploads.maxImageBytes',
   UPLOAD_MAX_AUDIO_BYTES: 'uploads.maxAudioBytes',

@@ -10,15 +10,15 @@ import type { MediaFormat } from './detect-media-type.js';
  *   plain CBR MP3 and ADTS), imported only when the first such file arrives.
  *
  * `seconds` undefined with a `problem`: the file cannot be read as what its magic bytes said
- * (truncated, corrupt, or an ISO file with video).
+ * (truncated or corrupt: `invalid`), or is an ISO file with video (`unsupported`).
  */
 export interface AudioProbe {
   seconds?: number;
-  /** a Chinese reason the file is refused (400) */
-  problem?: string;
+  /** why the file is refused, with a Chinese message */
+  problem?: { kind: 'invalid' | 'unsupported'; message: string };
 }
 
-const CORRUPT = '语音文件已损坏或不完整，请重新录制';
+const CORRUPT = { kind: 'invalid', message: '语音文件已损坏或不完整，请重新录制' } as const;
 const FRAME_SECONDS = 0.02;
 /** AMR-NB frame payload sizes by mode (the byte after each frame's header is not counted here); 15 = no data */
 const AMR_NB_PAYLOAD = [12, 13, 15, 17, 19, 20, 26, 31, 5, -1, -1, -1, -1, -1, -1, 0];
@@ -29,7 +29,7 @@ export async function probeAudioDuration(file: string, format: MediaFormat, need
   try {
     const { parseFile } = await import('music-metadata');
     const { format: info } = await parseFile(file, { duration: true, skipCovers: true });
-    if (needsAudioCheck && (info.hasVideo || info.hasAudio === false)) return { problem: '不支持视频文件，请上传语音' };
+    if (needsAudioCheck && (info.hasVideo || info.hasAudio === false)) return { problem: { kind: 'unsupported', message: '不支持视频文件，请上传语音' } };
     if (info.duration === undefined || !Number.isFinite(info.duration) || info.duration <= 0) return { problem: CORRUPT };
     return { seconds: info.duration };
   } catch {

@@ -73,7 +73,7 @@ export async function receiveUpload(
   if (problem) throw new UploadError('invalid', problem);
   if (type.kind !== 'audio') return { type, bytes };
   const probe = await probeAudioDuration(tempFile, type.format, 'needsAudioCheck' in type && Boolean(type.needsAudioCheck));
-  if (probe.problem) throw new UploadError(probe.problem.includes('视频') ? 'unsupported' : 'invalid', probe.problem);
+  if (probe.problem) throw new UploadError(probe.problem.kind, probe.problem.message);
   if (probe.seconds! > limits.maxAudioSeconds + 0.5) {
     throw new UploadError('too_large', `语音太长（${Math.round(probe.seconds!)} 秒），最长 ${limits.maxAudioSeconds} 秒`);
   }
@@ -96,6 +96,12 @@ function tooLarge(type: MediaType | undefined, limits: UploadLimits): UploadErro
   return new UploadError('too_large', `文件太大：图片最大 ${mib(limits.maxImageBytes)}，语音最大 ${mib(limits.maxAudioBytes)}`);
 }
 
+/** The refusal for a body already declared (Content-Length) larger than any file may be. */
+export function tooLargeForAny(limits: UploadLimits): UploadError {
+  return tooLarge(undefined, limits);
+}
+
+/** 10 MB, 196 KB: a limit as the 413 message states it */
 const mib = (bytes: number) => (bytes >= 1_048_576 ? `${+(bytes / 1_048_576).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`);
 
 function diskFull(error: unknown): UploadError | undefined {

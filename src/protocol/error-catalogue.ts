@@ -62,6 +62,7 @@ export const errorCatalogue = {
   upload_not_found: { code: 404, status: 404, message: '找不到这个文件，可能已过期，请重新上传' },
   upload_too_large: { code: 413, status: 413, message: '文件太大' },
   upload_rate_limited: { code: 429, status: 429, message: '上传太频繁了，请稍后再试' },
+  upload_quota_exceeded: { code: 429, status: 429, message: '今日上传额度已用完，请明天再来' },
   upload_storage_full: { code: 507, status: 507, message: '服务器存储空间不足，暂时无法上传，请稍后再试' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 /** Real media files made by the tools an operator has (ImageMagick, espeak-ng, ffmpeg, sox), by name. */
 export interface MediaFiles {
   dir: string;
-  /** x.png, x.jpg, x.webp, x.gif, x.wav, x.mp3, x.m4a, x.aac, x.amr, x.silk, plain.silk, long.wav, long.mp3, noise.png */
+  /** x.png, x.jpg, x.webp, x.gif, x.wav, x.mp3, x.m4a, x.aac, x.amr, x.silk, plain.silk, long.wav, long.mp3, noise.png, video.mp4 */
   file(name: string): Buffer;
   path(name: string): string;
   cleanup(): void;
@@ -35,6 +35,8 @@ export async function makeMedia(): Promise<MediaFiles> {
   // 61 s of tone at 8 kHz: over the 60 s limit, under the byte limit
   run('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', 'long.wav', 'synth', '61', 'sine', '440']);
   run('ffmpeg', ['-loglevel', 'error', '-y', '-i', 'long.wav', '-b:a', '32k', 'long.mp3']);
+  // an MP4 with video: an ISO file like M4A, which must not pass as audio
+  run('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x64:rate=5', '-f', 'lavfi', '-i', 'sine=duration=1', '-shortest', '-pix_fmt', 'yuv420p', 'video.mp4']);
   const frames = Array.from({ length: 150 }, (_, i) => Buffer.concat([Buffer.from([0x3c]), Buffer.alloc(31, i % 7)]));
   writeFileSync(path('x.amr'), Buffer.concat([Buffer.from('#!AMR\n'), ...frames]));
   run('ffmpeg', ['-loglevel', 'error', '-i', 'x.amr', '-f', 'null', '-']); // throws if ffmpeg cannot decode it

@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../../auth/session-service.js';
 import type { UsageLimits } from '../../limits/usage-limits.js';
-import { receiveUpload, type ReceivedFile, type UploadLimits } from '../../media/receive-upload.js';
+import { receiveUpload, tooLargeForAny, type ReceivedFile, type UploadLimits } from '../../media/receive-upload.js';
 import { UploadError, type UploadErrorKind } from '../../media/upload-error.js';
 import type { UploadWriter } from '../../media/upload-store.js';
 import { noMetrics, type GatewayMetrics } from '../../observability/gateway-metrics.js';
@@ -35,7 +35,7 @@ const MULTIPART_OVERHEAD = 64 * 1024;
  * fields are ignored) and `Authorization: Bearer <session_id>`. Answers
  * `{code: 0, message, data: {upload_id, kind, bytes, mime}}` (`seconds` too for audio).
  *
- * The session and the user's USER_UPLOADS_PER_MINUTE are checked before the body is read; the
+ * The session, the user's USER_UPLOADS_PER_MINUTE and USER_UPLOAD_BYTES_PER_DAY are checked before the body is read; the
  * file is streamed to a temp file (receive-upload.ts) and stored only when everything about
  * it is fine. A refusal drains what the client still sends, so it reads the answer instead
  * of a reset connection.
@@ -80,7 +80,7 @@ export async function uploadRoute(app: FastifyInstance, options: UploadRouteOpti
     if (declared > maxFileBytes + MULTIPART_OVERHEAD) {
       // no use reading what is already known to be too large
       reply.header('connection', 'close');
-      return refuse(request, reply, new UploadError('too_large', `文件太大：图片最大 ${mb(uploadLimits.maxImageBytes)}，语音最大 ${mb(uploadLimits.maxAudioBytes)}`));
+      return refuse(request, reply, tooLargeForAny(uploadLimits));
     }
 
     let received: ReceivedFile | undefined;
@@ -113,6 +113,7 @@ export async function uploadRoute(app: FastifyInstance, options: UploadRouteOpti
     try {
       const stored = await uploads.save(tempFile!, { openid, kind: received.type.kind, mime: received.type.mime, bytes: received.bytes });
       metrics.uploadStored(stored.kind, stored.bytes);
+      await options.limits.recordUpload(openid, stored.bytes);
       const seconds = received.seconds === undefined ? {} : { seconds: Math.round(received.seconds * 10) / 10 };
       return { code: 0, message: '上传成功', data: { upload_id: stored.id, kind: stored.kind, bytes: stored.bytes, mime: stored.mime, ...seconds } };
     } catch (error) {
@@ -131,4 +132,3 @@ function asUploadError(error: unknown): unknown {
   return client ? new UploadError('invalid', '上传的内容格式有误或不完整，请重新上传', { cause: error }) : error;
 }
 
-const mb = (bytes: number) => `${+(bytes / 1_048_576).toFixed(1)} MB`;
