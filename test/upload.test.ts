@@ -184,9 +184,18 @@ describe('POST /wechat/upload', () => {
     const anonymous = await uploadForm(gw.url, undefined, [{ data: media.file('x.png') }]);
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body.data.reason, 'not_logged_in');
-    const expired = await uploadForm(gw.url, 'no-such-session', [{ data: media.file('x.png') }]);
+    const unknown = await uploadForm(gw.url, 'no-such-session', [{ data: media.file('x.png') }]);
+    assert.equal(unknown.status, 401);
+    assert.equal(unknown.body.data.reason, 'session_expired');
+    // a session that existed and ran out: written to the real store with its expiry passed
+    const now = Date.now();
+    await gw.stores.sessions.put({ sessionId: 'sess_ran_out_0123456789', openid: alice.openid, sessionKey: 'k', createdAt: now - 8 * 86_400_000, expiresAt: now - 1 });
+    const expired = await uploadForm(gw.url, 'sess_ran_out_0123456789', [{ data: media.file('x.png') }]);
     assert.equal(expired.status, 401);
     assert.equal(expired.body.data.reason, 'session_expired');
+    const basic = await rawPost(gw.url, Buffer.from('x'), { 'content-type': 'multipart/form-data; boundary=x', authorization: `Basic ${Buffer.from('a:b').toString('base64')}` });
+    assert.equal(basic.status, 401);
+    assert.deepEqual(tempFiles(), []);
   });
 
   it('forgets uploads when they expire: get answers undefined, the sweep deletes file and record', async () => {
