@@ -80,6 +80,11 @@ describe('POST /wechat/upload', () => {
     assert.equal(await gw.uploads.get(bob.openid, reply.body.data.upload_id), undefined);
     const voice = await wxUploadFile(gw.url, alice.sessionId, media.file('x.silk'), { filename: 'wxfile://tmp_a81c3e.silk' });
     assert.equal(voice.body.data.mime, 'audio/silk');
+    // the client's file name is never used: a path in it goes nowhere
+    const sneaky = await wxUploadFile(gw.url, alice.sessionId, png, { filename: '../../gateway.sqlite' });
+    assert.equal(sneaky.status, 200);
+    assert.ok(storedFiles().includes(sneaky.body.data.upload_id));
+    assert.ok(storedFiles().every((name) => /^[A-Za-z0-9_-]{24}$/.test(name)), 'only random ids in the upload directory');
   });
 
   it('refuses files whose bytes are not an accepted format (415), whatever their name or type', async () => {
