@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { makeMedia, type MediaFiles } from './support/make-media.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
@@ -183,6 +185,28 @@ describe('POST /wechat/upload', () => {
     form.append('query', '你好');
     const chat = await fetch(`${gw.url}/wechat/chat`, { method: 'POST', body: form });
     assert.equal(chat.status, 415);
+  });
+
+  it('a client that hangs up mid-file leaves nothing behind', async () => {
+    const before = storedFiles().length;
+    const boundary = 'abortboundary';
+    const req = request(`${gw.url}/wechat/upload`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${alice.sessionId}` },
+    });
+    req.on('error', () => {}); // we hang up ourselves
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n`);
+    req.write(media.file('x.wav').subarray(0, 100_000));
+    for (let i = 0; tempFiles().length === 0; i++) {
+      assert.ok(i < 200, 'the server started writing the file');
+      await sleep(20);
+    }
+    req.destroy();
+    for (let i = 0; tempFiles().length > 0; i++) {
+      assert.ok(i < 200, 'the temp file is removed once the server sees the hang-up');
+      await sleep(20);
+    }
+    assert.equal(storedFiles().length, before);
   });
 
   it('needs a live session (401)', async () => {
