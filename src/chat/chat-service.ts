@@ -6,8 +6,9 @@ import { LlmError } from '../llm/llm-error.js';
 import { noMetrics, type ChatOutcome, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import { toAppError } from '../protocol/to-app-error.js';
-import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
+import { ConversationNotFoundError, type HistoryStore, type MessageStatus, type StoredMessage } from '../store/history-store.js';
 import { storeCall } from '../store/store-call.js';
+import { StoreError } from '../store/store-error.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
 import type { AnswerRegistry, LostAnswer } from './answer-registry/answer-registry.js';
 import { MemoryAnswerRegistry } from './answer-registry/memory-answer-registry.js';
@@ -16,6 +17,7 @@ import type { ConcurrencyGate } from './concurrency-gate.js';
 import type { Answer, AnswerStrategy } from './strategies/answer-strategy.js';
 import { chooseStrategy } from './strategies/choose-strategy.js';
 import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
+import { questionIdOf } from './question-id.js';
 import { runQuestion } from './run-question.js';
 import { checkWithPolicy, RETRACT_NOTICE, type ModerationOutcome, type ModerationPolicy } from './moderation-policy.js';
 import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
@@ -55,6 +57,8 @@ export interface Asker {
 export interface ChatInput {
   query: string;
   useAutoRag: boolean;
+  /** continue this conversation of the asker's (it becomes the current one); absent = the current one */
+  conversationId?: string | undefined;
 }
 
 export interface StartedAnswer {
@@ -67,6 +71,10 @@ export interface StartedAnswer {
  * The chat orchestrator: store the question → wait for a model slot → load history → answer
  * (the strategy: strategies/choose-strategy.ts) → store the answer. Transports start a run
  * and listen to it; nothing here knows about sockets or HTTP.
+ *
+ * The conversation is fixed when the run starts and travels with it: the prompt's turns are
+ * read from it and the question and answer are stored in it, even when the user starts a new
+ * conversation (`clear`, another device) while the answer is being generated.
  */
 export class ChatService {
   private readonly registry: AnswerRegistry;
@@ -86,7 +94,8 @@ export class ChatService {
    * security is on), so whoever acknowledges the question on it acknowledges a stored one.
    * Rejects (nothing stored) for an empty or too long question, a second question while one is
    * in flight for the same session (409), a full waiting line (503), a registry that does not
-   * answer or a store that failed to take the question (503). Later failures, a refused
+   * answer or a store that failed to take the question (503), a `conversationId` that is not
+   * one of the asker's conversations (404 conversation_not_found). Later failures, a refused
    * question too, arrive as the run's result. With `requestId`, a retry of the same request
    * joins its answer.
    */
@@ -102,6 +111,13 @@ export class ChatService {
     const claim = await storeCall(this.registry.claim(run, requestId === undefined ? undefined : { requestId, query }));
     if (claim.kind === 'busy') throw new AppError('chat_in_progress');
     if (claim.kind === 'joined') return { run: claim.run, joined: true };
+    let conversationId: string;
+    try {
+      conversationId = await this.conversationFor(asker.openid, input.conversationId);
+    } catch (error) {
+      await this.registry.withdraw(run).catch(() => undefined);
+      throw error;
+    }
     const ticket = this.deps.gate.enter(this.deps.options.queueTimeoutMs, run.signal);
     if (!ticket) {
       // a retry after the line clears must start afresh, not find this refusal
@@ -109,8 +125,8 @@ export class ChatService {
       throw new AppError('server_busy');
     }
     const log = this.deps.logger.child({ answerId: run.id });
-    const asked = this.ask(run, query, log);
-    void this.execute(run, query, input.useAutoRag, ticket.acquired, performance.now(), asked, log);
+    const asked = this.ask(run, query, conversationId, log);
+    void this.execute(run, { query, conversationId, useAutoRag: input.useAutoRag }, ticket.acquired, performance.now(), asked, log);
     try {
       await asked;
     } catch (error) {
@@ -135,25 +151,28 @@ export class ChatService {
     return this.registry.localRuns().length;
   }
 
-  listHistory(openid: string, limit: number): Promise<StoredMessage[]> {
-    return storeCall(this.deps.history.listRecent(openid, limit));
-  }
-
   /**
    * A finished answer by id (for clients resuming late): the registry's copy while it keeps
-   * one (it has the error's reason), else the stored message of the current conversation.
+   * one (it has the error's reason), else the stored message, from any of the user's conversations.
    */
   async findResult(asker: Asker, id: string): Promise<AnswerResult | undefined> {
     const kept = await storeCall(this.registry.ended(asker.ownerKey, id));
     if (kept) return kept;
-    const stored = await this.findAnswer(asker.openid, id);
-    return stored && { id, text: stored.content, status: stored.status, usage: stored.usage, sources: stored.sources };
+    const found = await this.findAnswer(asker.openid, id);
+    if (!found) return undefined;
+    const { message } = found;
+    return { id, text: message.content, status: message.status, usage: message.usage, sources: message.sources, conversationId: found.conversationId };
   }
 
-  /** A stored answer of the current conversation, by id (for clients resuming late). */
-  async findAnswer(openid: string, id: string): Promise<StoredMessage | undefined> {
-    const recent = await storeCall(this.deps.history.listRecent(openid, Math.max(50, this.deps.options.historyTurns * 2)));
-    return recent.find((message) => message.id === id && message.role === 'assistant');
+  /** A stored answer of any of the user's conversations, by id, with its conversation. */
+  async findAnswer(openid: string, id: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
+    const found = await storeCall(this.deps.history.findMessage(openid, id));
+    return found?.message.role === 'assistant' ? found : undefined;
+  }
+
+  /** The conversation an answer in flight belongs to (its question's), once its question is stored. */
+  async conversationOf(run: AnswerRun): Promise<string | undefined> {
+    return (await storeCall(this.deps.history.findMessage(run.openid, questionIdOf(run.id))))?.conversationId;
   }
 
   /** Starts a new conversation; an answer in flight for the session is cancelled first. */
@@ -177,17 +196,31 @@ export class ChatService {
     await all();
   }
 
-  /** An answer whose instance died mid-way: its partial text is kept, as a failed answer. */
+  /**
+   * An answer whose instance died mid-way: its partial text is kept, as a failed answer, in
+   * its question's conversation (none left: the user deleted it meanwhile, nothing to keep).
+   */
   private async storeLost(lost: LostAnswer): Promise<void> {
     this.deps.logger.warn({ answerId: lost.id }, 'answer lost with its instance: stored as failed');
     if (lost.text === '' || lost.openid === '') return;
-    await this.deps.history.append(lost.openid, { id: lost.id, role: 'assistant', content: lost.text, status: 'failed', createdAt: Date.now() });
+    const asked = await this.deps.history.findMessage(lost.openid, questionIdOf(lost.id));
+    if (!asked) return;
+    const message: StoredMessage = { id: lost.id, role: 'assistant', content: lost.text, status: 'failed', createdAt: Date.now() };
+    await this.deps.history.append(lost.openid, message, asked.conversationId).catch((error: unknown) => {
+      if (!(error instanceof ConversationNotFoundError)) throw error;
+    });
+  }
+
+  /** The conversation a question goes to: the one asked for (made current), else the current one. */
+  private async conversationFor(openid: string, requested: string | undefined): Promise<string> {
+    if (requested === undefined) return storeCall(this.deps.history.currentConversation(openid));
+    if (await storeCall(this.deps.history.openConversation(openid, requested))) return requested;
+    throw new AppError('conversation_not_found');
   }
 
   private async execute(
     run: AnswerRun,
-    query: string,
-    useAutoRag: boolean,
+    { query, conversationId, useAutoRag }: { query: string; conversationId: string; useAutoRag: boolean },
     acquired: Promise<() => void>,
     startedAt: number,
     asked: Promise<ModerationOutcome>,
@@ -203,7 +236,7 @@ export class ChatService {
       if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
       release = await acquired;
       // offline answers never read the conversation: no history read per chat without a model
-      const turns = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1)) : [];
+      const turns = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1, conversationId)) : [];
       let first = true;
       const onText = (text: string) => {
         if (first) metrics.firstToken((performance.now() - startedAt) / 1000);
@@ -211,13 +244,13 @@ export class ChatService {
         moderator?.push(text);
       };
       outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, log, options.streamCoalesceMs, onText));
-      await this.finish(run, 'complete', outcome, log, moderator);
+      await this.finish(run, conversationId, 'complete', outcome, log, moderator);
     } catch (error) {
-      if (run.cancelled) return void (await this.finish(run, 'cancelled', outcome, log, moderator));
+      if (run.cancelled) return void (await this.finish(run, conversationId, 'cancelled', outcome, log, moderator));
       const appError = toAppError(error);
       log.warn({ reason: appError.reason, error: String(error) }, 'answer failed');
       if (LlmError.is(error)) metrics.modelError(error.kind);
-      await this.finish(run, 'failed', outcome, log, moderator, appError);
+      await this.finish(run, conversationId, 'failed', outcome, log, moderator, appError);
     } finally {
       moderator?.dispose();
       // A slot granted after this run gave up (e.g. the store failed while it waited in
@@ -247,13 +280,17 @@ export class ChatService {
    * ends with 403 (or 503 when the check failed, fail-closed). The check runs while the run
    * waits for a model slot.
    */
-  private async ask(run: AnswerRun, query: string, log: Logger): Promise<ModerationOutcome> {
+  private async ask(run: AnswerRun, query: string, conversationId: string, log: Logger): Promise<ModerationOutcome> {
     const { moderation, history } = this.deps;
     // no abort signal: a question cancelled mid-check must still be stored with its verdict
     const checked: ModerationOutcome = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true };
-    const asked: StoredMessage = { id: randomUUID(), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
+    const asked: StoredMessage = { id: questionIdOf(run.id), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
     if (!checked.ok) asked.flagged = { label: checked.label };
-    await storeCall(history.append(run.openid, asked));
+    // deleted since the run started (by another request of the user's): the question has nowhere to go
+    await storeCall(history.append(run.openid, asked, conversationId)).catch((error: unknown) => {
+      if (error instanceof StoreError && error.cause instanceof ConversationNotFoundError) throw new AppError('conversation_not_found');
+      throw error;
+    });
     return checked;
   }
 
@@ -272,6 +309,7 @@ export class ChatService {
    */
   private async finish(
     run: AnswerRun,
+    conversationId: string,
     ended: MessageStatus,
     outcome: Answer,
     log: Logger,
@@ -284,10 +322,10 @@ export class ChatService {
     const text = run.retracted ? RETRACT_NOTICE : run.text;
     const usage = outcome.usage;
     const sources = run.retracted ? [] : toSources(outcome.passages);
-    const result: AnswerResult = { id: run.id, text, status, usage, error: run.retracted ? undefined : error, sources };
+    const result: AnswerResult = { id: run.id, text, status, usage, error: run.retracted ? undefined : error, sources, conversationId };
     if (status !== 'failed' || text !== '') {
       try {
-        await this.deps.history.append(run.openid, {
+        const answer: StoredMessage = {
           id: run.id,
           role: 'assistant',
           content: text,
@@ -297,10 +335,13 @@ export class ChatService {
           ...(this.deps.model && { model: this.deps.model.name }),
           ...(sources.length > 0 && { sources }),
           ...(run.retracted && { flagged: run.retracted }),
-        });
+        };
+        await this.deps.history.append(run.openid, answer, conversationId);
       } catch (storeError) {
-        // the client still gets the answer; the operator learns the store is failing
-        log.error({ error: String(storeError) }, 'could not store answer');
+        // the client still gets the answer; the operator learns the store is failing — unless
+        // the user deleted the conversation meanwhile (from another device): nothing to keep then
+        if (storeError instanceof ConversationNotFoundError) log.info('conversation deleted while answering: answer not stored');
+        else log.error({ error: String(storeError) }, 'could not store answer');
       }
     }
     if (usage) log.info({ usage, status }, 'answer finished');
