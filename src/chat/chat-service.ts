@@ -6,9 +6,8 @@ import { LlmError } from '../llm/llm-error.js';
 import { noMetrics, type ChatOutcome, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import { toAppError } from '../protocol/to-app-error.js';
-import { ConversationNotFoundError, type HistoryStore, type MessageStatus, type StoredMessage } from '../store/history-store.js';
+import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
 import { storeCall } from '../store/store-call.js';
-import { StoreError } from '../store/store-error.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
 import type { AnswerRegistry, LostAnswer } from './answer-registry/answer-registry.js';
 import { MemoryAnswerRegistry } from './answer-registry/memory-answer-registry.js';
@@ -19,6 +18,7 @@ import { chooseStrategy } from './strategies/choose-strategy.js';
 import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
 import { questionIdOf } from './question-id.js';
 import { runQuestion } from './run-question.js';
+import { conversationFor, storeAnswer, storeLostAnswer, storeQuestion } from './store-turns.js';
 import { checkWithPolicy, RETRACT_NOTICE, type ModerationOutcome, type ModerationPolicy } from './moderation-policy.js';
 import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
 
@@ -113,7 +113,7 @@ export class ChatService {
     if (claim.kind === 'joined') return { run: claim.run, joined: true };
     let conversationId: string;
     try {
-      conversationId = await this.conversationFor(asker.openid, input.conversationId);
+      conversationId = await conversationFor(this.deps.history, asker.openid, input.conversationId);
     } catch (error) {
       await this.registry.withdraw(run).catch(() => undefined);
       throw error;
@@ -196,26 +196,10 @@ export class ChatService {
     await all();
   }
 
-  /**
-   * An answer whose instance died mid-way: its partial text is kept, as a failed answer, in
-   * its question's conversation (none left: the user deleted it meanwhile, nothing to keep).
-   */
+  /** An answer whose instance died mid-way: its partial text is kept, as a failed answer. */
   private async storeLost(lost: LostAnswer): Promise<void> {
     this.deps.logger.warn({ answerId: lost.id }, 'answer lost with its instance: stored as failed');
-    if (lost.text === '' || lost.openid === '') return;
-    const asked = await this.deps.history.findMessage(lost.openid, questionIdOf(lost.id));
-    if (!asked) return;
-    const message: StoredMessage = { id: lost.id, role: 'assistant', content: lost.text, status: 'failed', createdAt: Date.now() };
-    await this.deps.history.append(lost.openid, message, asked.conversationId).catch((error: unknown) => {
-      if (!(error instanceof ConversationNotFoundError)) throw error;
-    });
-  }
-
-  /** The conversation a question goes to: the one asked for (made current), else the current one. */
-  private async conversationFor(openid: string, requested: string | undefined): Promise<string> {
-    if (requested === undefined) return storeCall(this.deps.history.currentConversation(openid));
-    if (await storeCall(this.deps.history.openConversation(openid, requested))) return requested;
-    throw new AppError('conversation_not_found');
+    await storeLostAnswer(this.deps.history, lost);
   }
 
   private async execute(
@@ -286,11 +270,7 @@ export class ChatService {
     const checked: ModerationOutcome = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true };
     const asked: StoredMessage = { id: questionIdOf(run.id), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
     if (!checked.ok) asked.flagged = { label: checked.label };
-    // deleted since the run started (by another request of the user's): the question has nowhere to go
-    await storeCall(history.append(run.openid, asked, conversationId)).catch((error: unknown) => {
-      if (error instanceof StoreError && error.cause instanceof ConversationNotFoundError) throw new AppError('conversation_not_found');
-      throw error;
-    });
+    await storeQuestion(history, run.openid, asked, conversationId);
     return checked;
   }
 
@@ -324,25 +304,18 @@ export class ChatService {
     const sources = run.retracted ? [] : toSources(outcome.passages);
     const result: AnswerResult = { id: run.id, text, status, usage, error: run.retracted ? undefined : error, sources, conversationId };
     if (status !== 'failed' || text !== '') {
-      try {
-        const answer: StoredMessage = {
-          id: run.id,
-          role: 'assistant',
-          content: text,
-          status,
-          createdAt: Date.now(),
-          usage,
-          ...(this.deps.model && { model: this.deps.model.name }),
-          ...(sources.length > 0 && { sources }),
-          ...(run.retracted && { flagged: run.retracted }),
-        };
-        await this.deps.history.append(run.openid, answer, conversationId);
-      } catch (storeError) {
-        // the client still gets the answer; the operator learns the store is failing — unless
-        // the user deleted the conversation meanwhile (from another device): nothing to keep then
-        if (storeError instanceof ConversationNotFoundError) log.info('conversation deleted while answering: answer not stored');
-        else log.error({ error: String(storeError) }, 'could not store answer');
-      }
+      const answer: StoredMessage = {
+        id: run.id,
+        role: 'assistant',
+        content: text,
+        status,
+        createdAt: Date.now(),
+        usage,
+        ...(this.deps.model && { model: this.deps.model.name }),
+        ...(sources.length > 0 && { sources }),
+        ...(run.retracted && { flagged: run.retracted }),
+      };
+      await storeAnswer(this.deps.history, run.openid, answer, conversationId, log);
     }
     if (usage) log.info({ usage, status }, 'answer finished');
     run.finish(result);

@@ -1,6 +1,6 @@
 import type { Asker } from '../chat/chat-service.js';
 import type { ConversationService } from '../chat/conversation-service.js';
-import type { RequestId } from '../protocol/client-messages.js';
+import type { ClientMessage, RequestId } from '../protocol/client-messages.js';
 import {
   conversationsResponseFrame,
   deleteConversationResponseFrame,
@@ -56,4 +56,22 @@ export async function feedbackReply(
 ): Promise<ServerFrame> {
   const feedback = await conversations.rate(openid, request.id, request.rating, request.comment);
   return feedbackResponseFrame(feedback.answerId, feedback.rating, rid);
+}
+
+/** The WebSocket messages answered here. */
+export type ConversationRequest = Extract<ClientMessage, { type: 'history' | 'conversations' | 'delete_conversation' | 'feedback' }>;
+
+/** The reply to one of those WebSocket messages (`historyLimit`: `history` without `limit`). */
+export function conversationReply(conversations: ConversationService, asker: Asker, message: ConversationRequest, historyLimit: number): Promise<ServerFrame> {
+  const rid = message.request_id;
+  switch (message.type) {
+    case 'history':
+      return historyReply(conversations, asker.openid, { limit: message.limit ?? historyLimit, conversationId: message.conversation_id }, rid);
+    case 'conversations':
+      return conversationsReply(conversations, asker.openid, message, rid);
+    case 'delete_conversation':
+      return deleteConversationReply(conversations, asker, message.conversation_id, rid);
+    case 'feedback':
+      return feedbackReply(conversations, asker.openid, message, rid);
+  }
 }

@@ -42,20 +42,25 @@ export async function conversationRoutes(app: FastifyInstance, options: Conversa
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, undefined) : json(request, String(body), done),
   );
-  const asker = (request: FastifyRequest, identity: { openid?: string | undefined; session_id?: string | undefined }) =>
-    resolveAsker(request, identity, options.sessions, options.trustBareOpenid);
+  type Identity = { openid?: string | undefined; session_id?: string | undefined };
 
-  /** Validates, identifies the caller, then sends `reply`'s frame as the body (or the error). */
+  /**
+   * Validates, identifies the caller, then sends `reply`'s frame as the body (or the error).
+   * Only the identity fields named here count: a loose query also carries unknown keys, and a
+   * session_id is taken from a JSON body only (`sessionInBody`), never from a query string.
+   */
   const route =
-    <T extends { openid?: string | undefined; session_id?: string | undefined }>(
+    <T extends Identity>(
       input: (request: FastifyRequest) => { ok: true; data: T } | { ok: false; error: AppError },
       reply: (who: HttpAsker, data: T) => Promise<ServerFrame>,
+      sessionInBody = false,
     ) =>
     async (request: FastifyRequest, res: FastifyReply) => {
       const parsed = input(request);
       if (!parsed.ok) return replyError(res, parsed.error);
       try {
-        const who = await asker(request, parsed.data);
+        const identity = { openid: parsed.data.openid, session_id: sessionInBody ? parsed.data.session_id : undefined };
+        const who = await resolveAsker(request, identity, options.sessions, options.trustBareOpenid);
         return res.send(httpBody(await reply(who, parsed.data)));
       } catch (error) {
         return replyError(res, error);
@@ -96,6 +101,7 @@ export async function conversationRoutes(app: FastifyInstance, options: Conversa
     route(
       (request) => validate(httpFeedbackBody, request.body ?? {}, 'body'),
       (who, body) => feedbackReply(options.conversations, who.openid, body),
+      true,
     ),
   );
 }

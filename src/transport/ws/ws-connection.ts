@@ -24,7 +24,7 @@ import {
 } from '../../protocol/server-frame.js';
 import { toAppError } from '../../protocol/to-app-error.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
-import { conversationsReply, deleteConversationReply, feedbackReply, historyReply } from '../conversation-replies.js';
+import { conversationReply } from '../conversation-replies.js';
 import { logIn } from '../log-in.js';
 import { startChat } from '../start-chat.js';
 import { MessageRateLimit } from './message-rate-limit.js';
@@ -115,18 +115,13 @@ export class WsConnection {
     switch (message.type) {
       case 'chat':
         return this.chat(session, message);
-      case 'history': {
-        const request = { limit: message.limit ?? this.deps.limits.historyLimit, conversationId: message.conversation_id };
-        return this.reply(historyReply(this.deps.conversations, session.openid, request, rid), rid);
-      }
+      case 'history':
       case 'conversations':
-        return this.reply(conversationsReply(this.deps.conversations, session.openid, message, rid), rid);
-      case 'delete_conversation': {
+      case 'delete_conversation':
+      case 'feedback': {
         const asker = { openid: session.openid, ownerKey: session.sessionId };
-        return this.reply(deleteConversationReply(this.deps.conversations, asker, message.conversation_id, rid), rid);
+        return this.reply(conversationReply(this.deps.conversations, asker, message, this.deps.limits.historyLimit), rid);
       }
-      case 'feedback':
-        return this.reply(feedbackReply(this.deps.conversations, session.openid, message, rid), rid);
       case 'clear':
         await this.deps.chat.clear({ openid: session.openid, ownerKey: session.sessionId });
         return this.send(clearResponseFrame(rid));
