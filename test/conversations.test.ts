@@ -174,6 +174,9 @@ for (const kind of storeKinds()) {
       }
       assert.equal(llm.requests.length, calls);
       assert.deepEqual((await request(client, { type: 'conversations' })).data.conversations, [], 'nothing was stored');
+      // a cursor the server never gave reads as the end of the list, not as a server error
+      const forged = await request(client, { type: 'conversations', before: 'not-a-cursor' });
+      assert.deepEqual([forged.type, forged.data.conversations], ['conversations_response', []]);
       await client.close();
     });
 
