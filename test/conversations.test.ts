@@ -184,12 +184,15 @@ for (const kind of storeKinds()) {
       const { client } = await WsTestClient.loggedIn(gw.wsUrl, `delete_${kind.label}`);
       const kept = (await ask(client, '留着这个')).data.conversation_id as string;
       await request(client, { type: 'clear' });
-      const doomed = (await ask(client, '删掉这个')).data.conversation_id as string;
+      const doomedAnswer = await ask(client, '删掉这个');
+      const doomed = doomedAnswer.data.conversation_id as string;
 
       const deleted = await request(client, { type: 'delete_conversation', conversation_id: doomed });
       assert.deepEqual(deleted, { type: 'delete_conversation_response', code: 0, message: '已删除对话', data: { conversation_id: doomed }, request_id: deleted.request_id });
       notFound(await request(client, { type: 'history', conversation_id: doomed }));
       notFound(await request(client, { type: 'delete_conversation', conversation_id: doomed }));
+      const resumed = await request(client, { type: 'resume', id: doomedAnswer.data.id });
+      assert.deepEqual([resumed.type, resumed.data.reason], ['error', 'answer_not_found'], 'its answers went with it (the Redis registry\'s copy too)');
       assert.deepEqual((await request(client, { type: 'conversations' })).data.conversations.map((c: { conversation_id: string }) => c.conversation_id), [kept]);
       const fresh = await request(client, { type: 'history' });
       assert.notEqual(fresh.data.conversation_id, doomed, 'the deleted current conversation is replaced by a new one');

@@ -157,8 +157,13 @@ export class ChatService {
    */
   async findResult(asker: Asker, id: string): Promise<AnswerResult | undefined> {
     const kept = await storeCall(this.registry.ended(asker.ownerKey, id));
-    if (kept) return kept;
     const found = await this.findAnswer(asker.openid, id);
+    if (kept) {
+      // kept for minutes, but a deleted conversation takes its answers with it at once; an empty
+      // failed answer was never stored (nor one an older instance kept): the copy is all there is
+      const neverStored = kept.conversationId === undefined || (kept.status === 'failed' && kept.text === '');
+      return found || neverStored ? kept : undefined;
+    }
     if (!found) return undefined;
     const { message } = found;
     return { id, text: message.content, status: message.status, usage: message.usage, sources: message.sources, conversationId: found.conversationId };
