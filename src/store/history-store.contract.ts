@@ -368,6 +368,32 @@ function runConversationCases(current: () => HistoryStore): void {
       assert.equal(await store.findMessage(openid(), 'ans'), undefined);
     });
 
+    it('appends asked for at once by a new user land in one conversation', async () => {
+      const user = openid();
+      const [, , id] = await Promise.all([
+        store.append(user, msg('p1', 'user', { createdAt: 1 })),
+        store.append(user, msg('p2', 'assistant', { createdAt: 2 })),
+        store.currentConversation(user),
+      ]);
+      const listed = (await store.listConversations(user, { limit: 10 })).items;
+      assert.deepEqual(listed.map((c) => [c.id, c.messageCount]), [[id, 2]]);
+      await store.append(user, msg('p3'), id);
+      assert.deepEqual(ids(await store.listRecent(user, 10)), ['p1', 'p2', 'p3'], 'the current one, by id or by default');
+    });
+
+    it('clamps the page size to 1…100', async () => {
+      const user = openid();
+      for (let i = 0; i < 3; i++) {
+        await store.append(user, msg(`c${i}`, 'user', { createdAt: 100 + i }));
+        await store.clear(user);
+      }
+      const one = await store.listConversations(user, { limit: 0 });
+      assert.equal(one.items.length, 1);
+      assert.ok(one.nextCursor);
+      assert.equal((await store.listConversations(user, { limit: 2.7 })).items.length, 2);
+      assert.equal((await store.listConversations(user, { limit: 1e9 })).items.length, 3);
+    });
+
     it('leaving an empty conversation forgets it', async () => {
       const user = openid();
       const empty = await store.currentConversation(user);
