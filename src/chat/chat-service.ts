@@ -157,7 +157,7 @@ export class ChatService {
    */
   async findResult(asker: Asker, id: string): Promise<AnswerResult | undefined> {
     const kept = await storeCall(this.registry.ended(asker.ownerKey, id));
-    const found = await this.findAnswer(asker.openid, id);
+    const found = await this.locateAnswer(asker.openid, id);
     if (kept) {
       // kept for minutes, but a deleted conversation takes its answers with it at once; an empty
       // failed answer was never stored (nor one an older instance kept): the copy is all there is
@@ -169,8 +169,13 @@ export class ChatService {
     return { id, text: message.content, status: message.status, usage: message.usage, sources: message.sources, conversationId: found.conversationId };
   }
 
-  /** A stored answer of any of the user's conversations, by id, with its conversation. */
-  async findAnswer(openid: string, id: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
+  /** A stored answer of any of the user's conversations, by id (for clients resuming late, speech). */
+  async findAnswer(openid: string, id: string): Promise<StoredMessage | undefined> {
+    return (await this.locateAnswer(openid, id))?.message;
+  }
+
+  /** `findAnswer`, with the conversation the answer is in. */
+  async locateAnswer(openid: string, id: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
     const found = await storeCall(this.deps.history.findMessage(openid, id));
     return found?.message.role === 'assistant' ? found : undefined;
   }
