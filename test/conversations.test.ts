@@ -219,6 +219,30 @@ for (const kind of storeKinds()) {
       await client.close();
     });
 
+    it('deleting on another instance cancels the answer its owner generates there first', { skip: kind.label !== 'Redis' && 'one instance per SQLite file' }, async () => {
+      const other = await startGateway({ llm, store: kind.store });
+      llm.setReply(() => '很长的回答，'.repeat(1000));
+      try {
+        const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, 'cross_instance');
+        const conversation = (await request(client, { type: 'history' })).data.conversation_id as string;
+        client.send({ type: 'chat', query: '在 A 上问', stream: true, request_id: 'cross' });
+        await client.nextOf('chat_delta');
+        const b = await WsTestClient.connect(other.wsUrl);
+        await b.nextOf('connected');
+        b.send({ type: 'login', session_id: login.data.session_id });
+        await b.nextOf('login_response');
+        const deleted = await request(b, { type: 'delete_conversation', conversation_id: conversation });
+        assert.deepEqual([deleted.type, deleted.data.conversation_id], ['delete_conversation_response', conversation]);
+        const onA = await client.nextOf('chat_response', 10_000);
+        assert.equal(onA.data.status, 'cancelled', 'the owner stopped generating');
+        notFound(await request(client, { type: 'history', conversation_id: conversation }));
+        await Promise.all([client.close(), b.close()]);
+      } finally {
+        llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
+        await other.stop();
+      }
+    });
+
     it('the answer lands in its question\'s conversation even when another device starts a new one meanwhile', async () => {
       llm.setReply(() => '慢慢说完。'.repeat(80));
       try {
