@@ -198,7 +198,7 @@ for (const kind of storeKinds()) {
       assert.notEqual(fresh.data.conversation_id, doomed, 'the deleted current conversation is replaced by a new one');
       assert.deepEqual(fresh.data.messages, []);
 
-      llm.setReply(() => '很长的回答，'.repeat(200));
+      llm.setReply(() => '很长的回答，'.repeat(1000));
       try {
         const inFlight = fresh.data.conversation_id as string;
         client.send({ type: 'chat', query: '说个没完', stream: true, request_id: 'long' });
@@ -216,6 +216,31 @@ for (const kind of storeKinds()) {
         llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
       }
       assert.equal((await ask(client, '删完还能问')).code, 0);
+      await client.close();
+    });
+
+    it('deleting another conversation leaves the answer in flight alone', async () => {
+      const { client } = await WsTestClient.loggedIn(gw.wsUrl, `delete_other_${kind.label}`);
+      const older = (await ask(client, '旧的')).data.conversation_id as string;
+      await request(client, { type: 'clear' });
+      llm.setReply(() => '不受影响的回答。'.repeat(100));
+      try {
+        client.send({ type: 'chat', query: '新的', stream: true, request_id: 'keep-going' });
+        await client.nextOf('chat_delta');
+        client.send({ type: 'delete_conversation', conversation_id: older, request_id: 'del-older' });
+        // both replies, in whichever order they come
+        const seen = new Map<string, Frame>();
+        while (seen.size < 2) {
+          const frame = await client.next(10_000);
+          if (frame.type === 'delete_conversation_response' || frame.type === 'chat_response') seen.set(frame.type, frame);
+        }
+        assert.equal(seen.get('delete_conversation_response')!.data.conversation_id, older);
+        const answer = seen.get('chat_response')!;
+        assert.deepEqual([answer.data.status, answer.data.msg], ['complete', '不受影响的回答。'.repeat(100)]);
+        assert.notEqual(answer.data.conversation_id, older);
+      } finally {
+        llm.setReply((body) => `收到：${body.messages.at(-1)?.content}`);
+      }
       await client.close();
     });
 
@@ -244,7 +269,7 @@ for (const kind of storeKinds()) {
     });
 
     it('the answer lands in its question\'s conversation even when another device starts a new one meanwhile', async () => {
-      llm.setReply(() => '慢慢说完。'.repeat(80));
+      llm.setReply(() => '慢慢说完。'.repeat(400));
       try {
         const phone = await WsTestClient.loggedIn(gw.wsUrl, `twodevices_${kind.label}`);
         const tablet = await WsTestClient.loggedIn(gw.wsUrl, `twodevices_${kind.label}`);
