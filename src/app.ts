@@ -5,6 +5,7 @@ import { SessionService } from './auth/session-service.js';
 import type { AnswerRegistry } from './chat/answer-registry/answer-registry.js';
 import { ChatService } from './chat/chat-service.js';
 import { ConcurrencyGate } from './chat/concurrency-gate.js';
+import { ConversationService } from './chat/conversation-service.js';
 import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
@@ -16,6 +17,7 @@ import type { StoreBundle } from './store/store-bundle.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
 import { registerChatRoute } from './transport/http/chat-route.js';
 import { registerConsoleRoute } from './transport/http/console-route.js';
+import { conversationRoutes } from './transport/http/conversation-routes.js';
 import { registerHealthRoute } from './transport/http/health-route.js';
 import { registerHttpErrors } from './transport/http/http-errors.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
@@ -110,6 +112,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
 
+  const conversations = new ConversationService({ history: stores.history, feedback: stores.feedback, answers: chat });
+
   await fastify.register(cors, {
     origin: config.corsOrigins === '*' ? true : config.corsOrigins.split(',').map((o) => o.trim()),
   });
@@ -124,6 +128,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const ws = await registerWsRoute(fastify, {
     sessions,
     chat,
+    conversations,
     logger,
     maxFrameBytes: config.ws.maxFrameBytes,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
@@ -142,6 +147,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   registerLoginRoute(fastify, sessions, limits, metrics);
   registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production' });
+  await fastify.register(conversationRoutes, {
+    sessions,
+    conversations,
+    historyLimit: config.chat.historyTurns * 2,
+    trustBareOpenid: config.env !== 'production',
+  });
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
     storeDriver: stores.driver,

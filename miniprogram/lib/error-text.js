@@ -44,6 +44,7 @@
     content_blocked: '问题包含不当内容，请换个问法',
     content_check_unavailable: '内容审核繁忙，请稍后再试',
     answer_not_found: '这条回答已找不到，请下拉刷新',
+    conversation_not_found: '这个对话已被删除，请刷新列表',
     chat_in_progress: '上一个回答还没结束',
     login_rate_limited: '登录太频繁，请一分钟后再试',
     too_many_connections: '连接过多，请稍后再试',

@@ -21,6 +21,8 @@ export interface AnswerResult {
   usage?: TokenUsage;
   /** knowledge-base passages the answer was grounded on */
   sources?: Source[];
+  /** the conversation the answer is stored in (absent for results kept by an older instance) */
+  conversationId?: string;
 }
 
 /** What the server is doing before/between text, e.g. searching the knowledge base. */

@@ -29,6 +29,7 @@ export const errorCatalogue = {
   wechat_user_blocked: { code: 403, status: 403, message: '该微信用户存在安全风险，登录被微信拦截' },
   content_blocked: { code: 403, status: 403, message: '问题包含不当内容，无法回答' },
   answer_not_found: { code: 404, status: 404, message: '找不到这条回答' },
+  conversation_not_found: { code: 404, status: 404, message: '找不到这个对话，它可能已被删除' },
   kb_bad_request: { code: 400, status: 400, message: '知识库请求格式错误' },
   kb_not_found: { code: 404, status: 404, message: '没有找到这个文档' },
   kb_too_large: { code: 413, status: 413, message: '文件太大' },

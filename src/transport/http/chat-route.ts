@@ -39,7 +39,7 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
       const asker = await resolveAsker(request, body, options.sessions, options.trustBareOpenid);
       sessionId = asker.sessionId;
       // always started: without `stillWanted` startChat returns a run or throws
-      const input = { query: body.query, useAutoRag: body.use_auto_rag };
+      const input = { query: body.query, useAutoRag: body.use_auto_rag, conversationId: body.conversation_id };
       ({ run, joined } = (await startChat(options.limits, options.chat, asker, input, undefined, body.request_id))!);
     } catch (error) {
       return replyError(reply, error);
@@ -52,7 +52,9 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
 
     if (!body.stream) {
       const result = await run.done;
-      const body = httpBody(answerResponseFrame(result, sessionId, false));
+      // the seed's body, plus the conversation for a caller that named one
+      const named = parsed.data.conversation_id !== undefined;
+      const body = httpBody(answerResponseFrame(result, sessionId, false, undefined, named));
       return reply.code(result.status === 'failed' ? (result.error?.status ?? 500) : 200).send(body);
     }
 

@@ -24,7 +24,7 @@ import {
 } from '../../protocol/server-frame.js';
 import { toAppError } from '../../protocol/to-app-error.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
-import { historyFrame } from '../history-frame.js';
+import { conversationReply } from '../conversation-replies.js';
 import { logIn } from '../log-in.js';
 import { startChat } from '../start-chat.js';
 import { MessageRateLimit } from './message-rate-limit.js';
@@ -115,9 +115,12 @@ export class WsConnection {
     switch (message.type) {
       case 'chat':
         return this.chat(session, message);
-      case 'history': {
-        const messages = await this.deps.chat.listHistory(session.openid, message.limit ?? this.deps.limits.historyLimit);
-        return this.send(historyFrame(messages, rid));
+      case 'history':
+      case 'conversations':
+      case 'delete_conversation':
+      case 'feedback': {
+        const asker = { openid: session.openid, ownerKey: session.sessionId };
+        return this.reply(conversationReply(this.deps.conversations, asker, message, this.deps.limits.historyLimit), rid);
       }
       case 'clear':
         await this.deps.chat.clear({ openid: session.openid, ownerKey: session.sessionId });
@@ -131,6 +134,15 @@ export class WsConnection {
         if (match) run.cancel();
         return this.send(cancelResponseFrame(run?.id ?? null, Boolean(match), rid));
       }
+    }
+  }
+
+  /** Sends a request's reply, or the error it failed with (404, 503…) echoing its request_id. */
+  private async reply(pending: Promise<ServerFrame>, rid: RequestId): Promise<void> {
+    try {
+      this.send(await pending);
+    } catch (error) {
+      this.send(errorFrame(toAppError(error), rid));
     }
   }
 
@@ -172,12 +184,13 @@ export class WsConnection {
 
   private async chat(session: Session, message: Extract<ClientMessage, { type: 'chat' }>): Promise<void> {
     const rid = message.request_id;
-    const extended = message.stream || rid !== undefined;
+    // naming a conversation is an extension too: such a client is told where its answer went
+    const extended = message.stream || rid !== undefined || message.conversation_id !== undefined;
     if (this.shared.draining) return this.send(errorFrame(new AppError('shutting_down'), rid));
     let run: AnswerRun | undefined;
     try {
       const asker = { openid: session.openid, ownerKey: session.sessionId };
-      const input = { query: message.query, useAutoRag: message.use_auto_rag };
+      const input = { query: message.query, useAutoRag: message.use_auto_rag, conversationId: message.conversation_id };
       // a socket closed while the limiter answered must not start a run nobody would detach
       run = (await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed, rid))?.run;
     } catch (error) {
