@@ -71,6 +71,18 @@ HttpChatClient.prototype.clear = function () {
   return Promise.reject({ reason: 'unknown_type', code: 400, message: 'HTTP 接口不支持 clear', text: 'HTTP 模式不支持新对话' })
 }
 
+// Conversations and ratings need the WebSocket client: here they end at once with a clear
+// reason (never hang), so a page written for ChatClient keeps working in HTTP mode.
+function httpUnsupported() {
+  return Promise.reject({ reason: 'feature_unsupported', code: 400, message: 'HTTP 模式不支持', text: toastText({ reason: 'feature_unsupported' }) })
+}
+HttpChatClient.prototype.listConversations = function () {
+  return Promise.resolve({ conversations: [], nextCursor: null })
+}
+HttpChatClient.prototype.openConversation = httpUnsupported
+HttpChatClient.prototype.deleteConversation = httpUnsupported
+HttpChatClient.prototype.rate = httpUnsupported
+
 HttpChatClient.prototype.chat = function (query, options) {
   var text = String(query == null ? '' : query).trim()
   if (!text) return this.localError('empty_query')
