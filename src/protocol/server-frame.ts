@@ -39,6 +39,8 @@ export interface FrameData {
   history_response: { messages: HistoryEntry[] };
   clear_response: null;
   cancel_response: { id: string | null; cancelled: boolean };
+  /** after chat_response: follow-up questions the user may tap (SUGGESTIONS=on) */
+  chat_suggestions: SuggestionsData;
   error: ErrorData;
 }
 
@@ -84,6 +86,13 @@ export interface RetractData {
   id: string;
   /** the safe notice to show instead (also the final `chat_response.data.msg`) */
   message: string;
+}
+
+export interface SuggestionsData {
+  /** the answer they follow */
+  id: string;
+  /** 1–3 short questions */
+  suggestions: string[];
 }
 
 export interface WireSource {
@@ -208,6 +217,9 @@ export const clearResponseFrame = (rid?: RequestId) => frame('clear_response', 0
 
 export const cancelResponseFrame = (id: string | null, cancelled: boolean, rid?: RequestId) =>
   frame('cancel_response', 0, cancelled ? '已停止' : '没有进行中的回答', { id, cancelled }, rid);
+
+export const suggestionsFrame = (data: SuggestionsData, rid?: RequestId) =>
+  frame('chat_suggestions', 0, '你可能还想问', { id: data.id, suggestions: data.suggestions }, rid);
 
 /** An `error` frame: a request that failed before it could start. */
 export const errorFrame = (error: AppError, rid?: RequestId) =>

@@ -24,6 +24,7 @@ import {
 
 export type { FakeChatBody, FakeReply, FakeReplyFn, FakeRequestBody, FakeToolCall } from './fake-llm-replies.js';
 export { defaultReply, fakeEmbedding, lastUserText } from './fake-llm-replies.js';
+export { FAKE_SUGGESTIONS, isSuggestionRequest, SUGGESTION_MARKER } from './fake-llm-replies.js';
 
 export type FakeLlmFault =
   /** an HTTP error; `retryAfter` (seconds, or an HTTP date string) becomes the Retry-After header */
