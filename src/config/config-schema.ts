@@ -225,7 +225,7 @@ export const configSchema = z.object({
     model: optionalText,
     /** the suggestion call's deadline, ms; past it the knowledge-base headings are offered, or nothing */
     timeoutMs: int(200, 60_000).default(5_000),
-  }),
+  }).prefault({}),
 
   /** SIGTERM: how long answers in flight may take to finish, ms */
   shutdownGraceMs: int(0, 600_000).default(10_000),

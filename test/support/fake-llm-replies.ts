@@ -50,8 +50,8 @@ export const lastUserText = (body: FakeChatBody): string =>
 /** The system prompt of a follow-up suggestion request carries this (src/chat/suggestions/suggestion-prompt.ts). */
 export const SUGGESTION_MARKER = '【追问建议】';
 
-export const isSuggestionRequest = (body: FakeChatBody): boolean =>
-  body.messages.some((m) => m.role === 'system' && textOf(m.content).includes(SUGGESTION_MARKER));
+export const isSuggestionRequest = (body: FakeRequestBody): boolean =>
+  (body.messages ?? []).some((m) => m.role === 'system' && textOf(m.content).includes(SUGGESTION_MARKER));
 
 /** What the fake answers a suggestion request by default: a JSON array, as the prompt asks. */
 export const FAKE_SUGGESTIONS = ['还有哪些注意事项？', '这个需要多长时间？', '有没有更简单的办法？'];

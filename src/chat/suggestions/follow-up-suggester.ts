@@ -43,11 +43,12 @@ export class FollowUpSuggester {
     const { run } = finished;
     const result = run.result;
     const eligible = result?.status === 'complete' && !run.retracted && result.text.trim() !== '';
+    const log = this.deps.logger.child({ answerId: run.id });
     if (!eligible || !run.followUps.wanted) {
+      log.debug({ status: result?.status, wanted: run.followUps.wanted }, 'no follow-up suggestions for this answer');
       run.followUps.offer([]);
       return Promise.resolve();
     }
-    const log = this.deps.logger.child({ answerId: run.id });
     const request: SuggestionRequest = {
       question: finished.query,
       answer: result.text,
@@ -56,7 +57,10 @@ export class FollowUpSuggester {
     const deadline = AbortSignal.timeout(this.deps.timeoutMs);
     const wanted = run.followUps.signal;
     return this.generate(request, run.openid, { wanted, deadline }, log).then(
-      (suggestions) => run.followUps.offer(suggestions),
+      (suggestions) => {
+        if (suggestions.length === 0) log.debug('no follow-up suggestions');
+        run.followUps.offer(suggestions);
+      },
       (error: unknown) => {
         log.debug({ error: String(error) }, 'no follow-up suggestions');
         run.followUps.offer([]);
