@@ -109,7 +109,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     registry: deps.answers,
     moderation,
-    afterAnswer: suggester && ((finished) => suggester.afterAnswer(finished)),
+    // off: settled at once, so a socket waiting for suggestions lets go of them right away
+    afterAnswer: suggester ? (finished) => void suggester.afterAnswer(finished) : (finished) => finished.run.followUps.offer([]),
     options: {
       systemPrompt: config.llm.systemPrompt,
       historyTurns: config.chat.historyTurns,
