@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { AnswerRegistry } from '../chat/answer-registry/answer-registry.js';
+import type { SuggestionSource } from '../chat/suggestions/suggestion-source.js';
 import type { Config } from '../config/config-schema.js';
 import type { KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
@@ -22,6 +23,7 @@ import { createKnowledgeBase } from './create-knowledge-base.js';
 import { createLimits } from './create-limits.js';
 import { createMetrics } from './create-metrics.js';
 import { createStores } from './create-stores.js';
+import { createSuggestionSources } from './create-suggestion-sources.js';
 import { createWechatAuth } from './create-wechat-auth.js';
 import { StartupError } from './startup-error.js';
 
@@ -40,6 +42,8 @@ export interface Adapters {
   metrics: GatewayMetrics;
   /** answers in flight: shared over Redis with REDIS_URL, else this process's */
   answers: AnswerRegistry;
+  /** SUGGESTIONS=on: where follow-up questions come from, tried in order; absent = off */
+  suggestions?: SuggestionSource[];
 }
 
 export interface ComposeOptions {
@@ -92,7 +96,8 @@ export async function composeAdapters(
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers };
+    const suggestions = await createSuggestionSources(config, model, knowledgeBase, options.modelTuning);
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, suggestions };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -69,6 +69,9 @@ export const envTable = {
   WS_MAX_BUFFERED_BYTES: 'ws.maxBufferedBytes',
   WS_MAX_TOTAL_BUFFERED_BYTES: 'ws.maxTotalBufferedBytes',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  SUGGESTIONS: 'suggestions.mode',
+  SUGGESTIONS_MODEL: 'suggestions.model',
+  SUGGESTIONS_TIMEOUT_MS: 'suggestions.timeoutMs',
 } as const;
 
 export type EnvName = keyof typeof envTable;
