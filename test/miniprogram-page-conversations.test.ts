@@ -136,7 +136,8 @@ describe('the demo page: conversations, ratings, suggestions (real gateway)', ()
     const { page } = open();
     await until(() => page.data.statusText === '', 'connected');
     const answer = await ask(page, '有建议的问题');
-    // the gateway's side of this page's socket sends chat_suggestions (the SUGGESTIONS=on run is below)
+    // the gateway's side of this page's socket sends chat_suggestions: for an older answer (ignored), then this one
+    // (the gateway's own frames, SUGGESTIONS=on, are in the next describe)
     const socket = [...gw.app.fastify.websocketServer.clients].at(-1)!;
     socket.send(JSON.stringify({ type: 'chat_suggestions', code: 0, message: '你可能还想问', data: { id: 'an-older-answer', suggestions: ['不该出现'] } }));
     socket.send(JSON.stringify({ type: 'chat_suggestions', code: 0, message: '你可能还想问', data: { id: answer.answerId, suggestions: ['退货运费谁出？', '换货要多久？'] } }));
@@ -158,5 +159,42 @@ describe('the demo page: conversations, ratings, suggestions (real gateway)', ()
     assert.match(aiBubble, /catchtap="onRate"[^>]*data-rating="up"/);
     assert.match(aiBubble, /catchtap="onRate"[^>]*data-rating="down"/);
     assert.match(wxml, /wx:for="{{suggestions}}"[^>]*bindtap="onSuggestion" data-text="{{item}}"/);
+  });
+});
+
+describe('the demo page: suggestion chips from a gateway with SUGGESTIONS=on (offline, kb-sample headings)', () => {
+  let gw: RunningGateway;
+  const envs: WxEnvironment[] = [];
+  before(async () => {
+    gw = await startGateway({ knowledgeBase: true, env: { SUGGESTIONS: 'on', KB_LOAD_SAMPLE: 'true' } });
+  });
+  after(async () => {
+    for (const env of envs) env.app?.chat.stop();
+    await gw.stop();
+  });
+
+  it('shows the chat_suggestions chips under the answer; tapping one asks it and gets new chips', async () => {
+    const env = createWxEnvironment({ root: ROOT });
+    envs.push(env);
+    env.launchApp(ROOT, { 'config.js': { wsUrl: gw.wsUrl, httpBaseUrl: gw.url, transport: 'socket', client: FAST } });
+    const page = env.openPage('pages/chat/chat');
+    const frames: any[] = [];
+    env.app!.chat.on('frame', (f: any) => f.direction === 'in' && frames.push(plain(f.frame)));
+    await until(() => page.data.statusText === '', 'connected');
+    page.onInput({ detail: { value: 'socket 合法域名怎么配置？' } });
+    page.onSend();
+    await until(() => page.data.suggestions.length > 0, 'the chips', 10_000);
+    const chips: string[] = plain(page.data.suggestions);
+    const frame = frames.find((f) => f.type === 'chat_suggestions');
+    assert.deepEqual(chips, frame.data.suggestions, 'the chips are the frame\'s suggestions');
+    assert.equal(frame.data.id, page.data.messages[1].answerId, 'for the answer on screen');
+    assert.ok(chips.length >= 1 && chips.length <= 3);
+
+    page.onSuggestion(tap({ text: chips[0]! }));
+    assert.deepEqual(plain(page.data.suggestions), []);
+    assert.equal(page.data.messages[2].text, chips[0]);
+    await until(() => page.data.busy === false && page.data.messages.length === 4, 'the chip\'s answer', 10_000);
+    assert.ok(page.texts[page.data.messages[3].key].length > 0);
+    assert.deepEqual(env.toasts, []);
   });
 });
