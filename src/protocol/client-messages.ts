@@ -130,7 +130,6 @@ export type ClientMessage = {
 }[ClientMessageType];
 export type LoginMessage = z.infer<typeof loginMessage>;
 export type ChatMessageIn = z.infer<typeof chatMessage>;
-export type FeedbackMessageIn = z.infer<typeof feedbackMessage>;
 export type RequestId = z.infer<typeof requestId>;
 
 /**
