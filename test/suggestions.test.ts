@@ -1,12 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { headingQuestion } from '../src/chat/suggestions/kb-suggestion-source.js';
 import {
   defaultReply, FAKE_SUGGESTIONS, isSuggestionRequest, startFakeLlmServer, type FakeLlmServer,
 } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
-import { until } from './support/wait.js';
+import { plain, until } from './support/wait.js';
+import { createWxEnvironment } from './support/wx-shim.js';
 import { WordChecker } from './support/word-checker.js';
 import { WsTestClient, type Frame } from './support/ws-test-client.js';
 
@@ -179,6 +181,33 @@ describe('suggested follow-up questions (SUGGESTIONS=on, a model)', () => {
       llm.setReply(defaultReply);
     }
     await client.close();
+  });
+
+  it('the mini-program kit as shipped ignores the frame: one answer, no error, the next chat works', async () => {
+    const env = createWxEnvironment({ root: join(import.meta.dirname, '..', 'miniprogram') });
+    const { createChatClient } = env.require('lib/chat-client.js');
+    const client = createChatClient({ url: gw.wsUrl, requestTimeout: 3_000 });
+    const answers: any[] = [];
+    const errors: unknown[] = [];
+    const frames: any[] = [];
+    client.on('answer', (a: unknown) => answers.push(plain(a)));
+    client.on('error', (e: unknown) => errors.push(plain(e)));
+    client.on('frame', (f: any) => f.direction === 'in' && frames.push(plain(f.frame)));
+    try {
+      client.start();
+      client.chat('第一个问题');
+      await until(() => frames.some((f) => f.type === 'chat_suggestions'), 'chat_suggestions reached the kit');
+      client.chat('第二个问题');
+      await until(() => frames.filter((f) => f.type === 'chat_suggestions').length === 2, 'the second answer and its suggestions');
+      const finals = answers.filter((a) => a.done);
+      assert.deepEqual(finals.map((a) => [a.text, a.status]), [
+        ['收到：第一个问题', 'complete'],
+        ['收到：第二个问题', 'complete'],
+      ]);
+      assert.deepEqual(errors, []);
+    } finally {
+      client.stop();
+    }
   });
 
   it('HTTP has none: the event stream ends with chat_response, without a suggestion call', async () => {

@@ -168,6 +168,8 @@ export class WsConnection {
     // A re-login on this socket keeps following its own answer as it was asked for (stream,
     // request_id); answers of another session stop being delivered here.
     this.detachAll(pending);
+    // suggestions for an answer of the previous login are not this session's
+    this.stopWaitingForSuggestions();
     this.session = session;
     this.lease.clear();
     this.shared.unauthenticated.delete(this);
