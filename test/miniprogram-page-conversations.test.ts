@@ -150,6 +150,18 @@ describe('the demo page: conversations, ratings, suggestions (real gateway)', ()
     assert.equal(page.texts[page.data.messages[3].key], '收到：换货要多久？');
   });
 
+  it('a failed answer shows no thumbs', async () => {
+    for (let i = 0; i < 3; i++) llm.pushFault({ status: 500 }); // the first try and both retries
+    const { page } = open();
+    await until(() => page.data.statusText === '', 'connected');
+    page.onInput({ detail: { value: '会失败的问题' } });
+    page.onSend();
+    await until(() => page.data.busy === false && page.data.messages[1]?.note === '回答未完成', 'the failure');
+    assert.equal(page.data.messages[1].noRate, true);
+    const ok = await ask(page, '正常的问题');
+    assert.equal(ok.noRate, false);
+  });
+
   it('the WXML has the drawer, the thumbs under each answer and the chips', () => {
     const wxml = readFileSync(join(ROOT, 'pages/chat/chat.wxml'), 'utf8');
     assert.match(wxml, /bindtap="onOpenDrawer"/);

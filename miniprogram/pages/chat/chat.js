@@ -215,6 +215,8 @@ Page(Object.assign({
       if (a.done) {
         patch[at + 'note'] = NOTES[a.status] || ''
         patch[at + 'sources'] = a.sources
+        // a failed answer (model error, blocked question) has nothing to rate
+        patch[at + 'noRate'] = a.status === 'failed'
         patch.busy = false
       }
     }
