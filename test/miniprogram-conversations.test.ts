@@ -1,5 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
@@ -145,6 +147,26 @@ describe('mini-program kit: conversations, ratings, suggestions (real gateway)',
     assert.deepEqual(Object.keys(out.find((f) => f.type === 'chat')).sort(), ['query', 'request_id', 'stream', 'type', 'use_auto_rag']);
   });
 
+  it('the HTTP fallback client does the same over the HTTP routes', async () => {
+    const env = createWxEnvironment({ root: ROOT });
+    const c = env.require('lib/index.js').createHttpChatClient({ baseUrl: gw.url });
+    const answer = await ask(c, 'HTTP 的第一个问题');
+    assert.equal(answer.status, 'complete');
+    assert.equal(c.conversationId, answer.conversationId);
+    assert.deepEqual(plain(await c.rate(answer.id, 'up', '好')), { id: answer.id, rating: 'up' });
+    const list = await c.listConversations({ limit: 5 });
+    assert.deepEqual(plain(list.conversations.map((x: any) => [x.conversation_id, x.title])), [[answer.conversationId, 'HTTP 的第一个问题']]);
+    const opened = await c.openConversation(answer.conversationId);
+    assert.deepEqual(plain(opened.messages.map((m: any) => [m.role, m.rating ?? null])), [['user', null], ['assistant', 'up']]);
+    const next = await ask(c, '接着问');
+    assert.equal(next.conversationId, answer.conversationId, 'continued in the same conversation');
+    assert.equal(await c.deleteConversation(answer.conversationId), true);
+    assert.equal(c.conversationId, null);
+    assert.deepEqual(plain((await c.listConversations()).conversations), []);
+    await assert.rejects(c.openConversation(answer.conversationId), (e: any) => e.reason === 'conversation_not_found' && e.code === 404);
+    await assert.rejects(c.rate(answer.id, 'sideways'), (e: any) => e.reason === 'bad_rating');
+  });
+
   it('chat_suggestions frames become a `suggestions` event; junk entries are dropped', async () => {
     // the frame is written on the gateway's side of this client's live socket (unit level for the
     // kit; the end-to-end run with SUGGESTIONS=on is in miniprogram-page-conversations)
@@ -206,12 +228,21 @@ describe('mini-program kit against a gateway from before conversations', () => {
     c.stop();
   });
 
-  it('the HTTP fallback client has the same surface and ends at once', async () => {
-    const env = createWxEnvironment({ root: ROOT });
-    const c = env.require('lib/index.js').createHttpChatClient({ baseUrl: 'http://127.0.0.1:9' });
-    assert.deepEqual(plain(await c.listConversations()), { conversations: [], nextCursor: null });
-    for (const call of [() => c.openConversation('c_1'), () => c.deleteConversation('c_1'), () => c.rate('a', 'up')]) {
-      await assert.rejects(call(), (e: any) => e.reason === 'feature_unsupported');
+  it('the HTTP fallback client: a gateway without the routes (404 not_found) ends as feature_unsupported', async () => {
+    const older = createServer((req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 404, message: '接口不存在', data: { reason: 'not_found' } }));
+    });
+    await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = createWxEnvironment({ root: ROOT });
+      env.storage.set('wag_session_id', 's'.repeat(43));
+      const c = env.require('lib/index.js').createHttpChatClient({ baseUrl: `http://127.0.0.1:${(older.address() as AddressInfo).port}` });
+      for (const call of [() => c.listConversations(), () => c.openConversation('c_1'), () => c.deleteConversation('c_1'), () => c.rate('a', 'up')]) {
+        await assert.rejects(call(), (e: any) => e.reason === 'feature_unsupported' && e.text === '服务器版本较旧，暂不支持这个功能');
+      }
+    } finally {
+      await new Promise((resolve) => older.close(resolve));
     }
   });
 });
