@@ -6,6 +6,8 @@ import type { AnswerRegistry } from './chat/answer-registry/answer-registry.js';
 import { ChatService } from './chat/chat-service.js';
 import { ConcurrencyGate } from './chat/concurrency-gate.js';
 import { ConversationService } from './chat/conversation-service.js';
+import { FollowUpSuggester } from './chat/suggestions/follow-up-suggester.js';
+import type { SuggestionSource } from './chat/suggestions/suggestion-source.js';
 import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
@@ -52,6 +54,8 @@ export interface AppDeps {
   answers?: AnswerRegistry;
   /** photo and voice uploads (POST /wechat/upload); absent = no upload route. Closed on shutdown. */
   uploads?: UploadStore & UploadWriter;
+  /** follow-up question sources (compose: SUGGESTIONS=on), tried in order; absent = no suggestions */
+  suggestions?: SuggestionSource[] | undefined;
 }
 
 export interface App {
@@ -91,6 +95,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const sessions = new SessionService(stores.sessions, wechat, { ttlMs: config.session.ttlSeconds * 1000 });
   const gate = new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize);
+  const moderation = contentChecker && {
+    checker: contentChecker,
+    ...(deps.contentSecurity ?? {
+      mode: config.contentSecurity.mode === 'input' ? ('input' as const) : ('both' as const),
+      failOpen: config.contentSecurity.fail === 'open',
+    }),
+  };
+  // follow-up questions: after the answer, on a free model slot only, checked like answers
+  const suggester = deps.suggestions?.length
+    ? new FollowUpSuggester({ sources: deps.suggestions, timeoutMs: config.suggestions.timeoutMs, logger, slots: gate, moderation })
+    : undefined;
   const chat = new ChatService({
     history: stores.history,
     model,
@@ -99,13 +114,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     metrics,
     registry: deps.answers,
-    moderation: contentChecker && {
-      checker: contentChecker,
-      ...(deps.contentSecurity ?? {
-        mode: config.contentSecurity.mode === 'input' ? 'input' : 'both',
-        failOpen: config.contentSecurity.fail === 'open',
-      }),
-    },
+    moderation,
+    // off: settled at once, so a socket waiting for suggestions lets go of them right away
+    afterAnswer: suggester ? (finished) => void suggester.afterAnswer(finished) : (finished) => finished.run.followUps.offer([]),
     options: {
       systemPrompt: config.llm.systemPrompt,
       historyTurns: config.chat.historyTurns,

@@ -76,6 +76,9 @@
     stream_interrupted: '网络中断，回答不完整',
     client_stopped: '连接已关闭',
     login_failed: '微信登录失败，请重试',
+    feature_unsupported: '服务器版本较旧，暂不支持这个功能',
+    bad_rating: '评价只能是有帮助或没帮助',
+    comment_too_long: '评语最多 500 个字',
   }
 
   /**

@@ -21,6 +21,7 @@ import { runQuestion } from './run-question.js';
 import { conversationFor, storeAnswer, storeLostAnswer, storeQuestion } from './store-turns.js';
 import { checkWithPolicy, RETRACT_NOTICE, type ModerationOutcome, type ModerationPolicy } from './moderation-policy.js';
 import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
+import type { FinishedAnswer } from './suggestions/follow-up-suggester.js';
 
 export interface ChatServiceOptions {
   systemPrompt: string;
@@ -46,6 +47,11 @@ export interface ChatServiceDeps {
   metrics?: GatewayMetrics;
   /** where answers in flight are known: shared over Redis, or this process only (default) */
   registry?: AnswerRegistry;
+  /**
+   * Called once an answer ended, after its final frame went out and its model slot was
+   * returned (follow-up suggestions hook here). Must return at once and never throw.
+   */
+  afterAnswer?: ((finished: FinishedAnswer) => void) | undefined;
 }
 
 /** Who asks: the openid owns the conversation, `ownerKey` (the session) owns the in-flight answer. */
@@ -253,6 +259,7 @@ export class ChatService {
       else void acquired.then((lateRelease) => lateRelease(), () => undefined);
       // last: the slot is back whatever the metrics do
       this.report(run, outcome, startedAt);
+      this.deps.afterAnswer?.({ run, query, passages: outcome.passages });
     }
   }
 

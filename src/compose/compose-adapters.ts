@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { AnswerRegistry } from '../chat/answer-registry/answer-registry.js';
+import type { SuggestionSource } from '../chat/suggestions/suggestion-source.js';
 import type { Config } from '../config/config-schema.js';
 import type { KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
@@ -24,6 +25,7 @@ import { createLimits } from './create-limits.js';
 import { createMetrics } from './create-metrics.js';
 import { createStores } from './create-stores.js';
 import { createUploadStore } from './create-upload-store.js';
+import { createSuggestionSources } from './create-suggestion-sources.js';
 import { createWechatAuth } from './create-wechat-auth.js';
 import { StartupError } from './startup-error.js';
 
@@ -44,6 +46,8 @@ export interface Adapters {
   answers: AnswerRegistry;
   /** photo and voice uploads: files under UPLOAD_DIR, records in Redis or SQLite; closed on shutdown */
   uploads: UploadStore & UploadWriter;
+  /** SUGGESTIONS=on: where follow-up questions come from, tried in order; absent = off */
+  suggestions?: SuggestionSource[];
 }
 
 export interface ComposeOptions {
@@ -105,7 +109,8 @@ export async function composeAdapters(
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads };
+    const suggestions = await createSuggestionSources(config, model, knowledgeBase, options.modelTuning);
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, suggestions };
   } catch (error) {
     await closeOpened();
     throw error;

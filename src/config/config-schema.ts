@@ -233,6 +233,19 @@ export const configSchema = z.object({
     /** an upload can be asked about this long, hours; then its file and record are deleted */
     ttlHours: int(1, 24 * 365).default(24),
   }),
+  /**
+   * Suggested follow-up questions after each answer (`chat_suggestions`, src/chat/suggestions/).
+   * Off by default: with a model every answer costs one more (small) model call and tokens the
+   * user's day limit does not count, and a client that never asked for it gets no extra frame.
+   */
+  suggestions: z.object({
+    /** on = after each complete answer, to clients that use stream or request_id (WebSocket only) */
+    mode: z.enum(['on', 'off']).default('off'),
+    /** model for the suggestion call; unset = LLM_MODEL (a cheaper one of the same endpoint works well) */
+    model: optionalText,
+    /** the suggestion call's deadline, ms; past it the knowledge-base headings are offered, or nothing */
+    timeoutMs: int(200, 60_000).default(5_000),
+  }).prefault({}),
 
   /** SIGTERM: how long answers in flight may take to finish, ms */
   shutdownGraceMs: int(0, 600_000).default(10_000),

@@ -76,6 +76,9 @@ export const envTable = {
   UPLOAD_MAX_AUDIO_BYTES: 'uploads.maxAudioBytes',
   UPLOAD_MAX_AUDIO_SECONDS: 'uploads.maxAudioSeconds',
   UPLOAD_TTL_HOURS: 'uploads.ttlHours',
+  SUGGESTIONS: 'suggestions.mode',
+  SUGGESTIONS_MODEL: 'suggestions.model',
+  SUGGESTIONS_TIMEOUT_MS: 'suggestions.timeoutMs',
 } as const;
 
 export type EnvName = keyof typeof envTable;

@@ -61,7 +61,8 @@ function envNameFor(path: string): EnvName | undefined {
 function setPath(target: Record<string, unknown>, path: string, value: string): void {
   const keys = path.split('.');
   let node = target;
-  for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  // a group missing from `raw` above is created on first use (its schema defaults the rest)
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
   node[keys.at(-1)!] = value;
 }
 

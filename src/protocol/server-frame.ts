@@ -40,6 +40,8 @@ export interface FrameData {
   history_response: { messages: HistoryEntry[]; conversation_id?: string };
   clear_response: null;
   cancel_response: { id: string | null; cancelled: boolean };
+  /** after chat_response: follow-up questions the user may tap (SUGGESTIONS=on) */
+  chat_suggestions: SuggestionsData;
   error: ErrorData;
   conversations_response: ConversationsData;
   delete_conversation_response: { conversation_id: string };
@@ -88,6 +90,13 @@ export interface RetractData {
   id: string;
   /** the safe notice to show instead (also the final `chat_response.data.msg`) */
   message: string;
+}
+
+export interface SuggestionsData {
+  /** the answer they follow */
+  id: string;
+  /** 1–3 short questions */
+  suggestions: string[];
 }
 
 export interface WireSource {
@@ -244,6 +253,9 @@ export const deleteConversationResponseFrame = (conversationId: string, rid?: Re
 
 export const feedbackResponseFrame = (id: string, rating: WireRating, rid?: RequestId) =>
   frame('feedback_response', 0, '感谢你的反馈', { id, rating }, rid);
+
+export const suggestionsFrame = (data: SuggestionsData, rid?: RequestId) =>
+  frame('chat_suggestions', 0, '你可能还想问', { id: data.id, suggestions: data.suggestions }, rid);
 
 /** An `error` frame: a request that failed before it could start. */
 export const errorFrame = (error: AppError, rid?: RequestId) =>

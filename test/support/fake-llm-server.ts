@@ -24,14 +24,22 @@ import {
 
 export type { FakeChatBody, FakeReply, FakeReplyFn, FakeRequestBody, FakeToolCall } from './fake-llm-replies.js';
 export { defaultReply, fakeEmbedding, lastUserText } from './fake-llm-replies.js';
+export { FAKE_SUGGESTIONS, isSuggestionRequest, SUGGESTION_MARKER } from './fake-llm-replies.js';
 
-export type FakeLlmFault =
+export type FakeLlmFault = (
   /** an HTTP error; `retryAfter` (seconds, or an HTTP date string) becomes the Retry-After header */
   | { status: number; retryAfter?: number | string; message?: string }
   /** accept the request and never answer */
   | { hang: true }
   /** stream the role chunk and n deltas (text or tool-call fragments), then drop the connection */
-  | { cutAfterDeltas: number };
+  | { cutAfterDeltas: number }
+) & {
+  /**
+   * The fault waits for the first request this accepts (e.g. `isSuggestionRequest`), letting
+   * others pass; default: the next request takes it.
+   */
+  only?: (body: FakeRequestBody) => boolean;
+};
 
 export interface FakeLlmOptions {
   /** 0 (default) picks a free port. */
@@ -166,7 +174,8 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
       return openAiError(res, 400, 'We could not parse the JSON body of your request.', null);
     }
     requests.push({ method: req.method ?? '', path, headers: req.headers, body });
-    const fault = faults.shift();
+    const at = faults.findIndex((f) => !f.only || f.only(body));
+    const fault = at < 0 ? undefined : faults.splice(at, 1)[0];
     if (fault && 'hang' in fault) return; // socket stays open until the client aborts or close()
     if (fault && 'status' in fault) {
       const headers = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };

@@ -20,6 +20,7 @@ import {
   pongFrame,
   progressFrame,
   retractFrame,
+  suggestionsFrame,
   type ServerFrame,
 } from '../../protocol/server-frame.js';
 import { toAppError } from '../../protocol/to-app-error.js';
@@ -51,6 +52,8 @@ export class WsConnection {
   private closed = false;
   private flooding = false;
   private readonly rate: MessageRateLimit;
+  /** stops waiting for the last answer's follow-up suggestions (a new question drops them) */
+  private dropSuggestions: (() => void) | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -165,6 +168,8 @@ export class WsConnection {
     // A re-login on this socket keeps following its own answer as it was asked for (stream,
     // request_id); answers of another session stop being delivered here.
     this.detachAll(pending);
+    // suggestions for an answer of the previous login are not this session's
+    this.stopWaitingForSuggestions();
     this.session = session;
     this.lease.clear();
     this.shared.unauthenticated.delete(this);
@@ -186,6 +191,8 @@ export class WsConnection {
     const rid = message.request_id;
     // naming a conversation is an extension too: such a client is told where its answer went
     const extended = message.stream || rid !== undefined || message.conversation_id !== undefined;
+    // suggestions still being made for the previous answer would arrive after this question
+    this.stopWaitingForSuggestions();
     if (this.shared.draining) return this.send(errorFrame(new AppError('shutting_down'), rid));
     let run: AnswerRun | undefined;
     try {
@@ -241,6 +248,8 @@ export class WsConnection {
       done: (result) => {
         this.attached.delete(run);
         this.send(answerResponseFrame(result, this.session?.sessionId ?? null, extended, rid));
+        // seed clients get the seed's frames only; the suggester decides which answers get any
+        if (extended && result.status === 'complete') this.waitForSuggestions(run, rid);
       },
     };
     // an answer that ended before this listener could attach: its final frame carries the whole text
@@ -249,6 +258,21 @@ export class WsConnection {
     run.attach(listener);
     // attach before detaching the old listener, so the run never looks abandoned
     if (previous) run.detach(previous, this.deps.limits.detachGraceMs);
+  }
+
+  /** `chat_suggestions` for `run`, if they come before the next question (chat/suggestions/). */
+  private waitForSuggestions(run: AnswerRun, rid: RequestId): void {
+    this.stopWaitingForSuggestions();
+    const stop = run.followUps.wait((suggestions) => {
+      if (this.dropSuggestions === stop) this.dropSuggestions = undefined;
+      this.send(suggestionsFrame(suggestions, rid));
+    });
+    this.dropSuggestions = stop;
+  }
+
+  private stopWaitingForSuggestions(): void {
+    this.dropSuggestions?.();
+    this.dropSuggestions = undefined;
   }
 
   /**
@@ -312,6 +336,7 @@ export class WsConnection {
     clearTimeout(this.loginTimer);
     clearTimeout(this.idleTimer);
     this.detachAll();
+    this.stopWaitingForSuggestions();
     this.log.info({ code }, 'socket closed');
   }
 }
