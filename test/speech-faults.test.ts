@@ -15,6 +15,11 @@ const speechFiles = (gw: RunningGateway) => readdirSync(join(gw.dataDir, 'speech
 const recording = (gw: RunningGateway, id: string) => join(gw.dataDir, 'speech', `${speechCacheKey(id, 'tts-1', 'alloy', 'mp3')}.mp3`);
 /** Lets a finished play's cache write (or its absence) happen: it follows the last byte. */
 const settle = () => sleep(100);
+/** Polls until `check` holds (the cache write follows the last byte; under load it may lag). */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await sleep(10);
+  assert.ok(check(), what);
+}
 
 /** Reads a streamed reply to the end; resolves with what arrived and whether the connection broke. */
 async function readAll(url: string, headers: Record<string, string>): Promise<{ status: number; bytes: Buffer; broken: boolean }> {
@@ -35,6 +40,7 @@ describe('spoken answers when the provider fails', () => {
 
   before(async () => {
     llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    assert.ok(llm.speech.audio.length > 1000, 'espeak-ng + ffmpeg made the MP3 before any deadline runs');
     llm.setReply(() => '第一句话在这里，有点长。第二句话也在这里，有点长。');
     gw = await startGateway({
       llm,
@@ -75,8 +81,7 @@ describe('spoken answers when the provider fails', () => {
       const retried = await getSpeech(gw.url, `/wechat/speech/${id}`, bearer(user.sessionId));
       assert.equal(retried.status, 200);
       assert.equal(llm.speech.requests.length - before, 2, 'synthesized afresh: nothing was kept of the failure');
-      await settle();
-      assert.equal(existsSync(recording(gw, id)), true, 'the successful play is cached');
+      await eventually(() => existsSync(recording(gw, id)), 'the successful play is cached');
     });
   }
 

@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { ask, bearer, getSpeech, login } from './support/speech-client.js';
@@ -14,6 +16,7 @@ describe('spoken answers: the daily character quota', () => {
   before(async () => {
     // every answer speaks as "这是一句十个字的回答。": 11 characters
     llm = await startFakeLlmServer({ apiKey: TTS_KEY });
+    assert.ok(llm.speech.audio.length > 1000, 'espeak-ng + ffmpeg made the MP3 before any deadline runs');
     llm.setReply(() => '这是一句十个字的回答。');
     gw = await startGateway({
       llm,
@@ -45,7 +48,8 @@ describe('spoken answers: the daily character quota', () => {
     assert.equal(refused.headers.get('retry-after'), String(12 * 3600), 'until midnight in Shanghai');
     assert.equal(llm.speech.requests.length, before, 'refused before any provider call');
 
-    await sleep(50); // the second play's recording is saved just after its last byte
+    // the second play's recording is saved just after its last byte
+    for (let i = 0; i < 500 && readdirSync(join(gw.dataDir, 'speech')).filter((n) => n.endsWith('.mp3')).length < 2; i++) await sleep(10);
     const replay = await getSpeech(gw.url, `/wechat/speech/${second}`, bearer(user.sessionId));
     assert.equal(replay.status, 200, 'a cached replay costs nothing');
 

@@ -46,6 +46,7 @@ describe('spoken answers: GET /wechat/speech/{answer_id}', () => {
 
   before(async () => {
     llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    assert.ok(llm.speech.audio.length > 1000, 'espeak-ng + ffmpeg made the MP3 before any deadline runs');
     llm.setReply((body) => ANSWERS[lastUserText(body)] ?? `收到：${lastUserText(body)}`);
     gw = await startGateway({
       llm,

@@ -70,3 +70,24 @@ describe('splitForSpeech', () => {
     assert.deepEqual(splitForSpeech(' \n ', 100), []);
   });
 });
+
+describe('toSpeakableText on hostile Markdown (the model writes what users ask it to)', () => {
+  it('survives nesting that would overflow the lexer\'s stack, and keeps the words', () => {
+    assert.equal(toSpeakableText(`${'>'.repeat(20_000)} 深处的话`), '深处的话。');
+    const lists = Array.from({ length: 500 }, (_, i) => `${' '.repeat(i * 2)}- 第${i}项`).join('\n');
+    const text = toSpeakableText(lists);
+    assert.match(text, /第0项/);
+    assert.match(text, /第499项/);
+  });
+
+  it('handles runs of delimiters and long lines without losing the text', () => {
+    for (const hostile of ['a_'.repeat(10_000), '['.repeat(20_000), '*a '.repeat(7_000), '<'.repeat(20_000), '![['.repeat(7_000)]) {
+      const text = toSpeakableText(hostile);
+      assert.ok(text.length <= hostile.length * 2, 'bounded output');
+    }
+    // a long paragraph is cut after a sentence, never mid-sentence, and nothing is lost
+    const long = '这是一个很长的段落里的一句话。'.repeat(200);
+    const spoken = toSpeakableText(long);
+    assert.equal(spoken.replace(/\n/g, ''), long);
+  });
+});

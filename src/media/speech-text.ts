@@ -16,12 +16,74 @@ import { Lexer, type Token, type Tokens } from 'marked';
  */
 export function toSpeakableText(markdown: string): string {
   const lines: string[] = [];
-  walkBlocks(new Lexer({ gfm: true }).lex(markdown), lines);
+  const tamed = tame(markdown);
+  let tokens: Token[];
+  try {
+    tokens = new Lexer({ gfm: true }).lex(tamed);
+  } catch {
+    // a shape `tame` did not foresee: read the words without the punctuation rather than fail
+    return tidy(tamed.replace(/[#*_`~>|[\]()!<]+/g, ' '));
+  }
+  walkBlocks(tokens, lines);
   return lines
     .map((line) => tidy(line))
     .filter((line) => line !== '')
     .map(endSentence)
     .join('\n');
+}
+
+/** longest paragraph handed to the lexer at once, characters */
+const MAX_PARAGRAPH = 800;
+/** deepest quote / list nesting kept */
+const MAX_DEPTH = 4;
+
+/**
+ * Bounds what the lexer sees, since the text is the model's and a user can make the model
+ * write anything: marked recurses once per nested quote (thousands of `>` overflow the stack)
+ * and matches emphasis delimiters per paragraph in quadratic time (`a_a_a_…`). Deep quote and
+ * list nesting is flattened, and a blank line is put into any paragraph longer than
+ * MAX_PARAGRAPH (outside code fences and tables), which bounds the quadratic part; a voice
+ * reading the text cannot tell the difference.
+ */
+function tame(markdown: string): string {
+  const out: string[] = [];
+  let run = 0;
+  let fenced = false;
+  const depth = new RegExp(`^((?:[ \\t]{0,3}>){${MAX_DEPTH}})(?:[ \\t]{0,3}>)+`);
+  const indent = new RegExp(`^[ \\t]{${MAX_DEPTH * 4},}`);
+  for (const line of markdown.replace(/\r\n?/g, '\n').split('\n')) {
+    if (/^\s{0,3}(```|~~~)/.test(line)) fenced = !fenced;
+    if (line.trim() === '') run = 0;
+    for (const raw of cutLine(line)) {
+      const piece = raw.replace(depth, '$1').replace(indent, ' '.repeat(MAX_DEPTH * 4));
+      if (run > 0 && run + piece.length > MAX_PARAGRAPH && !fenced && !piece.trimStart().startsWith('|')) {
+        out.push('');
+        run = 0;
+      }
+      out.push(piece);
+      run += piece.length;
+    }
+  }
+  return out.join('\n');
+}
+
+/** A line in pieces of at most MAX_PARAGRAPH, cut after a sentence end where there is one in the second half. */
+function cutLine(line: string): string[] {
+  const pieces: string[] = [];
+  let rest = line;
+  while (rest.length > MAX_PARAGRAPH) {
+    let cut = MAX_PARAGRAPH;
+    for (let i = MAX_PARAGRAPH; i > MAX_PARAGRAPH / 2; i--) {
+      if ('。！？；!?'.includes(rest[i - 1]!)) {
+        cut = i;
+        break;
+      }
+    }
+    pieces.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  pieces.push(rest);
+  return pieces;
 }
 
 /** said instead of a code block */

@@ -48,7 +48,11 @@ export interface FakeSpeech {
 
 let spoken: Buffer | undefined;
 
-/** "你好，这是语音测试。" as MP3 (ID3 tag + frames), made once per process. */
+/**
+ * "你好，这是语音测试。" as MP3 (ID3 tag + frames), made once per process. Synchronous (it
+ * blocks this process for a moment): tests with short provider timeouts read `speech.audio`
+ * in their `before` so it is made before any deadline runs.
+ */
 export function fakeMp3(): Buffer {
   spoken ??= execFileSync(
     'sh',
@@ -66,7 +70,6 @@ export function createFakeSpeech(): FakeSpeech {
   let pauseMs = 0;
 
   async function answer(res: ServerResponse, fault: FakeSpeechFault | undefined): Promise<void> {
-    const audio = fakeMp3();
     if (fault && 'hang' in fault) return;
     if (fault && 'status' in fault) {
       res.writeHead(fault.status, { 'content-type': 'application/json' });
@@ -82,6 +85,7 @@ export function createFakeSpeech(): FakeSpeech {
       res.writeHead(200, { 'content-type': type });
       return void res.end(body);
     }
+    const audio = fakeMp3();
     res.writeHead(200, { 'content-type': 'audio/mpeg', 'transfer-encoding': 'chunked' });
     if (fault && 'cutAfterBytes' in fault) {
       res.write(audio.subarray(0, fault.cutAfterBytes));
