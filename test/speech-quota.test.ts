@@ -85,3 +85,40 @@ describe('spoken answers without TTS_BASE_URL', () => {
     }
   });
 });
+
+describe('spoken answers: syntheses at once per process', () => {
+  let llm: FakeLlmServer;
+  let gw: RunningGateway;
+  before(async () => {
+    llm = await startFakeLlmServer({ apiKey: 'k' });
+    assert.ok(llm.speech.audio.length > 1000);
+    gw = await startGateway({ llm, env: { LLM_API_KEY: 'k', TTS_BASE_URL: llm.baseUrl, TTS_API_KEY: 'k', TTS_MAX_CONCURRENCY: '1', USER_CHATS_PER_MINUTE: '0' } });
+  });
+  after(async () => {
+    await gw?.stop();
+    await llm?.close();
+  });
+
+  it('refuses a new synthesis with 503 tts_busy while the limit is taken; joining the running one and cached replays still play', async () => {
+    const user = await login(gw.url, 'speech_busy');
+    const [first, second] = [await ask(gw.url, user.sessionId, '一'), await ask(gw.url, user.sessionId, '二')];
+    llm.speech.setPacing(4, 150);
+    try {
+      const playing = getSpeech(gw.url, `/wechat/speech/${first}`, bearer(user.sessionId));
+      // the first synthesis is running once the provider has its request
+      for (let i = 0; i < 500 && llm.speech.requests.length === 0; i++) await sleep(10);
+      const busy = await getSpeech(gw.url, `/wechat/speech/${second}`, bearer(user.sessionId));
+      assert.equal(busy.status, 503);
+      assert.equal(busy.json?.data.reason, 'tts_busy');
+      assert.equal(busy.json?.message, '语音合成繁忙，请稍后再试');
+      const joined = await getSpeech(gw.url, `/wechat/speech/${first}`, bearer(user.sessionId));
+      assert.equal(joined.status, 200, 'the same answer joins the running synthesis');
+      assert.equal((await playing).status, 200);
+    } finally {
+      llm.speech.setPacing(1, 0);
+    }
+    for (let i = 0; i < 500 && readdirSync(join(gw.dataDir, 'speech')).filter((n) => n.endsWith('.mp3')).length < 1; i++) await sleep(10);
+    assert.equal((await getSpeech(gw.url, `/wechat/speech/${second}`, bearer(user.sessionId))).status, 200, 'free again');
+    assert.equal(llm.speech.requests.length, 2, 'one synthesis per answer');
+  });
+});

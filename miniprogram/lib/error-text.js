@@ -71,6 +71,7 @@
     tts_quota_exceeded: '今日语音额度已用完',
     tts_error: '语音服务暂时不可用',
     tts_timeout: '语音合成超时，请重试',
+    tts_busy: '语音服务繁忙，请稍后再试',
     // raised by the client library itself
     network_error: '网络不给力，正在重连',
     request_timeout: '请求超时，请重试',

@@ -37,6 +37,7 @@ export async function createSpeech(
     findAnswer: deps.findAnswer,
     limits: deps.limits,
     maxCharsPerRequest: tts.maxCharsPerRequest,
+    maxConcurrency: tts.maxConcurrency,
     logger: deps.logger.child({ module: 'speech' }),
   });
   const signer = new SpeechUrlSigner(await urlKey(config, dir), tts.urlTtlSeconds * 1000);

@@ -227,6 +227,8 @@ export const configSchema = z.object({
     timeoutMs: int(1_000, 600_000).default(30_000),
     /** longest text per provider request, characters; answers are split at sentence ends below it */
     maxCharsPerRequest: int(20, 100_000).default(500),
+    /** syntheses running at once in this process; beyond it a new (uncached) play gets 503 tts_busy */
+    maxConcurrency: int(1, 10_000).default(16),
     /** lifetime of a signed play URL (POST /wechat/speech/{id}/url), s */
     urlTtlSeconds: int(30, 86_400).default(600),
     /** HMAC key for play URLs, ≥ 32 characters, the same on every instance; unset = derived from WECHAT_APP_SECRET, else a random key kept in DATA_DIR */

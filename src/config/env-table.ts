@@ -77,6 +77,7 @@ export const envTable = {
   TTS_FORMAT: 'tts.format',
   TTS_TIMEOUT_MS: 'tts.timeoutMs',
   TTS_MAX_CHARS_PER_REQUEST: 'tts.maxCharsPerRequest',
+  TTS_MAX_CONCURRENCY: 'tts.maxConcurrency',
   TTS_URL_TTL_SECONDS: 'tts.urlTtlSeconds',
   TTS_URL_SECRET: 'tts.urlSecret',
   TTS_CACHE_DAYS: 'tts.cacheDays',

@@ -20,6 +20,8 @@ export interface SpeechServiceDeps {
   limits: UsageLimits;
   /** longest text sent in one provider request (TTS_MAX_CHARS_PER_REQUEST) */
   maxCharsPerRequest: number;
+  /** syntheses at once in this process (TTS_MAX_CONCURRENCY): each holds a provider connection and its audio */
+  maxConcurrency: number;
   logger: Logger;
 }
 
@@ -65,6 +67,7 @@ export class SpeechService {
     // another play may have started while the cache was read
     const started = this.flights.get(key);
     if (started) return { kind: 'live', flight: started };
+    if (this.flights.size >= this.deps.maxConcurrency) throw new AppError('tts_busy');
     return { kind: 'live', flight: this.start(openid, answerId, key, text) };
   }
 

@@ -67,6 +67,7 @@ export const errorCatalogue = {
   tts_quota_exceeded: { code: 429, status: 429, message: '今日语音播报额度已用完，请明天再来' },
   tts_error: { code: 502, status: 502, message: '语音合成服务暂时不可用，请稍后再试' },
   tts_timeout: { code: 504, status: 504, message: '语音合成超时，请稍后再试' },
+  tts_busy: { code: 503, status: 503, message: '语音合成繁忙，请稍后再试' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 
 export type ErrorReason = keyof typeof errorCatalogue;
