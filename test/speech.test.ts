@@ -170,6 +170,8 @@ describe('spoken answers: GET /wechat/speech/{answer_id}', () => {
 
     const played = await getSpeech(gw.url, url!);
     assert.equal(played.status, 200);
+    const token0 = new URL(url!, gw.url).searchParams.get('t')!;
+    assert.equal(gw.logs.filter((line) => line.includes(token0.split('.')[3]!)).length, 0, 'the play token stays out of the logs');
     assert.ok(played.bytes.equals(expectedAudio(llm, PIECES)));
 
     const token = new URL(url!, gw.url).searchParams.get('t')!;
