@@ -24,6 +24,8 @@ import { conversationRoutes } from './transport/http/conversation-routes.js';
 import { registerHealthRoute } from './transport/http/health-route.js';
 import { registerHttpErrors } from './transport/http/http-errors.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
+import { registerSpeechRoute } from './transport/http/speech-route.js';
+import { createSpeech } from './compose/create-speech.js';
 import { metricsRoute } from './transport/http/metrics-route.js';
 import { replyError } from './transport/http/reply-error.js';
 import { uploadRoute } from './transport/http/upload-route.js';
@@ -168,6 +170,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     historyLimit: config.chat.historyTurns * 2,
     trustBareOpenid: config.env !== 'production',
   });
+  // spoken answers: absent without TTS_BASE_URL (the routes then answer 501)
+  const speech = await createSpeech(config, { findAnswer: async (openid, id) => (await stores.history.findMessage(openid, id))?.message, limits, logger });
+  registerSpeechRoute(fastify, { sessions, speech });
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
     storeDriver: stores.driver,
@@ -212,6 +217,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await knowledgeBase?.close();
       await contentChecker?.close?.();
       await deps.uploads?.close();
+      await speech?.close();
       logger.info('stopped');
     })());
 
