@@ -14,6 +14,7 @@ import { noMetrics, type GatewayMetrics } from './observability/gateway-metrics.
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
+import { registerAdminPageRoute } from './transport/http/admin-page-route.js';
 import { registerChatRoute } from './transport/http/chat-route.js';
 import { registerConsoleRoute } from './transport/http/console-route.js';
 import { registerHealthRoute } from './transport/http/health-route.js';
@@ -154,6 +155,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });
   if (config.consoleEnabled) await registerConsoleRoute(fastify);
+  await registerAdminPageRoute(fastify, { adminToken: config.adminToken });
 
   metrics.watch({ openSockets: () => ws.connectionCount, queuedChats: () => gate.queuedCount, activeChats: () => chat.activeCount });
   // /metrics: on its own port when METRICS_PORT is set (the main port then 404s it), else on
