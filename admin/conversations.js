@@ -42,6 +42,8 @@
           $('conv-list').appendChild(renderRow(item))
         })
         if (!more && items.length === 0) $('conv-list').appendChild(D.hint(filter.q || filter.openid || filter.from || filter.to ? '没有符合条件的对话' : '还没有对话'))
+        // Redis searches only the newest conversations (docs/admin.md)
+        if (data && data.truncated) $('conv-list').appendChild(D.hint('只搜索了最近的一部分对话；完整的全文搜索需要 SQLite 存储'))
         nextCursor = D.pick(data, ['next_cursor', 'nextCursor']) || null
         $('conv-more').hidden = !nextCursor
         $('conv-more').disabled = false
@@ -63,6 +65,7 @@
       'li',
       { className: 'row conv', tabIndex: 0, dataset: { id: String(id) } },
       h('div', { className: 'row-title' }, item.title || '（无标题）'),
+      item.snippet ? h('div', { className: 'row-snippet' }, item.snippet) : null,
       h(
         'div',
         { className: 'row-meta' },

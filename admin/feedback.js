@@ -61,7 +61,7 @@
         'div',
         { className: 'row-meta' },
         h('span', { className: 'badge ' + (down ? 'down' : 'up') }, down ? '👎 踩' : '👍 赞'),
-        h('span', null, D.formatTime(D.pick(item, ['updated_at', 'updatedAt', 'created_at', 'createdAt']))),
+        h('span', null, D.formatTime(D.pick(item, ['rated_at', 'ratedAt', 'updated_at', 'updatedAt']))),
         h('span', { className: 'mono' }, item.openid || '')
       ),
       h('div', { className: 'fb-q' }, h('b', null, '问：'), question || '（问题不可用）'),

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import { ADMIN_PAGE_CSP, registerAdminPageRoute } from './admin-page-route.js';
 
@@ -86,6 +86,12 @@ describe('GET /admin/ (the operators\' page)', () => {
       assert.equal((await fastify.inject(url)).statusCode, 404, url);
     }
     await fastify.close();
+  });
+
+  it('ships in the Docker image: the runtime stage copies admin/', () => {
+    const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    assert.match(runtime, /^COPY admin admin$/m);
   });
 
   it('nothing outside admin/ is reachable', async () => {
