@@ -85,11 +85,14 @@
     var detail = $('conv-detail')
     detail.hidden = false
     $('conv-split').classList.add('has-detail')
+    $('tab-conversations').classList.add('has-detail')
     detail.replaceChildren(D.hint('加载中…'))
     api.get('/admin/api/conversations/' + encodeURIComponent(id)).then(
       function (data) {
         renderDetail(detail, data || {}, id)
-        detail.scrollIntoView({ block: 'start' })
+        detail.scrollTop = 0
+        // a phone shows the conversation instead of the list: start at its top
+        if (detail.getBoundingClientRect().top < 0) window.scrollTo(0, 0)
       },
       function (error) {
         detail.replaceChildren(backButton(), D.hint(error.message))
@@ -100,6 +103,7 @@
   function close() {
     $('conv-detail').hidden = true
     $('conv-split').classList.remove('has-detail')
+    $('tab-conversations').classList.remove('has-detail')
   }
 
   function backButton() {

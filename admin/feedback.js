@@ -53,7 +53,7 @@
     var answer = typeof item.answer === 'object' && item.answer ? item.answer : { content: item.answer }
     var question = typeof item.question === 'object' && item.question ? item.question.content : item.question
     var sources = item.sources || answer.sources
-    var more = h('div', { className: 'fb-more' }, S.renderSources(sources) || (down ? D.hint('这个回答没有引用知识库') : null))
+    var more = h('div', { className: 'fb-more' }, S.renderSources(sources) || D.hint('这个回答没有引用知识库'))
     var li = h(
       'li',
       { className: 'row fb ' + (down ? 'down open' : 'up'), dataset: { answer: String(answerId || '') } },

@@ -121,7 +121,11 @@
   }
 
   function renderHit(hit) {
-    var path = Array.isArray(hit.headingPath) && hit.headingPath.length ? ' › ' + hit.headingPath.join(' › ') : ''
+    // the heading path usually starts with the document's title, already shown
+    var headings = Array.isArray(hit.headingPath) ? hit.headingPath.filter(function (heading, i) {
+      return !(i === 0 && heading === hit.title)
+    }) : []
+    var path = headings.length ? ' › ' + headings.join(' › ') : ''
     var scores = []
     if (typeof hit.score === 'number') scores.push('得分 ' + hit.score.toFixed(3))
     if (typeof hit.relevance === 'number') scores.push('相关度 ' + hit.relevance.toFixed(2))
