@@ -13,6 +13,8 @@ import type { ContentChecker } from './moderation/content-checker.js';
 import { noMetrics, type GatewayMetrics } from './observability/gateway-metrics.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
+import type { AdminStore } from './admin/admin-store.js';
+import { adminApiRoutes } from './transport/http/admin-api-routes.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
 import { registerAdminPageRoute } from './transport/http/admin-page-route.js';
 import { registerChatRoute } from './transport/http/chat-route.js';
@@ -47,6 +49,8 @@ export interface AppDeps {
   metrics?: GatewayMetrics;
   /** answers in flight (compose: Redis with REDIS_URL); default: this process only. Closed on shutdown. */
   answers?: AnswerRegistry;
+  /** the operators' read model behind /admin/api (with ADMIN_TOKEN); closed on shutdown */
+  admin?: AdminStore | undefined;
 }
 
 export interface App {
@@ -154,6 +158,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
 
   if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });
+  if (deps.admin) await fastify.register(adminApiRoutes, { store: deps.admin, adminToken: config.adminToken });
   if (config.consoleEnabled) await registerConsoleRoute(fastify);
   await registerAdminPageRoute(fastify, { adminToken: config.adminToken });
 
@@ -179,6 +184,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await deps.answers?.close();
       await fastify.close();
       await metricsServer?.close();
+      await deps.admin?.close();
       await stores.close();
       await limits.close();
       await knowledgeBase?.close();

@@ -5,6 +5,7 @@
  * start is what production runs. Library code never picks a driver; this folder does, once.
  */
 import type { Logger } from 'pino';
+import type { AdminStore } from '../admin/admin-store.js';
 import type { AnswerRegistry } from '../chat/answer-registry/answer-registry.js';
 import type { Config } from '../config/config-schema.js';
 import type { KnowledgeBase } from '../knowledge-base/knowledge-base.js';
@@ -15,6 +16,7 @@ import type { LayeredContentChecker } from '../moderation/layered-checker.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { StoreBundle } from '../store/store-bundle.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
+import { createAdminStore } from './create-admin-store.js';
 import { createAnswerRegistry } from './create-answer-registry.js';
 import { createChatModel } from './create-chat-model.js';
 import { createContentChecker } from './create-content-checker.js';
@@ -40,6 +42,8 @@ export interface Adapters {
   metrics: GatewayMetrics;
   /** answers in flight: shared over Redis with REDIS_URL, else this process's */
   answers: AnswerRegistry;
+  /** the operators' read model (/admin/api): only with ADMIN_TOKEN */
+  admin?: AdminStore;
 }
 
 export interface ComposeOptions {
@@ -92,7 +96,8 @@ export async function composeAdapters(
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers };
+    const admin = await createAdminStore(config, logger);
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, admin };
   } catch (error) {
     await closeOpened();
     throw error;

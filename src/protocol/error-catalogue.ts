@@ -58,6 +58,9 @@ export const errorCatalogue = {
   wechat_busy: { code: 503, status: 503, message: '微信服务繁忙，请稍后再试' },
   model_timeout: { code: 504, status: 504, message: 'AI 回答超时，请稍后再试' },
   wechat_timeout: { code: 504, status: 504, message: '微信登录超时，请稍后再试' },
+  admin_bad_request: { code: 400, status: 400, message: '管理接口的查询参数有误' },
+  admin_not_found: { code: 404, status: 404, message: '没有找到这个对话' },
+  not_supported_on_redis: { code: 501, status: 501, message: '当前存储（Redis）不支持这项查询' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 
 export type ErrorReason = keyof typeof errorCatalogue;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runFeedbackStoreContract } from '../feedback-store.contract.js';
 import { runHistoryStoreContract } from '../history-store.contract.js';
 import { runSessionStoreContract } from '../session-store.contract.js';
 import { createSqliteStores } from './create-sqlite-stores.js';
@@ -26,6 +27,11 @@ runHistoryStoreContract('sqlite', async () => {
 runSessionStoreContract('sqlite', async () => {
   const stores = createSqliteStores(tempFile());
   return { store: stores.sessions, cleanup: () => stores.close() };
+});
+
+runFeedbackStoreContract('sqlite', async () => {
+  const stores = createSqliteStores(tempFile());
+  return { store: stores.feedback, cleanup: () => stores.close() };
 });
 
 describe('SQLite stores', () => {
@@ -54,7 +60,7 @@ describe('SQLite stores', () => {
     const file = tempFile();
     openSqlite(file).close();
     const db = openSqlite(file);
-    assert.equal(db.pragma('user_version', { simple: true }), 1);
+    assert.equal(db.pragma('user_version', { simple: true }), 2);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
   });
