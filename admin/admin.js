@@ -60,6 +60,8 @@
     event.preventDefault()
     var value = $('token').value.trim()
     if (!value) return
+    // a header carries only ASCII (fetch throws on anything else), and so can ADMIN_TOKEN usefully
+    if (!/^[\x21-\x7e]+$/.test(value)) return showSignin('管理令牌只能包含英文字母、数字和符号，请检查是否输错')
     api.setToken(value)
     $('signin-submit').disabled = true
     $('signin-error').hidden = true
