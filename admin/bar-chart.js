@@ -7,7 +7,6 @@
 ;(function () {
   var D = self.WagAdminDom
   var svg = D.svg
-  var W = 640
   var H = 200
   var PAD = { left: 44, right: 8, top: 12, bottom: 28 }
 
@@ -30,8 +29,11 @@
    * @param title   the chart's heading, e.g. "每日对话数"
    * @param labels  x labels (dates), one per bar
    * @param series  [{name, className, values: number[]}] stacked bottom-up
+   * @param width   the width it will be shown at, px: one SVG unit is one pixel, so the text
+   *                keeps its size on a phone and the date labels are thinned to what fits
    */
-  function barChart(title, labels, series) {
+  function barChart(title, labels, series, width) {
+    var W = Math.max(280, Math.round(width) || 640)
     var totals = labels.map(function (_, i) {
       return series.reduce(function (sum, s) {
         return sum + (s.values[i] || 0)
@@ -46,8 +48,8 @@
       return PAD.top + plotH - (value / max) * plotH
     }
     var chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'chart', role: 'img', 'aria-label': title })
-    // grid lines at 0, ½ and the maximum
-    ;[0, max / 2, max].forEach(function (value) {
+    // grid lines at 0, ½ and the maximum (½ only when it is a whole number: chats are counted)
+    ;(max % 2 === 0 ? [0, max / 2, max] : [0, max]).forEach(function (value) {
       chart.appendChild(svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(value), y2: y(value), class: 'grid-line' }))
       chart.appendChild(svg('text', { x: PAD.left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'axis' }, short(value)))
     })

@@ -134,7 +134,7 @@
       { className: 'hit' },
       h('div', { className: 'hit-head' }, (hit.title || '（无标题）') + path),
       h('div', { className: 'row-meta' }, h('span', null, hit.source || ''), h('span', { className: 'score' }, scores.join(' · '))),
-      h('div', { className: 'hit-text' }, String(hit.text || ''))
+      h('div', { className: 'hit-text', title: '点击展开或收起' }, String(hit.text || ''))
     )
   }
 
@@ -171,6 +171,10 @@
       if (button) remove(button)
     })
     $('kb-search-form').addEventListener('submit', search)
+    $('kb-hits').addEventListener('click', function (event) {
+      var hit = event.target.closest('.hit')
+      if (hit) hit.classList.toggle('open')
+    })
   }
 
   self.WagAdminTabs = self.WagAdminTabs || {}

@@ -32,6 +32,7 @@
   ]
 
   function load() {
+    shown = null
     $('usage-charts').replaceChildren(D.hint('加载中…'))
     $('usage-totals').replaceChildren()
     $('usage-users').replaceChildren()
@@ -40,7 +41,12 @@
     })
   }
 
+  /** the report on screen, drawn again at the new width when the window is resized (a phone turned) */
+  var shown = null
+  var resizeTimer = null
+
   function render(data) {
+    shown = data
     var days = (data && (data.days || data.per_day || data.daily)) || []
     var users = (data && (data.users || data.per_user)) || []
     var sum = function (names) {
@@ -65,14 +71,17 @@
           return D.num(day, names)
         })
       }
+      // two charts side by side when there is room (admin.css: .charts, 300 px columns, 12 px gap), minus the figure's padding
+      var room = $('usage-charts').clientWidth
+      var width = (room >= 612 ? (room - 12) / 2 : room) - 26
       $('usage-charts').replaceChildren(
         chart('每日对话数', labels, [
           { name: '对话', className: 's-chats', values: values(['chats']) },
-        ]),
+        ], width),
         chart('每日模型 tokens', labels, [
           { name: '输入', className: 's-in', values: values(IN) },
           { name: '输出', className: 's-out', values: values(OUT) },
-        ])
+        ], width)
       )
     }
     var head = h('thead', null, h('tr', null, COLUMNS.map(function (c) {
@@ -95,6 +104,12 @@
     $('usage-filter').addEventListener('submit', function (event) {
       event.preventDefault()
       load()
+    })
+    window.addEventListener('resize', function () {
+      clearTimeout(resizeTimer)
+      resizeTimer = setTimeout(function () {
+        if (shown && !$('tab-usage').hidden) render(shown)
+      }, 150)
     })
   }
 
