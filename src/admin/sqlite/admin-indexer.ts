@@ -8,7 +8,8 @@ import { shorten } from './shorten.js';
 interface NewRow {
   seq: number;
   openid: string;
-  cid: string;
+  /** null only for a message whose conversation has no id (not written by this schema) */
+  cid: string | null;
   role: 'user' | 'assistant';
   status: string;
   created_at: number;
@@ -139,7 +140,7 @@ export class AdminIndexer {
         const upper = rows.length > 0 ? rows[rows.length - 1]!.seq : last;
         for (const row of rows) this.#countUsage(row);
         for (const id of stale) this.#unstale.run(id);
-        const touched = new Set([...rows.map((row) => row.cid), ...stale]);
+        const touched = new Set([...rows.flatMap((row) => (row.cid === null ? [] : [row.cid])), ...stale]);
         for (const id of touched) this.#reindex(id, upper);
         this.#advance.run(upper);
         return rows.length + stale.length;

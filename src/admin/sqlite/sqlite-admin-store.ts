@@ -159,7 +159,7 @@ export class SqliteAdminStore implements AdminStore {
       if (this.#closed) return;
       const rows = page.all({ after, from: range.from ?? 0, to: range.to ?? Number.MAX_SAFE_INTEGER, limit: EXPORT_PAGE });
       if (rows.length === 0) return;
-      const ratings = this.#feedback.ratingsOfAnswers(rows.filter((r) => r.role === 'assistant').map((r) => r.id));
+      const ratings = this.#feedback.ratingsOfAnswers(rows.filter((r) => r.role === 'assistant').map((r) => [r.openid, r.id] as const));
       for (const row of rows) {
         const message: ExportedMessage = { openid: row.openid, conversationId: row.cid, ...toStoredMessage(row) };
         const rating = ratings.get(`${row.cid}\u0000${row.id}`);
