@@ -92,6 +92,8 @@ export interface UsageReport {
   /** the users with the most chats in the range, most first */
   users: Array<UsageCounts & { openid: string }>;
   totals: UsageCounts;
+  /** true when the store counted only part of the range (Redis: the newest conversations) */
+  truncated?: boolean;
 }
 
 export interface FeedbackQuery extends TimeRange {

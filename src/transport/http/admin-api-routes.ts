@@ -91,6 +91,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiRout
       totals: countsWire(report.totals),
       days: report.days.map((d) => ({ day: d.day, ...countsWire(d) })),
       users: report.users.map((u) => ({ openid: u.openid, ...countsWire(u) })),
+      ...(report.truncated !== undefined && { truncated: report.truncated }),
     });
   });
 
