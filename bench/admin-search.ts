@@ -122,6 +122,7 @@ try {
   const rare = await store.listConversations({ limit: 20, q: RARE });
   time(`q rare word (${RARE})`, await measure(() => store.listConversations({ limit: 20, q: RARE })), `${rare.items.length} items`);
   time('q no match', await measure(() => store.listConversations({ limit: 20, q: '不存在的词汇组合甲乙丙' })));
+  time('q common + a 7-day range 60 days ago', await measure(() => store.listConversations({ limit: 20, q: '什么', from: now - 60 * DAY, to: now - 53 * DAY })));
   time('q + openid', await measure(() => store.listConversations({ limit: 20, q: '什么', openid: someone.openid })));
   time('detail', await measure(() => store.getConversation(someone.conversationId)));
   time('usage, 30 days, top 10', await measure(() => store.usage({ from: now - 30 * DAY, to: now }, 10)));

@@ -96,10 +96,18 @@ export class SqliteAdminStore implements AdminStore {
       const match = matchExpression(this.#tokenizer, query.q);
       if (match === undefined) return caughtUp ? { items: [] } : { items: [], indexing: true };
       params.match = match;
-      // The FTS rowid is the list's order: FTS5 walks its doclists newest first and stops at the limit.
-      sql = `SELECT c.* FROM admin_fts JOIN admin_conversations c ON c.doc = admin_fts.rowid
-             WHERE admin_fts MATCH @match ${where.map((w) => `AND ${w.replace('c.doc', 'admin_fts.rowid')}`).join(' ')}
-             ORDER BY admin_fts.rowid DESC LIMIT @limit`;
+      if (query.openid !== undefined) {
+        // One user has few conversations: walk them and test each against the index (a rowid
+        // lookup), rather than every match of a common word, newest first, until one is theirs.
+        sql = `SELECT c.* FROM admin_conversations c WHERE ${where.join(' AND ')}
+               AND EXISTS (SELECT 1 FROM admin_fts WHERE admin_fts MATCH @match AND admin_fts.rowid = c.doc)
+               ORDER BY c.doc DESC LIMIT @limit`;
+      } else {
+        // The FTS rowid is the list's order: FTS5 walks its doclists newest first and stops at the limit.
+        sql = `SELECT c.* FROM admin_fts JOIN admin_conversations c ON c.doc = admin_fts.rowid
+               WHERE admin_fts MATCH @match ${where.map((w) => `AND ${w.replace('c.doc', 'admin_fts.rowid')}`).join(' ')}
+               ORDER BY admin_fts.rowid DESC LIMIT @limit`;
+      }
     } else {
       sql = `SELECT c.* FROM admin_conversations c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
              ORDER BY c.doc DESC LIMIT @limit`;
