@@ -43,6 +43,7 @@ describe('/admin/api on SQLite', () => {
       env: { ADMIN_TOKEN: TOKEN, USER_CHATS_PER_MINUTE: '0' },
       contentChecker: checker,
       contentSecurity: { mode: 'input', failOpen: false },
+      knowledgeBase: { files: { '售后政策.md': '# 退货\n\n收到商品七天内可以申请退货，在订单页点击申请退货并填写原因。\n\n# 发票\n\n可以开具增值税专用发票，在订单页申请。' } },
     });
     const asked: Array<[string, string]> = [
       ['user_a', '怎么申请退货？'],
@@ -255,6 +256,69 @@ describe('/admin/api on SQLite', () => {
     const res = await get(gw, '/admin/api/feedback?rating=down');
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.data.items, []);
+  });
+
+  it('shows ratings with the question, the answer, the comment and the cited passages', async () => {
+    const list = await get(gw, '/admin/api/conversations?openid=user_a');
+    const id = list.body.data.items[0].conversation_id;
+    const before = await get(gw, `/admin/api/conversations/${id}`);
+    const [, refund, , invoice] = before.body.data.messages;
+    assert.equal(refund.sources[0].source, '售后政策.md', 'the answer cited the knowledge base');
+    // ratings as the feedback frame stores them (FeedbackStore, the chat store's own)
+    await gw.stores.feedback.rate({ openid: 'user_a', conversationId: id, answerId: refund.id, rating: 'down', comment: '退货要填"原因"，=没说清' });
+    await gw.stores.feedback.rate({ openid: 'user_a', conversationId: id, answerId: invoice.id, rating: 'up' });
+
+    const detail = await get(gw, `/admin/api/conversations/${id}`);
+    const messages = detail.body.data.messages;
+    assert.equal(messages[1].rating.rating, 'down');
+    assert.equal(messages[1].rating.comment, '退货要填"原因"，=没说清');
+    assert.equal(messages[3].rating.rating, 'up');
+    assert.equal(messages[3].rating.comment, undefined);
+    assert.equal(messages[0].rating, undefined);
+
+    const down = await get(gw, '/admin/api/feedback?rating=down');
+    assert.equal(down.body.data.items.length, 1);
+    const item = down.body.data.items[0];
+    assert.equal(item.question, '怎么申请退货？');
+    assert.equal(item.answer, '收到：怎么申请退货？');
+    assert.equal(item.comment, '退货要填"原因"，=没说清');
+    assert.equal(item.conversation_id, id);
+    assert.equal(item.sources[0].source, '售后政策.md');
+    assert.match(item.sources[0].snippet, /退货/);
+
+    const all = await get(gw, '/admin/api/feedback?limit=1');
+    assert.equal(all.body.data.items.length, 1);
+    assert.equal(all.body.data.items[0].rating, 'up', 'latest rating first');
+    const next = await get(gw, `/admin/api/feedback?limit=1&cursor=${all.body.data.next_cursor}`);
+    assert.equal(next.body.data.items[0].rating, 'down');
+    assert.equal(next.body.data.next_cursor, undefined);
+    const bad = await get(gw, '/admin/api/feedback?cursor=bm9wZQ');
+    assert.equal(bad.status, 400);
+    const old = await get(gw, '/admin/api/feedback?to=2020-01-01');
+    assert.deepEqual(old.body.data.items, []);
+
+    const csv = await (await fetch(`${gw.url}/admin/api/export?format=csv`, { headers: auth })).text();
+    assert.ok(csv.includes(`,down,"退货要填""原因""，=没说清",售后政策.md#`), 'the export carries the rating and the cited document');
+  });
+
+  it('lists a user\'s several conversations, and a deleted one leaves the list and the search', async () => {
+    await gw.stores.history.clear('user_a');
+    await chat(gw, 'user_a', '换一个话题：会员积分怎么用');
+    const mine = await get(gw, '/admin/api/conversations?openid=user_a');
+    assert.deepEqual(mine.body.data.items.map((i: any) => i.title), ['换一个话题：会员积分怎么用', '怎么申请退货？']);
+    const [fresh, old] = mine.body.data.items;
+    const found = await get(gw, `/admin/api/conversations?q=${encodeURIComponent('积分')}`);
+    assert.deepEqual(found.body.data.items.map((i: any) => i.conversation_id), [fresh.conversation_id]);
+
+    assert.equal(await gw.stores.history.deleteConversation('user_a', old.conversation_id), true);
+    const after = await get(gw, '/admin/api/conversations?openid=user_a');
+    assert.deepEqual(after.body.data.items.map((i: any) => i.conversation_id), [fresh.conversation_id]);
+    const gone = await get(gw, `/admin/api/conversations?q=${encodeURIComponent('增值税')}`);
+    assert.deepEqual(gone.body.data.items, []);
+    assert.equal((await get(gw, `/admin/api/conversations/${old.conversation_id}`)).status, 404);
+    // what was spent stays spent
+    const usage = await get(gw, '/admin/api/usage');
+    assert.equal(usage.body.data.users.find((u: any) => u.openid === 'user_a').chats, 3);
   });
 });
 

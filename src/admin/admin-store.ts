@@ -48,6 +48,8 @@ export interface AdminConversationPage {
   nextCursor?: string;
   /** true when the search looked at only part of the data (Redis: the newest conversations) */
   truncated?: boolean;
+  /** true while the read model is still catching up (a backfill after an upgrade): the newest messages may be missing */
+  indexing?: boolean;
 }
 
 /** A user's rating of an answer, as the operator sees it. */
@@ -92,6 +94,10 @@ export interface UsageReport {
   /** the users with the most chats in the range, most first */
   users: Array<UsageCounts & { openid: string }>;
   totals: UsageCounts;
+  /** true when the store counted only part of the range (Redis: the newest conversations) */
+  truncated?: boolean;
+  /** as in AdminConversationPage */
+  indexing?: boolean;
 }
 
 export interface FeedbackQuery extends TimeRange {

@@ -5,16 +5,37 @@ import type { Config } from '../config/config-schema.js';
 
 /**
  * The operators' read model, only when ADMIN_TOKEN is set (otherwise /admin/api does not exist
- * and nothing should index). SQLite: its own connection to the gateway's file, with the
- * background indexer; the jieba dictionary loads on the first message indexed.
+ * and nothing should index). Each opens its own connection, which it closes:
+ * - SQLite: the gateway's file, with the background indexer (full-text search, usage table);
+ * - Redis: the chat store's keys, read as they are (search and usage by bounded scans).
+ * The jieba dictionary loads on the first text cut.
  */
 export async function createAdminStore(config: Readonly<Config>, logger: Logger): Promise<AdminStore | undefined> {
   if (!config.adminToken) return undefined;
-  if (config.redisUrl) return undefined;
-  const [{ openSqlite }, { SqliteAdminStore }, { createJiebaTokenizer }] = await Promise.all([
+  const { createJiebaTokenizer } = await import('../knowledge-base/index/tokenizer.js');
+  if (config.redisUrl) {
+    const [{ createRedisClient, reconnectBackoff }, { RedisAdminStore }] = await Promise.all([
+      import('../store/redis/create-redis-client.js'),
+      import('../admin/redis/redis-admin-store.js'),
+    ]);
+    const client = createRedisClient(config.redisUrl, {
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 2,
+      retryStrategy: reconnectBackoff,
+      connectTimeout: 5_000,
+      commandTimeout: 10_000,
+    });
+    // the chat store reports outages; this connection only must not crash the process
+    client.on('error', () => {});
+    return new RedisAdminStore(client, config.redisKeyPrefix, createJiebaTokenizer(), async () => {
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    });
+  }
+  const [{ openSqlite }, { SqliteAdminStore }] = await Promise.all([
     import('../store/sqlite/open-sqlite.js'),
     import('../admin/sqlite/sqlite-admin-store.js'),
-    import('../knowledge-base/index/tokenizer.js'),
   ]);
   const db = openSqlite(join(config.dataDir, 'gateway.sqlite'));
   return new SqliteAdminStore(db, createJiebaTokenizer(), {

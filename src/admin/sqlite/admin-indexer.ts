@@ -8,7 +8,8 @@ import { shorten } from './shorten.js';
 interface NewRow {
   seq: number;
   openid: string;
-  cid: string;
+  /** null only for a message whose conversation has no id (not written by this schema) */
+  cid: string | null;
   role: 'user' | 'assistant';
   status: string;
   created_at: number;
@@ -23,6 +24,9 @@ interface ConversationRow {
   status: string;
   created_at: number;
 }
+
+/** Batches per background tick at most: a backfill of 500 × 8 messages a second leaves the event loop to chats in between. */
+const BATCHES_PER_TICK = 8;
 
 export interface AdminIndexerOptions {
   /** messages read per transaction; a batch blocks the event loop while it is tokenized. Default 500. */
@@ -102,16 +106,18 @@ export class AdminIndexer {
   /** Starts the background tail (an unref'd timer: it never keeps the process alive). */
   start(): void {
     if (this.#timer) return;
-    const tick = () => {
+    // A backfill runs a few batches per tick, each in its own macrotask, so chats interleave.
+    const tick = (left: number) => {
+      let more = false;
       try {
-        // A few batches per tick at most, so a large backfill shares the event loop with chats.
-        this.catchUp(4);
+        more = this.indexBatch() > 0;
       } catch (error) {
         this.#onError(error);
       }
-      this.#timer = setTimeout(tick, this.#intervalMs).unref();
+      if (!this.#timer) return; // stopped meanwhile
+      this.#timer = more && left > 1 ? setTimeout(tick, 0, left - 1).unref() : setTimeout(tick, this.#intervalMs, BATCHES_PER_TICK).unref();
     };
-    this.#timer = setTimeout(tick, 0).unref();
+    this.#timer = setTimeout(tick, 0, BATCHES_PER_TICK).unref();
   }
 
   stop(): void {
@@ -139,7 +145,7 @@ export class AdminIndexer {
         const upper = rows.length > 0 ? rows[rows.length - 1]!.seq : last;
         for (const row of rows) this.#countUsage(row);
         for (const id of stale) this.#unstale.run(id);
-        const touched = new Set([...rows.map((row) => row.cid), ...stale]);
+        const touched = new Set([...rows.flatMap((row) => (row.cid === null ? [] : [row.cid])), ...stale]);
         for (const id of touched) this.#reindex(id, upper);
         this.#advance.run(upper);
         return rows.length + stale.length;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { conversationIdOf } from './message-source.js';
+import { CONVERSATION_TABLE } from './message-source.js';
 
 /**
  * The admin read model's own tables, beside the chat store's in the same file. They have their
@@ -51,11 +51,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (day, openid)
   ) WITHOUT ROWID;
 
-  -- Conversations whose messages were deleted: the indexer re-reads them (and drops them when
-  -- nothing is left). A trigger, because deletes do not advance seq for the tail to see.
+  -- Deleted conversations: the indexer re-reads them and, nothing being left, drops them from
+  -- the list and the index. A trigger, because a delete does not advance seq for the tail to see.
   CREATE TABLE admin_stale (id TEXT PRIMARY KEY) WITHOUT ROWID;
-  CREATE TRIGGER admin_stale_on_delete AFTER DELETE ON messages BEGIN
-    INSERT OR IGNORE INTO admin_stale (id) VALUES (${conversationIdOf('OLD')});
+  CREATE TRIGGER admin_stale_on_delete AFTER DELETE ON ${CONVERSATION_TABLE} BEGIN
+    INSERT OR IGNORE INTO admin_stale (id) VALUES (OLD.id);
   END;
   `,
 ];

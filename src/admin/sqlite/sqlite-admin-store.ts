@@ -34,8 +34,11 @@ interface ConversationRow {
 
 /** Messages read per export page: small enough that a slow download holds little. */
 const EXPORT_PAGE = 500;
-/** Before a query, index at most this many batches (the rest follows in the background). */
-const CATCH_UP_BATCHES = 20;
+/**
+ * Before a query, index at most this many batches: enough for what was chatted since the last
+ * tick; a large backfill is left to the background tail (the page then says `indexing`).
+ */
+const CATCH_UP_BATCHES = 2;
 
 /**
  * AdminStore on the gateway's SQLite file, read through its own connection (WAL: it never waits
@@ -69,7 +72,7 @@ export class SqliteAdminStore implements AdminStore {
 
   async listConversations(query: ConversationQuery): Promise<AdminConversationPage> {
     this.#assertOpen();
-    this.indexer.catchUp(CATCH_UP_BATCHES);
+    const caughtUp = this.indexer.catchUp(CATCH_UP_BATCHES);
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: query.limit + 1 };
     if (query.cursor !== undefined) {
@@ -91,12 +94,20 @@ export class SqliteAdminStore implements AdminStore {
     let sql: string;
     if (query.q !== undefined) {
       const match = matchExpression(this.#tokenizer, query.q);
-      if (match === undefined) return { items: [] };
+      if (match === undefined) return caughtUp ? { items: [] } : { items: [], indexing: true };
       params.match = match;
-      // The FTS rowid is the list's order: FTS5 walks its doclists newest first and stops at the limit.
-      sql = `SELECT c.* FROM admin_fts JOIN admin_conversations c ON c.doc = admin_fts.rowid
-             WHERE admin_fts MATCH @match ${where.map((w) => `AND ${w.replace('c.doc', 'admin_fts.rowid')}`).join(' ')}
-             ORDER BY admin_fts.rowid DESC LIMIT @limit`;
+      if (query.openid !== undefined) {
+        // One user has few conversations: walk them and test each against the index (a rowid
+        // lookup), rather than every match of a common word, newest first, until one is theirs.
+        sql = `SELECT c.* FROM admin_conversations c WHERE ${where.join(' AND ')}
+               AND EXISTS (SELECT 1 FROM admin_fts WHERE admin_fts MATCH @match AND admin_fts.rowid = c.doc)
+               ORDER BY c.doc DESC LIMIT @limit`;
+      } else {
+        // The FTS rowid is the list's order: FTS5 walks its doclists newest first and stops at the limit.
+        sql = `SELECT c.* FROM admin_fts JOIN admin_conversations c ON c.doc = admin_fts.rowid
+               WHERE admin_fts MATCH @match ${where.map((w) => `AND ${w.replace('c.doc', 'admin_fts.rowid')}`).join(' ')}
+               ORDER BY admin_fts.rowid DESC LIMIT @limit`;
+      }
     } else {
       sql = `SELECT c.* FROM admin_conversations c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
              ORDER BY c.doc DESC LIMIT @limit`;
@@ -106,7 +117,9 @@ export class SqliteAdminStore implements AdminStore {
     const page = more ? rows.slice(0, query.limit) : rows;
     const items = page.map(toConversation);
     if (query.q !== undefined) for (const item of items) this.#addSnippet(item, query.q);
-    return more ? { items, nextCursor: String(page[page.length - 1]!.doc) } : { items };
+    const result: AdminConversationPage = more ? { items, nextCursor: String(page[page.length - 1]!.doc) } : { items };
+    if (!caughtUp) result.indexing = true;
+    return result;
   }
 
   async getConversation(conversationId: string): Promise<AdminConversationDetail | undefined> {
@@ -137,8 +150,9 @@ export class SqliteAdminStore implements AdminStore {
 
   async usage(range: Required<TimeRange>, topUsers: number): Promise<UsageReport> {
     this.#assertOpen();
-    this.indexer.catchUp(CATCH_UP_BATCHES);
-    return sqliteUsage(this.#db, range, topUsers);
+    const caughtUp = this.indexer.catchUp(CATCH_UP_BATCHES);
+    const report = sqliteUsage(this.#db, range, topUsers);
+    return caughtUp ? report : { ...report, indexing: true };
   }
 
   async listFeedback(query: FeedbackQuery): Promise<FeedbackPage> {
@@ -159,7 +173,7 @@ export class SqliteAdminStore implements AdminStore {
       if (this.#closed) return;
       const rows = page.all({ after, from: range.from ?? 0, to: range.to ?? Number.MAX_SAFE_INTEGER, limit: EXPORT_PAGE });
       if (rows.length === 0) return;
-      const ratings = this.#feedback.ratingsOfAnswers(rows.filter((r) => r.role === 'assistant').map((r) => r.id));
+      const ratings = this.#feedback.ratingsOfAnswers(rows.filter((r) => r.role === 'assistant').map((r) => [r.openid, r.id] as const));
       for (const row of rows) {
         const message: ExportedMessage = { openid: row.openid, conversationId: row.cid, ...toStoredMessage(row) };
         const rating = ratings.get(`${row.cid}\u0000${row.id}`);

@@ -51,7 +51,7 @@ function intParam(name: string, min: number, max: number, fallback: number) {
 }
 
 const range = { from: dateParam('from').optional(), to: dateParam('to').optional() };
-const cursor = z.string().min(1).max(64, { message: 'cursor 无效' }).optional();
+const cursor = z.string().min(1).max(300, { message: 'cursor 无效' }).optional();
 
 export const conversationsQuery = z
   .object({

@@ -60,6 +60,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiRout
       items: page.items.map(conversationWire),
       ...(page.nextCursor !== undefined && { next_cursor: page.nextCursor }),
       ...(page.truncated !== undefined && { truncated: page.truncated }),
+      ...(page.indexing && { indexing: true }),
     });
   });
 
@@ -91,6 +92,8 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiRout
       totals: countsWire(report.totals),
       days: report.days.map((d) => ({ day: d.day, ...countsWire(d) })),
       users: report.users.map((u) => ({ openid: u.openid, ...countsWire(u) })),
+      ...(report.truncated !== undefined && { truncated: report.truncated }),
+      ...(report.indexing && { indexing: true }),
     });
   });
 
