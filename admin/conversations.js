@@ -44,6 +44,7 @@
         if (!more && items.length === 0) $('conv-list').appendChild(D.hint(filter.q || filter.openid || filter.from || filter.to ? '没有符合条件的对话' : '还没有对话'))
         // Redis searches only the newest conversations (docs/admin.md)
         if (data && data.truncated) $('conv-list').appendChild(D.hint('只搜索了最近的一部分对话；完整的全文搜索需要 SQLite 存储'))
+        if (data && data.indexing) $('conv-list').appendChild(D.hint('索引正在补建（升级后的第一次启动），最新的对话可能暂时缺少'))
         nextCursor = D.pick(data, ['next_cursor', 'nextCursor']) || null
         $('conv-more').hidden = !nextCursor
         $('conv-more').disabled = false

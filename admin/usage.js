@@ -61,6 +61,7 @@
       total('出错', sum(['errors'])),
       total('被拦截', sum(['blocked']))
     )
+    if (data && data.indexing) $('usage-totals').appendChild(D.hint('索引正在补建，统计可能暂时不完整'))
     if (days.length === 0) $('usage-charts').replaceChildren(D.hint('这段时间没有用量'))
     else {
       var labels = days.map(function (day) {
