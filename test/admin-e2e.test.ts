@@ -245,6 +245,10 @@ describe('admin page, end to end in headless Chromium', () => {
     assert.equal(await item.locator('.sources').isVisible(), true, 'open at once');
     assert.match((await item.locator('.sources').textContent()) ?? '', /售后政策/);
     await shot('admin-feedback');
+    await item.locator('button.goto').click();
+    await page.waitForSelector('#tab-conversations:not([hidden]) #conv-detail .msg.assistant .rating.down');
+    assert.match(page.url(), /#conversations$/);
+    assert.equal(await page.locator('#conv-detail .msg.user .msg-text').first().textContent(), '退货期限是多久？');
     assert.deepEqual(pageErrors, []);
   });
 
@@ -309,7 +313,7 @@ describe('admin page, end to end in headless Chromium', () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  it('导出: downloads every message as JSON Lines through a blob link (no token in any URL)', async () => {
+  it('导出: downloads every message as JSON Lines and CSV through a blob link (no token in any URL)', async () => {
     await openTab('export');
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
@@ -324,6 +328,14 @@ describe('admin page, end to end in headless Chromium', () => {
     assert.match((await page.textContent('#export-status')) ?? '', /已下载 messages\.jsonl/);
     assert.ok(requests.some((url) => url.includes('/admin/api/export?format=jsonl')));
     assert.ok(requests.every((url) => !url.includes(encodeURIComponent(ADMIN_TOKEN)) && !/token/i.test(url)), requests.join('\n'));
+    const csv = page.waitForEvent('download');
+    await page.check('input[name=export-format][value=csv]');
+    await page.click('#export-submit');
+    const csvFile = await csv;
+    assert.equal(csvFile.suggestedFilename(), 'messages.csv');
+    const table = readFileSync((await csvFile.path())!, 'utf8');
+    assert.match(table.split('\r\n')[0]!, /^\uFEFF?conversation_id,openid,message_id,role,status/, 'the header row (after the BOM Excel needs)');
+    assert.ok(table.includes(HOSTILE.replace(/"/g, '""')), 'the hostile question is in the CSV, quoted');
     await shot('admin-export');
     await page.setViewportSize(PHONE);
     try {
@@ -331,6 +343,35 @@ describe('admin page, end to end in headless Chromium', () => {
     } finally {
       await page.setViewportSize(LAPTOP);
     }
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('对话: a date range filters, and 加载更多 pages through a long list', async () => {
+    await openTab('conversations');
+    await page.fill('#conv-q', '');
+    await page.fill('#conv-openid', '');
+    await page.fill('#conv-from', '2099-01-01');
+    await page.click('#conv-filter button[type=submit]');
+    await page.waitForFunction(() => /没有符合条件的对话/.test(document.querySelector('#conv-list')?.textContent ?? ''));
+    await page.fill('#conv-from', '');
+
+    // carol has 25 conversations (written through the history store, as the chat service does)
+    const carol = 'dev_admin_e2e_carol';
+    for (let i = 0; i < 25; i++) {
+      await gw.stores.history.clear(carol);
+      await gw.stores.history.append(carol, { id: `carol-q${i}`, role: 'user', content: `第 ${i} 个问题：会员积分怎么用？`, status: 'complete', createdAt: Date.now() });
+      await gw.stores.history.append(carol, { id: `carol-a${i}`, role: 'assistant', content: `第 ${i} 个回答`, status: 'complete', createdAt: Date.now() });
+    }
+    await page.fill('#conv-openid', carol);
+    await page.click('#conv-filter button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#conv-list .row.conv').length === 20);
+    assert.equal(await page.isVisible('#conv-more'), true);
+    await page.click('#conv-more');
+    await page.waitForFunction(() => document.querySelectorAll('#conv-list .row.conv').length === 25);
+    assert.equal(await page.isVisible('#conv-more'), false, 'no more pages');
+    const titles = await page.locator('#conv-list .row-title').allTextContents();
+    assert.equal(new Set(titles).size, 25, 'no conversation twice');
+    assert.match(titles[0]!, /第 24 个问题/, 'newest first');
     assert.deepEqual(pageErrors, []);
   });
 
