@@ -252,6 +252,25 @@ describe('/admin/api on SQLite', () => {
     }
   });
 
+  it('treats hostile conversation ids and search text as data', async () => {
+    for (const id of ["1' OR '1'='1", '%00', '..%2F..%2Fetc%2Fpasswd', '%E2%80%AE', encodeURIComponent('"; DROP TABLE messages; --')]) {
+      const res = await get(gw, `/admin/api/conversations/${id}`);
+      assert.equal(res.status, 404, id);
+      assert.equal(res.body.data.reason, 'admin_not_found', id);
+    }
+    const long = await get(gw, `/admin/api/conversations/${'x'.repeat(201)}`);
+    assert.equal(long.status, 400);
+    assert.equal(long.body.data.reason, 'admin_bad_request');
+    const longQ = await get(gw, `/admin/api/conversations?q=${'退'.repeat(101)}`);
+    assert.equal(longQ.status, 400);
+    assert.match(longQ.body.message, /q 最多 100/);
+    const sql = await get(gw, `/admin/api/conversations?q=${encodeURIComponent("退货' OR 1=1 --")}`);
+    assert.equal(sql.status, 200);
+    assert.deepEqual(sql.body.data.items, [], 'every word is required, quotes and OR included');
+    // the store still answers afterwards
+    assert.equal((await get(gw, '/admin/api/conversations')).body.data.items.length, 4, 'user_a, b, c, and d from the CSV test');
+  });
+
   it('lists no feedback before any rating', async () => {
     const res = await get(gw, '/admin/api/feedback?rating=down');
     assert.equal(res.status, 200);

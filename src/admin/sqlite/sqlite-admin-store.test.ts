@@ -114,3 +114,22 @@ test('a date range filters by the latest activity; export honours it message by 
   await history.close();
   db.close();
 });
+
+test('the export reads page after page: every message once, in order', async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const admin = new SqliteAdminStore(db, jieba, { background: false });
+  const appends: Promise<void>[] = [];
+  for (let i = 0; i < 1234; i++) appends.push(history.append(`u${i % 7}`, question(`问题 ${i}`, 1_000 + i)));
+  await Promise.all(appends);
+  const seen: string[] = [];
+  for await (const m of admin.exportMessages({})) seen.push(m.content);
+  assert.equal(seen.length, 1234);
+  assert.deepEqual(seen.slice(0, 2), ['问题 0', '问题 1']);
+  assert.equal(seen.at(-1), '问题 1233');
+  assert.equal(new Set(seen).size, 1234);
+  await admin.close();
+  await history.close();
+  db.close();
+});

@@ -33,15 +33,22 @@ export class RedisConversationIndex {
     this.#owner = `${prefix}conv:owner`;
   }
 
-  /** Records a conversation's latest append; the owner is written every time, so a missed write heals. */
+  /**
+   * Records a conversation's latest append; the owner is written every time, so a missed write
+   * heals. Never rejects: the message is stored by then, and failing its append over the admin
+   * index would have the caller treat a stored message as lost.
+   */
   async touch(conversationId: string, openid: string, updatedAt: number): Promise<void> {
-    await Promise.all([this.client.zadd(this.#all, updatedAt, conversationId), this.client.hset(this.#owner, conversationId, openid)]);
+    await Promise.all([this.client.zadd(this.#all, updatedAt, conversationId), this.client.hset(this.#owner, conversationId, openid)]).catch(
+      () => {},
+    );
     // In the background: housekeeping is no reason to delay an answer; a failed prune is retried a minute later.
     this.#maybePrune().catch(() => {});
   }
 
+  /** Never rejects, as touch: the conversation is deleted by then; a leftover entry points to nothing. */
   async remove(conversationId: string): Promise<void> {
-    await Promise.all([this.client.zrem(this.#all, conversationId), this.client.hdel(this.#owner, conversationId)]);
+    await Promise.all([this.client.zrem(this.#all, conversationId), this.client.hdel(this.#owner, conversationId)]).catch(() => {});
   }
 
   async #maybePrune(): Promise<void> {

@@ -78,10 +78,11 @@ export class RedisFeedbackStore implements FeedbackStore {
       this.#retainMs,
     ])) as string;
     const all = `${this.#prefix}fb:all`;
+    // The rating is stored by now: a failed write to the admin's index does not fail it.
     await Promise.all([
       this.#client.zadd(all, now, member(feedback.openid, feedback.answerId)),
       this.#retainMs > 0 ? this.#client.zremrangebyscore(all, '-inf', `(${now - this.#retainMs}`) : undefined,
-    ]);
+    ]).catch(() => {});
     return toFeedback(feedback.openid, feedback.answerId, json);
   }
 
@@ -96,7 +97,8 @@ export class RedisFeedbackStore implements FeedbackStore {
   async deleteConversation(openid: string, conversationId: string): Promise<void> {
     this.#assertOpen();
     const removed = (await DELETE_CONVERSATION_SCRIPT.run(this.#client, [this.#key(openid)], [conversationId])) as string[];
-    if (removed.length > 0) await this.#client.zrem(`${this.#prefix}fb:all`, ...removed.map((id) => member(openid, id)));
+    // as in rate: the ratings are gone by now; a leftover index member points to nothing
+    if (removed.length > 0) await this.#client.zrem(`${this.#prefix}fb:all`, ...removed.map((id) => member(openid, id))).catch(() => {});
   }
 
   async close(): Promise<void> {

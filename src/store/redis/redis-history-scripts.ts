@@ -37,6 +37,12 @@ local function expire(retain, keys)
   if retain > 0 then for _, key in ipairs(keys) do redis.call('PEXPIRE', key, retain) end end
 end
 local function fresh(n) return cjson.encode({ n = tonumber(n), title = '', createdAt = 0, updatedAt = 0, count = 0 }) end
+-- a user whose conversations were written before they had ids (no ':num' yet, but history):
+-- the caller adopts them first (redis-legacy-conversations.ts), then asks again
+local function legacy(base, cur)
+  if redis.call('EXISTS', base .. ':num') == 1 then return false end
+  return redis.call('EXISTS', cur) == 1 or redis.call('EXISTS', k(base, '0', 'msgs')) == 1
+end
 `;
 
 /**
@@ -45,11 +51,13 @@ local function fresh(n) return cjson.encode({ n = tonumber(n), title = '', creat
  * list's order; refresh every key's expiry and drop conversations past retention.
  * ARGV: id, json, maxMessages, retainMs, user key base, conversation id or '', fresh id for a
  * current conversation without one, createdAt, title candidate or '', now, '1' if a conversation id is given.
- * Returns {-1} for an unknown conversation, else {added 0|1, conversation id, updatedAt}.
+ * Returns {-1} for an unknown conversation, {-2} for a user to adopt first, else
+ * {added 0|1, conversation id, updatedAt}.
  */
 export const APPEND_SCRIPT = new LuaScript(`${HELPERS}
 local base, cid = ARGV[5], ARGV[6]
 local conv, num, convs = base .. ':conv', base .. ':num', base .. ':convs'
+if legacy(base, KEYS[1]) then return {-2} end
 local n, raw
 if ARGV[11] == '1' then
   raw = redis.call('HGET', conv, cid)
@@ -61,7 +69,7 @@ else
   raw = cid and redis.call('HGET', conv, cid)
   if not raw then
     cid, raw = ARGV[7], fresh(n)
-    redis.call('HSET', num, n, cid)
+    redis.call('HSET', num, n, cid, 'v', '2')
   end
 end
 local s = cjson.decode(raw)
@@ -113,13 +121,17 @@ expire(tonumber(ARGV[2]), { k(base, old, 'msgs'), k(base, old, 'ids'), KEYS[1], 
 return 1
 `);
 
-/** The current conversation's id, created (empty, unlisted) when it has none. ARGV: base, fresh id, retainMs. */
+/**
+ * The current conversation's id, created (empty, unlisted) when it has none.
+ * ARGV: base, fresh id, retainMs. Returns '' for a user to adopt first.
+ */
 export const CURRENT_SCRIPT = new LuaScript(`${HELPERS}
 local base = ARGV[1]
+if legacy(base, KEYS[1]) then return '' end
 local n = redis.call('GET', KEYS[1]) or '0'
 local id = redis.call('HGET', base .. ':num', n)
 if id and redis.call('HEXISTS', base .. ':conv', id) == 1 then return id end
-redis.call('HSET', base .. ':num', n, ARGV[2])
+redis.call('HSET', base .. ':num', n, ARGV[2], 'v', '2')
 redis.call('HSET', base .. ':conv', ARGV[2], fresh(n))
 expire(tonumber(ARGV[3]), { KEYS[1], base .. ':conv', base .. ':num' })
 return ARGV[2]
@@ -154,4 +166,26 @@ local base = ARGV[1]
 if redis.call('HEXISTS', base .. ':conv', ARGV[2]) == 0 then return 0 end
 drop(base, ARGV[2])
 return 1
+`);
+
+/**
+ * Give a user's conversations from before ids existed their ids and summaries, computed by the
+ * caller from the lists — unless another instance did it meanwhile (':num' exists), so it
+ * happens once. ':num' gets the field v=2 to mark the user adopted even with no conversation left.
+ * ARGV: base, retainMs, JSON [{ n, id, title, createdAt, updatedAt, count }].
+ * Returns the number of conversations adopted, or -1 when it was already done.
+ */
+export const ADOPT_SCRIPT = new LuaScript(`${HELPERS}
+local base = ARGV[1]
+if redis.call('EXISTS', base .. ':num') == 1 then return -1 end
+local found = cjson.decode(ARGV[3])
+if #found == 0 and not legacy(base, KEYS[1]) then return 0 end
+for _, c in ipairs(found) do
+  redis.call('HSET', base .. ':num', tostring(c.n), c.id)
+  redis.call('HSET', base .. ':conv', c.id, cjson.encode({ n = c.n, title = c.title, createdAt = c.createdAt, updatedAt = c.updatedAt, count = c.count }))
+  redis.call('ZADD', base .. ':convs', c.updatedAt, c.id)
+end
+redis.call('HSET', base .. ':num', 'v', '2')
+expire(tonumber(ARGV[2]), { base .. ':conv', base .. ':num', base .. ':convs' })
+return #found
 `);

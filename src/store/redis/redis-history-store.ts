@@ -12,6 +12,7 @@ import {
 import type { RedisClient } from './create-redis-client.js';
 import { RedisConversationIndex } from './redis-conversation-index.js';
 import { APPEND_SCRIPT, CLEAR_SCRIPT, CURRENT_SCRIPT, DELETE_SCRIPT, OPEN_SCRIPT } from './redis-history-scripts.js';
+import { adoptLegacyConversations } from './redis-legacy-conversations.js';
 
 export interface RedisHistoryOptions {
   /** Newest messages kept per conversation; older ones are dropped. Default 200 (REDIS_HISTORY_MAX_MESSAGES). */
@@ -40,7 +41,8 @@ interface Summary {
  * - `base:top`       — the highest number ever started (absent on users from before it: `:cur`)
  * - `base:{n}:msgs`  — list of JSON messages of conversation n, oldest first, capped
  * - `base:{n}:ids`   — set of the ids in that list (idempotent append)
- * - `base:num`       — hash n → conversation id (the opaque id, a UUID)
+ * - `base:num`       — hash n → conversation id (the opaque id, a UUID), and v=2 once the user's
+ *                      history from before conversation ids was adopted (redis-legacy-conversations.ts)
  * - `base:conv`      — hash conversation id → JSON summary { n, title, createdAt, updatedAt, count }
  * - `base:convs`     — sorted set conversation id → updatedAt: the list, non-empty conversations only
  * With retention set, each key expires `retainMs` after the last write to it, and an append
@@ -69,7 +71,7 @@ export class RedisHistoryStore implements HistoryStore {
   async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
     this.#assertOpen();
     const base = this.#userKey(openid);
-    const reply = (await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], [
+    const args = [
       message.id,
       JSON.stringify(pick(message)),
       this.#maxMessages,
@@ -81,7 +83,12 @@ export class RedisHistoryStore implements HistoryStore {
       conversationTitle(message) ?? '',
       Date.now(),
       conversationId === undefined ? '0' : '1',
-    ])) as [number, string?, number?];
+    ];
+    let reply = (await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], args)) as [number, string?, number?];
+    if (reply[0] === -2) {
+      await this.#adopt(openid);
+      reply = (await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], args)) as [number, string?, number?];
+    }
     if (reply[0] === -1) throw new ConversationNotFoundError(conversationId ?? '');
     // The global index, outside the script: its keys are not in this user's cluster slot.
     if (reply[0] === 1) await this.#index.touch(reply[1]!, openid, Number(reply[2]));
@@ -107,7 +114,11 @@ export class RedisHistoryStore implements HistoryStore {
   async currentConversation(openid: string): Promise<string> {
     this.#assertOpen();
     const base = this.#userKey(openid);
-    return String(await CURRENT_SCRIPT.run(this.#client, [`${base}:cur`], [base, randomUUID(), this.#retainMs]));
+    const run = async () => String(await CURRENT_SCRIPT.run(this.#client, [`${base}:cur`], [base, randomUUID(), this.#retainMs]));
+    const id = await run();
+    if (id !== '') return id;
+    await this.#adopt(openid);
+    return run();
   }
 
   async openConversation(openid: string, conversationId: string): Promise<boolean> {
@@ -122,7 +133,10 @@ export class RedisHistoryStore implements HistoryStore {
     const cursor = page.before === undefined ? undefined : decodeCursor(page.before);
     if (page.before !== undefined && cursor === undefined) return { items: [] };
     const base = this.#userKey(openid);
-    const ids = await this.#idsBefore(`${base}:convs`, cursor, limit + 1);
+    let ids = await this.#idsBefore(`${base}:convs`, cursor, limit + 1);
+    if (ids.length === 0 && cursor === undefined && (await this.#adoptIfLegacy(openid))) {
+      ids = await this.#idsBefore(`${base}:convs`, cursor, limit + 1);
+    }
     if (ids.length === 0) return { items: [] };
     const raw = await this.#client.hmget(`${base}:conv`, ...ids);
     // a conversation deleted between the two reads is skipped
@@ -143,7 +157,10 @@ export class RedisHistoryStore implements HistoryStore {
   async findMessage(openid: string, messageId: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
     this.#assertOpen();
     const base = this.#userKey(openid);
-    const conversations = Object.entries(await this.#client.hgetall(`${base}:conv`));
+    let conversations = Object.entries(await this.#client.hgetall(`${base}:conv`));
+    if (conversations.length === 0 && (await this.#adoptIfLegacy(openid))) {
+      conversations = Object.entries(await this.#client.hgetall(`${base}:conv`));
+    }
     // One SISMEMBER per conversation, pipelined: a user has tens of conversations, not thousands.
     const hits = await Promise.all(
       conversations.map(([, json]) => this.#client.sismember(`${base}:${(JSON.parse(json) as Summary).n}:ids`, messageId)),
@@ -187,6 +204,18 @@ export class RedisHistoryStore implements HistoryStore {
       if (raw.length < count * 2) break;
     }
     return ids;
+  }
+
+  /** Gives the conversations of a user from before conversation ids their ids (redis-legacy-conversations.ts). */
+  async #adopt(openid: string): Promise<void> {
+    await adoptLegacyConversations(this.#client, this.#userKey(openid), this.#retainMs, this.#index, openid);
+  }
+
+  /** For reads that found nothing: adopts a user not adopted yet; true when it did. */
+  async #adoptIfLegacy(openid: string): Promise<boolean> {
+    if ((await this.#client.exists(`${this.#userKey(openid)}:num`)) === 1) return false;
+    await this.#adopt(openid);
+    return true;
   }
 
   async #currentNumber(openid: string): Promise<string> {

@@ -107,15 +107,16 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     );
     this.#page = db.prepare(
       `SELECT id, title, created_at, updated_at, message_count FROM conversation_meta
-       WHERE openid = @openid AND message_count > 0 AND (updated_at < @at OR (updated_at = @at AND id < @id))
+       WHERE openid = @openid AND message_count > 0 AND (updated_at, id) < (@at, @id)
        ORDER BY updated_at DESC, id DESC LIMIT @limit`,
     );
     this.#deleteMessages = db.prepare('DELETE FROM messages WHERE openid = @openid AND conversation = @n');
     this.#deleteMeta = db.prepare('DELETE FROM conversation_meta WHERE openid = @openid AND n = @n');
-    // Through the user's conversations, so each probe is a lookup in the (openid, conversation, id) index.
+    // Through the user's conversations (CROSS JOIN fixes that order), so each probe is a lookup
+    // in the (openid, conversation, id) index rather than a walk over all the user's messages.
     this.#find = db.prepare(
       `SELECT m.id, m.role, m.content, m.status, m.created_at, m.usage, m.meta, c.id AS conversation_id
-       FROM conversation_meta c JOIN messages m ON m.openid = c.openid AND m.conversation = c.n AND m.id = @id
+       FROM conversation_meta c CROSS JOIN messages m ON m.openid = c.openid AND m.conversation = c.n AND m.id = @id
        WHERE c.openid = @openid ORDER BY m.seq DESC LIMIT 1`,
     );
     // The next number is past every number in use, so a conversation continued by

@@ -81,7 +81,7 @@ export const exportQuery = z
 /** Routes without query parameters still refuse unknown ones. */
 export const noQuery = z.object({}).strict();
 
-export const conversationParams = z.object({ id: z.string().min(1).max(200, { message: '对话 id 无效' }) });
+export const conversationParams = z.object({ id: z.string().min(1, { message: '缺少对话 id' }).max(200, { message: '对话 id 过长' }) });
 
 /** The parsed query, or AppError `admin_bad_request` naming what is wrong (a `from` after its `to` too). */
 export function parseAdminQuery<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

@@ -17,6 +17,7 @@ import { exportStream } from './admin-export.js';
 import { conversationWire, countsWire, messageWire, ratedAnswerWire } from './admin-wire.js';
 import { bearerGuard } from './bearer-guard.js';
 import { replyError } from './reply-error.js';
+import { StoreError } from '../../store/store-error.js';
 
 export interface AdminApiRoutesOptions {
   store: AdminStore;
@@ -25,6 +26,14 @@ export interface AdminApiRoutesOptions {
 }
 
 const ok = <D>(data: D) => ({ code: 0, message: 'ok', data });
+
+/** A backend failure (Redis gone, disk error) is 503 `store_unavailable`; the store's own refusals pass as they are. */
+function storeCall<T>(pending: Promise<T>): Promise<T> {
+  return pending.catch((error: unknown) => {
+    if (error instanceof BadCursorError || error instanceof AdminQueryNotSupportedError) throw error;
+    throw new StoreError(`admin store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
+}
 
 /**
  * The operators' JSON API, a Fastify plugin (encapsulated: its guard and error handler stay
@@ -49,13 +58,13 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiRout
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof BadCursorError) return replyError(reply, new AppError('admin_bad_request', 'cursor 无效：请使用上一页返回的 next_cursor'));
     if (error instanceof AdminQueryNotSupportedError) return replyError(reply, new AppError('not_supported_on_redis', `当前存储（Redis）不支持：${error.what}`));
-    if (!(error instanceof AppError)) request.log.error({ error: String(error) }, 'admin api failed');
+    if (!(error instanceof AppError)) request.log.error({ error: String(error), cause: String((error as Error).cause ?? '') }, 'admin api failed');
     return replyError(reply, error);
   });
 
   app.get('/admin/api/conversations', async (request) => {
     const query = parseAdminQuery(conversationsQuery, request.query);
-    const page = await store.listConversations(query);
+    const page = await storeCall(store.listConversations(query));
     return ok({
       items: page.items.map(conversationWire),
       ...(page.nextCursor !== undefined && { next_cursor: page.nextCursor }),
@@ -64,10 +73,12 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiRout
     });
   });
 
-  app.get('/admin/api/conversations/:id', async (request) => {
-    const { id } = parseAdminQuery(conversationParams, request.params);
+  // A wildcard, not `:id`: Fastify answers a parameter over 100 characters itself (414, English,
+  // outside the envelope); here an overlong id is our own 400.
+  app.get<{ Params: { '*': string } }>('/admin/api/conversations/*', async (request) => {
+    const { id } = parseAdminQuery(conversationParams, { id: request.params['*'] });
     parseAdminQuery(noQuery, request.query);
-    const detail = await store.getConversation(id);
+    const detail = await storeCall(store.getConversation(id));
     if (!detail) throw new AppError('admin_not_found');
     return ok({
       conversation_id: detail.conversationId,
@@ -83,7 +94,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiRout
   app.get('/admin/api/usage', async (request) => {
     const query = parseAdminQuery(usageQuery, request.query);
     const range = usageRange(query);
-    const report = await store.usage(range, query.top);
+    const report = await storeCall(store.usage(range, query.top));
     return ok({
       from: range.from,
       to: range.to,
@@ -99,17 +110,28 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiRout
 
   app.get('/admin/api/feedback', async (request) => {
     const query = parseAdminQuery(feedbackQuery, request.query);
-    const page = await store.listFeedback(query);
+    const page = await storeCall(store.listFeedback(query));
     return ok({ items: page.items.map(ratedAnswerWire), ...(page.nextCursor !== undefined && { next_cursor: page.nextCursor }) });
   });
 
   app.get('/admin/api/export', async (request, reply) => {
     const query = parseAdminQuery(exportQuery, request.query);
+    // The first chunk is read before the headers go out, so a store that is down answers 503
+    // instead of an empty attachment; a failure later can only cut the download short.
+    const chunks = exportStream(store.exportMessages(query), query.format);
+    const first = await storeCall(chunks.next());
     const stamp = new Date().toISOString().slice(0, 10);
     reply
       .header('content-type', query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="messages-${stamp}.${query.format}"`)
       .header('cache-control', 'no-store');
-    return reply.send(Readable.from(exportStream(store.exportMessages(query), query.format)));
+    return reply.send(Readable.from(rest(first, chunks)));
   });
+}
+
+/** The chunk already read, then the others as the socket takes them. */
+async function* rest(first: IteratorResult<string>, chunks: AsyncGenerator<string>): AsyncGenerator<string> {
+  if (first.done) return;
+  yield first.value;
+  yield* chunks;
 }
