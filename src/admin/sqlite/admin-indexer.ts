@@ -3,7 +3,7 @@ import type { Tokenizer } from '../../knowledge-base/index/tokenizer.js';
 import { indexText } from '../search-terms.js';
 import { shanghaiDay } from '../shanghai-day.js';
 import { conversationIdOf, WHERE_CONVERSATION } from './message-source.js';
-import { shorten } from './shorten.js';
+import { conversationTitle } from '../../store/conversation-title.js';
 
 interface NewRow {
   seq: number;
@@ -188,16 +188,24 @@ export class AdminIndexer {
     if (messages.length === 0) return; // deleted: it leaves the list and the index
     const first = messages[0]!;
     const latest = messages[messages.length - 1]!;
-    const titled = messages.find((m) => m.role === 'user' && m.status !== 'blocked');
     this.#putRow.run({
       doc: latest.seq,
       id,
       openid: first.openid,
-      title: titled ? shorten(titled.content, 30) : '',
+      title: titleOf(messages),
       createdAt: first.created_at,
       updatedAt: latest.created_at,
       messageCount: messages.length,
     });
     this.#putText.run(latest.seq, indexText(this.#tokenizer, messages.map((m) => m.content)));
   }
+}
+
+/** The chat store's title rule (conversation-title.ts): the first question that qualifies. */
+export function titleOf(messages: ReadonlyArray<{ role: 'user' | 'assistant'; status: string; content: string }>): string {
+  for (const m of messages) {
+    const title = conversationTitle(m as Parameters<typeof conversationTitle>[0]);
+    if (title !== undefined) return title;
+  }
+  return '';
 }

@@ -14,12 +14,11 @@ import {
   type UsageReport,
 } from '../admin-store.js';
 import { matchExpression, snippetOf } from '../search-terms.js';
-import { AdminIndexer, type AdminIndexerOptions } from './admin-indexer.js';
+import { AdminIndexer, titleOf, type AdminIndexerOptions } from './admin-indexer.js';
 import { migrateAdminSchema } from './admin-schema.js';
 import { SqliteFeedbackReader } from './sqlite-feedback-reader.js';
 import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from './message-row.js';
 import { conversationIdOf, WHERE_CONVERSATION } from './message-source.js';
-import { shorten } from './shorten.js';
 import { sqliteUsage } from './sqlite-usage.js';
 
 interface ConversationRow {
@@ -137,11 +136,10 @@ export class SqliteAdminStore implements AdminStore {
       const rating = ratings.get(message.id);
       return rating ? { ...message, rating } : message;
     });
-    const titled = messages.find((m) => m.role === 'user' && m.status !== 'blocked');
     return {
       conversationId,
       openid,
-      title: titled ? shorten(titled.content, 30) : '',
+      title: titleOf(messages),
       createdAt: messages[0]!.createdAt,
       updatedAt: messages[messages.length - 1]!.createdAt,
       messages,

@@ -39,3 +39,27 @@ test('a store that is down answers 503 store_unavailable, before any export byte
   await app.close();
   await store.close();
 });
+
+test('a GET with a junk body is answered as without one', async () => {
+  const app = Fastify();
+  const { registerHttpErrors } = await import('./http-errors.js');
+  const { createLogger } = await import('../../observability/logger.js');
+  const { Writable } = await import('node:stream');
+  registerHttpErrors(app, createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) }));
+  const client = createRedisClient('redis://127.0.0.1:6379', { lazyConnect: true });
+  const store = new RedisAdminStore(client, `wag-test-none-${Date.now()}:`, createJiebaTokenizer(), async () => client.disconnect());
+  await app.register(adminApiRoutes, { store, adminToken: TOKEN });
+  const res = await app.inject({
+    method: 'GET',
+    url: '/admin/api/conversations?limit=1',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    payload: '{"broken": ',
+  });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json().data.items, []);
+  const post = await app.inject({ method: 'POST', url: '/admin/api/conversations', headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(post.statusCode, 404, 'read-only: other methods are unknown paths');
+  assert.equal(post.json().data.reason, 'not_found');
+  await app.close();
+  await store.close();
+});

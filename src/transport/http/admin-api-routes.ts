@@ -58,6 +58,8 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiRout
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof BadCursorError) return replyError(reply, new AppError('admin_bad_request', 'cursor 无效：请使用上一页返回的 next_cursor'));
     if (error instanceof AdminQueryNotSupportedError) return replyError(reply, new AppError('not_supported_on_redis', `当前存储（Redis）不支持：${error.what}`));
+    // Fastify's own refusals (a malformed body, a bad content type) go to the app's handler, which speaks the envelope.
+    if (!(error instanceof AppError) && typeof (error as { statusCode?: unknown }).statusCode === 'number') throw error;
     if (!(error instanceof AppError)) request.log.error({ error: String(error), cause: String((error as Error).cause ?? '') }, 'admin api failed');
     return replyError(reply, error);
   });
