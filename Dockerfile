@@ -36,6 +36,8 @@ COPY --from=build /app/dist dist
 # served at runtime: the console (/console), the mini-program library it loads, the sample knowledge base
 COPY package.json ./
 COPY console console
+# the operators' page (/admin/, only with ADMIN_TOKEN)
+COPY admin admin
 COPY miniprogram/lib miniprogram/lib
 COPY kb-sample kb-sample
 # the image's non-root user (uid 1000) owns only the data directory

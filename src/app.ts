@@ -17,7 +17,10 @@ import type { ContentChecker } from './moderation/content-checker.js';
 import { noMetrics, type GatewayMetrics } from './observability/gateway-metrics.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
+import type { AdminStore } from './admin/admin-store.js';
+import { adminApiRoutes } from './transport/http/admin-api-routes.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
+import { registerAdminPageRoute } from './transport/http/admin-page-route.js';
 import { registerChatRoute } from './transport/http/chat-route.js';
 import { registerConsoleRoute } from './transport/http/console-route.js';
 import { conversationRoutes } from './transport/http/conversation-routes.js';
@@ -58,6 +61,8 @@ export interface AppDeps {
   uploads?: UploadStore & UploadWriter;
   /** follow-up question sources (compose: SUGGESTIONS=on), tried in order; absent = no suggestions */
   suggestions?: SuggestionSource[] | undefined;
+  /** the operators' read model behind /admin/api (with ADMIN_TOKEN); closed on shutdown */
+  admin?: AdminStore | undefined;
 }
 
 export interface App {
@@ -188,7 +193,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await fastify.register(uploadRoute, { sessions, limits, uploads: deps.uploads, uploadLimits: { maxImageBytes, maxAudioBytes, maxAudioSeconds }, metrics });
   }
   if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });
+  if (deps.admin) await fastify.register(adminApiRoutes, { store: deps.admin, adminToken: config.adminToken });
   if (config.consoleEnabled) await registerConsoleRoute(fastify);
+  await registerAdminPageRoute(fastify, { adminToken: config.adminToken });
 
   metrics.watch({ openSockets: () => ws.connectionCount, queuedChats: () => gate.queuedCount, activeChats: () => chat.activeCount });
   // /metrics: on its own port when METRICS_PORT is set (the main port then 404s it), else on
@@ -212,6 +219,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await deps.answers?.close();
       await fastify.close();
       await metricsServer?.close();
+      await deps.admin?.close();
       await stores.close();
       await limits.close();
       await knowledgeBase?.close();

@@ -5,6 +5,7 @@
  * start is what production runs. Library code never picks a driver; this folder does, once.
  */
 import type { Logger } from 'pino';
+import type { AdminStore } from '../admin/admin-store.js';
 import type { AnswerRegistry } from '../chat/answer-registry/answer-registry.js';
 import type { SuggestionSource } from '../chat/suggestions/suggestion-source.js';
 import type { Config } from '../config/config-schema.js';
@@ -17,6 +18,7 @@ import type { LayeredContentChecker } from '../moderation/layered-checker.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { StoreBundle } from '../store/store-bundle.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
+import { createAdminStore } from './create-admin-store.js';
 import { createAnswerRegistry } from './create-answer-registry.js';
 import { createChatModel } from './create-chat-model.js';
 import { createContentChecker } from './create-content-checker.js';
@@ -48,6 +50,8 @@ export interface Adapters {
   uploads: UploadStore & UploadWriter;
   /** SUGGESTIONS=on: where follow-up questions come from, tried in order; absent = off */
   suggestions?: SuggestionSource[];
+  /** the operators' read model (/admin/api): only with ADMIN_TOKEN */
+  admin?: AdminStore;
 }
 
 export interface ComposeOptions {
@@ -110,7 +114,8 @@ export async function composeAdapters(
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
     const suggestions = await createSuggestionSources(config, model, knowledgeBase, options.modelTuning);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, suggestions };
+    const admin = await createAdminStore(config, logger);
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, suggestions, admin };
   } catch (error) {
     await closeOpened();
     throw error;

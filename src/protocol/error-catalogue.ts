@@ -75,6 +75,9 @@ export const errorCatalogue = {
   tts_error: { code: 502, status: 502, message: '语音合成服务暂时不可用，请稍后再试' },
   tts_timeout: { code: 504, status: 504, message: '语音合成超时，请稍后再试' },
   tts_busy: { code: 503, status: 503, message: '语音合成繁忙，请稍后再试' },
+  admin_bad_request: { code: 400, status: 400, message: '管理接口的查询参数有误' },
+  admin_not_found: { code: 404, status: 404, message: '没有找到这个对话' },
+  not_supported_on_redis: { code: 501, status: 501, message: '当前存储（Redis）不支持这项查询' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 
 export type ErrorReason = keyof typeof errorCatalogue;

@@ -1,0 +1,49 @@
+import type { Tokenizer } from '../knowledge-base/index/tokenizer.js';
+
+/**
+ * Text ↔ FTS5. Documents and queries go through the same tokenizer (the knowledge base's jieba
+ * one), and the index sees only its terms joined by spaces, so FTS5's own tokenizer never
+ * decides where a Chinese word ends.
+ */
+
+/** The index text of some messages: their terms, space-separated. */
+export function indexText(tokenizer: Tokenizer, texts: readonly string[]): string {
+  return texts.map((text) => tokenizer.terms(text).join(' ')).join(' ');
+}
+
+/**
+ * An FTS5 MATCH expression requiring every term of `q`, or undefined when `q` has none (only
+ * punctuation). Each term is a quoted string with its quotes doubled, so nothing a user types
+ * (AND, NEAR, *, ^, column filters, quotes) is read as FTS5 syntax.
+ *
+ * @example
+ * matchExpression(jieba, '退货 "政策" OR') // '"退货" "政策" "or"'
+ */
+export function matchExpression(tokenizer: Tokenizer, q: string): string | undefined {
+  const terms = [...new Set(tokenizer.terms(q))];
+  if (terms.length === 0) return undefined;
+  return terms.map((term) => `"${term.replace(/"/g, '""')}"`).join(' ');
+}
+
+/**
+ * A short excerpt of `text` around its first occurrence of any of `needles` (case- and
+ * width-insensitive), or undefined when none occurs.
+ */
+export function snippetOf(text: string, needles: readonly string[], width = 60): string | undefined {
+  const folded = text.normalize('NFKC').toLowerCase();
+  let at = -1;
+  let length = 0;
+  for (const needle of needles) {
+    const i = folded.indexOf(needle);
+    if (i >= 0 && (at < 0 || i < at)) {
+      at = i;
+      length = needle.length;
+    }
+  }
+  if (at < 0) return undefined;
+  // NFKC can change lengths; the excerpt is taken from the folded text so offsets agree.
+  const start = Math.max(0, at - Math.floor((width - length) / 2));
+  const end = Math.min(folded.length, start + width);
+  const source = folded.length === text.length ? text : folded;
+  return `${start > 0 ? '…' : ''}${source.slice(start, end).replace(/\s+/g, ' ')}${end < folded.length ? '…' : ''}`;
+}

@@ -1,0 +1,211 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Tokenizer } from '../../knowledge-base/index/tokenizer.js';
+import { indexText } from '../search-terms.js';
+import { shanghaiDay } from '../shanghai-day.js';
+import { conversationIdOf, WHERE_CONVERSATION } from './message-source.js';
+import { conversationTitle } from '../../store/conversation-title.js';
+
+interface NewRow {
+  seq: number;
+  openid: string;
+  /** null only for a message whose conversation has no id (not written by this schema) */
+  cid: string | null;
+  role: 'user' | 'assistant';
+  status: string;
+  created_at: number;
+  usage: string | null;
+}
+
+interface ConversationRow {
+  seq: number;
+  openid: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: string;
+  created_at: number;
+}
+
+/** Batches per background tick at most: a backfill of 500 × 8 messages a second leaves the event loop to chats in between. */
+const BATCHES_PER_TICK = 8;
+
+export interface AdminIndexerOptions {
+  /** messages read per transaction; a batch blocks the event loop while it is tokenized. Default 500. */
+  batchSize?: number;
+  /** how often the background tail runs, ms. Default 1000. */
+  intervalMs?: number;
+  /** reports a failed background pass (the next one retries) */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Keeps the admin read model (admin-schema.ts) in step with `messages` without touching the
+ * chat's write path: it tails the table by `seq` (its rowid), in small batches, every second
+ * and on demand before a query, and remembers the last seq it read in the database — so it
+ * backfills an existing file on first start and resumes where it stopped after a restart.
+ *
+ * Each batch is one IMMEDIATE transaction (read position, read rows, write, advance), so two
+ * processes on the same file never index a message twice. A conversation touched by a batch is
+ * re-read whole (up to the batch's last seq) and its index row replaced.
+ */
+export class AdminIndexer {
+  readonly #db: Database;
+  readonly #tokenizer: Tokenizer;
+  readonly #batchSize: number;
+  readonly #intervalMs: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #position: Statement<[], { value: number }>;
+  readonly #advance: Statement<[number]>;
+  readonly #newRows: Statement<[number, number], NewRow>;
+  readonly #stale: Statement<[number], { id: string }>;
+  readonly #unstale: Statement<[string]>;
+  readonly #conversation: Statement<[{ conversationId: string; upper: number }], ConversationRow>;
+  readonly #existing: Statement<[string], { doc: number }>;
+  readonly #dropRow: Statement<[string]>;
+  readonly #dropText: Statement<[number]>;
+  readonly #putRow: Statement<[Record<string, unknown>]>;
+  readonly #putText: Statement<[number, string]>;
+  readonly #count: Statement<[Record<string, unknown>]>;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(db: Database, tokenizer: Tokenizer, options: AdminIndexerOptions = {}) {
+    this.#db = db;
+    this.#tokenizer = tokenizer;
+    this.#batchSize = options.batchSize ?? 500;
+    this.#intervalMs = options.intervalMs ?? 1_000;
+    this.#onError = options.onError ?? (() => {});
+    this.#position = db.prepare(`SELECT value FROM admin_meta WHERE key = 'indexed_seq'`);
+    this.#advance = db.prepare(`UPDATE admin_meta SET value = ? WHERE key = 'indexed_seq'`);
+    this.#newRows = db.prepare(
+      `SELECT m.seq, m.openid, ${conversationIdOf('m')} AS cid, m.role, m.status, m.created_at, m.usage
+       FROM messages m WHERE m.seq > ? ORDER BY m.seq LIMIT ?`,
+    );
+    this.#stale = db.prepare(`SELECT id FROM admin_stale LIMIT ?`);
+    this.#unstale = db.prepare(`DELETE FROM admin_stale WHERE id = ?`);
+    this.#conversation = db.prepare(
+      `SELECT m.seq, m.openid, m.role, m.content, m.status, m.created_at FROM messages m
+       WHERE ${WHERE_CONVERSATION} AND m.seq <= @upper ORDER BY m.seq`,
+    );
+    this.#existing = db.prepare(`SELECT doc FROM admin_conversations WHERE id = ?`);
+    this.#dropRow = db.prepare(`DELETE FROM admin_conversations WHERE id = ?`);
+    this.#dropText = db.prepare(`DELETE FROM admin_fts WHERE rowid = ?`);
+    this.#putRow = db.prepare(
+      `INSERT INTO admin_conversations (doc, id, openid, title, created_at, updated_at, message_count)
+       VALUES (@doc, @id, @openid, @title, @createdAt, @updatedAt, @messageCount)`,
+    );
+    this.#putText = db.prepare(`INSERT INTO admin_fts (rowid, terms) VALUES (?, ?)`);
+    this.#count = db.prepare(
+      `INSERT INTO admin_usage (day, openid, questions, blocked, answers, failed, tokens_in, tokens_out)
+       VALUES (@day, @openid, @questions, @blocked, @answers, @failed, @tokensIn, @tokensOut)
+       ON CONFLICT (day, openid) DO UPDATE SET
+         questions = questions + excluded.questions, blocked = blocked + excluded.blocked,
+         answers = answers + excluded.answers, failed = failed + excluded.failed,
+         tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out`,
+    );
+  }
+
+  /** Starts the background tail (an unref'd timer: it never keeps the process alive). */
+  start(): void {
+    if (this.#timer) return;
+    // A backfill runs a few batches per tick, each in its own macrotask, so chats interleave.
+    const tick = (left: number) => {
+      let more = false;
+      try {
+        more = this.indexBatch() > 0;
+      } catch (error) {
+        this.#onError(error);
+      }
+      if (!this.#timer) return; // stopped meanwhile
+      this.#timer = more && left > 1 ? setTimeout(tick, 0, left - 1).unref() : setTimeout(tick, this.#intervalMs, BATCHES_PER_TICK).unref();
+    };
+    this.#timer = setTimeout(tick, 0, BATCHES_PER_TICK).unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Indexes up to `maxBatches` batches now; true when it caught up with `messages`.
+   * Queries call it first so that what was just chatted is found.
+   */
+  catchUp(maxBatches = Infinity): boolean {
+    for (let i = 0; i < maxBatches; i++) if (this.indexBatch() === 0) return true;
+    return false;
+  }
+
+  /** One batch; returns how many messages and stale conversations it handled. */
+  indexBatch(): number {
+    return this.#db
+      .transaction(() => {
+        const last = this.#position.get()?.value ?? 0;
+        const rows = this.#newRows.all(last, this.#batchSize);
+        const stale = this.#stale.all(this.#batchSize).map((row) => row.id);
+        if (rows.length === 0 && stale.length === 0) return 0;
+        const upper = rows.length > 0 ? rows[rows.length - 1]!.seq : last;
+        for (const row of rows) this.#countUsage(row);
+        for (const id of stale) this.#unstale.run(id);
+        const touched = new Set([...rows.flatMap((row) => (row.cid === null ? [] : [row.cid])), ...stale]);
+        for (const id of touched) this.#reindex(id, upper);
+        this.#advance.run(upper);
+        return rows.length + stale.length;
+      })
+      .immediate();
+  }
+
+  #countUsage(row: NewRow): void {
+    let tokensIn = 0;
+    let tokensOut = 0;
+    if (row.usage !== null) {
+      try {
+        const usage = JSON.parse(row.usage) as { promptTokens?: unknown; completionTokens?: unknown };
+        if (typeof usage.promptTokens === 'number') tokensIn = usage.promptTokens;
+        if (typeof usage.completionTokens === 'number') tokensOut = usage.completionTokens;
+      } catch {
+        // a malformed usage counts as none
+      }
+    }
+    const question = row.role === 'user';
+    this.#count.run({
+      day: shanghaiDay(row.created_at),
+      openid: row.openid,
+      questions: question ? 1 : 0,
+      blocked: question && row.status === 'blocked' ? 1 : 0,
+      answers: question ? 0 : 1,
+      failed: !question && row.status === 'failed' ? 1 : 0,
+      tokensIn,
+      tokensOut,
+    });
+  }
+
+  #reindex(id: string, upper: number): void {
+    const old = this.#existing.get(id);
+    if (old) {
+      this.#dropText.run(old.doc);
+      this.#dropRow.run(id);
+    }
+    const messages = this.#conversation.all({ conversationId: id, upper });
+    if (messages.length === 0) return; // deleted: it leaves the list and the index
+    const first = messages[0]!;
+    const latest = messages[messages.length - 1]!;
+    this.#putRow.run({
+      doc: latest.seq,
+      id,
+      openid: first.openid,
+      title: titleOf(messages),
+      createdAt: first.created_at,
+      updatedAt: latest.created_at,
+      messageCount: messages.length,
+    });
+    this.#putText.run(latest.seq, indexText(this.#tokenizer, messages.map((m) => m.content)));
+  }
+}
+
+/** The chat store's title rule (conversation-title.ts): the first question that qualifies. */
+export function titleOf(messages: ReadonlyArray<{ role: 'user' | 'assistant'; status: string; content: string }>): string {
+  for (const m of messages) {
+    const title = conversationTitle(m as Parameters<typeof conversationTitle>[0]);
+    if (title !== undefined) return title;
+  }
+  return '';
+}

@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+export interface AdminPageRouteOptions {
+  /** ADMIN_TOKEN. Unset or empty: no route at all, /admin/ answers 404 like any unknown path. */
+  adminToken?: string | undefined;
+  /** folder with index.html, admin.js…; default `<repo>/admin` */
+  root?: string;
+}
+
+/**
+ * The operators' page shows what strangers typed (questions) and what a model wrote (answers),
+ * so it gets the strictest CSP of the gateway: scripts, styles, images and fetches only from
+ * this origin (an injected <script> or <img onerror> cannot run, and nothing can be sent
+ * elsewhere), no inline styles, no framing (clickjacking a delete button), no forms posting
+ * away. Unlike /console it never talks to another gateway, hence connect-src 'self'.
+ */
+export const ADMIN_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function securityHeaders(reply: FastifyReply): void {
+  reply.header('content-security-policy', ADMIN_PAGE_CSP);
+  reply.header('x-frame-options', 'DENY');
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('cross-origin-opener-policy', 'same-origin');
+  reply.header('cache-control', 'no-cache');
+}
+
+/**
+ * `GET /admin/`: the operators' page (static files from `admin/`), which signs in with the
+ * ADMIN_TOKEN typed by the operator and then talks only to `/admin/api/*` and `/admin/kb/*`.
+ * The files hold no secret, yet they exist only when the token is set, so a gateway without
+ * an admin API does not advertise a page for it.
+ *
+ * Only the files present at start are routed (`wildcard: false`): no catch-all under
+ * /admin/ that could shadow the API's routes or be walked with `../`.
+ *
+ * @example
+ * await registerAdminPageRoute(fastify, { adminToken: config.adminToken }); // then open /admin/
+ */
+export async function registerAdminPageRoute(app: FastifyInstance, options: AdminPageRouteOptions): Promise<void> {
+  if (!options.adminToken) return;
+  // src/transport/http → repo root; dist/transport/http works the same way
+  const root = options.root ?? fileURLToPath(new URL('../../../admin/', import.meta.url));
+  const { default: fastifyStatic } = await import('@fastify/static');
+
+  // /admin → /admin/, so the page's relative URLs resolve (a query string is dropped: the page takes none)
+  app.get('/admin', (_request, reply) => reply.redirect('/admin/', 302));
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/admin/',
+    decorateReply: false,
+    wildcard: false,
+    index: 'index.html',
+    dotfiles: 'deny',
+    cacheControl: false,
+    setHeaders: securityHeaders,
+  });
+}
