@@ -284,8 +284,10 @@ describe('/admin/api on SQLite', () => {
     const [, refund, , invoice] = before.body.data.messages;
     assert.equal(refund.sources[0].source, '售后政策.md', 'the answer cited the knowledge base');
     // ratings as the feedback frame stores them (FeedbackStore, the chat store's own)
-    await gw.stores.feedback.rate({ openid: 'user_a', conversationId: id, answerId: refund.id, rating: 'down', comment: '退货要填"原因"，=没说清' });
-    await gw.stores.feedback.rate({ openid: 'user_a', conversationId: id, answerId: invoice.id, rating: 'up' });
+    // a second apart: "latest first" must not depend on two ratings landing in different milliseconds
+    const ratedAt = Date.now();
+    await gw.stores.feedback.rate({ openid: 'user_a', conversationId: id, answerId: refund.id, rating: 'down', comment: '退货要填"原因"，=没说清' }, ratedAt);
+    await gw.stores.feedback.rate({ openid: 'user_a', conversationId: id, answerId: invoice.id, rating: 'up' }, ratedAt + 1_000);
 
     const detail = await get(gw, `/admin/api/conversations/${id}`);
     const messages = detail.body.data.messages;
