@@ -16,6 +16,9 @@ import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { StoreBundle } from '../store/store-bundle.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
 import { createAnswerRegistry } from './create-answer-registry.js';
+import type { ChatMedia } from '../chat/chat-media.js';
+import type { UploadStore } from '../media/upload-store.js';
+import { createChatMedia } from './create-chat-media.js';
 import { createChatModel } from './create-chat-model.js';
 import { createContentChecker } from './create-content-checker.js';
 import { createKnowledgeBase } from './create-knowledge-base.js';
@@ -40,6 +43,8 @@ export interface Adapters {
   metrics: GatewayMetrics;
   /** answers in flight: shared over Redis with REDIS_URL, else this process's */
   answers: AnswerRegistry;
+  /** photo and voice questions (uploads, transcription, image sizing) */
+  media: ChatMedia;
 }
 
 export interface ComposeOptions {
@@ -49,6 +54,8 @@ export interface ComposeOptions {
   modelTuning?: Partial<OpenAiChatModelOptions>;
   /** tests move the limits' clock past a window instead of sleeping */
   limitsClock?: () => number;
+  /** where photo and voice questions read uploads */
+  uploads?: UploadStore;
 }
 
 /**
@@ -92,7 +99,8 @@ export async function composeAdapters(
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers };
+    const media = await createChatMedia(config, logger, options.uploads);
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, media };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -69,6 +69,20 @@ export const envTable = {
   WS_MAX_BUFFERED_BYTES: 'ws.maxBufferedBytes',
   WS_MAX_TOTAL_BUFFERED_BYTES: 'ws.maxTotalBufferedBytes',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  VISION_MODEL: 'vision.model',
+  VISION_BASE_URL: 'vision.baseUrl',
+  VISION_API_KEY: 'vision.apiKey',
+  MAX_IMAGES_PER_CHAT: 'vision.maxImagesPerChat',
+  VISION_MAX_IMAGE_BYTES: 'vision.maxImageBytes',
+  VISION_MAX_IMAGE_SIDE: 'vision.maxImageSide',
+  ASR_BASE_URL: 'asr.baseUrl',
+  ASR_API_KEY: 'asr.apiKey',
+  ASR_MODEL: 'asr.model',
+  ASR_TIMEOUT_MS: 'asr.timeoutMs',
+  ASR_LANGUAGE: 'asr.language',
+  ASR_CONVERT_FORMATS: 'asr.convertFormats',
+  FFMPEG_PATH: 'asr.ffmpegPath',
+  USER_ASR_SECONDS_PER_DAY: 'limits.userAsrSecondsPerDay',
 } as const;
 
 export type EnvName = keyof typeof envTable;
