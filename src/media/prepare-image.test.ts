@@ -40,7 +40,11 @@ describe('prepareImage', () => {
     assert.deepEqual([out.width, out.height], [20, 10]);
   });
 
-  it('rejects bytes that are no image', async () => {
+  it('rejects bytes that are no image, and an image cut in half', async () => {
     await assert.rejects(prepareImage(Buffer.from('not an image at all'), 'image/png', limits));
+    const png = await noise(64, 64).png().toBuffer();
+    await assert.rejects(prepareImage(png.subarray(0, png.length / 2), 'image/png', limits));
+    const jpeg = await noise(64, 64).jpeg().toBuffer();
+    await assert.rejects(prepareImage(jpeg.subarray(0, jpeg.length / 2), 'image/jpeg', limits));
   });
 });

@@ -33,7 +33,11 @@ export async function prepareImage(bytes: Buffer, mime: string, limits: ImageLim
   const width = meta.autoOrient?.width ?? meta.width ?? 0;
   const height = meta.autoOrient?.height ?? meta.height ?? 0;
   const fits = Math.max(width, height) <= limits.maxSide && bytes.length <= limits.maxBytes;
-  if (fits && PASS_THROUGH.has(mime) && (meta.pages ?? 1) <= 1) return { mime, data: bytes, width, height };
+  if (fits && PASS_THROUGH.has(mime) && (meta.pages ?? 1) <= 1) {
+    // the header alone can be fine on a truncated file: decode it once, so the provider never gets a broken image
+    await sharp(bytes).raw().toBuffer();
+    return { mime, data: bytes, width, height };
+  }
   let side = limits.maxSide;
   for (;;) {
     for (const quality of QUALITIES) {
