@@ -1,46 +1,56 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { DirUploadStore } from './support/dir-upload-store.js';
 import { imagePartsOf, startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
-import { magickImage } from './support/real-media.js';
+import { magickImage, speechMp3 } from './support/real-media.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { uploadForm } from './support/upload-client.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 type Message = { role: string; content: unknown };
 const messagesOf = (llm: FakeLlmServer, index: number) => (llm.requests[index]!.body as { messages: Message[] }).messages;
 const textOf = (content: unknown) => (typeof content === 'string' ? content : (content as Array<{ type: string; text?: string }>).filter((p) => p.type === 'text').map((p) => p.text).join(''));
 
-describe('photo questions (real server, fake vision model, real images from ImageMagick)', () => {
+/** POST /wechat/upload as wx.uploadFile would; returns the upload_id. */
+async function upload(baseUrl: string, sessionId: string, data: Buffer): Promise<string> {
+  const reply = await uploadForm(baseUrl, sessionId, [{ data }]);
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  return reply.body.data.upload_id as string;
+}
+
+/** A PNG whose pixel data is garbage, with an intact header and end: accepted as an upload, undecodable. */
+function corruptPng(png: Buffer): Buffer {
+  const out = Buffer.from(png);
+  const idat = out.indexOf('IDAT');
+  out.fill(0x5a, idat + 4, Math.min(idat + 200, out.length - 12));
+  return out;
+}
+
+describe('photo questions (real server and upload route, fake vision model, real images from ImageMagick)', () => {
   let llm: FakeLlmServer;
   let gw: RunningGateway;
-  let uploads: DirUploadStore;
-  let dir: string;
+  /** the uploads' clock: a test moves it past their expiry */
+  let shift = 0;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wag-uploads-'));
-    uploads = new DirUploadStore(dir);
     llm = await startFakeLlmServer({ apiKey: 'test-key' });
-    gw = await startGateway({ llm, uploads, env: { VISION_MODEL: 'fake-vl', USER_CHATS_PER_MINUTE: '0' } });
+    gw = await startGateway({ llm, uploadsClock: () => Date.now() + shift, env: { VISION_MODEL: 'fake-vl', USER_CHATS_PER_MINUTE: '0', USER_UPLOADS_PER_MINUTE: '0' } });
   });
   after(async () => {
     await gw.stop();
     await llm.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function login(code: string) {
     const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, code);
-    return { client, openid: login.data.openid as string };
+    const sessionId = login.data.session_id as string;
+    return { client, openid: login.data.openid as string, put: (data: Buffer) => upload(gw.url, sessionId, data) };
   }
 
   it('the image reaches the vision model as an image_url part of its MIME type; history keeps the reference', async () => {
-    const { client, openid } = await login('photo_1');
+    const { client, openid, put } = await login('photo_1');
     const png = magickImage(64, 48, 'png');
-    const upload = await uploads.put(openid, 'image', 'image/png', png);
+    const upload = { id: await put(png) };
     const before = llm.requests.length;
     client.send({ type: 'chat', query: '这张图里有什么？', images: [upload.id], stream: true, request_id: 'p1' });
     const response = await client.nextOf('chat_response');
@@ -81,9 +91,9 @@ describe('photo questions (real server, fake vision model, real images from Imag
   });
 
   it('a big photo is scaled to VISION_MAX_IMAGE_SIDE and a GIF becomes its first frame', async () => {
-    const { client, openid } = await login('photo_big');
-    const big = await uploads.put(openid, 'image', 'image/jpeg', magickImage(3000, 2000, 'jpg'));
-    const gif = await uploads.put(openid, 'image', 'image/gif', magickImage(30, 20, 'gif', 'xc:blue'));
+    const { client, openid, put } = await login('photo_big');
+    const big = { id: await put(magickImage(3000, 2000, 'jpg', 'gradient:red-blue')) };
+    const gif = { id: await put(magickImage(30, 20, 'gif', 'xc:blue')) };
     client.send({ type: 'chat', query: '看看这两张', images: [big.id, gif.id] });
     const response = await client.nextOf('chat_response', 20_000);
     assert.equal(response.code, 0, JSON.stringify(response));
@@ -98,8 +108,8 @@ describe('photo questions (real server, fake vision model, real images from Imag
   });
 
   it('a question without text asks about the image', async () => {
-    const { client, openid } = await login('photo_notext');
-    const upload = await uploads.put(openid, 'image', 'image/webp', magickImage(32, 32, 'webp'));
+    const { client, openid, put } = await login('photo_notext');
+    const upload = { id: await put(magickImage(32, 32, 'webp')) };
     client.send({ type: 'chat', query: '', images: [upload.id] });
     assert.equal((await client.nextOf('chat_response')).code, 0);
     assert.equal(imagePartsOf(llm.requests.at(-1)!.body)[0]!.mime, 'image/webp');
@@ -108,12 +118,13 @@ describe('photo questions (real server, fake vision model, real images from Imag
   });
 
   it('refuses 5 images, another user\'s upload, an audio upload and a broken image — nothing stored, no model call', async () => {
-    const { client, openid } = await login('photo_bad');
-    const { openid: other } = await login('photo_other');
-    const own = await Promise.all([1, 2, 3, 4, 5].map(() => uploads.put(openid, 'image', 'image/png', magickImage(8, 8, 'png'))));
-    const theirs = await uploads.put(other, 'image', 'image/png', magickImage(8, 8, 'png'));
-    const audio = await uploads.put(openid, 'audio', 'audio/mpeg', Buffer.alloc(100));
-    const broken = await uploads.put(openid, 'image', 'image/png', magickImage(64, 64, 'png').subarray(0, 40));
+    const { client, openid, put } = await login('photo_bad');
+    const other = await login('photo_other');
+    const own = await Promise.all([1, 2, 3, 4, 5].map(async () => ({ id: await put(magickImage(8, 8, 'png')) })));
+    const theirs = { id: await other.put(magickImage(8, 8, 'png')) };
+    await other.client.close();
+    const audio = { id: await put(speechMp3('你好')) };
+    const broken = { id: await put(corruptPng(magickImage(64, 64, 'png'))) };
     const before = llm.requests.length;
     const cases: Array<[string[], number, string]> = [
       [own.map((u) => u.id), 400, 'too_many_images'],
@@ -135,13 +146,14 @@ describe('photo questions (real server, fake vision model, real images from Imag
   });
 
   it('an image that expired from an earlier question is dropped from the prompt with a note', async () => {
-    const { client, openid } = await login('photo_expired');
-    const upload = await uploads.put(openid, 'image', 'image/png', magickImage(16, 16, 'png', 'xc:green'));
+    const { client, openid, put } = await login('photo_expired');
+    const upload = { id: await put(magickImage(16, 16, 'png', 'xc:green')) };
     client.send({ type: 'chat', query: '这是什么', images: [upload.id] });
     await client.nextOf('chat_response');
-    await uploads.remove(upload.id);
+    shift = 25 * 3_600_000; // past UPLOAD_TTL_HOURS (24 h)
     client.send({ type: 'chat', query: '再说说' });
     const response = await client.nextOf('chat_response');
+    shift = 0;
     assert.equal(response.code, 0);
     const sent = llm.requests.at(-1)!.body;
     assert.equal(imagePartsOf(sent).length, 0);
@@ -152,8 +164,8 @@ describe('photo questions (real server, fake vision model, real images from Imag
   });
 
   it('a model that refuses images gives vision_unsupported, not retried, not a 500', async () => {
-    const { client, openid } = await login('photo_refused');
-    const upload = await uploads.put(openid, 'image', 'image/png', magickImage(16, 16, 'png'));
+    const { client, openid, put } = await login('photo_refused');
+    const upload = { id: await put(magickImage(16, 16, 'png')) };
     llm.setRefuseImages('Invalid content type. image_url is only supported by certain models.');
     try {
       const before = llm.requests.length;
@@ -169,9 +181,9 @@ describe('photo questions (real server, fake vision model, real images from Imag
   });
 
   it('POST /wechat/chat takes images too', async () => {
-    const { client, openid } = await login('photo_http');
+    const { client, openid, put } = await login('photo_http');
     await client.close();
-    const upload = await uploads.put(openid, 'image', 'image/jpeg', magickImage(20, 20, 'jpg'));
+    const upload = { id: await put(magickImage(20, 20, 'jpg')) };
     const response = await fetch(`${gw.url}/wechat/chat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -191,20 +203,17 @@ describe('photo questions (real server, fake vision model, real images from Imag
 
 describe('photo questions without a model (offline mode)', () => {
   it('say clearly that images need a model', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wag-uploads-'));
-    const uploads = new DirUploadStore(dir);
-    const gw = await startGateway({ uploads });
+    const gw = await startGateway();
     try {
       const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, 'offline_photo');
-      const upload = await uploads.put(login.data.openid, 'image', 'image/png', magickImage(8, 8, 'png'));
-      client.send({ type: 'chat', query: '这是什么', images: [upload.id] });
+      const image = { id: await upload(gw.url, login.data.session_id, magickImage(8, 8, 'png')) };
+      client.send({ type: 'chat', query: '这是什么', images: [image.id] });
       const error = await client.nextOf('error');
       assert.deepEqual([error.code, error.data.reason], [503, 'vision_not_configured']);
       assert.match(error.message, /未配置 AI 模型/);
       await client.close();
     } finally {
       await gw.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,49 +1,48 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DirUploadStore } from './support/dir-upload-store.js';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
-import { speechMp3, speechSilk } from './support/real-media.js';
+import { magickImage, speechMp3, speechSilk } from './support/real-media.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { uploadForm } from './support/upload-client.js';
 import { WordChecker } from './support/word-checker.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 const QUESTION = '退货政策是什么';
 
+/** POST /wechat/upload as wx.uploadFile would; returns the upload_id. */
+async function upload(baseUrl: string, sessionId: string, data: Buffer): Promise<string> {
+  const reply = await uploadForm(baseUrl, sessionId, [{ data }]);
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  return reply.body.data.upload_id as string;
+}
+
 describe('voice questions (real server, fake ASR + model, speech from espeak-ng)', () => {
   let llm: FakeLlmServer;
   let gw: RunningGateway;
-  let uploads: DirUploadStore;
-  let dir: string;
   let mp3: Buffer;
   const checker = new WordChecker({ words: ['违禁词'] });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wag-uploads-'));
-    uploads = new DirUploadStore(dir);
     mp3 = speechMp3(QUESTION);
     llm = await startFakeLlmServer({ apiKey: 'test-key', transcript: QUESTION });
     gw = await startGateway({
       llm,
-      uploads,
       contentChecker: checker,
       contentSecurity: { mode: 'input', failOpen: false },
-      env: { ASR_BASE_URL: llm.baseUrl, ASR_API_KEY: 'test-key', ASR_MODEL: 'FunAudioLLM/SenseVoiceSmall', ASR_TIMEOUT_MS: '1000', MAX_QUERY_CHARS: '50', USER_CHATS_PER_MINUTE: '0' },
+      env: { ASR_BASE_URL: llm.baseUrl, ASR_API_KEY: 'test-key', ASR_MODEL: 'FunAudioLLM/SenseVoiceSmall', ASR_TIMEOUT_MS: '1000', MAX_QUERY_CHARS: '50', USER_CHATS_PER_MINUTE: '0', USER_UPLOADS_PER_MINUTE: '0' },
     });
   });
   after(async () => {
     await gw.stop();
     await llm.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  async function voice(code: string, data = mp3, mime = 'audio/mpeg') {
+  async function voice(code: string, data = mp3) {
     const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, code);
     const openid = login.data.openid as string;
-    const upload = await uploads.put(openid, 'audio', mime, data);
-    return { client, openid, upload };
+    const sessionId = login.data.session_id as string;
+    const put = (bytes: Buffer) => upload(gw.url, sessionId, bytes);
+    return { client, openid, put, upload: { id: await put(data) } };
   }
 
   it('chat_transcript arrives before the answer, and the transcript is the stored question', async () => {
@@ -72,7 +71,7 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
   });
 
   it('a WeChat silk recording is decoded to WAV before it goes to the provider', async () => {
-    const { client, upload } = await voice('voice_silk', await speechSilk(QUESTION), 'audio/silk');
+    const { client, upload } = await voice('voice_silk', await speechSilk(QUESTION));
     client.send({ type: 'chat', audio: upload.id });
     const response = await client.nextOf('chat_response');
     assert.equal(response.code, 0, JSON.stringify(response));
@@ -82,7 +81,7 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
   });
 
   it('ASR that hangs, fails, returns garbage or hears nothing: a clear error and nothing stored', async () => {
-    const { client, openid, upload } = await voice('voice_faults');
+    const { client, openid, upload, put } = await voice('voice_faults');
     const cases: Array<[() => void, number, string]> = [
       [() => llm.pushAsrFault({ hang: true }), 504, 'asr_timeout'],
       [() => llm.pushAsrFault({ status: 500 }), 502, 'asr_failed'],
@@ -101,9 +100,10 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
     assert.equal(llm.requests.length, modelCalls, 'the model was never asked');
     assert.deepEqual(await gw.stores.history.listRecent(openid, 10), [], 'no question without a transcript');
     // another user's recording, or an image id
-    const other = await uploads.put('someone-else', 'audio', 'audio/mpeg', mp3);
-    const image = await uploads.put(openid, 'image', 'image/png', Buffer.from('png'));
-    for (const id of [other.id, image.id]) {
+    const other = await voice('voice_faults_other');
+    await other.client.close();
+    const image = await put(magickImage(8, 8, 'png'));
+    for (const id of [other.upload.id, image]) {
       client.send({ type: 'chat', audio: id });
       assert.deepEqual((await client.nextOf('error')).data.reason, 'upload_not_found');
     }
@@ -162,26 +162,24 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
 
 describe('voice questions: not configured, and the daily seconds', () => {
   it('without ASR_BASE_URL a voice question gets asr_not_configured; the quota counts recorded seconds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wag-uploads-'));
-    const uploads = new DirUploadStore(dir);
     const llm = await startFakeLlmServer({ apiKey: 'test-key' });
-    const plain = await startGateway({ llm, uploads });
-    const limited = await startGateway({ llm, uploads, env: { ASR_BASE_URL: llm.baseUrl, ASR_API_KEY: 'test-key', USER_ASR_SECONDS_PER_DAY: '3' } });
+    const plain = await startGateway({ llm });
+    const limited = await startGateway({ llm, env: { ASR_BASE_URL: llm.baseUrl, ASR_API_KEY: 'test-key', USER_ASR_SECONDS_PER_DAY: '2' } });
     try {
       const { client, login } = await WsTestClient.loggedIn(plain.wsUrl, 'voice_off');
-      const upload = await uploads.put(login.data.openid, 'audio', 'audio/mpeg', Buffer.alloc(1000));
-      client.send({ type: 'chat', audio: upload.id });
+      const recorded = await upload(plain.url, login.data.session_id, speechMp3('你好'));
+      client.send({ type: 'chat', audio: recorded });
       const error = await client.nextOf('error');
       assert.deepEqual([error.code, error.data.reason, error.message], [503, 'asr_not_configured', '语音识别未开通，请用文字提问']);
       await client.close();
 
-      // 24 000 bytes of mp3 count as 4 s (48 kbps): the first recording is taken, the day is then used up
+      // a ~2.5 s recording against 2 s a day: the first one is taken, the day is then used up
       const second = await WsTestClient.loggedIn(limited.wsUrl, 'voice_quota');
-      const recording = await uploads.put(second.login.data.openid, 'audio', 'audio/mpeg', Buffer.alloc(24_000));
-      second.client.send({ type: 'chat', audio: recording.id });
+      const recording = await upload(limited.url, second.login.data.session_id, speechMp3(QUESTION));
+      second.client.send({ type: 'chat', audio: recording });
       assert.equal((await second.client.nextOf('chat_response')).code, 0);
       const before = llm.transcriptions.length;
-      second.client.send({ type: 'chat', audio: recording.id });
+      second.client.send({ type: 'chat', audio: recording });
       const refused = await second.client.nextOf('error');
       assert.deepEqual([refused.code, refused.data.reason], [429, 'asr_quota_exceeded']);
       assert.ok(refused.data.retry_after >= 1);
@@ -191,7 +189,6 @@ describe('voice questions: not configured, and the daily seconds', () => {
       await plain.stop();
       await limited.stop();
       await llm.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

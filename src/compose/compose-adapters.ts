@@ -11,13 +11,13 @@ import type { KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import type { OpenAiChatModelOptions } from '../llm/openai-chat-model.js';
+import type { UploadStore, UploadWriter } from '../media/upload-store.js';
 import type { LayeredContentChecker } from '../moderation/layered-checker.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { StoreBundle } from '../store/store-bundle.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
 import { createAnswerRegistry } from './create-answer-registry.js';
 import type { ChatMedia } from '../chat/chat-media.js';
-import type { UploadStore } from '../media/upload-store.js';
 import { createChatMedia } from './create-chat-media.js';
 import { createChatModel } from './create-chat-model.js';
 import { createContentChecker } from './create-content-checker.js';
@@ -25,6 +25,7 @@ import { createKnowledgeBase } from './create-knowledge-base.js';
 import { createLimits } from './create-limits.js';
 import { createMetrics } from './create-metrics.js';
 import { createStores } from './create-stores.js';
+import { createUploadStore } from './create-upload-store.js';
 import { createWechatAuth } from './create-wechat-auth.js';
 import { StartupError } from './startup-error.js';
 
@@ -45,6 +46,8 @@ export interface Adapters {
   answers: AnswerRegistry;
   /** photo and voice questions (uploads, transcription, image sizing) */
   media: ChatMedia;
+  /** photo and voice uploads: files under UPLOAD_DIR, records in Redis or SQLite; closed on shutdown */
+  uploads: UploadStore & UploadWriter;
 }
 
 export interface ComposeOptions {
@@ -54,8 +57,8 @@ export interface ComposeOptions {
   modelTuning?: Partial<OpenAiChatModelOptions>;
   /** tests move the limits' clock past a window instead of sleeping */
   limitsClock?: () => number;
-  /** where photo and voice questions read uploads */
-  uploads?: UploadStore;
+  /** tests move uploads past their expiry instead of sleeping */
+  uploadsClock?: () => number;
 }
 
 /**
@@ -94,13 +97,20 @@ export async function composeAdapters(
       throw new StartupError(`REDIS_URL is set but Redis does not answer (answers in flight): ${String(error)}`);
     }
     opened.push(answers);
+    let uploads: UploadStore & UploadWriter;
+    try {
+      uploads = await createUploadStore(config, logger, metrics, options.uploadsClock);
+    } catch (error) {
+      throw new StartupError(`cannot open the upload directory or its records: ${String(error)}`);
+    }
+    opened.push(uploads);
     const contentChecker = createContentChecker(config, logger, { metrics });
     if (contentChecker) opened.push(contentChecker);
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    const media = await createChatMedia(config, logger, options.uploads);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, media };
+    const media = await createChatMedia(config, logger, uploads);
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, media };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -83,6 +83,13 @@ export const envTable = {
   ASR_CONVERT_FORMATS: 'asr.convertFormats',
   FFMPEG_PATH: 'asr.ffmpegPath',
   USER_ASR_SECONDS_PER_DAY: 'limits.userAsrSecondsPerDay',
+  USER_UPLOADS_PER_MINUTE: 'limits.userUploadsPerMinute',
+  USER_UPLOAD_BYTES_PER_DAY: 'limits.userUploadBytesPerDay',
+  UPLOAD_DIR: 'uploads.dir',
+  UPLOAD_MAX_IMAGE_BYTES: 'uploads.maxImageBytes',
+  UPLOAD_MAX_AUDIO_BYTES: 'uploads.maxAudioBytes',
+  UPLOAD_MAX_AUDIO_SECONDS: 'uploads.maxAudioSeconds',
+  UPLOAD_TTL_HOURS: 'uploads.ttlHours',
 } as const;
 
 export type EnvName = keyof typeof envTable;

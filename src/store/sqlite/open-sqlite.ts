@@ -50,6 +50,19 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
   `,
+  `
+  -- uploads (POST /wechat/upload): metadata only, the bytes are files under UPLOAD_DIR named by id
+  CREATE TABLE uploads (
+    id         TEXT    PRIMARY KEY,
+    openid     TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    mime       TEXT    NOT NULL,
+    bytes      INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX uploads_by_expiry ON uploads (expires_at);
+  `,
 ];
 
 /**
