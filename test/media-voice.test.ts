@@ -80,6 +80,18 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
     await client.close();
   });
 
+  it('an AMR recording is converted to WAV with ffmpeg (ASR_CONVERT_FORMATS=amr by default)', async () => {
+    // AMR-NB 12.2 kbps frames after the RFC 4867 header: Debian's ffmpeg decodes AMR but has no encoder
+    const amr = Buffer.concat([Buffer.from('#!AMR\n'), ...Array.from({ length: 150 }, (_, i) => Buffer.concat([Buffer.from([0x3c]), Buffer.alloc(31, i % 7)]))]);
+    const { client, upload } = await voice('voice_amr', amr);
+    client.send({ type: 'chat', audio: upload.id });
+    const response = await client.nextOf('chat_response');
+    assert.equal(response.code, 0, JSON.stringify(response));
+    const sent = llm.transcriptions.at(-1)!;
+    assert.deepEqual([sent.file?.contentType, sent.file?.filename, sent.file?.data.toString('latin1', 8, 12)], ['audio/wav', 'voice.wav', 'WAVE']);
+    await client.close();
+  });
+
   it('ASR that hangs, fails, returns garbage or hears nothing: a clear error and nothing stored', async () => {
     const { client, openid, upload, put } = await voice('voice_faults');
     const cases: Array<[() => void, number, string]> = [

@@ -78,7 +78,7 @@ export class ChatMedia {
     const bytes = await this.deps.uploads!.read(upload);
     const file = await audioForProvider(bytes, upload.mime, this.deps.options.conversion, signal);
     const text = await this.deps.transcriber.transcribe(file, signal);
-    return { text, seconds: audioSeconds(bytes, upload.mime), attachment: { kind: 'audio', uploadId } };
+    return { text, seconds: await audioSeconds(bytes, upload.mime), attachment: { kind: 'audio', uploadId } };
   }
 
   /** The conversation with the images it should show the model (see the class comment). */

@@ -23,8 +23,8 @@ describe('audioForProvider', () => {
     const out = await audioForProvider(silk, 'audio/silk', none, signal);
     assert.equal(out.mime, 'audio/wav');
     assert.equal(out.data.toString('latin1', 0, 4), 'RIFF');
-    assert.ok(Math.abs(audioSeconds(out.data, 'audio/wav') - audioSeconds(wav, 'audio/wav')) <= 1);
-    assert.equal(audioSeconds(silk, 'audio/silk'), audioSeconds(wav, 'audio/wav'));
+    assert.ok(Math.abs((await audioSeconds(out.data, 'audio/wav')) - (await audioSeconds(wav, 'audio/wav'))) <= 1);
+    assert.equal(await audioSeconds(silk, 'audio/silk'), await audioSeconds(wav, 'audio/wav'));
   });
 
   it('converts a listed format with ffmpeg, and refuses it when ffmpeg is missing', async () => {
@@ -41,10 +41,16 @@ describe('audioForProvider', () => {
     assert.equal(await detectFfmpeg('/nonexistent/ffmpeg'), undefined);
   });
 
-  it('measures WAV exactly and estimates compressed audio from its size', () => {
+  it('measures WAV, MP3 and AMR, and estimates what it cannot read from its size', async () => {
     const wav = speechWav('退货政策是什么');
-    const seconds = audioSeconds(wav, 'audio/wav');
+    const seconds = await audioSeconds(wav, 'audio/wav');
     assert.ok(seconds >= 2 && seconds <= 5, `${seconds} s`);
-    assert.equal(audioSeconds(Buffer.alloc(60_000), 'audio/mpeg'), 10);
+    // the encoder pads a few ms, which may cross a whole second
+    const mp3 = await audioSeconds(speechMp3('退货政策是什么'), 'audio/mpeg');
+    assert.ok(mp3 === seconds || mp3 === seconds + 1, `${mp3} s for ${seconds} s of WAV`);
+    // 150 frames of AMR-NB 12.2 kbps (1 + 31 bytes each) = 3 s
+    const amr = Buffer.concat([Buffer.from('#!AMR\n'), ...Array.from({ length: 150 }, () => Buffer.concat([Buffer.from([0x3c]), Buffer.alloc(31, 1)]))]);
+    assert.equal(await audioSeconds(amr, 'audio/amr'), 3);
+    assert.equal(await audioSeconds(Buffer.alloc(60_000), 'audio/mpeg'), 10);
   });
 });

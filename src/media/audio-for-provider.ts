@@ -1,4 +1,5 @@
 import { decode as decodeSilk, getDuration as silkDurationMs, isSilk } from 'silk-wasm';
+import { amrFrames } from './audio-duration.js';
 import { ffmpegToWav } from './ffmpeg.js';
 import { TranscribeError } from './transcribe-error.js';
 import type { AudioFile } from './transcriber.js';
@@ -59,16 +60,25 @@ export async function audioForProvider(data: Buffer, mime: string, conversion: A
 }
 
 /**
- * A recording's length in seconds, for the daily ASR quota: exact for WAV (its header) and
- * silk (its frames); for compressed formats estimated from the size at 48 kbps (the
- * RecorderManager's default mp3/aac `encodeBitRate`) — a lower bitrate is counted longer than
- * it is, never shorter.
+ * A recording's length in whole seconds (at least 1), for the daily ASR quota: WAV from its
+ * header, silk and AMR by counting their 20 ms frames, MP3/AAC/M4A through music-metadata;
+ * anything it cannot read is estimated from its size at 48 kbps (the RecorderManager's default
+ * mp3/aac `encodeBitRate`), so a lower bitrate is counted longer than it is, never shorter.
  */
-export function audioSeconds(data: Buffer, mime: string): number {
-  if (mime === 'audio/silk' || isSilk(data)) return Math.max(1, Math.ceil(silkDurationMs(data) / 1000));
+export async function audioSeconds(data: Buffer, mime: string): Promise<number> {
+  const whole = (seconds: number) => Math.max(1, Math.ceil(seconds));
+  if (mime === 'audio/silk' || isSilk(data)) return whole(silkDurationMs(data) / 1000);
   const wav = wavSeconds(data);
-  if (wav !== undefined) return Math.max(1, Math.ceil(wav));
-  return Math.max(1, Math.ceil(data.length / (48_000 / 8)));
+  if (wav !== undefined) return whole(wav);
+  if (mime === 'audio/amr') return whole((amrFrames(data) ?? 0) * 0.02);
+  try {
+    const { parseBuffer } = await import('music-metadata');
+    const { format } = await parseBuffer(data, { mimeType: mime, size: data.length }, { duration: true, skipCovers: true });
+    if (format.duration !== undefined && Number.isFinite(format.duration) && format.duration > 0) return whole(format.duration);
+  } catch {
+    // not readable as what it claims: estimated below
+  }
+  return whole(data.length / (48_000 / 8));
 }
 
 /** Seconds of a PCM WAV from its fmt and data chunks; undefined when `data` is no WAV. */
