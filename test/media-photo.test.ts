@@ -163,6 +163,36 @@ describe('photo questions (real server and upload route, fake vision model, real
     await client.close();
   });
 
+  it('a follow-up re-sends only the latest photo question\'s images; older ones leave a note', async () => {
+    const { client, put } = await login('photo_two');
+    const first = await put(magickImage(10, 10, 'png', 'xc:red'));
+    const second = await put(magickImage(12, 12, 'png', 'xc:blue'));
+    client.send({ type: 'chat', query: '第一张', images: [first] });
+    await client.nextOf('chat_response');
+    client.send({ type: 'chat', query: '第二张', images: [second] });
+    await client.nextOf('chat_response');
+    client.send({ type: 'chat', query: '两张有什么不同？' });
+    await client.nextOf('chat_response');
+    const sent = llm.requests.at(-1)!.body;
+    const images = imagePartsOf(sent);
+    assert.equal(images.length, 1);
+    assert.equal((await sharp(images[0]!.data).metadata()).width, 12, 'the second photo');
+    const texts = (sent.messages as Message[]).map((m) => textOf(m.content));
+    assert.ok(texts.some((t) => t.startsWith('第一张') && t.includes('图片不再随对话发送')), texts.join(' | '));
+    await client.close();
+  });
+
+  it('refuses malformed image lists as bad_message', async () => {
+    const { client } = await login('photo_hostile');
+    for (const images of [Array.from({ length: 17 }, (_, i) => `up_${i}`), ['x'.repeat(129)], [42], [''], 'up_1', { id: 'up_1' }]) {
+      client.send({ type: 'chat', query: '看图', images });
+      const error = await client.nextOf('error');
+      assert.deepEqual([error.code, error.data.reason], [400, 'bad_message'], JSON.stringify(images).slice(0, 80));
+      assert.match(error.message, /字段 images/);
+    }
+    await client.close();
+  });
+
   it('a model that refuses images gives vision_unsupported, not retried, not a 500', async () => {
     const { client, openid, put } = await login('photo_refused');
     const upload = { id: await put(magickImage(16, 16, 'png')) };
