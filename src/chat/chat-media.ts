@@ -1,6 +1,6 @@
 import type { ImageContentPart } from '../llm/chat-model.js';
-import { audioForProvider, audioSeconds, type AudioConversion } from '../media/audio-for-provider.js';
-import { prepareImage, type ImageLimits, type PreparedImage } from '../media/prepare-image.js';
+import type { AudioConversion } from '../media/audio-for-provider.js';
+import type { ImageLimits, PreparedImage } from '../media/prepare-image.js';
 import { TranscribeError } from '../media/transcribe-error.js';
 import type { Transcriber } from '../media/transcriber.js';
 import type { StoredUpload, UploadStore } from '../media/upload-store.js';
@@ -75,6 +75,8 @@ export class ChatMedia {
   async transcribe(openid: string, uploadId: string, signal: AbortSignal): Promise<Transcript> {
     if (!this.deps.transcriber) throw new TranscribeError('not_configured', 'ASR_BASE_URL is not set');
     const upload = await this.upload(openid, uploadId, 'audio');
+    // loaded on the first voice question: silk-wasm and music-metadata cost nothing until then
+    const { audioForProvider, audioSeconds } = await import('../media/audio-for-provider.js');
     const bytes = await this.deps.uploads!.read(upload);
     const file = await audioForProvider(bytes, upload.mime, this.deps.options.conversion, signal);
     const text = await this.deps.transcriber.transcribe(file, signal);
@@ -118,6 +120,8 @@ export class ChatMedia {
     if (cached) return cached;
     let prepared: PreparedImage;
     try {
+      // sharp (libvips, tens of MB) is loaded on the first photo question, not at boot
+      const { prepareImage } = await import('../media/prepare-image.js');
       prepared = await prepareImage(await this.deps.uploads!.read(upload), upload.mime, this.deps.options.imageLimits);
     } catch {
       return undefined;

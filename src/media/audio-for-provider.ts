@@ -1,4 +1,4 @@
-import { decode as decodeSilk, getDuration as silkDurationMs, isSilk } from 'silk-wasm';
+import { decode as decodeSilk, getDuration as silkDurationMs } from 'silk-wasm';
 import { amrFrames } from './audio-duration.js';
 import { ffmpegToWav } from './ffmpeg.js';
 import { TranscribeError } from './transcribe-error.js';
@@ -13,6 +13,9 @@ export interface AudioConversion {
   /** the ffmpeg binary when it was found at start; undefined = formats in `convert` are refused */
   ffmpeg: string | undefined;
 }
+
+/** "#!SILK_V3", with or without the 0x02 byte WeChat puts first. */
+const isSilk = (data: Buffer): boolean => data.subarray(0, 10).includes('#!SILK_V3');
 
 /** WeChat's silk recordings decode at this rate (RecorderManager records speech at 16 kHz). */
 const SILK_RATE = 16_000;
