@@ -158,6 +158,34 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
     await client.close();
   });
 
+  it('a voice question while an answer is in flight is refused before it is transcribed', async () => {
+    const { client, upload } = await voice('voice_busy');
+    llm.pushFault({ hang: true });
+    client.send({ type: 'chat', query: '第一个问题' });
+    await client.nextOf('chat_processing');
+    const asked = llm.transcriptions.length;
+    client.send({ type: 'chat', audio: upload.id });
+    assert.equal((await client.nextOf('error')).data.reason, 'chat_in_progress');
+    assert.equal(llm.transcriptions.length, asked);
+    client.send({ type: 'cancel' });
+    await client.nextOf('chat_response');
+    await client.close();
+  });
+
+  it('POST /wechat/chat with stream: chat_transcript is the event after chat_processing', async () => {
+    const { client, upload, openid } = await voice('voice_sse');
+    await client.close();
+    const response = await fetch(`${gw.url}/wechat/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ openid, audio: upload.id, stream: true }),
+    });
+    const events = (await response.text()).split('\n\n').filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, '')) as { type: string; data: any });
+    assert.deepEqual(events.slice(0, 2).map((e) => e.type), ['chat_processing', 'chat_transcript']);
+    assert.deepEqual(events[1]!.data, { id: events[0]!.data.id, text: QUESTION });
+    assert.equal(events.at(-1)!.type, 'chat_response');
+  });
+
   it('POST /wechat/chat: the transcript rides in the answer body', async () => {
     const { client, upload, openid } = await voice('voice_http');
     await client.close();

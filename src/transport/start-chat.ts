@@ -57,6 +57,8 @@ export async function startChat(
   }
   if (ask.audio !== undefined) {
     if (!media) throw new TranscribeError('not_configured', 'no media support wired');
+    // a second question while one is answered would be refused after its transcription: refuse it before paying for one
+    if (requestId === undefined && chat.activeRun(asker.ownerKey)) throw new AppError('chat_in_progress');
     await limits.admitTranscription(asker.openid);
     const heard = await media.transcribe(asker.openid, ask.audio, new AbortController().signal);
     await limits.recordTranscription(asker.openid, heard.seconds);
