@@ -59,11 +59,11 @@ export class ChatMedia {
 
   /** The images of a new question as attachments; they are decoded (and sized) now, so a broken one fails before anything is stored. */
   async checkImages(openid: string, uploadIds: readonly string[]): Promise<StoredAttachment[]> {
-    if (uploadIds.length === 0) return [];
-    const { maxImages, visionAvailable } = this.deps.options;
-    if (uploadIds.length > maxImages) throw new AppError('too_many_images', `一次最多发送 ${maxImages} 张图片`);
-    if (!visionAvailable) throw new AppError('vision_not_configured');
     const unique = [...new Set(uploadIds)];
+    if (unique.length === 0) return [];
+    const { maxImages, visionAvailable } = this.deps.options;
+    if (unique.length > maxImages) throw new AppError('too_many_images', `一次最多发送 ${maxImages} 张图片`);
+    if (!visionAvailable) throw new AppError('vision_not_configured');
     const uploads = await Promise.all(unique.map((id) => this.upload(openid, id, 'image')));
     for (const upload of uploads) {
       if (!(await this.image(upload))) throw new AppError('image_invalid');
