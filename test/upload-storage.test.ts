@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +120,15 @@ describe('uploads: limits, disks and instances', () => {
       await redis.quit();
       rmSync(shared, { recursive: true, force: true });
     }
+  });
+
+  it('an UPLOAD_DIR that cannot be created stops the start with one clear line', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wag-notdir-')), 'plain-file');
+    writeFileSync(file, 'not a directory');
+    await assert.rejects(startGateway({ env: { UPLOAD_DIR: join(file, 'uploads') } }), (error: Error) =>
+      error.name === 'StartupError' && /cannot open the upload directory/.test(error.message) && error.message.includes('ENOTDIR'),
+    );
+    rmSync(join(file, '..'), { recursive: true, force: true });
   });
 
   it('kill -9 in the middle of an upload: the next start removes the temp file', async () => {

@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { makeMedia, type MediaFiles } from './support/make-media.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
@@ -80,6 +82,11 @@ describe('POST /wechat/upload', () => {
     assert.equal(await gw.uploads.get(bob.openid, reply.body.data.upload_id), undefined);
     const voice = await wxUploadFile(gw.url, alice.sessionId, media.file('x.silk'), { filename: 'wxfile://tmp_a81c3e.silk' });
     assert.equal(voice.body.data.mime, 'audio/silk');
+    // the client's file name is never used: a path in it goes nowhere
+    const sneaky = await wxUploadFile(gw.url, alice.sessionId, png, { filename: '../../gateway.sqlite' });
+    assert.equal(sneaky.status, 200);
+    assert.ok(storedFiles().includes(sneaky.body.data.upload_id));
+    assert.ok(storedFiles().every((name) => /^[A-Za-z0-9_-]{24}$/.test(name)), 'only random ids in the upload directory');
   });
 
   it('refuses files whose bytes are not an accepted format (415), whatever their name or type', async () => {
@@ -180,13 +187,44 @@ describe('POST /wechat/upload', () => {
     assert.equal(chat.status, 415);
   });
 
+  it('a client that hangs up mid-file leaves nothing behind', async () => {
+    const before = storedFiles().length;
+    const boundary = 'abortboundary';
+    const req = request(`${gw.url}/wechat/upload`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${alice.sessionId}` },
+    });
+    req.on('error', () => {}); // we hang up ourselves
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n`);
+    req.write(media.file('x.wav').subarray(0, 100_000));
+    for (let i = 0; tempFiles().length === 0; i++) {
+      assert.ok(i < 200, 'the server started writing the file');
+      await sleep(20);
+    }
+    req.destroy();
+    for (let i = 0; tempFiles().length > 0; i++) {
+      assert.ok(i < 200, 'the temp file is removed once the server sees the hang-up');
+      await sleep(20);
+    }
+    assert.equal(storedFiles().length, before);
+  });
+
   it('needs a live session (401)', async () => {
     const anonymous = await uploadForm(gw.url, undefined, [{ data: media.file('x.png') }]);
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body.data.reason, 'not_logged_in');
-    const expired = await uploadForm(gw.url, 'no-such-session', [{ data: media.file('x.png') }]);
+    const unknown = await uploadForm(gw.url, 'no-such-session', [{ data: media.file('x.png') }]);
+    assert.equal(unknown.status, 401);
+    assert.equal(unknown.body.data.reason, 'session_expired');
+    // a session that existed and ran out: written to the real store with its expiry passed
+    const now = Date.now();
+    await gw.stores.sessions.put({ sessionId: 'sess_ran_out_0123456789', openid: alice.openid, sessionKey: 'k', createdAt: now - 8 * 86_400_000, expiresAt: now - 1 });
+    const expired = await uploadForm(gw.url, 'sess_ran_out_0123456789', [{ data: media.file('x.png') }]);
     assert.equal(expired.status, 401);
     assert.equal(expired.body.data.reason, 'session_expired');
+    const basic = await rawPost(gw.url, Buffer.from('x'), { 'content-type': 'multipart/form-data; boundary=x', authorization: `Basic ${Buffer.from('a:b').toString('base64')}` });
+    assert.equal(basic.status, 401);
+    assert.deepEqual(tempFiles(), []);
   });
 
   it('forgets uploads when they expire: get answers undefined, the sweep deletes file and record', async () => {

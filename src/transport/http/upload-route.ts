@@ -60,6 +60,8 @@ export async function uploadRoute(app: FastifyInstance, options: UploadRouteOpti
     metrics.uploadRefused(appError.reason);
     if (appError.reason === 'internal_error' || appError.reason === 'upload_storage_full') {
       request.log.error({ error: String(error) }, 'upload failed');
+    } else {
+      request.log.debug({ reason: appError.reason }, 'upload refused');
     }
     // whatever of the body nobody reads is read and dropped (bounded by HTTP_REQUEST_TIMEOUT_MS)
     if (!request.raw.readableEnded) request.raw.resume();
