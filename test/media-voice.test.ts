@@ -67,6 +67,9 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
     client.send({ type: 'history' });
     const history = await client.nextOf('history_response');
     assert.deepEqual([history.data.messages[0].content, history.data.messages[0].attachments], [QUESTION, [{ kind: 'audio', upload_id: upload.id }]]);
+    const logged = gw.logs.find((line) => line.includes('voice question transcribed') && line.includes(upload.id));
+    assert.ok(logged, 'the transcription is logged');
+    assert.ok(!logged.includes(QUESTION), 'without what the user said');
     await client.close();
   });
 
@@ -110,6 +113,8 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
     }
     llm.setTranscript(QUESTION);
     assert.equal(llm.requests.length, modelCalls, 'the model was never asked');
+    assert.equal(gw.logs.filter((line) => line.includes('transcription failed')).length >= 3, true);
+    assert.ok(!gw.logs.some((line) => line.includes('test-key')), 'no key in any log line');
     assert.deepEqual(await gw.stores.history.listRecent(openid, 10), [], 'no question without a transcript');
     // another user's recording, or an image id
     const other = await voice('voice_faults_other');

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { ImageContentPart } from '../llm/chat-model.js';
 import type { AudioConversion } from '../media/audio-for-provider.js';
 import type { ImageLimits, PreparedImage } from '../media/prepare-image.js';
@@ -24,6 +25,8 @@ export interface ChatMediaDeps {
   /** absent = no ASR_BASE_URL */
   transcriber: Transcriber | undefined;
   options: ChatMediaOptions;
+  /** transcriptions (length, duration, time taken — never the text) and their failures; absent = not logged */
+  logger?: Logger;
 }
 
 export interface Transcript {
@@ -78,9 +81,18 @@ export class ChatMedia {
     // loaded on the first voice question: silk-wasm and music-metadata cost nothing until then
     const { audioForProvider, audioSeconds } = await import('../media/audio-for-provider.js');
     const bytes = await this.deps.uploads!.read(upload);
-    const file = await audioForProvider(bytes, upload.mime, this.deps.options.conversion, signal);
-    const text = await this.deps.transcriber.transcribe(file, signal);
-    return { text, seconds: await audioSeconds(bytes, upload.mime), attachment: { kind: 'audio', uploadId } };
+    const startedAt = Date.now();
+    const log = this.deps.logger?.child({ uploadId, mime: upload.mime });
+    try {
+      const file = await audioForProvider(bytes, upload.mime, this.deps.options.conversion, signal);
+      const text = await this.deps.transcriber.transcribe(file, signal);
+      const seconds = await audioSeconds(bytes, upload.mime);
+      log?.info({ seconds, chars: text.length, ms: Date.now() - startedAt, sentAs: file.mime }, 'voice question transcribed');
+      return { text, seconds, attachment: { kind: 'audio', uploadId } };
+    } catch (error) {
+      log?.warn({ kind: TranscribeError.is(error) ? error.kind : 'unexpected', error: String(error), ms: Date.now() - startedAt }, 'transcription failed');
+      throw error;
+    }
   }
 
   /** The conversation with the images it should show the model (see the class comment). */

@@ -25,6 +25,7 @@ export async function createChatMedia(
   return new ChatMedia({
     uploads,
     transcriber,
+    logger: logger.child({ component: 'media' }),
     options: {
       maxImages: vision.maxImagesPerChat,
       imageLimits: { maxBytes: vision.maxImageBytes, maxSide: vision.maxImageSide },
