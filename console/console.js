@@ -35,6 +35,8 @@
   /** the answer in flight: {rid, id, next, text, el, done} */
   var current = null
   var renderQueued = false
+  /** the conversation list, ratings and chips (conversations.js), created once the DOM helpers exist */
+  var conv = null
 
   // ---------------------------------------------------------------- connection
 
@@ -105,6 +107,7 @@
 
   function handle(frame) {
     var data = frame.data || {}
+    if (conv.handle(frame)) return
     switch (frame.type) {
       case 'login_response':
         return onLogin(frame)
@@ -134,10 +137,12 @@
         if (!data.cancelled) R.toast('没有进行中的回答')
         return
       case 'history_response':
+        conv.note(data.conversation_id)
         return showHistory(data.messages || [], frame.request_id === historyRid)
       case 'clear_response':
         $('messages').replaceChildren()
         current = null
+        conv.cleared()
         return updateButtons()
       case 'error':
         if (current && !current.done && frame.request_id === current.rid) return finish(frame)
@@ -161,6 +166,7 @@
     setStatus('ready', '已登录')
     $('who').textContent = 'openid ' + data.openid
     updateButtons()
+    conv.refresh()
     var pending = data.pending_answer
     if (current && !current.done && current.id) {
       // back after a drop: replay what we missed (or get the stored answer if it ended)
@@ -233,6 +239,11 @@
     var sources = R.renderSources(data.sources)
     if (sources) el.appendChild(sources)
     if (status === 'failed') R.toast(toastText(frame))
+    else {
+      conv.decorate(el, data.id, null)
+      conv.note(data.conversation_id)
+      conv.refresh() // its title, count and time changed
+    }
     updateButtons()
   }
 
@@ -249,6 +260,7 @@
       // answers that cited the knowledge base keep their sources after a reload, as when live
       var sources = R.renderSources(m.sources)
       if (sources) el.appendChild(sources)
+      conv.decorate(el, m.id, m.rating)
       appendMessage(el)
     })
     if (!messages.length && asked) R.toast('当前对话没有历史消息')
@@ -290,6 +302,8 @@
     if (socket) socket.close(1000, 'logout')
     $('messages').replaceChildren()
     $('who').textContent = ''
+    $('conversations').replaceChildren()
+    conv.cleared()
     current = null
     setStatus('idle', '未连接')
     updateButtons()
@@ -301,8 +315,12 @@
     if (!query) return R.toast('请输入问题内容')
     if (!loggedIn) return R.toast('请先登录')
     if (current && !current.done) return R.toast('上一个回答还没结束')
+    conv.clearChips()
     var answer = newAnswer(query)
-    send({ type: 'chat', query: query, stream: true, use_auto_rag: $('auto-rag').checked, request_id: answer.rid })
+    var message = { type: 'chat', query: query, stream: true, use_auto_rag: $('auto-rag').checked, request_id: answer.rid }
+    // the conversation on screen (opened from the list) is the one the question continues
+    if (conv.state.currentId) message.conversation_id = conv.state.currentId
+    send(message)
     $('query').value = ''
   })
 
@@ -320,7 +338,9 @@
   $('history').addEventListener('click', function () {
     if (current && !current.done) return R.toast('回答结束后再查看历史')
     historyRid = 'c' + ++seq
-    send({ type: 'history', limit: 40, request_id: historyRid })
+    var message = { type: 'history', limit: 40, request_id: historyRid }
+    if (conv.state.currentId) message.conversation_id = conv.state.currentId
+    send(message)
   })
 
   $('clear').addEventListener('click', function () {
@@ -349,6 +369,17 @@
   })
 
   self.WagKbSearch.init(base)
+  conv = self.WagConversations.create({
+    send: send,
+    busy: function () {
+      return Boolean(current && !current.done)
+    },
+    showHistory: showHistory,
+    ask: function (text) {
+      $('query').value = text
+      $('chat-form').requestSubmit()
+    },
+  })
 
   // a session from an earlier visit: log straight back in with it
   var saved = localStorage.getItem(SESSION_KEY)

@@ -6,6 +6,9 @@ import type { AnswerRegistry } from './chat/answer-registry/answer-registry.js';
 import { ChatService } from './chat/chat-service.js';
 import type { ChatMedia } from './chat/chat-media.js';
 import { ConcurrencyGate } from './chat/concurrency-gate.js';
+import { ConversationService } from './chat/conversation-service.js';
+import { FollowUpSuggester } from './chat/suggestions/follow-up-suggester.js';
+import type { SuggestionSource } from './chat/suggestions/suggestion-source.js';
 import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
@@ -18,9 +21,12 @@ import type { StoreBundle } from './store/store-bundle.js';
 import { adminKbRoutes } from './transport/http/admin-kb-routes.js';
 import { registerChatRoute } from './transport/http/chat-route.js';
 import { registerConsoleRoute } from './transport/http/console-route.js';
+import { conversationRoutes } from './transport/http/conversation-routes.js';
 import { registerHealthRoute } from './transport/http/health-route.js';
 import { registerHttpErrors } from './transport/http/http-errors.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
+import { registerSpeechRoute } from './transport/http/speech-route.js';
+import { createSpeech } from './compose/create-speech.js';
 import { metricsRoute } from './transport/http/metrics-route.js';
 import { replyError } from './transport/http/reply-error.js';
 import { uploadRoute } from './transport/http/upload-route.js';
@@ -53,6 +59,8 @@ export interface AppDeps {
   media?: ChatMedia;
   /** photo and voice uploads (POST /wechat/upload); absent = no upload route. Closed on shutdown. */
   uploads?: UploadStore & UploadWriter;
+  /** follow-up question sources (compose: SUGGESTIONS=on), tried in order; absent = no suggestions */
+  suggestions?: SuggestionSource[] | undefined;
 }
 
 export interface App {
@@ -92,6 +100,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const sessions = new SessionService(stores.sessions, wechat, { ttlMs: config.session.ttlSeconds * 1000 });
   const gate = new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize);
+  const moderation = contentChecker && {
+    checker: contentChecker,
+    ...(deps.contentSecurity ?? {
+      mode: config.contentSecurity.mode === 'input' ? ('input' as const) : ('both' as const),
+      failOpen: config.contentSecurity.fail === 'open',
+    }),
+  };
+  // follow-up questions: after the answer, on a free model slot only, checked like answers
+  const suggester = deps.suggestions?.length
+    ? new FollowUpSuggester({ sources: deps.suggestions, timeoutMs: config.suggestions.timeoutMs, logger, slots: gate, moderation })
+    : undefined;
   const chat = new ChatService({
     history: stores.history,
     model,
@@ -101,13 +120,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     registry: deps.answers,
     promptTurns: deps.media && ((openid, turns) => deps.media!.promptTurns(openid, turns)),
-    moderation: contentChecker && {
-      checker: contentChecker,
-      ...(deps.contentSecurity ?? {
-        mode: config.contentSecurity.mode === 'input' ? 'input' : 'both',
-        failOpen: config.contentSecurity.fail === 'open',
-      }),
-    },
+    moderation,
+    // off: settled at once, so a socket waiting for suggestions lets go of them right away
+    afterAnswer: suggester ? (finished) => void suggester.afterAnswer(finished) : (finished) => finished.run.followUps.offer([]),
     options: {
       systemPrompt: config.llm.systemPrompt,
       historyTurns: config.chat.historyTurns,
@@ -117,6 +132,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       rag: { topK: config.kb.topK, minRelevance: config.kb.minRelevance },
     },
   });
+
+  const conversations = new ConversationService({ history: stores.history, feedback: stores.feedback, answers: chat });
 
   await fastify.register(cors, {
     origin: config.corsOrigins === '*' ? true : config.corsOrigins.split(',').map((o) => o.trim()),
@@ -132,6 +149,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const ws = await registerWsRoute(fastify, {
     sessions,
     chat,
+    conversations,
     logger,
     maxFrameBytes: config.ws.maxFrameBytes,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
@@ -151,6 +169,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   registerLoginRoute(fastify, sessions, limits, metrics);
   registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production', media: deps.media });
+  await fastify.register(conversationRoutes, {
+    sessions,
+    conversations,
+    historyLimit: config.chat.historyTurns * 2,
+    trustBareOpenid: config.env !== 'production',
+  });
+  // spoken answers: absent without TTS_BASE_URL (the routes then answer 501)
+  const speech = await createSpeech(config, { findAnswer: async (openid, id) => (await stores.history.findMessage(openid, id))?.message, limits, logger });
+  registerSpeechRoute(fastify, { sessions, speech });
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
     storeDriver: stores.driver,
@@ -195,6 +222,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await knowledgeBase?.close();
       await contentChecker?.close?.();
       await deps.uploads?.close();
+      await speech?.close();
       logger.info('stopped');
     })());
 

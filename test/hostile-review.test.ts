@@ -52,12 +52,17 @@ describe('attacker review', () => {
     await Promise.all([alice.close(), mallory.close()]);
   });
 
-  it('after clear, an old answer id no longer resumes; after expiry, the session id is refused', async () => {
+  it('after delete_conversation, an old answer id no longer resumes; after expiry, the session id is refused', async () => {
     const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, 'forgetful');
     client.send({ type: 'chat', query: '记住这个', request_id: 'c1' });
     const { data } = await client.nextOf('chat_response');
     client.send({ type: 'clear' });
     await client.nextOf('clear_response');
+    // clear keeps the old conversation (listed, readable, continuable): its answer still resumes
+    client.send({ type: 'resume', id: data.id });
+    assert.equal((await client.next()).data.msg, data.msg);
+    client.send({ type: 'delete_conversation', conversation_id: data.conversation_id });
+    await client.nextOf('delete_conversation_response');
     client.send({ type: 'resume', id: data.id });
     assert.equal((await client.next()).data.reason, 'answer_not_found');
 

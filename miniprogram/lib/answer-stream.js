@@ -79,6 +79,7 @@ AnswerStream.prototype.finish = function (frame) {
   var data = frame.data || {}
   if (data.id) this.started(data.id)
   if (typeof data.msg === 'string') this.text = data.msg
+  if (typeof data.conversation_id === 'string') this.conversationId = data.conversation_id
   this.sources = normalizeSources(data.sources)
   this.usage = data.usage || null
   if (frame.code === 0) this.status = data.status === 'cancelled' || data.status === 'retracted' ? data.status : 'complete'
@@ -113,6 +114,8 @@ AnswerStream.prototype.snapshot = function (extra) {
     error: this.error,
     progress: this.progress,
   }
+  // only from servers with conversations (protocol §3.7): older snapshots keep their shape
+  if (this.conversationId) out.conversationId = this.conversationId
   if (extra) for (var key in extra) out[key] = extra[key]
   return out
 }

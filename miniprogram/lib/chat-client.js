@@ -31,7 +31,6 @@ var mergeOptions = require('./client-options.js').mergeOptions
 var backoffDelay = require('./backoff.js').backoffDelay
 var answerStream = require('./answer-stream.js')
 var AnswerStream = answerStream.AnswerStream
-var normalizeSources = answerStream.normalizeSources
 var SocketConnection = require('./socket-connection.js').SocketConnection
 var toastText = require('./error-text.js').toastText
 
@@ -62,13 +61,17 @@ function ChatClient(options, wxApi) {
   this.codeRetries = 0
   this.hiddenAt = 0
   this.watching = null
+  /** the conversation chat() continues; set only from what the server says (client-conversations.js) */
+  this.conversationId = null
 }
 ChatClient.prototype = Object.create(Emitter.prototype)
 ChatClient.prototype.constructor = ChatClient
 
 // The rest of the prototype, one concern per file: login and picking up an answer after a
-// reconnect; frames in and out (queue, request/reply, answers); the app's show/hide events.
-Object.assign(ChatClient.prototype, require('./client-session.js'), require('./client-frames.js'), require('./client-app-lifecycle.js'))
+// reconnect; frames in and out (queue, request/reply, answers); conversations, ratings and
+// suggestions; the app's show/hide events.
+var conversations = require('./client-conversations.js')
+Object.assign(ChatClient.prototype, require('./client-session.js'), require('./client-frames.js'), conversations, require('./client-app-lifecycle.js'))
 
 // ------------------------------------------------------------------ lifecycle
 
@@ -186,6 +189,7 @@ ChatClient.prototype.chat = function (query, options) {
   answer.sentGen = null
   answer.createdAt = Date.now()
   answer.useAutoRag = options && options.useAutoRag !== undefined ? Boolean(options.useAutoRag) : this.options.useAutoRag
+  answer.conversationId = (options && options.conversationId) || this.conversationId
   this.current = answer
   this.sendChat(answer)
   this.emitAnswer(answer)
@@ -193,8 +197,7 @@ ChatClient.prototype.chat = function (query, options) {
 }
 
 ChatClient.prototype.sendChat = function (answer) {
-  var msg = { type: 'chat', query: answer.query, use_auto_rag: answer.useAutoRag, stream: this.options.stream, request_id: answer.rid }
-  this.enqueue({ msg: msg, answer: answer })
+  this.enqueue({ msg: this.chatMessage(answer), answer: answer })
 }
 
 /** Stops the answer in flight. Resolves true if there was one. */
@@ -228,21 +231,21 @@ ChatClient.prototype.cancel = function () {
 ChatClient.prototype.history = function (limit) {
   var msg = { type: 'history' }
   if (limit) msg.limit = limit
+  var self = this
   return this.request(msg).then(
     /** @param {import('./frames.js').HistoryResponseFrame} frame */
     function (frame) {
-      var messages = (frame.data && frame.data.messages) || []
-      messages.forEach(function (m) {
-        if (m.sources) m.sources = normalizeSources(m.sources)
-      })
-      return messages
+      self.noteConversation(frame.data)
+      return conversations.historyMessages(frame.data || {})
     }
   )
 }
 
-/** Starts a new conversation (protocol §3.6). */
+/** Starts a new conversation (protocol §3.6); the old one stays in listConversations(). */
 ChatClient.prototype.clear = function () {
+  var self = this
   return this.request({ type: 'clear' }).then(function () {
+    self.conversationId = null
     return true
   })
 }

@@ -64,6 +64,8 @@ exports.handle = function (frame) {
       return this.onRetract(frame)
     case 'chat_response':
       return this.onResponse(frame)
+    case 'chat_suggestions':
+      return this.onSuggestions(frame)
     case 'connected':
     case 'pong':
       return
@@ -113,14 +115,23 @@ exports.onError = function (frame) {
       // a refused chat is asked again after login; a refused resume is simply retried by afterLogin
       if (!answer.id) {
         answer.sentGen = null
-        this.queue.unshift({ msg: { type: 'chat', query: answer.query, use_auto_rag: answer.useAutoRag, stream: this.options.stream, request_id: answer.rid }, answer: answer })
+        this.queue.unshift({ msg: this.chatMessage(answer), answer: answer })
       }
       return this.relogin(reason)
     }
+    // deleted elsewhere: the next question starts a new conversation instead of failing again
+    if (reason === 'conversation_not_found' && answer.conversationId === this.conversationId) this.conversationId = null
     if (answer.fail(this.errorOf(frame))) this.emitAnswer(answer)
     return
   }
   this.emitError(frame)
+}
+
+/** The `chat` message for an answer (sent again, unchanged, after a re-login). */
+exports.chatMessage = function (answer) {
+  var msg = { type: 'chat', query: answer.query, use_auto_rag: answer.useAutoRag, stream: this.options.stream, request_id: answer.rid }
+  if (answer.conversationId) msg.conversation_id = answer.conversationId
+  return msg
 }
 
 /** @param {ServerFrame} frame  chat_processing / chat_delta / chat_progress / chat_response / error */
@@ -168,6 +179,7 @@ exports.onResponse = function (frame) {
   var answer = this.current
   // a second chat_response for an answer already shown (resume raced its end): ignore it
   if (!this.matches(answer, frame)) return
+  this.noteConversation(frame.data)
   if (answer.finish(frame)) this.emitAnswer(answer)
 }
 

@@ -44,6 +44,7 @@
     content_blocked: '问题包含不当内容，请换个问法',
     content_check_unavailable: '内容审核繁忙，请稍后再试',
     answer_not_found: '这条回答已找不到，请下拉刷新',
+    conversation_not_found: '这个对话已被删除，请刷新列表',
     chat_in_progress: '上一个回答还没结束',
     login_rate_limited: '登录太频繁，请一分钟后再试',
     too_many_connections: '连接过多，请稍后再试',
@@ -68,6 +69,17 @@
     upload_rate_limited: '上传太频繁，请稍后再试',
     upload_quota_exceeded: '今日上传额度已用完',
     upload_storage_full: '服务器空间不足，请稍后再试',
+    // spoken answers (GET /wechat/speech/{id})
+    tts_not_configured: '暂不支持语音播报',
+    speech_unavailable: '这条回答不完整，无法朗读',
+    speech_empty: '这条回答没有可朗读的文字',
+    speech_url_invalid: '播放链接无效，请重试',
+    speech_url_expired: '播放链接已过期，请重试',
+    bad_range: '音频加载出错，请重试',
+    tts_quota_exceeded: '今日语音额度已用完',
+    tts_error: '语音服务暂时不可用',
+    tts_timeout: '语音合成超时，请重试',
+    tts_busy: '语音服务繁忙，请稍后再试',
     // photo and voice questions (docs/media.md)
     too_many_images: '图片太多，请少选几张',
     image_invalid: '图片无法识别，请换一张',
@@ -87,6 +99,9 @@
     stream_interrupted: '网络中断，回答不完整',
     client_stopped: '连接已关闭',
     login_failed: '微信登录失败，请重试',
+    feature_unsupported: '服务器版本较旧，暂不支持这个功能',
+    bad_rating: '评价只能是有帮助或没帮助',
+    comment_too_long: '评语最多 500 个字',
   }
 
   /**

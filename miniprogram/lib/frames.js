@@ -118,6 +118,7 @@
  * @property {'complete' | 'cancelled' | 'retracted'} [status]  with the extensions (stream / request_id); 'retracted': `msg` is the notice
  * @property {Usage | null} [usage]                with the extensions
  * @property {Source[]} [sources]          only when the answer used the knowledge base
+ * @property {string} [conversation_id]  with the extensions, on servers with conversations: where the question and answer are stored
  * @property {string} [reason]             when code ≠ 0 (model_error, content_blocked…); `msg` is then the partial text
  */
 
@@ -140,6 +141,7 @@
  * @property {'complete' | 'cancelled' | 'failed' | 'blocked' | 'retracted'} status  'blocked': a question content security refused; 'retracted': `content` is the notice
  * @property {number} created_at          ms since the epoch
  * @property {Source[]} [sources]         assistant answers that cited the knowledge base
+ * @property {'up' | 'down'} [rating]     answers the user rated (`feedback`, protocol §3.9)
  */
 
 /**
@@ -148,7 +150,57 @@
  * @property {'history_response'} type
  * @property {number} code
  * @property {string} message
- * @property {{messages: HistoryMessage[]}} data
+ * @property {{messages: HistoryMessage[], conversation_id?: string}} data  `conversation_id`: the conversation read (servers with conversations)
+ * @property {RequestId} [request_id]
+ */
+
+/**
+ * One of the user's conversations (protocol §3.7).
+ * @typedef {object} ConversationEntry
+ * @property {string} conversation_id
+ * @property {string} title          the first question, at most 30 characters
+ * @property {number} updated_at     ms since the epoch of the latest message
+ * @property {number} message_count
+ */
+
+/**
+ * Reply to `conversations`, newest first (protocol §3.7).
+ * @typedef {object} ConversationsResponseFrame
+ * @property {'conversations_response'} type
+ * @property {number} code
+ * @property {string} message
+ * @property {{conversations: ConversationEntry[], next_cursor?: string}} data
+ * @property {RequestId} [request_id]
+ */
+
+/**
+ * Reply to `delete_conversation` (protocol §3.8).
+ * @typedef {object} DeleteConversationResponseFrame
+ * @property {'delete_conversation_response'} type
+ * @property {number} code
+ * @property {string} message
+ * @property {{conversation_id: string}} data
+ * @property {RequestId} [request_id]
+ */
+
+/**
+ * Reply to `feedback` (protocol §3.9).
+ * @typedef {object} FeedbackResponseFrame
+ * @property {'feedback_response'} type
+ * @property {number} code
+ * @property {string} message
+ * @property {{id: string, rating: 'up' | 'down'}} data
+ * @property {RequestId} [request_id]
+ */
+
+/**
+ * After an answer's chat_response (servers with SUGGESTIONS=on, clients using request_id):
+ * 1–3 follow-up questions the user may tap.
+ * @typedef {object} ChatSuggestionsFrame
+ * @property {'chat_suggestions'} type
+ * @property {number} code
+ * @property {string} message
+ * @property {{id: string, suggestions: string[]}} data
  * @property {RequestId} [request_id]
  */
 
@@ -194,7 +246,7 @@
 
 /**
  * Every frame the kit reads; switch on `type`.
- * @typedef {ConnectedFrame | LoginResponseFrame | ChatProcessingFrame | ChatDeltaFrame | ChatProgressFrame | ChatRetractFrame | ChatResponseFrame | HistoryResponseFrame | CancelResponseFrame | ClearResponseFrame | PongFrame | ErrorFrame} ServerFrame
+ * @typedef {ConnectedFrame | LoginResponseFrame | ChatProcessingFrame | ChatDeltaFrame | ChatProgressFrame | ChatRetractFrame | ChatResponseFrame | HistoryResponseFrame | CancelResponseFrame | ClearResponseFrame | PongFrame | ErrorFrame | ConversationsResponseFrame | DeleteConversationResponseFrame | FeedbackResponseFrame | ChatSuggestionsFrame} ServerFrame
  */
 
 module.exports = {}

@@ -9,8 +9,10 @@
  * `success` and is parsed there. Caveats: wx.request may be capped at 60 s, and a dropped
  * request cannot be resumed (hanging up cancels the answer on the server) — prefer the socket.
  *
- * Same surface as ChatClient (start, stop, on, chat, cancel, history, clear) so a page can
- * use either. History and clear have no HTTP endpoint: history resolves [], clear rejects.
+ * Same surface as ChatClient (start, stop, on, chat, cancel, history, clear, listConversations,
+ * openConversation, deleteConversation, rate) so a page can use either. history resolves []
+ * and clear rejects (kept as they were); conversations and ratings use their HTTP routes
+ * (http-conversations.js). No `suggestions` event: the event stream has none (protocol §3.10).
  *
  * @example
  * var chat = createHttpChatClient({ baseUrl: 'https://api.example.com' })
@@ -47,6 +49,8 @@ function HttpChatClient(options, wxApi) {
   this.current = null
   this.task = null
   this.seq = 0
+  /** as ChatClient's: set only from what the server says */
+  this.conversationId = null
 }
 HttpChatClient.prototype = Object.create(Emitter.prototype)
 HttpChatClient.prototype.constructor = HttpChatClient
@@ -71,6 +75,9 @@ HttpChatClient.prototype.clear = function () {
   return Promise.reject({ reason: 'unknown_type', code: 400, message: 'HTTP 接口不支持 clear', text: 'HTTP 模式不支持新对话' })
 }
 
+// listConversations, openConversation, deleteConversation, rate: over their HTTP routes
+Object.assign(HttpChatClient.prototype, require('./http-conversations.js'))
+
 HttpChatClient.prototype.chat = function (query, options) {
   var text = String(query == null ? '' : query).trim()
   if (!text) return this.localError('empty_query')
@@ -79,6 +86,7 @@ HttpChatClient.prototype.chat = function (query, options) {
   this.seq++
   var answer = new AnswerStream('h' + this.seq, text)
   answer.useAutoRag = options && options.useAutoRag !== undefined ? Boolean(options.useAutoRag) : this.options.useAutoRag
+  answer.conversationId = (options && options.conversationId) || this.conversationId
   this.current = answer
   this.emitAnswer(answer)
   this.ask(answer, false)
@@ -158,7 +166,7 @@ HttpChatClient.prototype.post = function (answer, sessionId, retried) {
     url: this.options.baseUrl + '/wechat/chat',
     method: 'POST',
     header: { Authorization: 'Bearer ' + sessionId },
-    data: { query: answer.query, use_auto_rag: answer.useAutoRag, stream: true },
+    data: chatBody(answer),
     enableChunked: true,
     responseType: 'arraybuffer',
     timeout: this.options.timeout,
@@ -202,6 +210,7 @@ HttpChatClient.prototype.apply = function (answer, frame) {
     if (answer.delta(data.index, data.delta) === 'applied') this.emitAnswer(answer, { delta: data.delta, index: data.index })
     return
   } else if (frame.type === 'chat_response') {
+    if (typeof data.conversation_id === 'string' && data.conversation_id) this.conversationId = data.conversation_id
     if (answer.finish(frame)) this.emitAnswer(answer)
     return
   } else if (frame.type === 'error') return this.end(answer, frame)
@@ -211,7 +220,15 @@ HttpChatClient.prototype.apply = function (answer, frame) {
 HttpChatClient.prototype.end = function (answer, source) {
   var error = { code: source.code || 0, reason: source.reason || (source.data && source.data.reason) || '', message: source.message || '' }
   error.text = toastText(error)
+  // deleted elsewhere: the next question starts a new conversation
+  if (error.reason === 'conversation_not_found' && answer.conversationId === this.conversationId) this.conversationId = null
   if (answer.fail(error)) this.emitAnswer(answer)
+}
+
+function chatBody(answer) {
+  var body = { query: answer.query, use_auto_rag: answer.useAutoRag, stream: true }
+  if (answer.conversationId) body.conversation_id = answer.conversationId
+  return body
 }
 
 HttpChatClient.prototype.emitAnswer = function (answer, extra) {

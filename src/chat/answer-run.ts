@@ -3,6 +3,7 @@ import type { AppError } from '../protocol/error-catalogue.js';
 import type { Source } from './strategies/retriever.js';
 import type { MessageStatus } from '../store/history-store.js';
 import type { RequestId } from '../protocol/client-messages.js';
+import { FollowUps } from './suggestions/follow-ups.js';
 
 export interface AnswerDelta {
   id: string;
@@ -21,6 +22,8 @@ export interface AnswerResult {
   usage?: TokenUsage;
   /** knowledge-base passages the answer was grounded on */
   sources?: Source[];
+  /** the conversation the answer is stored in (absent for results kept by an older instance) */
+  conversationId?: string;
 }
 
 /** What the server is doing before/between text, e.g. searching the knowledge base. */
@@ -62,6 +65,8 @@ export class AnswerRun {
   /** side listeners (the shared answer registry): never count as someone following */
   private readonly taps: AnswerListener[] = [];
   private detachTimer: NodeJS.Timeout | undefined;
+  /** suggested follow-up questions, offered after the answer ended (chat/suggestions/) */
+  readonly followUps: FollowUps;
   /**
    * Asked when the grace period ends with nobody attached here: true = a client follows the
    * answer on another instance, so it goes on (asked again after another grace period).
@@ -77,6 +82,7 @@ export class AnswerRun {
     readonly requestId?: RequestId,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.followUps = new FollowUps(id);
   }
 
   /** A run that already ended (a retried request whose answer is stored). */

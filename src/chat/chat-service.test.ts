@@ -19,19 +19,23 @@ const slowModel = (delayMs: number): ChatModel => ({
   },
 });
 
+/** The real store with some methods replaced (a class instance does not spread: its methods are bound here). */
+function withOverrides(store: HistoryStore, overrides: Partial<HistoryStore>): HistoryStore {
+  const bound = {} as Record<string, unknown>;
+  for (const name of ['append', 'listRecent', 'clear', 'currentConversation', 'openConversation', 'listConversations', 'deleteConversation', 'findMessage', 'ping', 'close'] as const) {
+    bound[name] = store[name].bind(store);
+  }
+  return { ...(bound as unknown as HistoryStore), ...overrides };
+}
+
 describe('ChatService', () => {
   it('a run that fails while queued hands its slot back when it is granted later', async () => {
     const stores = createSqliteStores(':memory:');
     // the real store, except that this one user's writes fail (a disk or Redis failure)
-    const history: HistoryStore = {
-      ...stores.history,
-      append: (openid, message) =>
-        openid === 'broken' ? Promise.reject(new Error('disk full')) : stores.history.append(openid, message),
-      listRecent: (openid, limit) => stores.history.listRecent(openid, limit),
-      clear: (openid) => stores.history.clear(openid),
-      ping: () => stores.history.ping(),
-      close: () => stores.history.close(),
-    };
+    const history = withOverrides(stores.history, {
+      append: (openid, message, conversationId) =>
+        openid === 'broken' ? Promise.reject(new Error('disk full')) : stores.history.append(openid, message, conversationId),
+    });
     const gate = new ConcurrencyGate(1, 5);
     const chat = new ChatService({
       history,
@@ -61,18 +65,13 @@ describe('ChatService', () => {
     const stores = createSqliteStores(':memory:');
     let releaseWrite!: () => void;
     const held = new Promise<void>((resolve) => (releaseWrite = resolve));
-    const history: HistoryStore = {
-      ...stores.history,
+    const history = withOverrides(stores.history, {
       // the question's write takes as long as the disk (or Redis) does
-      append: async (openid, message) => {
+      append: async (openid, message, conversationId) => {
         if (message.role === 'user') await held;
-        return stores.history.append(openid, message);
+        return stores.history.append(openid, message, conversationId);
       },
-      listRecent: (openid, limit) => stores.history.listRecent(openid, limit),
-      clear: (openid) => stores.history.clear(openid),
-      ping: () => stores.history.ping(),
-      close: () => stores.history.close(),
-    };
+    });
     const chat = new ChatService({
       history,
       gate: new ConcurrencyGate(1, 5),

@@ -16,10 +16,13 @@ import type { ConcurrencyGate } from './concurrency-gate.js';
 import type { Answer, AnswerStrategy } from './strategies/answer-strategy.js';
 import { chooseStrategy } from './strategies/choose-strategy.js';
 import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
+import { questionIdOf } from './question-id.js';
 import { runQuestion } from './run-question.js';
 import type { PromptTurn } from './build-prompt.js';
+import { conversationFor, storeAnswer, storeLostAnswer, storeQuestion } from './store-turns.js';
 import { checkWithPolicy, RETRACT_NOTICE, type ModerationOutcome, type ModerationPolicy } from './moderation-policy.js';
 import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
+import type { FinishedAnswer } from './suggestions/follow-up-suggester.js';
 
 export interface ChatServiceOptions {
   systemPrompt: string;
@@ -47,6 +50,11 @@ export interface ChatServiceDeps {
   registry?: AnswerRegistry;
   /** puts the images of earlier questions back into the prompt (chat-media.ts); absent = text only */
   promptTurns?: (openid: string, turns: StoredMessage[]) => Promise<PromptTurn[]>;
+  /**
+   * Called once an answer ended, after its final frame went out and its model slot was
+   * returned (follow-up suggestions hook here). Must return at once and never throw.
+   */
+  afterAnswer?: ((finished: FinishedAnswer) => void) | undefined;
 }
 
 /** Who asks: the openid owns the conversation, `ownerKey` (the session) owns the in-flight answer. */
@@ -60,6 +68,8 @@ export interface ChatInput {
   useAutoRag: boolean;
   /** stored with the question: its images, or the recording it was transcribed from (checked by the caller) */
   attachments?: StoredAttachment[];
+  /** continue this conversation of the asker's (it becomes the current one); absent = the current one */
+  conversationId?: string | undefined;
 }
 
 export interface StartedAnswer {
@@ -72,6 +82,10 @@ export interface StartedAnswer {
  * The chat orchestrator: store the question → wait for a model slot → load history → answer
  * (the strategy: strategies/choose-strategy.ts) → store the answer. Transports start a run
  * and listen to it; nothing here knows about sockets or HTTP.
+ *
+ * The conversation is fixed when the run starts and travels with it: the prompt's turns are
+ * read from it and the question and answer are stored in it, even when the user starts a new
+ * conversation (`clear`, another device) while the answer is being generated.
  */
 export class ChatService {
   private readonly registry: AnswerRegistry;
@@ -91,7 +105,8 @@ export class ChatService {
    * security is on), so whoever acknowledges the question on it acknowledges a stored one.
    * Rejects (nothing stored) for an empty or too long question, a second question while one is
    * in flight for the same session (409), a full waiting line (503), a registry that does not
-   * answer or a store that failed to take the question (503). Later failures, a refused
+   * answer or a store that failed to take the question (503), a `conversationId` that is not
+   * one of the asker's conversations (404 conversation_not_found). Later failures, a refused
    * question too, arrive as the run's result. With `requestId`, a retry of the same request
    * joins its answer.
    */
@@ -107,6 +122,13 @@ export class ChatService {
     const claim = await storeCall(this.registry.claim(run, requestId === undefined ? undefined : { requestId, query }));
     if (claim.kind === 'busy') throw new AppError('chat_in_progress');
     if (claim.kind === 'joined') return { run: claim.run, joined: true };
+    let conversationId: string;
+    try {
+      conversationId = await conversationFor(this.deps.history, asker.openid, input.conversationId);
+    } catch (error) {
+      await this.registry.withdraw(run).catch(() => undefined);
+      throw error;
+    }
     const ticket = this.deps.gate.enter(this.deps.options.queueTimeoutMs, run.signal);
     if (!ticket) {
       // a retry after the line clears must start afresh, not find this refusal
@@ -114,8 +136,8 @@ export class ChatService {
       throw new AppError('server_busy');
     }
     const log = this.deps.logger.child({ answerId: run.id });
-    const asked = this.ask(run, query, log, input.attachments);
-    void this.execute(run, query, input.useAutoRag, ticket.acquired, performance.now(), asked, log);
+    const asked = this.ask(run, query, conversationId, log, input.attachments);
+    void this.execute(run, { query, conversationId, useAutoRag: input.useAutoRag }, ticket.acquired, performance.now(), asked, log);
     try {
       await asked;
     } catch (error) {
@@ -140,25 +162,38 @@ export class ChatService {
     return this.registry.localRuns().length;
   }
 
-  listHistory(openid: string, limit: number): Promise<StoredMessage[]> {
-    return storeCall(this.deps.history.listRecent(openid, limit));
-  }
-
   /**
    * A finished answer by id (for clients resuming late): the registry's copy while it keeps
-   * one (it has the error's reason), else the stored message of the current conversation.
+   * one (it has the error's reason), else the stored message, from any of the user's conversations.
    */
   async findResult(asker: Asker, id: string): Promise<AnswerResult | undefined> {
     const kept = await storeCall(this.registry.ended(asker.ownerKey, id));
-    if (kept) return kept;
-    const stored = await this.findAnswer(asker.openid, id);
-    return stored && { id, text: stored.content, status: stored.status, usage: stored.usage, sources: stored.sources };
+    const found = await this.locateAnswer(asker.openid, id);
+    if (kept) {
+      // kept for minutes, but a deleted conversation takes its answers with it at once; an empty
+      // failed answer was never stored (nor one an older instance kept): the copy is all there is
+      const neverStored = kept.conversationId === undefined || (kept.status === 'failed' && kept.text === '');
+      return found || neverStored ? kept : undefined;
+    }
+    if (!found) return undefined;
+    const { message } = found;
+    return { id, text: message.content, status: message.status, usage: message.usage, sources: message.sources, conversationId: found.conversationId };
   }
 
-  /** A stored answer of the current conversation, by id (for clients resuming late). */
+  /** A stored answer of any of the user's conversations, by id (for clients resuming late, speech). */
   async findAnswer(openid: string, id: string): Promise<StoredMessage | undefined> {
-    const recent = await storeCall(this.deps.history.listRecent(openid, Math.max(50, this.deps.options.historyTurns * 2)));
-    return recent.find((message) => message.id === id && message.role === 'assistant');
+    return (await this.locateAnswer(openid, id))?.message;
+  }
+
+  /** `findAnswer`, with the conversation the answer is in. */
+  async locateAnswer(openid: string, id: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
+    const found = await storeCall(this.deps.history.findMessage(openid, id));
+    return found?.message.role === 'assistant' ? found : undefined;
+  }
+
+  /** The conversation an answer in flight belongs to (its question's), once its question is stored. */
+  async conversationOf(run: AnswerRun): Promise<string | undefined> {
+    return (await storeCall(this.deps.history.findMessage(run.openid, questionIdOf(run.id))))?.conversationId;
   }
 
   /** Starts a new conversation; an answer in flight for the session is cancelled first. */
@@ -185,14 +220,12 @@ export class ChatService {
   /** An answer whose instance died mid-way: its partial text is kept, as a failed answer. */
   private async storeLost(lost: LostAnswer): Promise<void> {
     this.deps.logger.warn({ answerId: lost.id }, 'answer lost with its instance: stored as failed');
-    if (lost.text === '' || lost.openid === '') return;
-    await this.deps.history.append(lost.openid, { id: lost.id, role: 'assistant', content: lost.text, status: 'failed', createdAt: Date.now() });
+    await storeLostAnswer(this.deps.history, lost);
   }
 
   private async execute(
     run: AnswerRun,
-    query: string,
-    useAutoRag: boolean,
+    { query, conversationId, useAutoRag }: { query: string; conversationId: string; useAutoRag: boolean },
     acquired: Promise<() => void>,
     startedAt: number,
     asked: Promise<ModerationOutcome>,
@@ -208,7 +241,7 @@ export class ChatService {
       if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
       release = await acquired;
       // offline answers never read the conversation: no history read per chat without a model
-      const stored = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1)) : [];
+      const stored = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1, conversationId)) : [];
       const turns = this.deps.promptTurns ? await this.deps.promptTurns(run.openid, stored) : stored;
       let first = true;
       const onText = (text: string) => {
@@ -217,13 +250,13 @@ export class ChatService {
         moderator?.push(text);
       };
       outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, log, options.streamCoalesceMs, onText));
-      await this.finish(run, 'complete', outcome, log, moderator);
+      await this.finish(run, conversationId, 'complete', outcome, log, moderator);
     } catch (error) {
-      if (run.cancelled) return void (await this.finish(run, 'cancelled', outcome, log, moderator));
+      if (run.cancelled) return void (await this.finish(run, conversationId, 'cancelled', outcome, log, moderator));
       const appError = toAppError(error);
       log.warn({ reason: appError.reason, error: String(error) }, 'answer failed');
       if (LlmError.is(error)) metrics.modelError(error.kind);
-      await this.finish(run, 'failed', outcome, log, moderator, appError);
+      await this.finish(run, conversationId, 'failed', outcome, log, moderator, appError);
     } finally {
       moderator?.dispose();
       // A slot granted after this run gave up (e.g. the store failed while it waited in
@@ -232,6 +265,7 @@ export class ChatService {
       else void acquired.then((lateRelease) => lateRelease(), () => undefined);
       // last: the slot is back whatever the metrics do
       this.report(run, outcome, startedAt);
+      this.deps.afterAnswer?.({ run, query, passages: outcome.passages });
     }
   }
 
@@ -253,14 +287,14 @@ export class ChatService {
    * ends with 403 (or 503 when the check failed, fail-closed). The check runs while the run
    * waits for a model slot.
    */
-  private async ask(run: AnswerRun, query: string, log: Logger, attachments?: StoredAttachment[]): Promise<ModerationOutcome> {
+  private async ask(run: AnswerRun, query: string, conversationId: string, log: Logger, attachments?: StoredAttachment[]): Promise<ModerationOutcome> {
     const { moderation, history } = this.deps;
     // no abort signal: a question cancelled mid-check must still be stored with its verdict
     const checked: ModerationOutcome = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true };
-    const asked: StoredMessage = { id: randomUUID(), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
+    const asked: StoredMessage = { id: questionIdOf(run.id), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
     if (!checked.ok) asked.flagged = { label: checked.label };
     if (attachments?.length) asked.attachments = attachments;
-    await storeCall(history.append(run.openid, asked));
+    await storeQuestion(history, run.openid, asked, conversationId);
     return checked;
   }
 
@@ -279,6 +313,7 @@ export class ChatService {
    */
   private async finish(
     run: AnswerRun,
+    conversationId: string,
     ended: MessageStatus,
     outcome: Answer,
     log: Logger,
@@ -291,24 +326,20 @@ export class ChatService {
     const text = run.retracted ? RETRACT_NOTICE : run.text;
     const usage = outcome.usage;
     const sources = run.retracted ? [] : toSources(outcome.passages);
-    const result: AnswerResult = { id: run.id, text, status, usage, error: run.retracted ? undefined : error, sources };
+    const result: AnswerResult = { id: run.id, text, status, usage, error: run.retracted ? undefined : error, sources, conversationId };
     if (status !== 'failed' || text !== '') {
-      try {
-        await this.deps.history.append(run.openid, {
-          id: run.id,
-          role: 'assistant',
-          content: text,
-          status,
-          createdAt: Date.now(),
-          usage,
-          ...(this.deps.model && { model: this.deps.model.name }),
-          ...(sources.length > 0 && { sources }),
-          ...(run.retracted && { flagged: run.retracted }),
-        });
-      } catch (storeError) {
-        // the client still gets the answer; the operator learns the store is failing
-        log.error({ error: String(storeError) }, 'could not store answer');
-      }
+      const answer: StoredMessage = {
+        id: run.id,
+        role: 'assistant',
+        content: text,
+        status,
+        createdAt: Date.now(),
+        usage,
+        ...(this.deps.model && { model: this.deps.model.name }),
+        ...(sources.length > 0 && { sources }),
+        ...(run.retracted && { flagged: run.retracted }),
+      };
+      await storeAnswer(this.deps.history, run.openid, answer, conversationId, log);
     }
     if (usage) log.info({ usage, status }, 'answer finished');
     run.finish(result);

@@ -40,4 +40,21 @@ describe('ConcurrencyGate', () => {
     (await holder.acquired)();
     assert.equal(gate.activeCount, 0, 'nobody left waiting: the slot is free');
   });
+
+  it('tryEnter takes a free slot only, never one an answer waits for', async () => {
+    const gate = new ConcurrencyGate(2, 5);
+    const release = gate.tryEnter();
+    assert.ok(release);
+    assert.equal(gate.activeCount, 1);
+    const answer = gate.enter(1_000, never)!;
+    assert.equal(gate.tryEnter(), null, 'all slots taken');
+    const waiting = gate.enter(1_000, never)!;
+    assert.equal(gate.queuedCount, 1);
+    release();
+    const releaseWaiting = await waiting.acquired;
+    (await answer.acquired)();
+    assert.equal(gate.activeCount, 1);
+    releaseWaiting();
+    assert.equal(gate.activeCount, 0);
+  });
 });

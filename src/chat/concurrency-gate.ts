@@ -58,6 +58,16 @@ export class ConcurrencyGate {
     return { acquired };
   }
 
+  /**
+   * A slot now, or null: for optional work (follow-up suggestions) that must neither wait in
+   * line nor take a slot an answer is waiting for.
+   */
+  tryEnter(): (() => void) | null {
+    if (this.active >= this.maxActive || this.waiting.length > 0) return null;
+    this.active++;
+    return this.releaser();
+  }
+
   private releaser(): () => void {
     let released = false;
     return () => {

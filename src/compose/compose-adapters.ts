@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { AnswerRegistry } from '../chat/answer-registry/answer-registry.js';
+import type { SuggestionSource } from '../chat/suggestions/suggestion-source.js';
 import type { Config } from '../config/config-schema.js';
 import type { KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
@@ -26,6 +27,7 @@ import { createLimits } from './create-limits.js';
 import { createMetrics } from './create-metrics.js';
 import { createStores } from './create-stores.js';
 import { createUploadStore } from './create-upload-store.js';
+import { createSuggestionSources } from './create-suggestion-sources.js';
 import { createWechatAuth } from './create-wechat-auth.js';
 import { StartupError } from './startup-error.js';
 
@@ -48,6 +50,8 @@ export interface Adapters {
   media: ChatMedia;
   /** photo and voice uploads: files under UPLOAD_DIR, records in Redis or SQLite; closed on shutdown */
   uploads: UploadStore & UploadWriter;
+  /** SUGGESTIONS=on: where follow-up questions come from, tried in order; absent = off */
+  suggestions?: SuggestionSource[];
 }
 
 export interface ComposeOptions {
@@ -109,8 +113,9 @@ export async function composeAdapters(
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
+    const suggestions = await createSuggestionSources(config, model, knowledgeBase, options.modelTuning);
     const media = await createChatMedia(config, logger, uploads);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, media };
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, suggestions, media };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -13,7 +13,7 @@ type Env = Record<string, string | undefined>;
  * `WECHAT_APP_SECRET is required when NODE_ENV=production`.
  */
 export function loadConfig(env: Env): Readonly<Config> {
-  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, kb: { embedding: {} }, session: {}, http: {}, ws: {}, limits: {}, contentSecurity: {}, metrics: {}, uploads: {}, vision: {}, asr: {} };
+  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, kb: { embedding: {} }, session: {}, http: {}, ws: {}, limits: {}, contentSecurity: {}, metrics: {}, uploads: {}, tts: {}, vision: {}, asr: {} };
   for (const [name, path] of Object.entries(envTable)) {
     const value = env[name];
     // an empty variable means "not set": .env files list every variable, most left empty
@@ -61,7 +61,8 @@ function envNameFor(path: string): EnvName | undefined {
 function setPath(target: Record<string, unknown>, path: string, value: string): void {
   const keys = path.split('.');
   let node = target;
-  for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  // a group missing from `raw` above is created on first use (its schema defaults the rest)
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
   node[keys.at(-1)!] = value;
 }
 

@@ -98,6 +98,11 @@ export class KbIndex {
     return this.chunks.search(text, k, queryVector);
   }
 
+  /** The chunks around one chunk of a document, in document order (ChunkIndex.around). */
+  around(docId: string, chunkId: string, radius: number): Array<{ chunk: KbIndexedChunk; offset: number }> {
+    return this.chunks.around(docId, chunkId, radius);
+  }
+
   /** Indexes one stored chunk from its persisted terms, or tokenizes it (noting the result in `computed`) when they are unusable. */
   private index(c: StoredChunk, doc: StoredDocument, vector: Float32Array | undefined, computed: ChunkTermsUpdate[]): void {
     const indexed = toIndexed(c, doc);

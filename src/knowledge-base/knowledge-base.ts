@@ -28,6 +28,15 @@ export interface KbHit {
   relevance: number;
 }
 
+/** A passage near another one in its document, without its text (e.g. for "read on" suggestions). */
+export interface KbNeighbour {
+  chunkId: string;
+  title: string;
+  headingPath: string[];
+  /** its place relative to the passage asked about: -1 just before it, 1 just after it */
+  offset: number;
+}
+
 export interface KbDocument {
   docId: string;
   name: string;
@@ -75,6 +84,11 @@ export interface KnowledgeBase {
   removeDocument(docIdOrName: string): Promise<boolean>;
   /** The documents `ref` names, as removeDocument matches them: one, none, or the ambiguous candidates. */
   findDocuments(ref: string): Promise<KbDocument[]>;
+  /**
+   * The passages within `radius` places of `chunkId` in document `docId`, in document order,
+   * itself excluded; [] when the passage is gone. In memory, no I/O.
+   */
+  nearby(docId: string, chunkId: string, radius: number): KbNeighbour[];
   /** Chunk count. */
   size(): number;
   close(): Promise<void>;
@@ -183,6 +197,14 @@ export async function openKnowledgeBase(options: OpenKnowledgeBaseOptions): Prom
     },
     async findDocuments(ref) {
       return findDocuments(index.documents(), ref).map(toKbDocument);
+    },
+    nearby(docId, chunkId, radius) {
+      return index.around(docId, chunkId, Math.max(0, Math.min(radius, 20))).map(({ chunk, offset }) => ({
+        chunkId: chunk.id,
+        title: chunk.title,
+        headingPath: [...chunk.headingPath],
+        offset,
+      }));
     },
     size() {
       return index.size;

@@ -15,6 +15,9 @@ const wechatCode = z.string().min(1).max(512);
 
 const base = { request_id: requestId };
 
+/** an id from `conversations_response` or `chat_response.data.conversation_id` (opaque to clients) */
+const conversationId = z.string().min(1).max(128);
+
 export const loginMessage = z
   .looseObject({
     ...base,
@@ -43,6 +46,8 @@ const chatFields = z.looseObject({
   images: z.array(uploadId).max(16).optional(),
   /** voice question: an audio upload, transcribed into the question (instead of `query`) */
   audio: uploadId.optional(),
+  /** continue this conversation (it becomes the current one); absent = the current one */
+  conversation_id: conversationId.optional(),
 });
 
 /** `query` is what the seed's clients always send; only a voice question may leave it out. */
@@ -78,6 +83,8 @@ export const historyMessage = z.looseObject({
   type: z.literal('history'),
   /** most recent messages to return */
   limit: z.number().int().min(1).max(200).optional(),
+  /** read this conversation (it does not become current); absent = the current one */
+  conversation_id: conversationId.optional(),
 });
 
 export const clearMessage = z.looseObject({ ...base, type: z.literal('clear') });
@@ -98,6 +105,33 @@ export const resumeMessage = z.looseObject({
   from_index: z.number().int().min(0).optional().default(0),
 });
 
+/** The user's conversations, newest first; `before` = a previous page's `next_cursor`. */
+export const conversationsMessage = z.looseObject({
+  ...base,
+  type: z.literal('conversations'),
+  limit: z.number().int().min(1).max(100).optional(),
+  before: z.string().min(1).max(256).optional(),
+});
+
+/** Deletes a conversation and its ratings for good (an answer in flight in it is cancelled first). */
+export const deleteConversationMessage = z.looseObject({
+  ...base,
+  type: z.literal('delete_conversation'),
+  conversation_id: conversationId,
+});
+
+/** Comments are shown to operators as written; 500 characters is a paragraph, not an essay. */
+export const MAX_FEEDBACK_COMMENT_CHARS = 500;
+
+/** Rates one of the user's answers (`id` = the answer id); a later rating replaces it. */
+export const feedbackMessage = z.looseObject({
+  ...base,
+  type: z.literal('feedback'),
+  id: z.string().min(1).max(128),
+  rating: z.enum(['up', 'down']),
+  comment: z.string().max(MAX_FEEDBACK_COMMENT_CHARS).optional(),
+});
+
 export const clientMessageSchemas = {
   login: loginMessage,
   chat: chatMessage,
@@ -106,6 +140,9 @@ export const clientMessageSchemas = {
   clear: clearMessage,
   cancel: cancelMessage,
   resume: resumeMessage,
+  conversations: conversationsMessage,
+  delete_conversation: deleteConversationMessage,
+  feedback: feedbackMessage,
 } as const;
 
 export type ClientMessageType = keyof typeof clientMessageSchemas;
@@ -115,3 +152,34 @@ export type ClientMessage = {
 export type LoginMessage = z.infer<typeof loginMessage>;
 export type ChatMessageIn = z.infer<typeof chatMessage>;
 export type RequestId = z.infer<typeof requestId>;
+
+/**
+ * Who calls a GET/DELETE route without a body: `Authorization: Bearer <session_id>`, or the
+ * seed's bare `openid` in the query outside production. A session_id is never taken from the
+ * query string: URLs end up in access logs.
+ */
+const httpQueryIdentity = { openid: z.string().min(1).max(128).optional() };
+
+/** `GET /wechat/conversations?limit=&before=` (query strings are text: numbers are coerced). */
+export const httpConversationsQuery = z.looseObject({
+  ...httpQueryIdentity,
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  before: z.string().min(1).max(256).optional(),
+});
+
+/** `GET /wechat/history?conversation_id=&limit=` */
+export const httpHistoryQuery = z.looseObject({
+  ...httpQueryIdentity,
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  conversation_id: conversationId.optional(),
+});
+
+/** `DELETE /wechat/conversations/:id`'s path and query. */
+export const httpConversationParams = z.looseObject({ id: conversationId });
+export const httpIdentityQuery = z.looseObject(httpQueryIdentity);
+
+/** `POST /wechat/feedback`'s body: the WebSocket `feedback` message plus who rates (as `POST /wechat/chat`). */
+export const httpFeedbackBody = feedbackMessage.omit({ type: true, request_id: true }).extend({
+  openid: z.string().min(1).max(128).optional(),
+  session_id: z.string().min(1).max(256).optional(),
+});

@@ -36,10 +36,16 @@ export interface FrameData {
   /** a failed answer carries `reason` first, then the answer fields */
   chat_response: AnswerData | (ErrorData & AnswerData);
   pong: null;
-  history_response: { messages: HistoryEntry[] };
+  /** `conversation_id`: the conversation read (extension; absent only from servers before it) */
+  history_response: { messages: HistoryEntry[]; conversation_id?: string };
   clear_response: null;
   cancel_response: { id: string | null; cancelled: boolean };
+  /** after chat_response: follow-up questions the user may tap (SUGGESTIONS=on) */
+  chat_suggestions: SuggestionsData;
   error: ErrorData;
+  conversations_response: ConversationsData;
+  delete_conversation_response: { conversation_id: string };
+  feedback_response: { id: string; rating: WireRating };
   /** a voice question's text, before its answer streams (`id` = the answer id) */
   chat_transcript: TranscriptData;
 }
@@ -99,6 +105,13 @@ export interface RetractData {
   message: string;
 }
 
+export interface SuggestionsData {
+  /** the answer they follow */
+  id: string;
+  /** 1–3 short questions */
+  suggestions: string[];
+}
+
 export interface WireSource {
   title: string;
   source: string;
@@ -120,6 +133,8 @@ export interface AnswerData {
   id: string;
   /** null for the seed's bare-openid HTTP callers */
   session_id: string | null;
+  /** extension: the conversation the question and answer are stored in */
+  conversation_id?: string;
   /** only when the answer quoted the knowledge base */
   sources?: WireSource[];
   /** extension fields: clients that use stream or request_id */
@@ -139,6 +154,27 @@ export interface HistoryEntry {
   sources?: WireSource[];
   /** questions with images, or asked by voice */
   attachments?: WireAttachment[];
+  /** answers the user rated (`feedback`) */
+  rating?: WireRating;
+}
+
+export type WireRating = 'up' | 'down';
+
+/** One conversation in `conversations_response`. */
+export interface ConversationEntry {
+  conversation_id: string;
+  /** the first question, at most 30 characters (with "…"); '' when it has none yet */
+  title: string;
+  /** epoch milliseconds of the latest message */
+  updated_at: number;
+  message_count: number;
+}
+
+export interface ConversationsData {
+  /** newest `updated_at` first */
+  conversations: ConversationEntry[];
+  /** only when there are more: send it back as `before` */
+  next_cursor?: string;
 }
 
 /** The seed's exact texts for the frames it documents. */
@@ -220,13 +256,25 @@ export const retractFrame = (data: RetractData, rid?: RequestId) => frame('chat_
 export const chatResponseFrame = (data: AnswerData, rid?: RequestId) =>
   frame('chat_response', 0, seedText.chatOk, data, rid);
 
-export const historyResponseFrame = (messages: HistoryEntry[], rid?: RequestId) =>
-  frame('history_response', 0, '成功', { messages }, rid);
+export const historyResponseFrame = (messages: HistoryEntry[], rid?: RequestId, conversationId?: string) =>
+  frame('history_response', 0, '成功', conversationId === undefined ? { messages } : { messages, conversation_id: conversationId }, rid);
 
 export const clearResponseFrame = (rid?: RequestId) => frame('clear_response', 0, '已开始新的对话', null, rid);
 
 export const cancelResponseFrame = (id: string | null, cancelled: boolean, rid?: RequestId) =>
   frame('cancel_response', 0, cancelled ? '已停止' : '没有进行中的回答', { id, cancelled }, rid);
+
+export const conversationsResponseFrame = (data: ConversationsData, rid?: RequestId) =>
+  frame('conversations_response', 0, '成功', data, rid);
+
+export const deleteConversationResponseFrame = (conversationId: string, rid?: RequestId) =>
+  frame('delete_conversation_response', 0, '已删除对话', { conversation_id: conversationId }, rid);
+
+export const feedbackResponseFrame = (id: string, rating: WireRating, rid?: RequestId) =>
+  frame('feedback_response', 0, '感谢你的反馈', { id, rating }, rid);
+
+export const suggestionsFrame = (data: SuggestionsData, rid?: RequestId) =>
+  frame('chat_suggestions', 0, '你可能还想问', { id: data.id, suggestions: data.suggestions }, rid);
 
 /** An `error` frame: a request that failed before it could start. */
 export const errorFrame = (error: AppError, rid?: RequestId) =>

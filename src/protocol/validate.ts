@@ -52,6 +52,7 @@ function chineseIssue(issue: z.core.$ZodRawIssue): string {
       return issue.inclusive === false ? `必须小于 ${max}` : `不能大于 ${max}`;
     }
     case 'invalid_value':
+      if (issue.input === undefined) return '缺少这个字段';
       return `取值无效，可选：${issue.values.map((v) => JSON.stringify(v)).join('、')}`;
     case 'invalid_union':
       return '类型或格式不对';

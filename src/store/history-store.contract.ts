@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { HistoryStore, StoredMessage } from './history-store.js';
+import { runConversationCases } from './history-store-conversations.contract.js';
+import { ids, msg, openid } from './history-store-fixtures.js';
 
 export interface HistoryStoreFixture {
   store: HistoryStore;
@@ -141,26 +142,23 @@ export function runHistoryStoreContract(
       assert.equal((await store.listRecent(user, 1))[0]?.content, content);
     });
 
+    it('round-trips the attachments of a question', async () => {
+      const user = openid();
+      const sent: StoredMessage[] = [
+        msg('q', 'user', { attachments: [{ kind: 'image', uploadId: 'u_1' }, { kind: 'audio', uploadId: 'u_2' }] }),
+        msg('a', 'assistant'),
+      ];
+      for (const m of sent) await store.append(user, m);
+      assert.deepEqual(await store.listRecent(user, 10), sent);
+      assert.deepEqual((await store.findMessage(user, 'q'))?.message, sent[0]);
+    });
+
+    runConversationCases(() => store);
+
     it('answers ping and tolerates close twice', async () => {
       await store.ping();
       await store.close();
       await store.close();
     });
   });
-}
-
-function openid(): string {
-  return `o_${randomUUID()}`;
-}
-
-function msg(
-  id: string,
-  role: StoredMessage['role'] = 'user',
-  extra: Partial<StoredMessage> = {},
-): StoredMessage {
-  return { id, role, content: `content of ${id}`, status: 'complete', createdAt: 1_700_000_000_000, ...extra };
-}
-
-function ids(messages: StoredMessage[]): string[] {
-  return messages.map((m) => m.id);
 }

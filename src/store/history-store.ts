@@ -87,12 +87,26 @@ export interface StoredSource {
 }
 
 export interface HistoryStore {
-  /** Appends to the user's current conversation. Idempotent per message id. */
-  append(openid: string, message: StoredMessage): Promise<void>;
-  /** The last `limit` messages of the current conversation, oldest first. */
-  listRecent(openid: string, limit: number): Promise<StoredMessage[]>;
-  /** Starts a new, empty conversation for the user. */
+  /**
+   * Appends to the given conversation, or the current one (created on first use) when
+   * `conversationId` is absent. Idempotent per message id within a conversation. Rejects
+   * with `ConversationNotFoundError` for an id that is not one of the user's conversations.
+   */
+  append(openid: string, message: StoredMessage, conversationId?: string): Promise<void>;
+  /** The last `limit` messages of the given (default: current) conversation, oldest first; [] when unknown. */
+  listRecent(openid: string, limit: number, conversationId?: string): Promise<StoredMessage[]>;
+  /** Starts a new, empty current conversation for the user; the old one stays listed. */
   clear(openid: string): Promise<void>;
+  /** The id of the user's current conversation, creating it (empty, unlisted) when there is none. */
+  currentConversation(openid: string): Promise<string>;
+  /** Makes an earlier conversation current again (the user continues it); false when not the user's. */
+  openConversation(openid: string, conversationId: string): Promise<boolean>;
+  /** The user's conversations, newest first, `limit` (1…100) per page. */
+  listConversations(openid: string, page: { limit: number; before?: string }): Promise<ConversationPage>;
+  /** Deletes a conversation and its messages for good; false when not the user's. Deleting the current one makes the next append start a new one. */
+  deleteConversation(openid: string, conversationId: string): Promise<boolean>;
+  /** A message of any of the user's conversations, by id, with the conversation it is in. */
+  findMessage(openid: string, messageId: string): Promise<{ message: StoredMessage; conversationId: string } | undefined>;
   /** Health probe: resolves when the backend answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,8 +1,9 @@
+import type { FeedbackStore } from './feedback-store.js';
 import type { HistoryStore } from './history-store.js';
 import type { SessionStore } from './session-store.js';
 
 /**
- * Both stores of one backend plus the single owner of its connection. The composition root
+ * The stores of one backend plus the single owner of its connection. The composition root
  * builds one (`createSqliteStores` or `createRedisStores`) and closes it on shutdown.
  *
  * The stores inside share the connection and do not own it: their own `close()` only stops
@@ -12,6 +13,7 @@ import type { SessionStore } from './session-store.js';
 export interface StoreBundle {
   history: HistoryStore;
   sessions: SessionStore;
+  feedback: FeedbackStore;
   driver: 'sqlite' | 'redis';
   close(): Promise<void>;
 }

@@ -10,6 +10,8 @@ import type { StoredAttachment } from '../store/history-store.js';
 export interface ChatAsk {
   query?: string | undefined;
   useAutoRag: boolean;
+  /** continue this conversation of the asker's; absent = the current one */
+  conversationId?: string | undefined;
   /** upload ids of the user's images */
   images?: string[] | undefined;
   /** upload id of the user's recording: its transcript becomes the question */
@@ -67,7 +69,8 @@ export async function startChat(
     query = transcript = heard.text;
     if (!stillWanted()) return undefined;
   }
-  const started = await chat.start(asker, { query, useAutoRag: ask.useAutoRag, ...(attachments.length > 0 && { attachments }) }, requestId);
+  const question = { query, useAutoRag: ask.useAutoRag, conversationId: ask.conversationId, ...(attachments.length > 0 && { attachments }) };
+  const started = await chat.start(asker, question, requestId);
   if (!started.joined) limits.recordAnswer(asker.openid, started.run.done);
   return transcript === undefined ? started : { ...started, transcript };
 }

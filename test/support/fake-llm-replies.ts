@@ -47,7 +47,17 @@ const textOf = (content: unknown): string =>
 export const lastUserText = (body: FakeChatBody): string =>
   textOf(body.messages.filter((m) => m.role === 'user').at(-1)?.content);
 
-export const defaultReply: FakeReplyFn = (body) => `收到：${lastUserText(body)}`;
+/** The system prompt of a follow-up suggestion request carries this (src/chat/suggestions/suggestion-prompt.ts). */
+export const SUGGESTION_MARKER = '【追问建议】';
+
+export const isSuggestionRequest = (body: FakeRequestBody): boolean =>
+  (body.messages ?? []).some((m) => m.role === 'system' && textOf(m.content).includes(SUGGESTION_MARKER));
+
+/** What the fake answers a suggestion request by default: a JSON array, as the prompt asks. */
+export const FAKE_SUGGESTIONS = ['还有哪些注意事项？', '这个需要多长时间？', '有没有更简单的办法？'];
+
+export const defaultReply: FakeReplyFn = (body) =>
+  isSuggestionRequest(body) ? JSON.stringify(FAKE_SUGGESTIONS) : `收到：${lastUserText(body)}`;
 
 /** Crude but deterministic token count: one per code point. */
 export const countTokens = (text: string): number => Array.from(text).length;

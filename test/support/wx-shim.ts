@@ -55,6 +55,10 @@ export interface WxEnvironment {
   /** page configs registered with Page(), in order */
   pages: Array<Record<string, any>>;
   toasts: Array<{ title: string; icon?: string }>;
+  /** every wx.showModal, in order */
+  modals: Array<{ title?: string; content?: string; confirmText?: string }>;
+  /** what the user taps in the next wx.showModal: true = confirm (the default), false = cancel */
+  modalAnswer: boolean;
   storage: Map<string, unknown>;
   sockets: SocketTaskShim[];
   /** codes handed out by wx.login, in order */
@@ -94,6 +98,8 @@ export interface WxEnvironmentOptions {
 export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvironment {
   const storage = new Map<string, unknown>();
   const toasts: WxEnvironment['toasts'] = [];
+  const modals: WxEnvironment['modals'] = [];
+  let modalAnswer = true;
   const sockets: SocketTaskShim[] = [];
   const loginCodes: string[] = [];
   const pages: Array<Record<string, any>> = [];
@@ -171,6 +177,10 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
     getStorageSync: (key: string) => (storage.has(key) ? structuredClone(storage.get(key)) : ''),
     removeStorageSync: (key: string) => void storage.delete(key),
     showToast: (o: { title: string; icon?: string }) => void toasts.push({ title: o.title, icon: o.icon }),
+    showModal: (o: { title?: string; content?: string; confirmText?: string } & Callbacks<{ confirm: boolean; cancel: boolean; errMsg: string }>) => {
+      modals.push({ title: o.title, content: o.content, confirmText: o.confirmText });
+      settle(o, true, { confirm: modalAnswer, cancel: !modalAnswer, errMsg: 'showModal:ok' });
+    },
     showLoading: () => undefined,
     hideLoading: () => undefined,
   };
@@ -229,6 +239,13 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
     wx,
     pages,
     toasts,
+    modals,
+    get modalAnswer() {
+      return modalAnswer;
+    },
+    set modalAnswer(value: boolean) {
+      modalAnswer = value;
+    },
     storage,
     sockets,
     loginCodes,

@@ -1,9 +1,11 @@
 /**
  * The chat page: history on open, streamed answers rendered as Markdown, a stop button,
- * sources under an answer, an "AI 生成" label on every AI message, Chinese toasts for errors.
+ * sources under an answer, an "AI 生成" label on every AI message, Chinese toasts for errors;
+ * a conversation drawer, 👍/👎 and suggestion chips (conversation-panel.js).
  * All connection logic lives in lib/; this file only turns client events into setData.
  */
 var wag = require('../../lib/index.js')
+var panel = require('./conversation-panel.js')
 
 /** at most one setData per this many ms while an answer streams (≤ 20 a second) */
 var RENDER_INTERVAL_MS = 50
@@ -17,7 +19,7 @@ var STATUS_TEXT = {
 var NOTES = { cancelled: '已停止生成', failed: '回答未完成', retracted: '内容已撤回' }
 
 function aiItem(key, text, extra) {
-  var item = { key: key, role: 'ai', nodes: wag.toNodes(text), streaming: false, waiting: false, waitingText: '', note: '', sources: [] }
+  var item = { key: key, role: 'ai', nodes: wag.toNodes(text), streaming: false, waiting: false, waitingText: '', note: '', sources: [], rating: '' }
   for (var name in extra) item[name] = extra[name]
   return item
 }
@@ -32,16 +34,21 @@ function waitingText(answer) {
 function historyItem(m) {
   if (m.role === 'user') return { key: 'h-' + m.id, role: 'user', text: m.content }
   // sources as under a live answer (the client normalized them): a reload must not lose them
-  return aiItem('h-' + m.id, m.content, { answerId: m.id, note: NOTES[m.status] || '', sources: m.sources || [] })
+  return aiItem('h-' + m.id, m.content, { answerId: m.id, note: NOTES[m.status] || '', sources: m.sources || [], rating: m.rating || '' })
 }
 
-Page({
+Page(Object.assign({
   data: {
     messages: [],
     inputValue: '',
     busy: false,
     statusText: '',
     scrollTop: 0,
+    drawerOpen: false,
+    /** [{id, title, meta, active}] */
+    conversations: [],
+    /** chips under the latest answer */
+    suggestions: [],
   },
 
   onLoad: function () {
@@ -51,6 +58,7 @@ Page({
     this.pending = {}
     this.texts = {}
     this.scroll = 100000
+    this.historyLimit = HISTORY_LIMIT
     this.render = wag.createThrottle(function () {
       self.renderAnswers()
     }, RENDER_INTERVAL_MS)
@@ -63,6 +71,9 @@ Page({
       }),
       this.chat.on('error', function (e) {
         wx.showToast({ title: e.text, icon: 'none' })
+      }),
+      this.chat.on('suggestions', function (s) {
+        self.onSuggestions(s)
       }),
     ]
     this.chat.start()
@@ -85,24 +96,36 @@ Page({
         var live = self.data.messages.filter(function (m) {
           return m.key.indexOf('l-') === 0
         })
-        var liveIds = {}
-        live.forEach(function (m) {
-          if (m.answerId) liveIds[m.answerId] = true
-        })
-        var shown = messages
-          .filter(function (m) {
-            return !liveIds[m.id]
-          })
-          .map(function (m) {
-            self.texts['h-' + m.id] = m.content
-            return historyItem(m)
-          })
-        self.setData({ messages: shown.concat(live), scrollTop: self.nextScroll() })
+        self.showMessages(messages, live)
       },
       function (error) {
         wx.showToast({ title: error.text || '历史记录加载失败', icon: 'none' })
       }
     )
+  },
+
+  /** A conversation's messages, then `live` (rows streamed on this page that history may repeat). */
+  showMessages: function (messages, live) {
+    var self = this
+    var liveIds = {}
+    live.forEach(function (m) {
+      if (m.answerId) liveIds[m.answerId] = true
+    })
+    // the texts kept for long-press copy: the live rows' and the shown conversation's only
+    var before = this.texts
+    this.texts = {}
+    live.forEach(function (m) {
+      if (before[m.key] !== undefined) self.texts[m.key] = before[m.key]
+    })
+    var shown = messages
+      .filter(function (m) {
+        return !liveIds[m.id]
+      })
+      .map(function (m) {
+        self.texts['h-' + m.id] = m.content
+        return historyItem(m)
+      })
+    this.setData({ messages: shown.concat(live), scrollTop: this.nextScroll() })
   },
 
   showState: function (state) {
@@ -123,7 +146,7 @@ Page({
     this.sending = false
     if (!answer) return // refused: the client's error event shows why
     var n = this.data.messages.length
-    var patch = { inputValue: '', busy: true, scrollTop: this.nextScroll() }
+    var patch = { inputValue: '', busy: true, suggestions: [], scrollTop: this.nextScroll() }
     patch['messages[' + n + ']'] = { key: 'l-' + answer.localId + '-q', role: 'user', text: query }
     patch['messages[' + (n + 1) + ']'] = aiItem('l-' + answer.localId, '', { streaming: true, waiting: true, waitingText: waitingText(answer) })
     this.setData(patch)
@@ -142,7 +165,7 @@ Page({
     this.chat.clear().then(
       function () {
         self.texts = {}
-        self.setData({ messages: [] })
+        self.setData({ messages: [], suggestions: [], drawerOpen: false })
       },
       function (error) {
         wx.showToast({ title: error.text || '操作失败', icon: 'none' })
@@ -161,6 +184,7 @@ Page({
     if (this.sending) return // onSend adds its rows, then renders
     if (this.indexOf('l-' + answer.localId) < 0) this.appendAnswer(answer)
     if (answer.done) {
+      this.latestAnswerId = answer.id
       this.render.flush(true)
       if (answer.error) wx.showToast({ title: answer.error.text || wag.toastText(answer.error), icon: 'none' })
     } else this.render()
@@ -191,6 +215,8 @@ Page({
       if (a.done) {
         patch[at + 'note'] = NOTES[a.status] || ''
         patch[at + 'sources'] = a.sources
+        // a failed answer (model error, blocked question) has nothing to rate
+        patch[at + 'noRate'] = a.status === 'failed'
         patch.busy = false
       }
     }
@@ -211,4 +237,4 @@ Page({
     this.scroll += 1
     return this.scroll
   },
-})
+}, panel))

@@ -114,6 +114,23 @@ export class ChunkIndex<C extends IndexedChunk = IndexedChunk> {
     return slots.length;
   }
 
+  /**
+   * The live chunks within `radius` places of `chunkId` in its document, in document order,
+   * with their offset from it (-2, -1, 1, 2…); [] when it is not indexed. Reads the document's
+   * slot list (kept in document order), so it costs one pass over one document's chunks.
+   */
+  around(docId: string, chunkId: string, radius: number): Array<{ chunk: C; offset: number }> {
+    const slots = this.slotsByDoc.get(docId) ?? [];
+    const at = slots.findIndex((slot) => this.chunks[slot]?.id === chunkId);
+    if (at < 0) return [];
+    const out: Array<{ chunk: C; offset: number }> = [];
+    for (let i = Math.max(0, at - radius); i <= Math.min(slots.length - 1, at + radius); i++) {
+      const chunk = i === at ? undefined : this.chunks[slots[i]!];
+      if (chunk) out.push({ chunk, offset: i - at });
+    }
+    return out;
+  }
+
   /** Folds pending changes into the BM25 postings now rather than on the next search. */
   commit(): void {
     this.bm25.commit();

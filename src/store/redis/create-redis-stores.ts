@@ -1,5 +1,6 @@
 import type { StoreBundle } from '../store-bundle.js';
 import { createRedisClient, reconnectBackoff, type RedisClient } from './create-redis-client.js';
+import { RedisFeedbackStore } from './redis-feedback-store.js';
 import { RedisHistoryStore, type RedisHistoryOptions } from './redis-history-store.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import { watchRedisHealth, type RedisHealthHandlers } from './watch-redis-health.js';
@@ -22,7 +23,7 @@ export interface RedisStoresOptions extends RedisHistoryOptions {
 }
 
 /**
- * Builds both stores on one Redis client that the bundle owns. The connection opens on the
+ * Builds the stores on one Redis client that the bundle owns. The connection opens on the
  * first command (`lazyConnect`), so construction never throws and never races a listener;
  * a composition root that wants to fail fast at boot awaits `stores.history.ping()`.
  *
@@ -52,15 +53,17 @@ export function createRedisStores(options: RedisStoresOptions): StoreBundle {
 
   const history = new RedisHistoryStore(client, prefix, options);
   const sessions = new RedisSessionStore(client, prefix);
+  const feedback = new RedisFeedbackStore(client, prefix, { retainMs: options.retainMs });
   let closing: Promise<void> | undefined;
   return {
     history,
     sessions,
+    feedback,
     driver: 'redis',
     close() {
       closing ??= (async () => {
         health?.stop(); // a deliberate close is no outage
-        await Promise.all([history.close(), sessions.close()]);
+        await Promise.all([history.close(), sessions.close(), feedback.close()]);
         await quit(client);
       })();
       return closing;

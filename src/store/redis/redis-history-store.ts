@@ -1,7 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
-import { LuaScript } from './lua-script.js';
-import type { HistoryStore, StoredMessage } from '../history-store.js';
+import { decodeCursor, encodeCursor, isBefore, pageLimit, type CursorPosition } from '../conversation-cursor.js';
+import { conversationTitle } from '../conversation-title.js';
+import {
+  ConversationNotFoundError,
+  type ConversationPage,
+  type ConversationSummary,
+  type HistoryStore,
+  type StoredMessage,
+} from '../history-store.js';
 import type { RedisClient } from './create-redis-client.js';
+import { RedisConversationIndex } from './redis-conversation-index.js';
+import { APPEND_SCRIPT, CLEAR_SCRIPT, CURRENT_SCRIPT, DELETE_SCRIPT, OPEN_SCRIPT } from './redis-history-scripts.js';
+import { adoptLegacyConversations } from './redis-legacy-conversations.js';
 
 export interface RedisHistoryOptions {
   /** Newest messages kept per conversation; older ones are dropped. Default 200 (REDIS_HISTORY_MAX_MESSAGES). */
@@ -14,70 +25,39 @@ export interface RedisHistoryOptions {
   retainMs?: number;
 }
 
-/**
- * Append one message to the user's current conversation if its id is new to it, then cap the
- * list. One script, so the conversation number is read and written to in one atomic step and
- * one round trip (a clear on another instance cannot slip in between). The list and id-set keys
- * are built here from the number: they carry the user's hash tag, like KEYS[1], so they live
- * in its cluster slot. Ids of dropped messages leave the id set too, so it stays as small as
- * the list. KEYS: current. ARGV: id, json, maxMessages, retainMs, user key.
- * The conversation pointer (KEYS[1]) gets the same expiry, so it never outlives the conversations.
- */
-const APPEND_SCRIPT = new LuaScript(`
-local n = redis.call('GET', KEYS[1]) or '0'
-local list = ARGV[5] .. ':' .. n .. ':msgs'
-local ids = ARGV[5] .. ':' .. n .. ':ids'
-if redis.call('SADD', ids, ARGV[1]) == 0 then return 0 end
-redis.call('RPUSH', list, ARGV[2])
-local over = redis.call('LLEN', list) - tonumber(ARGV[3])
-if over > 0 then
-  for _, v in ipairs(redis.call('LRANGE', list, 0, over - 1)) do
-    redis.call('SREM', ids, cjson.decode(v).id)
-  end
-  redis.call('LTRIM', list, over, -1)
-end
-local retain = tonumber(ARGV[4])
-if retain > 0 then
-  redis.call('PEXPIRE', list, retain)
-  redis.call('PEXPIRE', ids, retain)
-  redis.call('PEXPIRE', KEYS[1], retain)
-end
-return 1
-`);
+/** A conversation summary as `:conv` holds it (JSON). */
+interface Summary {
+  n: number;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  count: number;
+}
 
 /**
- * Start a new conversation. The old one is not deleted (a later "several conversations per
- * user" feature may list it) but gets the retention expiry from now, so it does not stay
- * forever; with retention 0 (keep forever) it stays. KEYS: pointer. ARGV: user key base, retainMs.
- * The old keys are derived in the script: they share the pointer's `{openid}` hash slot.
- */
-const CLEAR_SCRIPT = new LuaScript(`
-local old = redis.call('GET', KEYS[1]) or '0'
-redis.call('INCR', KEYS[1])
-local retain = tonumber(ARGV[2])
-if retain > 0 then
-  redis.call('PEXPIRE', ARGV[1] .. ':' .. old .. ':msgs', retain)
-  redis.call('PEXPIRE', ARGV[1] .. ':' .. old .. ':ids', retain)
-  redis.call('PEXPIRE', KEYS[1], retain)
-end
-return 1
-`);
-
-/**
- * HistoryStore on Redis. Keys, all under one hash tag per user so they share a cluster slot:
- * - `{prefix}hist:{openid}:cur` — current conversation number (absent = 0; INCR on clear)
- *   — with retention set, every key expires `retainMs` after its last append or clear
- * - `{prefix}hist:{openid}:{n}:msgs` — list of JSON messages, oldest first, capped
- * - `{prefix}hist:{openid}:{n}:ids` — set of the ids in that list (idempotent append)
+ * HistoryStore on Redis. Per-user keys, all under one hash tag so they share a cluster slot
+ * (base = `{prefix}hist:{openid}`):
+ * - `base:cur`       — the current conversation's number (absent = 0)
+ * - `base:top`       — the highest number ever started (absent on users from before it: `:cur`)
+ * - `base:{n}:msgs`  — list of JSON messages of conversation n, oldest first, capped
+ * - `base:{n}:ids`   — set of the ids in that list (idempotent append)
+ * - `base:num`       — hash n → conversation id (the opaque id, a UUID), and v=2 once the user's
+ *                      history from before conversation ids was adopted (redis-legacy-conversations.ts)
+ * - `base:conv`      — hash conversation id → JSON summary { n, title, createdAt, updatedAt, count }
+ * - `base:convs`     — sorted set conversation id → updatedAt: the list, non-empty conversations only
+ * With retention set, each key expires `retainMs` after the last write to it, and an append
+ * drops the user's conversations whose updatedAt is older than that.
+ * Global keys for the admin console are in redis-conversation-index.ts.
  *
- * Idempotency is per message id within the current conversation. The store does not own the
- * client: `close()` only stops this store; whoever created the client quits it.
+ * Another user's conversation id is simply absent from this user's `:conv`, so it reads as unknown.
+ * The store does not own the client: `close()` only stops this store; whoever created the client quits it.
  */
 export class RedisHistoryStore implements HistoryStore {
   readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #maxMessages: number;
   readonly #retainMs: number;
+  readonly #index: RedisConversationIndex;
   #closed = false;
 
   constructor(client: RedisClient, prefix = 'wag:', options: RedisHistoryOptions = {}) {
@@ -85,21 +65,43 @@ export class RedisHistoryStore implements HistoryStore {
     this.#prefix = prefix;
     this.#maxMessages = options.maxMessages ?? 200;
     this.#retainMs = options.retainMs ?? 0;
+    this.#index = new RedisConversationIndex(client, prefix, this.#retainMs);
   }
 
-  async append(openid: string, message: StoredMessage): Promise<void> {
+  async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
     this.#assertOpen();
     const base = this.#userKey(openid);
-    await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], [message.id, JSON.stringify(pick(message)), this.#maxMessages, this.#retainMs, base]);
+    const args = [
+      message.id,
+      JSON.stringify(pick(message)),
+      this.#maxMessages,
+      this.#retainMs,
+      base,
+      conversationId ?? '',
+      randomUUID(),
+      Math.floor(message.createdAt),
+      conversationTitle(message) ?? '',
+      Date.now(),
+      conversationId === undefined ? '0' : '1',
+    ];
+    let reply = (await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], args)) as [number, string?, number?];
+    if (reply[0] === -2) {
+      await this.#adopt(openid);
+      reply = (await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], args)) as [number, string?, number?];
+    }
+    if (reply[0] === -1) throw new ConversationNotFoundError(conversationId ?? '');
+    // The global index, outside the script: its keys are not in this user's cluster slot.
+    if (reply[0] === 1) await this.#index.touch(reply[1]!, openid, Number(reply[2]));
   }
 
-  async listRecent(openid: string, limit: number): Promise<StoredMessage[]> {
+  async listRecent(openid: string, limit: number, conversationId?: string): Promise<StoredMessage[]> {
     this.#assertOpen();
-    const n = Math.floor(limit);
+    const count = Math.floor(limit);
     // LRANGE -0 -1 would be the whole list, so a zero limit must stop here.
-    if (!(n > 0)) return [];
-    const conversation = await this.#current(openid);
-    const raw = await this.#client.lrange(`${this.#userKey(openid)}:${conversation}:msgs`, -n, -1);
+    if (!(count > 0)) return [];
+    const n = conversationId === undefined ? await this.#currentNumber(openid) : (await this.#summary(openid, conversationId))?.n;
+    if (n === undefined) return [];
+    const raw = await this.#client.lrange(`${this.#userKey(openid)}:${n}:msgs`, -count, -1);
     return raw.map(toMessage);
   }
 
@@ -107,6 +109,72 @@ export class RedisHistoryStore implements HistoryStore {
     this.#assertOpen();
     const base = this.#userKey(openid);
     await CLEAR_SCRIPT.run(this.#client, [`${base}:cur`], [base, this.#retainMs]);
+  }
+
+  async currentConversation(openid: string): Promise<string> {
+    this.#assertOpen();
+    const base = this.#userKey(openid);
+    const run = async () => String(await CURRENT_SCRIPT.run(this.#client, [`${base}:cur`], [base, randomUUID(), this.#retainMs]));
+    const id = await run();
+    if (id !== '') return id;
+    await this.#adopt(openid);
+    return run();
+  }
+
+  async openConversation(openid: string, conversationId: string): Promise<boolean> {
+    this.#assertOpen();
+    const base = this.#userKey(openid);
+    return (await OPEN_SCRIPT.run(this.#client, [`${base}:cur`], [base, conversationId, this.#retainMs])) === 1;
+  }
+
+  async listConversations(openid: string, page: { limit: number; before?: string }): Promise<ConversationPage> {
+    this.#assertOpen();
+    const limit = pageLimit(page.limit);
+    const cursor = page.before === undefined ? undefined : decodeCursor(page.before);
+    if (page.before !== undefined && cursor === undefined) return { items: [] };
+    const base = this.#userKey(openid);
+    let ids = await this.#idsBefore(`${base}:convs`, cursor, limit + 1);
+    if (ids.length === 0 && cursor === undefined && (await this.#adoptIfLegacy(openid))) {
+      ids = await this.#idsBefore(`${base}:convs`, cursor, limit + 1);
+    }
+    if (ids.length === 0) return { items: [] };
+    const raw = await this.#client.hmget(`${base}:conv`, ...ids);
+    // a conversation deleted between the two reads is skipped
+    const all = ids.flatMap((id, i) => (raw[i] ? [toSummary(id, JSON.parse(raw[i]!) as Summary)] : []));
+    const items = all.slice(0, limit);
+    const last = items.at(-1);
+    return ids.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
+  }
+
+  async deleteConversation(openid: string, conversationId: string): Promise<boolean> {
+    this.#assertOpen();
+    const base = this.#userKey(openid);
+    const deleted = (await DELETE_SCRIPT.run(this.#client, [`${base}:cur`], [base, conversationId])) === 1;
+    if (deleted) await this.#index.remove(conversationId);
+    return deleted;
+  }
+
+  async findMessage(openid: string, messageId: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
+    this.#assertOpen();
+    const base = this.#userKey(openid);
+    let conversations = Object.entries(await this.#client.hgetall(`${base}:conv`));
+    if (conversations.length === 0 && (await this.#adoptIfLegacy(openid))) {
+      conversations = Object.entries(await this.#client.hgetall(`${base}:conv`));
+    }
+    // One SISMEMBER per conversation, pipelined: a user has tens of conversations, not thousands.
+    const hits = await Promise.all(
+      conversations.map(([, json]) => this.#client.sismember(`${base}:${(JSON.parse(json) as Summary).n}:ids`, messageId)),
+    );
+    const found = conversations.find((_, i) => hits[i] === 1);
+    if (!found) return undefined;
+    const [conversationId, json] = found;
+    const needle = JSON.stringify(messageId);
+    for (const raw of await this.#client.lrange(`${base}:${(JSON.parse(json) as Summary).n}:msgs`, 0, -1)) {
+      if (!raw.includes(needle)) continue;
+      const message = toMessage(raw);
+      if (message.id === messageId) return { message, conversationId };
+    }
+    return undefined;
   }
 
   async ping(): Promise<void> {
@@ -118,8 +186,45 @@ export class RedisHistoryStore implements HistoryStore {
     this.#closed = true;
   }
 
-  async #current(openid: string): Promise<string> {
+  /**
+   * Up to `count` ids of the user's list strictly before `cursor`, newest first. Redis orders
+   * equal scores by member, descending here, as the cursor does; the loop walks past ties with
+   * the cursor's score (conversations updated in the same millisecond).
+   */
+  async #idsBefore(key: string, cursor: CursorPosition | undefined, count: number): Promise<string[]> {
+    const min = this.#retainMs > 0 ? Date.now() - this.#retainMs : '-inf';
+    const max = cursor === undefined ? '+inf' : cursor.updatedAt;
+    const ids: string[] = [];
+    for (let offset = 0; ids.length < count; offset += count) {
+      const raw = await this.#client.zrevrangebyscore(key, max, min, 'WITHSCORES', 'LIMIT', offset, count);
+      for (let i = 0; i < raw.length && ids.length < count; i += 2) {
+        const item = { id: raw[i]!, updatedAt: Number(raw[i + 1]) };
+        if (cursor === undefined || isBefore(item, cursor)) ids.push(item.id);
+      }
+      if (raw.length < count * 2) break;
+    }
+    return ids;
+  }
+
+  /** Gives the conversations of a user from before conversation ids their ids (redis-legacy-conversations.ts). */
+  async #adopt(openid: string): Promise<void> {
+    await adoptLegacyConversations(this.#client, this.#userKey(openid), this.#retainMs, this.#index, openid);
+  }
+
+  /** For reads that found nothing: adopts a user not adopted yet; true when it did. */
+  async #adoptIfLegacy(openid: string): Promise<boolean> {
+    if ((await this.#client.exists(`${this.#userKey(openid)}:num`)) === 1) return false;
+    await this.#adopt(openid);
+    return true;
+  }
+
+  async #currentNumber(openid: string): Promise<string> {
     return (await this.#client.get(`${this.#userKey(openid)}:cur`)) ?? '0';
+  }
+
+  async #summary(openid: string, conversationId: string): Promise<Summary | undefined> {
+    const raw = await this.#client.hget(`${this.#userKey(openid)}:conv`, conversationId);
+    return raw === null ? undefined : (JSON.parse(raw) as Summary);
   }
 
   #userKey(openid: string): string {
@@ -131,6 +236,10 @@ export class RedisHistoryStore implements HistoryStore {
   }
 }
 
+function toSummary(id: string, s: Summary): ConversationSummary {
+  return { id, title: s.title, createdAt: s.createdAt, updatedAt: s.updatedAt, messageCount: s.count };
+}
+
 /** Only the port's fields reach Redis, whatever else the caller's object carries. */
 function pick(m: StoredMessage): StoredMessage {
   const { id, role, content, status, createdAt, usage } = m;
@@ -139,7 +248,7 @@ function pick(m: StoredMessage): StoredMessage {
 
 /** Messages written before the details were typed carry them in `meta`: read both. */
 function toMessage(json: string): StoredMessage {
-  const { meta, model, sources, flagged, ...message } = JSON.parse(json) as StoredMessage & { meta?: unknown };
-  const details = readAnswerDetails(meta ?? { model, sources, flagged });
+  const { meta, model, sources, flagged, attachments, ...message } = JSON.parse(json) as StoredMessage & { meta?: unknown };
+  const details = readAnswerDetails(meta ?? { model, sources, flagged, attachments });
   return { ...message, ...details };
 }

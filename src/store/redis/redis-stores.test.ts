@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { StoredMessage } from '../history-store.js';
+import { runFeedbackStoreContract } from '../feedback-store.contract.js';
 import { runHistoryStoreContract } from '../history-store.contract.js';
 import { runSessionStoreContract } from '../session-store.contract.js';
 import type { StoreBundle } from '../store-bundle.js';
@@ -54,6 +55,11 @@ runHistoryStoreContract('redis', async () => {
 runSessionStoreContract('redis', async () => {
   const f = await fixture();
   return { store: f.stores.sessions, cleanup: f.cleanup };
+});
+
+runFeedbackStoreContract('redis', async () => {
+  const f = await fixture();
+  return { store: f.stores.feedback, cleanup: f.cleanup };
 });
 
 describe('Redis stores', () => {

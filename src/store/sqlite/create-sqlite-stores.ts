@@ -1,11 +1,12 @@
 import type { StoreBundle } from '../store-bundle.js';
 import { startBackgroundCheckpoint } from './background-checkpoint.js';
 import { openSqlite } from './open-sqlite.js';
+import { SqliteFeedbackStore } from './sqlite-feedback-store.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
 import { SqliteSessionStore } from './sqlite-session-store.js';
 
 /**
- * Opens one SQLite file and builds both stores on it. The bundle owns the file handle.
+ * Opens one SQLite file and builds the stores on it. The bundle owns the file handle.
  *
  * @example
  * const stores = createSqliteStores('./data/gateway.db');
@@ -19,14 +20,16 @@ export function createSqliteStores(file: string): StoreBundle {
   const checkpoints = inMemory ? undefined : startBackgroundCheckpoint(db, file);
   const history = new SqliteHistoryStore(db);
   const sessions = new SqliteSessionStore(db);
+  const feedback = new SqliteFeedbackStore(db);
   let closing: Promise<void> | undefined;
   return {
     history,
     sessions,
+    feedback,
     driver: 'sqlite',
     close() {
       closing ??= (async () => {
-        await Promise.all([history.close(), sessions.close()]);
+        await Promise.all([history.close(), sessions.close(), feedback.close()]);
         await checkpoints?.stop();
         db.close();
       })();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { backfillConversations } from './backfill-conversations.js';
 
 export type { Database } from 'better-sqlite3';
 
@@ -13,9 +14,10 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * Schema migrations, applied in order. Entry `i` moves the file from `user_version = i` to
- * `i + 1`. Append only: never edit a shipped entry, since files in the field already ran it.
+ * `i + 1`: SQL, or a function when rows must be computed. Append only: never edit a shipped
+ * entry, since files in the field already ran it.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `
   -- seq (the rowid) orders a conversation: insertion order, not createdAt, so two messages
   -- stamped in the same millisecond keep the order they were appended in.
@@ -50,6 +52,9 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
   `,
+  // 2: several conversations per user, and ratings. Schema and backfill in backfill-conversations.ts.
+  backfillConversations,
+  // 3: uploads
   `
   -- uploads (POST /wechat/upload): metadata only, the bytes are files under UPLOAD_DIR named by id
   CREATE TABLE uploads (
@@ -102,7 +107,9 @@ function migrate(db: Database.Database): void {
       );
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
-      db.exec(MIGRATIONS[v]!);
+      const step = MIGRATIONS[v]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     }
   }).immediate();

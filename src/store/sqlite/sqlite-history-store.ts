@@ -1,8 +1,18 @@
-import type { Database, Statement } from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
 import { WriteBatch } from './write-batch.js';
 import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
-import type { HistoryStore, MessageStatus, StoredMessage } from '../history-store.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../conversation-cursor.js';
+import { conversationTitle } from '../conversation-title.js';
+import {
+  ConversationNotFoundError,
+  type ConversationPage,
+  type ConversationSummary,
+  type HistoryStore,
+  type MessageStatus,
+  type StoredMessage,
+} from '../history-store.js';
 
 interface MessageRow {
   id: string;
@@ -11,58 +21,129 @@ interface MessageRow {
   status: MessageStatus;
   created_at: number;
   usage: string | null;
-  /** JSON of the message details (`model`, `sources`, `flagged`); older rows hold the same shape */
+  /** JSON of the message details (`model`, `sources`, `flagged`, `attachments`); older rows hold the same shape */
   meta: string | null;
+}
+
+interface MetaRow {
+  id: string;
+  title: string;
+  created_at: number;
+  updated_at: number;
+  message_count: number;
+}
+
+/** One queued append: the message row plus what its conversation summary needs. */
+interface AppendRow {
+  openid: string;
+  /** the conversation number; null = the user's current one, resolved when the batch commits */
+  n: number | null;
+  id: string;
+  role: string;
+  content: string;
+  status: string;
+  createdAt: number;
+  usage: string | null;
+  meta: string | null;
+  /** what this message would title its conversation with, if it has no title yet */
+  title: string | null;
 }
 
 // The user's current conversation number, 0 until the first clear().
 const CURRENT = `COALESCE((SELECT current FROM conversations WHERE openid = @openid), 0)`;
 
 /**
- * HistoryStore on SQLite (schema in `open-sqlite.ts`).
+ * HistoryStore on SQLite (schema in `open-sqlite.ts` and `backfill-conversations.ts`).
  *
- * Idempotency is per message id within the current conversation: a duplicate is ignored by
- * the UNIQUE constraint, whatever its content. Cleared conversations stay in the table (audit)
- * but are never listed.
+ * Messages keep their version-1 layout, numbered per user (`messages.conversation`);
+ * `conversation_meta` gives each number its opaque id and the summary the list shows, kept in
+ * step with the messages in the same transaction. Idempotency is per message id within a
+ * conversation: a duplicate is ignored by the UNIQUE constraint, whatever its content.
  *
  * Appends are group-committed (write-batch.ts): one transaction per event-loop turn, each
- * append resolving after its commit. Reads and clears commit the pending appends first, so
- * every operation still sees the ones asked for before it.
+ * append resolving after its commit. Every other call commits the pending appends first, so
+ * it sees the ones asked for before it.
  *
  * The store does not own `db`: `close()` only stops this store, the opener closes the file.
  */
 export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
-  readonly #insert: Statement<[Record<string, unknown>]>;
-  readonly #recent: Statement<[{ openid: string; limit: number }], MessageRow>;
-  readonly #clear: Statement<[{ openid: string }]>;
-  readonly #appends: WriteBatch<Record<string, unknown>>;
+  readonly #db: Database;
+  readonly #appends: WriteBatch<AppendRow>;
+  readonly #current: Statement<[{ openid: string }], number>;
+  readonly #numberOf: Statement<[{ openid: string; id: string }], number>;
+  readonly #recent: Statement<[{ openid: string; n: number; limit: number }], MessageRow>;
+  readonly #metaOf: Statement<[{ openid: string; n: number }], MetaRow>;
+  readonly #createMeta: Statement<[{ id: string; openid: string; n: number }]>;
+  readonly #dropIfEmpty: Statement<[{ openid: string; n: number }]>;
+  readonly #setCurrent: Statement<[{ openid: string; n: number }]>;
+  readonly #page: Statement<[{ openid: string; at: number; id: string; limit: number }], MetaRow>;
+  readonly #deleteMessages: Statement<[{ openid: string; n: number }]>;
+  readonly #deleteMeta: Statement<[{ openid: string; n: number }]>;
+  readonly #find: Statement<[{ openid: string; id: string }], MessageRow & { conversation_id: string }>;
+  readonly #clearTx: Transaction<(openid: string) => void>;
 
   constructor(db: Database) {
     super(db, 'SqliteHistoryStore');
-    // One statement each, so append and list resolve the current conversation atomically.
-    this.#insert = db.prepare(
-      `INSERT OR IGNORE INTO messages
-         (openid, conversation, id, role, content, status, created_at, usage, meta)
-       VALUES (@openid, ${CURRENT}, @id, @role, @content, @status, @createdAt, @usage, @meta)`,
-    );
+    this.#db = db;
+    this.#current = db.prepare(`SELECT ${CURRENT}`).pluck() as Statement<[{ openid: string }], number>;
+    this.#numberOf = db.prepare('SELECT n FROM conversation_meta WHERE openid = @openid AND id = @id').pluck() as Statement<
+      [{ openid: string; id: string }],
+      number
+    >;
     this.#recent = db.prepare(
       `SELECT id, role, content, status, created_at, usage, meta FROM messages
-       WHERE openid = @openid AND conversation = ${CURRENT}
-       ORDER BY seq DESC LIMIT @limit`,
+       WHERE openid = @openid AND conversation = @n ORDER BY seq DESC LIMIT @limit`,
     );
-    this.#clear = db.prepare(
-      `INSERT INTO conversations (openid, current) VALUES (@openid, 1)
-       ON CONFLICT (openid) DO UPDATE SET current = current + 1`,
+    this.#metaOf = db.prepare(
+      'SELECT id, title, created_at, updated_at, message_count FROM conversation_meta WHERE openid = @openid AND n = @n',
     );
-    const insert = this.#insert;
-    this.#appends = new WriteBatch(db, (row) => insert.run(row));
+    this.#createMeta = db.prepare('INSERT OR IGNORE INTO conversation_meta (id, openid, n) VALUES (@id, @openid, @n)');
+    // An empty conversation the user leaves (clear, open another) would never be listed nor
+    // reached again: its row goes, so rows stay one per real conversation.
+    this.#dropIfEmpty = db.prepare('DELETE FROM conversation_meta WHERE openid = @openid AND n = @n AND message_count = 0');
+    this.#setCurrent = db.prepare(
+      `INSERT INTO conversations (openid, current) VALUES (@openid, @n)
+       ON CONFLICT (openid) DO UPDATE SET current = excluded.current`,
+    );
+    this.#page = db.prepare(
+      `SELECT id, title, created_at, updated_at, message_count FROM conversation_meta
+       WHERE openid = @openid AND message_count > 0 AND (updated_at, id) < (@at, @id)
+       ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+    );
+    this.#deleteMessages = db.prepare('DELETE FROM messages WHERE openid = @openid AND conversation = @n');
+    this.#deleteMeta = db.prepare('DELETE FROM conversation_meta WHERE openid = @openid AND n = @n');
+    // Through the user's conversations (CROSS JOIN fixes that order), so each probe is a lookup
+    // in the (openid, conversation, id) index rather than a walk over all the user's messages.
+    this.#find = db.prepare(
+      `SELECT m.id, m.role, m.content, m.status, m.created_at, m.usage, m.meta, c.id AS conversation_id
+       FROM conversation_meta c CROSS JOIN messages m ON m.openid = c.openid AND m.conversation = c.n AND m.id = @id
+       WHERE c.openid = @openid ORDER BY m.seq DESC LIMIT 1`,
+    );
+    // The next number is past every number in use, so a conversation continued by
+    // openConversation is never shared with a new one.
+    const next = db
+      .prepare(`SELECT 1 + MAX(${CURRENT}, COALESCE((SELECT MAX(n) FROM conversation_meta WHERE openid = @openid), 0))`)
+      .pluck() as Statement<[{ openid: string }], number>;
+    this.#clearTx = db.transaction((openid: string) => {
+      this.#dropIfEmpty.run({ openid, n: this.#current.get({ openid })! });
+      this.#setCurrent.run({ openid, n: next.get({ openid })! });
+    });
+    this.#appends = new WriteBatch(db, appendWriter(db));
   }
 
-  async append(openid: string, message: StoredMessage): Promise<void> {
+  async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
     this.assertOpen();
+    let n: number | null = null;
+    if (conversationId !== undefined) {
+      // Checked now, not in the batch: a delete commits the pending appends before it runs,
+      // so an append accepted here cannot land in a conversation deleted after it was asked for.
+      n = this.#numberOf.get({ openid, id: conversationId }) ?? null;
+      if (n === null) throw new ConversationNotFoundError(conversationId);
+    }
     const details = answerDetailsOf(message);
     return this.#appends.add({
       openid,
+      n,
       id: message.id,
       role: message.role,
       content: message.content,
@@ -70,15 +151,80 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       createdAt: message.createdAt,
       usage: message.usage === undefined ? null : JSON.stringify(message.usage),
       meta: details === undefined ? null : JSON.stringify(details),
+      title: conversationTitle(message) ?? null,
     });
   }
 
-  async listRecent(openid: string, limit: number): Promise<StoredMessage[]> {
+  async listRecent(openid: string, limit: number, conversationId?: string): Promise<StoredMessage[]> {
     this.assertOpen();
-    const n = Math.floor(limit);
-    if (!(n > 0)) return [];
+    const count = Math.floor(limit);
+    if (!(count > 0)) return [];
     this.#appends.flush();
-    return this.#recent.all({ openid, limit: n }).reverse().map(toMessage);
+    const n = conversationId === undefined ? this.#current.get({ openid })! : this.#numberOf.get({ openid, id: conversationId });
+    if (n === undefined) return [];
+    return this.#recent.all({ openid, n, limit: count }).reverse().map(toMessage);
+  }
+
+  async clear(openid: string): Promise<void> {
+    this.assertOpen();
+    this.#appends.flush();
+    this.#clearTx.immediate(openid);
+  }
+
+  async currentConversation(openid: string): Promise<string> {
+    this.assertOpen();
+    this.#appends.flush();
+    return this.#db.transaction(() => {
+      const n = this.#current.get({ openid })!;
+      this.#createMeta.run({ id: randomUUID(), openid, n });
+      return this.#metaOf.get({ openid, n })!.id;
+    }).immediate();
+  }
+
+  async openConversation(openid: string, conversationId: string): Promise<boolean> {
+    this.assertOpen();
+    this.#appends.flush();
+    return this.#db.transaction(() => {
+      const n = this.#numberOf.get({ openid, id: conversationId });
+      if (n === undefined) return false;
+      const current = this.#current.get({ openid })!;
+      if (current !== n) this.#dropIfEmpty.run({ openid, n: current });
+      this.#setCurrent.run({ openid, n });
+      return true;
+    }).immediate();
+  }
+
+  async listConversations(openid: string, page: { limit: number; before?: string }): Promise<ConversationPage> {
+    this.assertOpen();
+    this.#appends.flush();
+    const limit = pageLimit(page.limit);
+    const cursor = page.before === undefined ? { updatedAt: Number.MAX_SAFE_INTEGER, id: '' } : decodeCursor(page.before);
+    if (cursor === undefined) return { items: [] };
+    // the first page: every id sorts after '' at MAX_SAFE_INTEGER, so "updated_at < @at" admits all
+    const rows = this.#page.all({ openid, at: cursor.updatedAt, id: cursor.id, limit: limit + 1 });
+    const items = rows.slice(0, limit).map(toSummary);
+    const last = items.at(-1);
+    return rows.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
+  }
+
+  async deleteConversation(openid: string, conversationId: string): Promise<boolean> {
+    this.assertOpen();
+    this.#appends.flush();
+    return this.#db.transaction(() => {
+      const n = this.#numberOf.get({ openid, id: conversationId });
+      if (n === undefined) return false;
+      // If it was current, the number stays current without a row: the next use gives it a new id.
+      this.#deleteMessages.run({ openid, n });
+      this.#deleteMeta.run({ openid, n });
+      return true;
+    }).immediate();
+  }
+
+  async findMessage(openid: string, messageId: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
+    this.assertOpen();
+    this.#appends.flush();
+    const row = this.#find.get({ openid, id: messageId });
+    return row === undefined ? undefined : { message: toMessage(row), conversationId: row.conversation_id };
   }
 
   /** Commits the appends still pending, then stops this store. */
@@ -86,12 +232,43 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.#appends.flush();
     await super.close();
   }
+}
 
-  async clear(openid: string): Promise<void> {
-    this.assertOpen();
-    this.#appends.flush();
-    this.#clear.run({ openid });
-  }
+/**
+ * Writes one queued append inside the batch's transaction: the message, then its
+ * conversation's summary (created with a fresh id on the conversation's first message). A
+ * savepoint of its own, so when the batch falls back to row-by-row after a failure a row is
+ * still all or nothing.
+ */
+function appendWriter(db: Database): (row: AppendRow) => void {
+  const current = db.prepare(`SELECT ${CURRENT}`).pluck();
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta)
+     VALUES (@openid, @n, @id, @role, @content, @status, @createdAt, @usage, @meta)`,
+  );
+  const bump = db.prepare(
+    `UPDATE conversation_meta SET
+       created_at    = CASE WHEN message_count = 0 THEN @at ELSE created_at END,
+       updated_at    = CASE WHEN message_count = 0 THEN @at ELSE MAX(updated_at, @at) END,
+       title         = CASE WHEN title = '' AND @title IS NOT NULL THEN @title ELSE title END,
+       message_count = message_count + 1
+     WHERE openid = @openid AND n = @n`,
+  );
+  const create = db.prepare(
+    `INSERT INTO conversation_meta (id, openid, n, title, created_at, updated_at, message_count)
+     VALUES (@cid, @openid, @n, COALESCE(@title, ''), @at, @at, 1)`,
+  );
+  return db.transaction((row: AppendRow) => {
+    const n = row.n ?? (current.get({ openid: row.openid }) as number);
+    const { title, ...message } = row;
+    if (insert.run({ ...message, n }).changes === 0) return; // a duplicate: nothing changes
+    const summary = { openid: row.openid, n, at: Math.floor(row.createdAt), title };
+    if (bump.run(summary).changes === 0) create.run({ ...summary, cid: randomUUID() });
+  });
+}
+
+function toSummary(row: MetaRow): ConversationSummary {
+  return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at, messageCount: row.message_count };
 }
 
 function toMessage(row: MessageRow): StoredMessage {

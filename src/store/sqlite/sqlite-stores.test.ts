@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runFeedbackStoreContract } from '../feedback-store.contract.js';
 import { runHistoryStoreContract } from '../history-store.contract.js';
 import { runSessionStoreContract } from '../session-store.contract.js';
 import { createSqliteStores } from './create-sqlite-stores.js';
@@ -26,6 +27,11 @@ runHistoryStoreContract('sqlite', async () => {
 runSessionStoreContract('sqlite', async () => {
   const stores = createSqliteStores(tempFile());
   return { store: stores.sessions, cleanup: () => stores.close() };
+});
+
+runFeedbackStoreContract('sqlite', async () => {
+  const stores = createSqliteStores(tempFile());
+  return { store: stores.feedback, cleanup: () => stores.close() };
 });
 
 describe('SQLite stores', () => {
@@ -55,7 +61,7 @@ describe('SQLite stores', () => {
     const first = openSqlite(file);
     const version = first.pragma('user_version', { simple: true }) as number;
     first.close();
-    assert.ok(version >= 2, 'every migration ran (the uploads table is the second)');
+    assert.ok(version >= 3, 'every migration ran (conversations 2, uploads 3)');
     const db = openSqlite(file);
     assert.equal(db.pragma('user_version', { simple: true }), version);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');

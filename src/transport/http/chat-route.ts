@@ -43,7 +43,7 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
       const asker = await resolveAsker(request, body, options.sessions, options.trustBareOpenid);
       sessionId = asker.sessionId;
       // always started: without `stillWanted` startChat returns a run or throws
-      const input = { query: body.query, useAutoRag: body.use_auto_rag, images: body.images, audio: body.audio };
+      const input = { query: body.query, useAutoRag: body.use_auto_rag, conversationId: body.conversation_id, images: body.images, audio: body.audio };
       ({ run, joined, transcript } = (await startChat(options.limits, options.chat, asker, input, undefined, body.request_id, options.media))!);
     } catch (error) {
       return replyError(reply, error);
@@ -56,7 +56,9 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
 
     if (!body.stream) {
       const result = await run.done;
-      const frame = answerResponseFrame(result, sessionId, false);
+      // the seed's body, plus the conversation for a caller that named one
+      const named = parsed.data.conversation_id !== undefined;
+      const frame = answerResponseFrame(result, sessionId, false, undefined, named);
       // a voice question's transcript rides along in the one JSON body
       if (transcript !== undefined && frame.type === 'chat_response') frame.data.transcript = transcript;
       const body = httpBody(frame);

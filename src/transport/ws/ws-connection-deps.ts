@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AnswerRun } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import type { ChatMedia } from '../../chat/chat-media.js';
+import type { ConversationService } from '../../chat/conversation-service.js';
 import type { SessionService } from '../../auth/session-service.js';
 import type { UsageLimits } from '../../limits/usage-limits.js';
 import type { GatewayMetrics } from '../../observability/gateway-metrics.js';
@@ -13,6 +14,8 @@ import type { WsConnection } from './ws-connection.js';
 export interface WsConnectionDeps {
   sessions: SessionService;
   chat: ChatService;
+  /** conversation list, history, deletion, ratings */
+  conversations: ConversationService;
   logger: Logger;
   /** chats and tokens per user, logins per IP */
   usageLimits: UsageLimits;

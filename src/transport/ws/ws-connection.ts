@@ -21,11 +21,12 @@ import {
   progressFrame,
   retractFrame,
   transcriptFrame,
+  suggestionsFrame,
   type ServerFrame,
 } from '../../protocol/server-frame.js';
 import { toAppError } from '../../protocol/to-app-error.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
-import { historyFrame } from '../history-frame.js';
+import { conversationReply } from '../conversation-replies.js';
 import { logIn } from '../log-in.js';
 import { startChat } from '../start-chat.js';
 import { MessageRateLimit } from './message-rate-limit.js';
@@ -52,6 +53,8 @@ export class WsConnection {
   private closed = false;
   private flooding = false;
   private readonly rate: MessageRateLimit;
+  /** stops waiting for the last answer's follow-up suggestions (a new question drops them) */
+  private dropSuggestions: (() => void) | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -116,9 +119,12 @@ export class WsConnection {
     switch (message.type) {
       case 'chat':
         return this.chat(session, message);
-      case 'history': {
-        const messages = await this.deps.chat.listHistory(session.openid, message.limit ?? this.deps.limits.historyLimit);
-        return this.send(historyFrame(messages, rid));
+      case 'history':
+      case 'conversations':
+      case 'delete_conversation':
+      case 'feedback': {
+        const asker = { openid: session.openid, ownerKey: session.sessionId };
+        return this.reply(conversationReply(this.deps.conversations, asker, message, this.deps.limits.historyLimit), rid);
       }
       case 'clear':
         await this.deps.chat.clear({ openid: session.openid, ownerKey: session.sessionId });
@@ -132,6 +138,15 @@ export class WsConnection {
         if (match) run.cancel();
         return this.send(cancelResponseFrame(run?.id ?? null, Boolean(match), rid));
       }
+    }
+  }
+
+  /** Sends a request's reply, or the error it failed with (404, 503…) echoing its request_id. */
+  private async reply(pending: Promise<ServerFrame>, rid: RequestId): Promise<void> {
+    try {
+      this.send(await pending);
+    } catch (error) {
+      this.send(errorFrame(toAppError(error), rid));
     }
   }
 
@@ -154,6 +169,8 @@ export class WsConnection {
     // A re-login on this socket keeps following its own answer as it was asked for (stream,
     // request_id); answers of another session stop being delivered here.
     this.detachAll(pending);
+    // suggestions for an answer of the previous login are not this session's
+    this.stopWaitingForSuggestions();
     this.session = session;
     this.lease.clear();
     this.shared.unauthenticated.delete(this);
@@ -173,13 +190,16 @@ export class WsConnection {
 
   private async chat(session: Session, message: Extract<ClientMessage, { type: 'chat' }>): Promise<void> {
     const rid = message.request_id;
-    const extended = message.stream || rid !== undefined;
+    // naming a conversation is an extension too: such a client is told where its answer went
+    const extended = message.stream || rid !== undefined || message.conversation_id !== undefined;
+    // suggestions still being made for the previous answer would arrive after this question
+    this.stopWaitingForSuggestions();
     if (this.shared.draining) return this.send(errorFrame(new AppError('shutting_down'), rid));
     let run: AnswerRun | undefined;
     let transcript: string | undefined;
     try {
       const asker = { openid: session.openid, ownerKey: session.sessionId };
-      const input = { query: message.query, useAutoRag: message.use_auto_rag, images: message.images, audio: message.audio };
+      const input = { query: message.query, useAutoRag: message.use_auto_rag, conversationId: message.conversation_id, images: message.images, audio: message.audio };
       // a socket closed while the limiter answered must not start a run nobody would detach
       const started = await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed, rid, this.deps.media);
       ({ run, transcript } = started ?? {});
@@ -233,6 +253,8 @@ export class WsConnection {
       done: (result) => {
         this.attached.delete(run);
         this.send(answerResponseFrame(result, this.session?.sessionId ?? null, extended, rid));
+        // seed clients get the seed's frames only; the suggester decides which answers get any
+        if (extended && result.status === 'complete') this.waitForSuggestions(run, rid);
       },
     };
     // an answer that ended before this listener could attach: its final frame carries the whole text
@@ -241,6 +263,21 @@ export class WsConnection {
     run.attach(listener);
     // attach before detaching the old listener, so the run never looks abandoned
     if (previous) run.detach(previous, this.deps.limits.detachGraceMs);
+  }
+
+  /** `chat_suggestions` for `run`, if they come before the next question (chat/suggestions/). */
+  private waitForSuggestions(run: AnswerRun, rid: RequestId): void {
+    this.stopWaitingForSuggestions();
+    const stop = run.followUps.wait((suggestions) => {
+      if (this.dropSuggestions === stop) this.dropSuggestions = undefined;
+      this.send(suggestionsFrame(suggestions, rid));
+    });
+    this.dropSuggestions = stop;
+  }
+
+  private stopWaitingForSuggestions(): void {
+    this.dropSuggestions?.();
+    this.dropSuggestions = undefined;
   }
 
   /**
@@ -304,6 +341,7 @@ export class WsConnection {
     clearTimeout(this.loginTimer);
     clearTimeout(this.idleTimer);
     this.detachAll();
+    this.stopWaitingForSuggestions();
     this.log.info({ code }, 'socket closed');
   }
 }
