@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { SessionService } from './auth/session-service.js';
 import type { AnswerRegistry } from './chat/answer-registry/answer-registry.js';
 import { ChatService } from './chat/chat-service.js';
+import type { ChatMedia } from './chat/chat-media.js';
 import { ConcurrencyGate } from './chat/concurrency-gate.js';
 import { ConversationService } from './chat/conversation-service.js';
 import { FollowUpSuggester } from './chat/suggestions/follow-up-suggester.js';
@@ -57,6 +58,8 @@ export interface AppDeps {
   metrics?: GatewayMetrics;
   /** answers in flight (compose: Redis with REDIS_URL); default: this process only. Closed on shutdown. */
   answers?: AnswerRegistry;
+  /** photo and voice questions; absent = `images` / `audio` are refused with a clear error */
+  media?: ChatMedia;
   /** photo and voice uploads (POST /wechat/upload); absent = no upload route. Closed on shutdown. */
   uploads?: UploadStore & UploadWriter;
   /** follow-up question sources (compose: SUGGESTIONS=on), tried in order; absent = no suggestions */
@@ -121,6 +124,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     metrics,
     registry: deps.answers,
+    promptTurns: deps.media && ((openid, turns) => deps.media!.promptTurns(openid, turns)),
     moderation,
     // off: settled at once, so a socket waiting for suggestions lets go of them right away
     afterAnswer: suggester ? (finished) => void suggester.afterAnswer(finished) : (finished) => finished.run.followUps.offer([]),
@@ -156,6 +160,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
     usageLimits: limits,
     metrics,
+    media: deps.media,
     maxUnauthenticated: config.ws.maxUnauthenticated,
     limits: {
       maxMessagesPerSecond: config.ws.maxMessagesPerSecond,
@@ -168,7 +173,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
   registerLoginRoute(fastify, sessions, limits, metrics);
-  registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production' });
+  registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production', media: deps.media });
   await fastify.register(conversationRoutes, {
     sessions,
     conversations,

@@ -83,6 +83,18 @@
     tts_error: '语音服务暂时不可用',
     tts_timeout: '语音合成超时，请重试',
     tts_busy: '语音服务繁忙，请稍后再试',
+    // photo and voice questions (docs/media.md)
+    too_many_images: '图片太多，请少选几张',
+    image_invalid: '图片无法识别，请换一张',
+    vision_not_configured: '暂不支持图片，请用文字提问',
+    vision_unsupported: '暂不支持图片，请用文字提问',
+    asr_not_configured: '暂不支持语音，请打字提问',
+    asr_timeout: '语音识别超时，请重试',
+    asr_failed: '语音识别失败，请稍后再试',
+    asr_bad_response: '语音识别失败，请稍后再试',
+    empty_transcript: '没听清，请再说一遍',
+    audio_unsupported: '录音格式不支持，请重录',
+    asr_quota_exceeded: '今日语音额度已用完',
     // raised by the client library itself
     network_error: '网络不给力，正在重连',
     request_timeout: '请求超时，请重试',

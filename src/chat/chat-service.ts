@@ -6,7 +6,7 @@ import { LlmError } from '../llm/llm-error.js';
 import { noMetrics, type ChatOutcome, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import { toAppError } from '../protocol/to-app-error.js';
-import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
+import type { HistoryStore, MessageStatus, StoredAttachment, StoredMessage } from '../store/history-store.js';
 import { storeCall } from '../store/store-call.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
 import type { AnswerRegistry, LostAnswer } from './answer-registry/answer-registry.js';
@@ -18,6 +18,7 @@ import { chooseStrategy } from './strategies/choose-strategy.js';
 import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
 import { questionIdOf } from './question-id.js';
 import { runQuestion } from './run-question.js';
+import type { PromptTurn } from './build-prompt.js';
 import { conversationFor, storeAnswer, storeLostAnswer, storeQuestion } from './store-turns.js';
 import { checkWithPolicy, RETRACT_NOTICE, type ModerationOutcome, type ModerationPolicy } from './moderation-policy.js';
 import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
@@ -47,6 +48,8 @@ export interface ChatServiceDeps {
   metrics?: GatewayMetrics;
   /** where answers in flight are known: shared over Redis, or this process only (default) */
   registry?: AnswerRegistry;
+  /** puts the images of earlier questions back into the prompt (chat-media.ts); absent = text only */
+  promptTurns?: (openid: string, turns: StoredMessage[]) => Promise<PromptTurn[]>;
   /**
    * Called once an answer ended, after its final frame went out and its model slot was
    * returned (follow-up suggestions hook here). Must return at once and never throw.
@@ -63,6 +66,8 @@ export interface Asker {
 export interface ChatInput {
   query: string;
   useAutoRag: boolean;
+  /** stored with the question: its images, or the recording it was transcribed from (checked by the caller) */
+  attachments?: StoredAttachment[];
   /** continue this conversation of the asker's (it becomes the current one); absent = the current one */
   conversationId?: string | undefined;
 }
@@ -131,7 +136,7 @@ export class ChatService {
       throw new AppError('server_busy');
     }
     const log = this.deps.logger.child({ answerId: run.id });
-    const asked = this.ask(run, query, conversationId, log);
+    const asked = this.ask(run, query, conversationId, log, input.attachments);
     void this.execute(run, { query, conversationId, useAutoRag: input.useAutoRag }, ticket.acquired, performance.now(), asked, log);
     try {
       await asked;
@@ -236,7 +241,8 @@ export class ChatService {
       if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
       release = await acquired;
       // offline answers never read the conversation: no history read per chat without a model
-      const turns = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1, conversationId)) : [];
+      const stored = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1, conversationId)) : [];
+      const turns = this.deps.promptTurns ? await this.deps.promptTurns(run.openid, stored) : stored;
       let first = true;
       const onText = (text: string) => {
         if (first) metrics.firstToken((performance.now() - startedAt) / 1000);
@@ -281,12 +287,13 @@ export class ChatService {
    * ends with 403 (or 503 when the check failed, fail-closed). The check runs while the run
    * waits for a model slot.
    */
-  private async ask(run: AnswerRun, query: string, conversationId: string, log: Logger): Promise<ModerationOutcome> {
+  private async ask(run: AnswerRun, query: string, conversationId: string, log: Logger, attachments?: StoredAttachment[]): Promise<ModerationOutcome> {
     const { moderation, history } = this.deps;
     // no abort signal: a question cancelled mid-check must still be stored with its verdict
     const checked: ModerationOutcome = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true };
     const asked: StoredMessage = { id: questionIdOf(run.id), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
     if (!checked.ok) asked.flagged = { label: checked.label };
+    if (attachments?.length) asked.attachments = attachments;
     await storeQuestion(history, run.openid, asked, conversationId);
     return checked;
   }

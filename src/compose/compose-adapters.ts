@@ -20,6 +20,8 @@ import type { StoreBundle } from '../store/store-bundle.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
 import { createAdminStore } from './create-admin-store.js';
 import { createAnswerRegistry } from './create-answer-registry.js';
+import type { ChatMedia } from '../chat/chat-media.js';
+import { createChatMedia } from './create-chat-media.js';
 import { createChatModel } from './create-chat-model.js';
 import { createContentChecker } from './create-content-checker.js';
 import { createKnowledgeBase } from './create-knowledge-base.js';
@@ -46,6 +48,8 @@ export interface Adapters {
   metrics: GatewayMetrics;
   /** answers in flight: shared over Redis with REDIS_URL, else this process's */
   answers: AnswerRegistry;
+  /** photo and voice questions (uploads, transcription, image sizing) */
+  media: ChatMedia;
   /** photo and voice uploads: files under UPLOAD_DIR, records in Redis or SQLite; closed on shutdown */
   uploads: UploadStore & UploadWriter;
   /** SUGGESTIONS=on: where follow-up questions come from, tried in order; absent = off */
@@ -114,8 +118,9 @@ export async function composeAdapters(
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
     const suggestions = await createSuggestionSources(config, model, knowledgeBase, options.modelTuning);
+    const media = await createChatMedia(config, logger, uploads);
     const admin = await createAdminStore(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, suggestions, admin };
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, suggestions, media, admin };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -46,6 +46,8 @@ export interface FrameData {
   conversations_response: ConversationsData;
   delete_conversation_response: { conversation_id: string };
   feedback_response: { id: string; rating: WireRating };
+  /** a voice question's text, before its answer streams (`id` = the answer id) */
+  chat_transcript: TranscriptData;
 }
 
 export interface ErrorData {
@@ -84,6 +86,17 @@ export interface ProgressData {
   id: string;
   stage: 'searching';
   query: string;
+}
+
+export interface TranscriptData {
+  id: string;
+  text: string;
+}
+
+/** An upload a question refers to (`POST /wechat/upload`'s upload_id). */
+export interface WireAttachment {
+  kind: 'image' | 'audio';
+  upload_id: string;
 }
 
 export interface RetractData {
@@ -127,6 +140,8 @@ export interface AnswerData {
   /** extension fields: clients that use stream or request_id */
   status?: WireStatus;
   usage?: WireUsage | null;
+  /** HTTP without `stream` only: a voice question's transcript (WebSocket and event streams get `chat_transcript`) */
+  transcript?: string;
 }
 
 export interface HistoryEntry {
@@ -137,6 +152,8 @@ export interface HistoryEntry {
   /** epoch milliseconds */
   created_at: number;
   sources?: WireSource[];
+  /** questions with images, or asked by voice */
+  attachments?: WireAttachment[];
   /** answers the user rated (`feedback`) */
   rating?: WireRating;
 }
@@ -231,6 +248,8 @@ export const deltaFrame = (data: DeltaData, rid?: RequestId) => frame('chat_delt
 
 export const progressFrame = (data: ProgressData, rid?: RequestId) =>
   frame('chat_progress', 0, data.stage === 'searching' ? '正在检索知识库...' : '', data, rid);
+
+export const transcriptFrame = (data: TranscriptData, rid?: RequestId) => frame('chat_transcript', 0, '语音识别完成', data, rid);
 
 export const retractFrame = (data: RetractData, rid?: RequestId) => frame('chat_retract', 0, data.message, data, rid);
 

@@ -18,6 +18,7 @@ export function historyFrame(view: ConversationView, requestId?: RequestId): Ser
         created_at: m.createdAt,
         ...(m.sources?.length ? { sources: m.sources } : {}),
         ...(rating ? { rating } : {}),
+        ...(m.attachments?.length ? { attachments: m.attachments.map((a) => ({ kind: a.kind, upload_id: a.uploadId })) } : {}),
       };
     }),
     requestId,
