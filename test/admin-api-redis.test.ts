@@ -4,26 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { countTokens, promptTokens, type FakeChatBody } from './support/fake-llm-replies.js';
+import { adminApiCalls } from './support/admin-api-calls.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 
 const TOKEN = 'admin-token-for-redis-tests-0123';
-const auth = { authorization: `Bearer ${TOKEN}` };
-
-async function get(gw: RunningGateway, path: string, headers: Record<string, string> = auth) {
-  const response = await fetch(`${gw.url}${path}`, { headers });
-  const text = await response.text();
-  const json = String(response.headers.get('content-type')).startsWith('application/json');
-  return { status: response.status, text, body: json ? JSON.parse(text) : undefined };
-}
-
-async function chat(gw: RunningGateway, openid: string, query: string) {
-  const response = await fetch(`${gw.url}/wechat/chat`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, openid }),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const { get, chat } = adminApiCalls(TOKEN);
 
 describe('/admin/api on Redis', () => {
   const prefix = `wag-test-admin-${randomBytes(4).toString('hex')}:`;

@@ -2,32 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { countTokens, promptTokens, type FakeChatBody } from './support/fake-llm-replies.js';
+import { adminApiCalls } from './support/admin-api-calls.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { WordChecker } from './support/word-checker.js';
 
 const TOKEN = 'admin-token-for-tests-0123456789';
-const auth = { authorization: `Bearer ${TOKEN}` };
-
-async function get(gw: RunningGateway, path: string, headers: Record<string, string> = auth) {
-  const response = await fetch(`${gw.url}${path}`, { headers });
-  const text = await response.text();
-  let body: any;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, headers: response.headers, body, text };
-}
-
-async function chat(gw: RunningGateway, openid: string, query: string) {
-  const response = await fetch(`${gw.url}/wechat/chat`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, openid }),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const { auth, get, chat } = adminApiCalls(TOKEN);
 
 describe('/admin/api on SQLite', () => {
   let llm: FakeLlmServer;

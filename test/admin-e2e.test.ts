@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { LAPTOP, openChromium, type ChromiumPage } from './support/chromium.js';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { WsTestClient, type Frame } from './support/ws-test-client.js';
@@ -19,20 +18,16 @@ import { WsTestClient, type Frame } from './support/ws-test-client.js';
 /** browser globals inside page.evaluate callbacks (the project compiles without the DOM lib) */
 declare const window: any, document: any, sessionStorage: any, localStorage: any, DataTransfer: any, File: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUTPUT = join(import.meta.dirname, '..', 'test-output', 'admin-e2e');
 const ADMIN_TOKEN = 'e2e-admin-token';
 const HOSTILE = '<img src=x onerror="window.__pwned=1">发票怎么开？';
-const LAPTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 
 describe('admin page, end to end in headless Chromium', () => {
   let llm: FakeLlmServer;
   let gw: RunningGateway;
-  let context: BrowserContext;
+  let browser: ChromiumPage;
   let page: Page;
-  let userDataDir: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   let aliceOpenid = '';
   let bobOpenid = '';
 
@@ -51,7 +46,7 @@ describe('admin page, end to end in headless Chromium', () => {
   }
 
   async function shot(name: string): Promise<void> {
-    await page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
+    await browser.shot(name, { fullPage: true });
   }
 
   /** elements sticking out past the right edge of a phone screen (wide tables scroll inside their own box instead) */
@@ -69,7 +64,6 @@ describe('admin page, end to end in headless Chromium', () => {
   }
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
     llm = await startFakeLlmServer({ apiKey: 'test-key' });
     llm.setReply((body) => {
       const last = String(body.messages.at(-1)?.content ?? '');
@@ -105,29 +99,12 @@ describe('admin page, end to end in headless Chromium', () => {
     bobOpenid = bob.openid;
     await bob.client.close();
 
-    mkdirSync(OUTPUT, { recursive: true });
-    userDataDir = mkdtempSync(join(tmpdir(), 'wag-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      viewport: LAPTOP,
-      locale: 'zh-CN',
-      acceptDownloads: true,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    page.on('response', (response) => {
-      if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
-    });
+    browser = await openChromium({ suite: 'admin-e2e', viewport: LAPTOP, locale: 'zh-CN', acceptDownloads: true });
+    ({ page, errors: pageErrors } = browser);
   });
 
   after(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await gw?.stop();
     await llm?.close();
   });

@@ -1,9 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openChromium, type ChromiumPage } from './support/chromium.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 
 /**
@@ -14,17 +12,14 @@ import { startGateway, type RunningGateway } from './support/start-gateway.js';
 /** browser globals inside page.evaluate callbacks (the project compiles without the DOM lib) */
 declare const document: any, window: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUTPUT = join(import.meta.dirname, '..', 'test-output', 'console-e2e');
 const Q1 = 'socket 合法域名怎么配置？';
 const Q2 = '连接过一会儿就断开怎么办？';
 
 describe('browser console: conversations, ratings, suggestions (headless Chromium)', () => {
   let gw: RunningGateway;
-  let context: BrowserContext;
+  let browser: ChromiumPage;
   let page: Page;
-  let userDataDir: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   const dialogs: string[] = [];
   let acceptDialogs = true;
 
@@ -42,21 +37,10 @@ describe('browser console: conversations, ratings, suggestions (headless Chromiu
   }
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
     gw = await startGateway({ knowledgeBase: true, env: { SUGGESTIONS: 'on', KB_LOAD_SAMPLE: 'true' } });
-    mkdirSync(OUTPUT, { recursive: true });
-    userDataDir = mkdtempSync(join(tmpdir(), 'wag-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      viewport: { width: 1280, height: 860 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
+    // screenshots beside the console's own; this suite counts script and console errors only
+    browser = await openChromium({ suite: 'console-e2e', httpErrors: false });
+    ({ page, errors: pageErrors } = browser);
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void (acceptDialogs ? dialog.accept() : dialog.dismiss());
@@ -64,8 +48,7 @@ describe('browser console: conversations, ratings, suggestions (headless Chromiu
   });
 
   after(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await gw?.stop();
   });
 
@@ -94,7 +77,7 @@ describe('browser console: conversations, ratings, suggestions (headless Chromiu
     await lastAnswer().locator('.rate-down').click();
     await page.waitForFunction(() => [...document.querySelectorAll('#messages .msg.ai .rate-down')].some((b: any) => b.getAttribute('aria-pressed') === 'true'));
     assert.deepEqual(await pressed(lastAnswer()), ['down']);
-    await page.screenshot({ path: join(OUTPUT, 'conversations-first.png') });
+    await browser.shot('conversations-first');
 
     // a second conversation
     await page.click('#clear');
@@ -111,7 +94,7 @@ describe('browser console: conversations, ratings, suggestions (headless Chromiu
     assert.equal(await page.locator('#messages .msg').count(), 2);
     assert.deepEqual(await pressed(lastAnswer()), ['down'], 'the rating comes back with history');
     assert.equal(await activeTitle(), Q1);
-    await page.screenshot({ path: join(OUTPUT, 'conversations-switched.png') });
+    await browser.shot('conversations-switched');
 
     // continue it with a chip (shown again under the reopened answer's follow-up)
     await ask('那 request 合法域名呢？');
@@ -132,7 +115,7 @@ describe('browser console: conversations, ratings, suggestions (headless Chromiu
     assert.ok(sent.slice(-2).every((f) => f.includes('"conversation_id"')), 'the follow-ups went to the opened conversation');
     await page.waitForFunction((q: string) => document.querySelector('#conversations .conv .conv-title')?.textContent === q, Q1);
     assert.match((await page.locator('#conversations .conv').first().locator('.conv-meta').textContent()) ?? '', /6 条$/);
-    await page.screenshot({ path: join(OUTPUT, 'conversations-chip.png') });
+    await browser.shot('conversations-chip');
 
     // reload: back in the conversation last asked in, the first answer still 👎
     await page.reload();
@@ -152,7 +135,7 @@ describe('browser console: conversations, ratings, suggestions (headless Chromiu
     await page.waitForFunction(() => document.querySelectorAll('#conversations .conv').length === 1);
     assert.deepEqual(await titles(), [Q1]);
     assert.equal(await page.locator('#messages .msg.ai').count(), 3, 'the conversation on screen stays');
-    await page.screenshot({ path: join(OUTPUT, 'conversations-deleted.png') });
+    await browser.shot('conversations-deleted');
     assert.equal(await page.locator('#frames li.err').count(), 0, 'no error frame in the whole run');
     assert.deepEqual(pageErrors, []);
   });

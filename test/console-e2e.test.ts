@@ -1,9 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openChromium, type ChromiumPage } from './support/chromium.js';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { WordChecker } from './support/word-checker.js';
@@ -16,8 +14,6 @@ import { WordChecker } from './support/word-checker.js';
 /** browser globals inside page.evaluate callbacks (the project compiles without the DOM lib) */
 declare const window: any, document: any, MutationObserver: any, getComputedStyle: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUTPUT = join(import.meta.dirname, '..', 'test-output', 'console-e2e');
 const ADMIN_TOKEN = 'e2e-admin-token';
 const ANSWER = '## 控制台回答\n\n你好，**控制台**！<img src=x onerror="window.__pwned=1">\n\n- 流式显示\n- 原始帧可见\n\n| 项 | 值 |\n|---|---|\n| 协议 | WebSocket |';
 
@@ -25,13 +21,11 @@ describe('browser console, end to end in headless Chromium', () => {
   let llm: FakeLlmServer;
   let gw: RunningGateway;
   let consoleUrl: string;
-  let context: BrowserContext;
+  let browser: ChromiumPage;
   let page: Page;
-  let userDataDir: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
     llm = await startFakeLlmServer({ apiKey: 'test-key', deltaLatencyMs: 25, deltaChars: 2 });
     gw = await startGateway({
       llm,
@@ -42,27 +36,12 @@ describe('browser console, end to end in headless Chromium', () => {
       contentSecurity: { mode: 'both', failOpen: false },
     });
     consoleUrl = `${gw.url}/console`; // served by the gateway itself (CONSOLE_ENABLED, on by default)
-    mkdirSync(OUTPUT, { recursive: true });
-    userDataDir = mkdtempSync(join(tmpdir(), 'wag-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      viewport: { width: 1280, height: 860 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    page.on('response', (response) => {
-      if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
-    });
+    browser = await openChromium({ suite: 'console-e2e' });
+    ({ page, errors: pageErrors } = browser);
   });
 
   after(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await gw?.stop();
     await llm?.close();
   });
@@ -88,7 +67,7 @@ describe('browser console, end to end in headless Chromium', () => {
     await page.waitForSelector('#messages .msg.ai.streaming');
     assert.equal(await page.isEnabled('#cancel'), true, 'stop is available while streaming');
     await page.waitForFunction(() => (document.querySelector('#messages .msg.ai.streaming .answer')?.textContent ?? '').length > 8);
-    await page.screenshot({ path: join(OUTPUT, 'console-streaming.png') });
+    await browser.shot('console-streaming');
     await page.waitForSelector('#messages .msg.ai.done.complete', { timeout: 15_000 });
 
     const lengths: number[] = await page.evaluate(() => window.__lengths);
@@ -117,7 +96,7 @@ describe('browser console, end to end in headless Chromium', () => {
     assert.equal(await login.count(), 1);
     assert.equal(await login.evaluate((el: any) => el.classList.contains('err')), false, 'an outgoing login is not an error');
     assert.equal(await page.locator('#frames li.err').count(), 0, 'nothing failed in this exchange');
-    await page.screenshot({ path: join(OUTPUT, 'console.png'), fullPage: true });
+    await browser.shot('console', { fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 
@@ -135,7 +114,7 @@ describe('browser console, end to end in headless Chromium', () => {
     const roles = await page.$$eval('#messages .msg', (els: any[]) => els.map((el) => (el.classList.contains('user') ? 'user' : 'ai')));
     assert.deepEqual(roles, ['user', 'ai', 'user', 'ai']);
     assert.equal(await page.locator('#messages .msg.ai.cancelled').count(), 1, 'the stopped answer is stored as cancelled');
-    await page.screenshot({ path: join(OUTPUT, 'console-history.png'), fullPage: true });
+    await browser.shot('console-history', { fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 
@@ -163,7 +142,7 @@ describe('browser console, end to end in headless Chromium', () => {
     assert.match((await reloaded.locator('.answer').textContent()) ?? '', /7 天内可以无理由退货/);
     assert.equal(await reloaded.locator('.sources').count(), 1, 'the sources are still under the answer');
     assert.equal(await reloaded.locator('.sources').textContent(), live, 'shown as when the answer was live');
-    await page.screenshot({ path: join(OUTPUT, 'console-history-sources.png'), fullPage: true });
+    await browser.shot('console-history-sources', { fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 
@@ -181,7 +160,7 @@ describe('browser console, end to end in headless Chromium', () => {
         await page.$eval('#status', (el: any) => (el.textContent = '已断开（1006）'));
         return measure();
       };
-      await page.screenshot({ path: join(OUTPUT, 'console-390.png') });
+      await browser.shot('console-390');
       for (const badge of [await measure(), await longest()]) {
         assert.ok(badge.height < badge.line * 1.5, `"${badge.text}" fits one line: ${badge.height}px tall, line ${badge.line}px`);
         assert.ok(badge.right <= 390, `"${badge.text}" stays inside the viewport (right edge at ${badge.right}px)`);
@@ -203,7 +182,7 @@ describe('browser console, end to end in headless Chromium', () => {
     await page.click('#kb-form button');
     await page.waitForSelector('#kb-results .hit');
     assert.match((await page.locator('#kb-results .hit').first().textContent()) ?? '', /售后政策/);
-    await page.screenshot({ path: join(OUTPUT, 'console-kb.png'), fullPage: true });
+    await browser.shot('console-kb', { fullPage: true });
   });
 
   it('chat_retract: the streamed text gives way to the notice', async () => {
@@ -217,7 +196,7 @@ describe('browser console, end to end in headless Chromium', () => {
     assert.equal(await answer.locator('.note').textContent(), '内容已撤回');
     assert.ok((await page.locator('#frames li b').allTextContents()).includes('chat_retract'));
     assert.doesNotMatch((await page.textContent('#messages')) ?? '', /危险内容/);
-    await page.screenshot({ path: join(OUTPUT, 'console-retract.png'), fullPage: true });
+    await browser.shot('console-retract', { fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
-import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import type { FakeLlmServer } from './support/fake-llm-server.js';
+import { startGatewayOnStore } from './support/gateway-on-store.js';
+import type { RunningGateway } from './support/start-gateway.js';
 import { storeKinds } from './support/store-kinds.js';
 
 interface Reply {
@@ -27,16 +28,10 @@ for (const kind of storeKinds()) {
   describe(`HTTP: conversations, history and feedback routes (${kind.label})`, () => {
     let llm: FakeLlmServer;
     let gw: RunningGateway;
+    let stop: () => Promise<void>;
 
-    before(async () => {
-      llm = await startFakeLlmServer({ apiKey: 'test-key' });
-      gw = await startGateway({ llm, store: kind.store });
-    });
-    after(async () => {
-      await gw.stop();
-      await llm.close();
-      await kind.cleanup();
-    });
+    before(async () => ({ llm, gw, stop } = await startGatewayOnStore(kind)));
+    after(() => stop?.());
 
     const login = async (code: string): Promise<string> =>
       (await call('POST', `${gw.url}/wechat/login`, { body: { code } })).body.data.session_id as string;

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
+import type { FakeLlmServer } from './support/fake-llm-server.js';
+import { startGatewayOnStore } from './support/gateway-on-store.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { storeKinds } from './support/store-kinds.js';
 import { WsTestClient, type Frame } from './support/ws-test-client.js';
@@ -37,16 +38,10 @@ for (const kind of storeKinds()) {
   describe(`WebSocket: several conversations per user (${kind.label})`, () => {
     let llm: FakeLlmServer;
     let gw: RunningGateway;
+    let stop: () => Promise<void>;
 
-    before(async () => {
-      llm = await startFakeLlmServer({ apiKey: 'test-key', deltaChars: 2, deltaLatencyMs: 1 });
-      gw = await startGateway({ llm, store: kind.store });
-    });
-    after(async () => {
-      await gw.stop();
-      await llm.close();
-      await kind.cleanup();
-    });
+    before(async () => ({ llm, gw, stop } = await startGatewayOnStore(kind, { apiKey: 'test-key', deltaChars: 2, deltaLatencyMs: 1 })));
+    after(() => stop?.());
 
     it('lists conversations newest first, page by page; clear starts a new one and lists the old one', async () => {
       const { client } = await WsTestClient.loggedIn(gw.wsUrl, `list_${kind.label}`);

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
-import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { startGatewayOnStore } from './support/gateway-on-store.js';
+import type { RunningGateway } from './support/start-gateway.js';
 import { storeKinds } from './support/store-kinds.js';
 import { WsTestClient, type Frame } from './support/ws-test-client.js';
 
@@ -19,18 +19,11 @@ async function request(client: WsTestClient, message: Record<string, unknown>): 
 
 for (const kind of storeKinds()) {
   describe(`WebSocket: feedback on answers (${kind.label})`, () => {
-    let llm: FakeLlmServer;
     let gw: RunningGateway;
+    let stop: () => Promise<void>;
 
-    before(async () => {
-      llm = await startFakeLlmServer({ apiKey: 'test-key' });
-      gw = await startGateway({ llm, store: kind.store });
-    });
-    after(async () => {
-      await gw.stop();
-      await llm.close();
-      await kind.cleanup();
-    });
+    before(async () => ({ gw, stop } = await startGatewayOnStore(kind)));
+    after(() => stop?.());
 
     it('rates an answer, changes the rating, and history shows the latest one', async () => {
       const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, `rate_${kind.label}`);

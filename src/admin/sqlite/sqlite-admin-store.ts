@@ -17,7 +17,7 @@ import { matchExpression, snippetOf } from '../search-terms.js';
 import { AdminIndexer, titleOf, type AdminIndexerOptions } from './admin-indexer.js';
 import { migrateAdminSchema } from './admin-schema.js';
 import { SqliteFeedbackReader } from './sqlite-feedback-reader.js';
-import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from './message-row.js';
+import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from '../../store/sqlite/message-row.js';
 import { conversationIdOf, WHERE_CONVERSATION } from './message-source.js';
 import { sqliteUsage } from './sqlite-usage.js';
 
@@ -132,7 +132,7 @@ export class SqliteAdminStore implements AdminStore {
     const openid = rows[0]!.openid;
     const ratings = this.#feedback.ratingsOf(conversationId);
     const messages = rows.map((row) => {
-      const message = toStoredMessage(row);
+      const message = toStoredMessage(row, { malformed: 'drop' });
       const rating = ratings.get(message.id);
       return rating ? { ...message, rating } : message;
     });
@@ -173,7 +173,7 @@ export class SqliteAdminStore implements AdminStore {
       if (rows.length === 0) return;
       const ratings = this.#feedback.ratingsOfAnswers(rows.filter((r) => r.role === 'assistant').map((r) => [r.openid, r.id] as const));
       for (const row of rows) {
-        const message: ExportedMessage = { openid: row.openid, conversationId: row.cid, ...toStoredMessage(row) };
+        const message: ExportedMessage = { openid: row.openid, conversationId: row.cid, ...toStoredMessage(row, { malformed: 'drop' }) };
         const rating = ratings.get(`${row.cid}\u0000${row.id}`);
         yield rating ? { ...message, rating } : message;
       }

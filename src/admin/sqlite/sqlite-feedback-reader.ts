@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { BadCursorError, type AdminRating, type FeedbackPage, type FeedbackQuery, type RatedAnswer } from '../admin-store.js';
 import type { Rating } from '../../store/feedback-store.js';
-import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from './message-row.js';
+import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from '../../store/sqlite/message-row.js';
 import { WHERE_CONVERSATION } from './message-source.js';
 
 interface FeedbackRow {
@@ -89,7 +89,7 @@ export class SqliteFeedbackReader {
     const conversationId = row.conversation_id;
     const answerRow = this.#answer.get({ conversationId, answerId: row.answer_id });
     if (!answerRow) return [];
-    const answer = toStoredMessage(answerRow);
+    const answer = toStoredMessage(answerRow, { malformed: 'drop' });
     const question = this.#question.get({ conversationId, seq: answerRow.seq })?.content ?? '';
     const rated: RatedAnswer = {
       openid: row.openid,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
+import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from './message-row.js';
 import { WriteBatch } from './write-batch.js';
-import { answerDetailsOf, readAnswerDetails } from '../answer-details.js';
+import { answerDetailsOf } from '../answer-details.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../conversation-cursor.js';
 import { conversationTitle } from '../conversation-title.js';
 import {
@@ -10,20 +11,8 @@ import {
   type ConversationPage,
   type ConversationSummary,
   type HistoryStore,
-  type MessageStatus,
   type StoredMessage,
 } from '../history-store.js';
-
-interface MessageRow {
-  id: string;
-  role: StoredMessage['role'];
-  content: string;
-  status: MessageStatus;
-  created_at: number;
-  usage: string | null;
-  /** JSON of the message details (`model`, `sources`, `flagged`, `attachments`); older rows hold the same shape */
-  meta: string | null;
-}
 
 interface MetaRow {
   id: string;
@@ -115,7 +104,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     // Through the user's conversations (CROSS JOIN fixes that order), so each probe is a lookup
     // in the (openid, conversation, id) index rather than a walk over all the user's messages.
     this.#find = db.prepare(
-      `SELECT m.id, m.role, m.content, m.status, m.created_at, m.usage, m.meta, c.id AS conversation_id
+      `SELECT ${MESSAGE_COLUMNS}, c.id AS conversation_id
        FROM conversation_meta c CROSS JOIN messages m ON m.openid = c.openid AND m.conversation = c.n AND m.id = @id
        WHERE c.openid = @openid ORDER BY m.seq DESC LIMIT 1`,
     );
@@ -162,7 +151,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.#appends.flush();
     const n = conversationId === undefined ? this.#current.get({ openid })! : this.#numberOf.get({ openid, id: conversationId });
     if (n === undefined) return [];
-    return this.#recent.all({ openid, n, limit: count }).reverse().map(toMessage);
+    return this.#recent.all({ openid, n, limit: count }).reverse().map((row) => toStoredMessage(row));
   }
 
   async clear(openid: string): Promise<void> {
@@ -224,7 +213,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.assertOpen();
     this.#appends.flush();
     const row = this.#find.get({ openid, id: messageId });
-    return row === undefined ? undefined : { message: toMessage(row), conversationId: row.conversation_id };
+    return row === undefined ? undefined : { message: toStoredMessage(row), conversationId: row.conversation_id };
   }
 
   /** Commits the appends still pending, then stops this store. */
@@ -269,17 +258,4 @@ function appendWriter(db: Database): (row: AppendRow) => void {
 
 function toSummary(row: MetaRow): ConversationSummary {
   return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at, messageCount: row.message_count };
-}
-
-function toMessage(row: MessageRow): StoredMessage {
-  const message: StoredMessage = {
-    id: row.id,
-    role: row.role,
-    content: row.content,
-    status: row.status,
-    createdAt: row.created_at,
-  };
-  // Absent stays absent (not `undefined`), so a round trip is deep-equal to what was stored.
-  if (row.usage !== null) message.usage = JSON.parse(row.usage) as StoredMessage['usage'];
-  return row.meta === null ? message : { ...message, ...readAnswerDetails(JSON.parse(row.meta)) };
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { staticPageHeaders } from './static-page-headers.js';
 
 export interface AdminPageRouteOptions {
   /** ADMIN_TOKEN. Unset or empty: no route at all, /admin/ answers 404 like any unknown path. */
@@ -27,14 +28,8 @@ export const ADMIN_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-function securityHeaders(reply: FastifyReply): void {
-  reply.header('content-security-policy', ADMIN_PAGE_CSP);
-  reply.header('x-frame-options', 'DENY');
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('referrer-policy', 'no-referrer');
-  reply.header('cross-origin-opener-policy', 'same-origin');
-  reply.header('cache-control', 'no-cache');
-}
+/** a page with the operators' data: no framing even for browsers without frame-ancestors, no opener handle */
+const securityHeaders = staticPageHeaders({ csp: ADMIN_PAGE_CSP, frameOptions: 'DENY', openerPolicy: 'same-origin' });
 
 /**
  * `GET /admin/`: the operators' page (static files from `admin/`), which signs in with the

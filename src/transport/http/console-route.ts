@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { staticPageHeaders } from './static-page-headers.js';
 
 export interface ConsoleRouteOptions {
   /** folder with index.html, console.js…; default `<repo>/console` */
@@ -28,13 +29,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-function securityHeaders(reply: FastifyReply): void {
-  reply.header('content-security-policy', CSP);
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('referrer-policy', 'no-referrer');
-  // a developer tool that changes with the gateway: always revalidate
-  reply.header('cache-control', 'no-cache');
-}
+const securityHeaders = staticPageHeaders({ csp: CSP });
 
 /**
  * `GET /console/`: the browser console, static files from `console/` plus the two shared
