@@ -29,6 +29,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: '6', title: 'HTTP login and health', module: 'http-bench.ts', exportName: 'httpBench' },
   { id: '7', title: 'retrieval at 100k chunks', module: 'retrieval-scale.ts', exportName: 'retrievalBench' },
   { id: '8', title: 'scale-out: 1 instance vs 2 instances vs WORKERS=2', module: 'scenarios/scale-out.ts', exportName: 'scaleOutBench' },
+  { id: '9', title: 'admin list and search at 100k conversations', module: 'admin-search.ts', exportName: 'adminSearchBench' },
 ];
 
 /**
