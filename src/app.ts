@@ -9,6 +9,7 @@ import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { KnowledgeBase } from './knowledge-base/knowledge-base.js';
 import type { UsageLimits } from './limits/usage-limits.js';
+import type { UploadStore, UploadWriter } from './media/upload-store.js';
 import type { ContentChecker } from './moderation/content-checker.js';
 import { noMetrics, type GatewayMetrics } from './observability/gateway-metrics.js';
 import { AppError } from './protocol/error-catalogue.js';
@@ -21,6 +22,7 @@ import { registerHttpErrors } from './transport/http/http-errors.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
 import { metricsRoute } from './transport/http/metrics-route.js';
 import { replyError } from './transport/http/reply-error.js';
+import { uploadRoute } from './transport/http/upload-route.js';
 import { registerWsRoute } from './transport/ws/ws-route.js';
 import type { WechatAuth } from './wechat/wechat-auth.js';
 
@@ -46,6 +48,8 @@ export interface AppDeps {
   metrics?: GatewayMetrics;
   /** answers in flight (compose: Redis with REDIS_URL); default: this process only. Closed on shutdown. */
   answers?: AnswerRegistry;
+  /** photo and voice uploads (POST /wechat/upload); absent = no upload route. Closed on shutdown. */
+  uploads?: UploadStore & UploadWriter;
 }
 
 export interface App {
@@ -152,6 +156,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     draining: () => draining,
   });
 
+  if (deps.uploads) {
+    const { maxImageBytes, maxAudioBytes, maxAudioSeconds } = config.uploads;
+    await fastify.register(uploadRoute, { sessions, limits, uploads: deps.uploads, uploadLimits: { maxImageBytes, maxAudioBytes, maxAudioSeconds }, metrics });
+  }
   if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });
   if (config.consoleEnabled) await registerConsoleRoute(fastify);
 
@@ -181,6 +189,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await limits.close();
       await knowledgeBase?.close();
       await contentChecker?.close?.();
+      await deps.uploads?.close();
       logger.info('stopped');
     })());
 

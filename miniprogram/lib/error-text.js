@@ -61,6 +61,13 @@
     wechat_busy: '微信繁忙，请稍后再试',
     model_timeout: 'AI 回答超时，请重试',
     wechat_timeout: '微信登录超时，请重试',
+    // uploads (POST /wechat/upload): photos and voice
+    upload_invalid: '文件无效，请重新选择',
+    upload_not_found: '文件已过期，请重新上传',
+    upload_too_large: '文件太大，请压缩或缩短',
+    upload_rate_limited: '上传太频繁，请稍后再试',
+    upload_quota_exceeded: '今日上传额度已用完',
+    upload_storage_full: '服务器空间不足，请稍后再试',
     // raised by the client library itself
     network_error: '网络不给力，正在重连',
     request_timeout: '请求超时，请重试',

@@ -11,6 +11,7 @@ import type { KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import type { OpenAiChatModelOptions } from '../llm/openai-chat-model.js';
+import type { UploadStore, UploadWriter } from '../media/upload-store.js';
 import type { LayeredContentChecker } from '../moderation/layered-checker.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { StoreBundle } from '../store/store-bundle.js';
@@ -22,6 +23,7 @@ import { createKnowledgeBase } from './create-knowledge-base.js';
 import { createLimits } from './create-limits.js';
 import { createMetrics } from './create-metrics.js';
 import { createStores } from './create-stores.js';
+import { createUploadStore } from './create-upload-store.js';
 import { createWechatAuth } from './create-wechat-auth.js';
 import { StartupError } from './startup-error.js';
 
@@ -40,6 +42,8 @@ export interface Adapters {
   metrics: GatewayMetrics;
   /** answers in flight: shared over Redis with REDIS_URL, else this process's */
   answers: AnswerRegistry;
+  /** photo and voice uploads: files under UPLOAD_DIR, records in Redis or SQLite; closed on shutdown */
+  uploads: UploadStore & UploadWriter;
 }
 
 export interface ComposeOptions {
@@ -49,6 +53,8 @@ export interface ComposeOptions {
   modelTuning?: Partial<OpenAiChatModelOptions>;
   /** tests move the limits' clock past a window instead of sleeping */
   limitsClock?: () => number;
+  /** tests move uploads past their expiry instead of sleeping */
+  uploadsClock?: () => number;
 }
 
 /**
@@ -87,12 +93,19 @@ export async function composeAdapters(
       throw new StartupError(`REDIS_URL is set but Redis does not answer (answers in flight): ${String(error)}`);
     }
     opened.push(answers);
+    let uploads: UploadStore & UploadWriter;
+    try {
+      uploads = await createUploadStore(config, logger, metrics, options.uploadsClock);
+    } catch (error) {
+      throw new StartupError(`cannot open the upload directory or its records: ${String(error)}`);
+    }
+    opened.push(uploads);
     const contentChecker = createContentChecker(config, logger, { metrics });
     if (contentChecker) opened.push(contentChecker);
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers };
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -194,6 +194,13 @@ export const configSchema = z.object({
     ipLoginsPerMinute: int(0, 1_000_000).default(30),
     /** new WebSockets per client IP per minute: reconnect storms after a restart stay under it, scanners do not */
     ipConnectionsPerMinute: int(0, 1_000_000).default(60),
+    /** uploads (POST /wechat/upload) per user per minute: a photo or a voice question every few seconds is plenty */
+    userUploadsPerMinute: int(0, 1_000_000).default(20),
+    /**
+     * bytes a user may upload per day (Asia/Shanghai), 200 MiB: ~200 phone photos or hours of voice,
+     * while one account cannot fill the disk at 20 × 10 MB a minute
+     */
+    userUploadBytesPerDay: int(0, 1_000_000_000_000).default(200 * 1024 * 1024),
   }),
 
   /** WeChat content security (msgSecCheck v2) and the local keyword list; see src/moderation/ */
@@ -211,6 +218,20 @@ export const configSchema = z.object({
     keywordsFile: optionalText,
     /** one check's deadline (access token fetch included), ms; WeChat answers in ~400 ms */
     timeoutMs: int(100, 60_000).default(3_000),
+  }),
+
+  /** Photo and voice uploads (POST /wechat/upload); see src/media/ and docs/media.md */
+  uploads: z.object({
+    /** where upload files are kept; unset = DATA_DIR/uploads. With REDIS_URL every instance must see the same directory */
+    dir: optionalText,
+    /** largest image, bytes (10 MiB; chooseMedia's compressed photos are a few hundred KB) */
+    maxImageBytes: int(1_024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+    /** largest audio file, bytes (5 MiB: a minute of 128 kbps MP3 is ~1 MB, of 16 kHz WAV ~2 MB) */
+    maxAudioBytes: int(1_024, 1024 * 1024 * 1024).default(5 * 1024 * 1024),
+    /** longest audio, seconds (WeChat's RecorderManager records up to 60 s by default, 10 min at most) */
+    maxAudioSeconds: int(1, 3_600).default(60),
+    /** an upload can be asked about this long, hours; then its file and record are deleted */
+    ttlHours: int(1, 24 * 365).default(24),
   }),
 
   /** SIGTERM: how long answers in flight may take to finish, ms */

@@ -69,6 +69,13 @@ export const envTable = {
   WS_MAX_BUFFERED_BYTES: 'ws.maxBufferedBytes',
   WS_MAX_TOTAL_BUFFERED_BYTES: 'ws.maxTotalBufferedBytes',
   SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  USER_UPLOADS_PER_MINUTE: 'limits.userUploadsPerMinute',
+  USER_UPLOAD_BYTES_PER_DAY: 'limits.userUploadBytesPerDay',
+  UPLOAD_DIR: 'uploads.dir',
+  UPLOAD_MAX_IMAGE_BYTES: 'uploads.maxImageBytes',
+  UPLOAD_MAX_AUDIO_BYTES: 'uploads.maxAudioBytes',
+  UPLOAD_MAX_AUDIO_SECONDS: 'uploads.maxAudioSeconds',
+  UPLOAD_TTL_HOURS: 'uploads.ttlHours',
 } as const;
 
 export type EnvName = keyof typeof envTable;

@@ -9,6 +9,10 @@ export interface LimitSettings {
   userTokensPerDay: number;
   ipLoginsPerMinute: number;
   ipConnectionsPerMinute: number;
+  /** POST /wechat/upload per user per minute (optional so older callers keep compiling; absent = unlimited) */
+  userUploadsPerMinute?: number;
+  /** bytes of uploads stored per user per day (Asia/Shanghai); absent = unlimited */
+  userUploadBytesPerDay?: number;
 }
 
 /** A user's limits and what is left now; `*Left` is null when the limit is off (0). */
@@ -86,6 +90,25 @@ export class UsageLimits {
   /** A new WebSocket from `ip`. */
   admitConnection(ip: string): Promise<void> {
     return this.take('ip_connection', `conn:${ip}`, this.settings.ipConnectionsPerMinute);
+  }
+
+  /**
+   * An upload (POST /wechat/upload) by `openid`, before its body is read: refuses a user past
+   * today's upload bytes (nothing consumed), then takes one upload of this minute.
+   */
+  async admitUpload(openid: string): Promise<void> {
+    const bytesPerDay = this.settings.userUploadBytesPerDay ?? 0;
+    if (bytesPerDay > 0) {
+      const used = await this.guard(() => this.limiter.peek(`upload_bytes:${openid}`, { limit: bytesPerDay, ...SHANGHAI_DAY }));
+      if (used && !used.allowed) throw this.refuse('upload_quota', used.retryAfterSeconds);
+    }
+    await this.take('upload_rate', `upload:${openid}`, this.settings.userUploadsPerMinute ?? 0);
+  }
+
+  /** Counts a stored upload's bytes against the user's day (known only once the file is in). */
+  async recordUpload(openid: string, bytes: number): Promise<void> {
+    const limit = this.settings.userUploadBytesPerDay ?? 0;
+    if (limit > 0) await this.guard(() => this.limiter.add(`upload_bytes:${openid}`, { limit, ...SHANGHAI_DAY }, bytes));
   }
 
   /** The user's limits and what is left (login_response.data.limits); undefined while the backend fails. */

@@ -31,3 +31,26 @@ export interface UploadStore {
   /** The same bytes as a stream, for large files. */
   open(upload: StoredUpload): Readable;
 }
+
+/** What the receiver knows of a file it wrote to a temp path (DiskUploadStore.tempFile). */
+export interface NewUpload {
+  openid: string;
+  kind: UploadKind;
+  mime: string;
+  bytes: number;
+}
+
+/**
+ * The writer side (the upload route and the composition root use it; the chat path needs only
+ * UploadStore). A file is received into `tempFile()`, then either `save`d — moved into the
+ * store under a fresh random id and recorded — or `discard`ed: nothing is stored half-way.
+ */
+export interface UploadWriter {
+  tempFile(): string;
+  save(tempFile: string, upload: NewUpload): Promise<StoredUpload>;
+  discard(tempFile: string): Promise<void>;
+  /** deletes expired uploads (files and records) and stale temp files; returns how many files went */
+  sweepExpired(): Promise<number>;
+  /** stops the periodic sweep; idempotent */
+  close(): Promise<void>;
+}

@@ -32,6 +32,10 @@ export interface GatewayMetrics {
   contentCheck(checker: string, verdict: string): void;
   /** a request refused by a usage limit (LimitKind) */
   rateLimited(limit: string): void;
+  /** an upload stored, by kind (image / audio) and its size */
+  uploadStored(kind: string, bytes: number): void;
+  /** an upload refused, by the error reason the client got */
+  uploadRefused(reason: string): void;
   /** registers the gauges read at scrape time (the app calls it once it has its parts) */
   watch(sources: GaugeSources): void;
   /** the exposition text; undefined when metrics are off */
@@ -48,6 +52,8 @@ export const noMetrics: GatewayMetrics = {
   redisError() {},
   contentCheck() {},
   rateLimited() {},
+  uploadStored() {},
+  uploadRefused() {},
   watch() {},
   render: async () => undefined,
 };

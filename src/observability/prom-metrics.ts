@@ -42,6 +42,9 @@ export class PromMetrics implements GatewayMetrics {
   private readonly redisErrors = this.counter('wag_redis_errors_total', 'Redis connection errors, by connection', ['client']);
   private readonly contentChecks = this.counter('wag_content_checks_total', 'Content-security checks, by checker and verdict', ['checker', 'verdict']);
   private readonly refusals = this.counter('wag_rate_limited_total', 'Requests refused by a usage limit, by limit', ['limit']);
+  private readonly uploads = this.counter('wag_uploads_total', 'Uploads stored, by kind', ['kind']);
+  private readonly uploadBytes = this.counter('wag_upload_bytes_total', 'Bytes of uploads stored, by kind', ['kind']);
+  private readonly uploadRefusals = this.counter('wag_upload_refusals_total', 'Uploads refused, by reason', ['reason']);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wag_' });
@@ -79,6 +82,15 @@ export class PromMetrics implements GatewayMetrics {
 
   rateLimited(limit: string): void {
     this.refusals.inc({ limit });
+  }
+
+  uploadStored(kind: string, bytes: number): void {
+    this.uploads.inc({ kind });
+    this.uploadBytes.inc({ kind }, bytes);
+  }
+
+  uploadRefused(reason: string): void {
+    this.uploadRefusals.inc({ reason });
   }
 
   watch(sources: GaugeSources): void {

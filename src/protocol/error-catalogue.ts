@@ -58,6 +58,12 @@ export const errorCatalogue = {
   wechat_busy: { code: 503, status: 503, message: '微信服务繁忙，请稍后再试' },
   model_timeout: { code: 504, status: 504, message: 'AI 回答超时，请稍后再试' },
   wechat_timeout: { code: 504, status: 504, message: '微信登录超时，请稍后再试' },
+  upload_invalid: { code: 400, status: 400, message: '上传的文件无效（为空、不完整或格式有误），请重新选择' },
+  upload_not_found: { code: 404, status: 404, message: '找不到这个文件，可能已过期，请重新上传' },
+  upload_too_large: { code: 413, status: 413, message: '文件太大' },
+  upload_rate_limited: { code: 429, status: 429, message: '上传太频繁了，请稍后再试' },
+  upload_quota_exceeded: { code: 429, status: 429, message: '今日上传额度已用完，请明天再来' },
+  upload_storage_full: { code: 507, status: 507, message: '服务器存储空间不足，暂时无法上传，请稍后再试' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 
 export type ErrorReason = keyof typeof errorCatalogue;

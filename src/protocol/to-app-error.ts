@@ -38,6 +38,8 @@ const LIMIT_REASONS: Record<LimitKind, ErrorReason> = {
   token_quota: 'token_quota_exceeded',
   ip_login: 'login_rate_limited',
   ip_connection: 'ip_rate_limited',
+  upload_rate: 'upload_rate_limited',
+  upload_quota: 'upload_quota_exceeded',
 };
 
 /** Any thrown value → the AppError to send. AppErrors pass through unchanged. */

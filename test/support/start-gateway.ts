@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app.js';
-import { composeAdapters } from '../../src/compose/compose-adapters.js';
+import { composeAdapters, type Adapters } from '../../src/compose/compose-adapters.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { KnowledgeBase } from '../../src/knowledge-base/knowledge-base.js';
 import type { ContentChecker } from '../../src/moderation/content-checker.js';
@@ -28,6 +28,8 @@ export interface GatewayOptions {
   knowledgeBase?: boolean | { files: Record<string, string> };
   /** the rate limits' clock: tests step past a window instead of sleeping */
   limitsClock?: () => number;
+  /** the uploads' clock: tests step past an upload's expiry instead of sleeping */
+  uploadsClock?: () => number;
   /** content security with this checker (e.g. test/support/word-checker.ts), instead of the one CONTENT_SECURITY would build */
   contentChecker?: ContentChecker;
   contentSecurity?: { mode: 'input' | 'both'; failOpen: boolean };
@@ -37,6 +39,8 @@ export interface RunningGateway {
   app: App;
   stores: StoreBundle;
   knowledgeBase?: KnowledgeBase;
+  /** the upload store the app reads and writes (tests check what was stored) */
+  uploads: Adapters['uploads'];
   /** http://127.0.0.1:PORT */
   url: string;
   wsUrl: string;
@@ -79,6 +83,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     knowledgeBase: Boolean(options.knowledgeBase),
     modelTuning: { retryBaseDelayMs: 20 },
     limitsClock: options.limitsClock,
+    uploadsClock: options.uploadsClock,
   });
   const { stores, knowledgeBase } = adapters;
   if (knowledgeBase && typeof options.knowledgeBase === 'object') {
@@ -92,6 +97,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     app,
     stores,
     knowledgeBase,
+    uploads: adapters.uploads,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/wechat/ws`,
     dataDir,

@@ -54,6 +54,20 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `,
   // 2: several conversations per user, and ratings. Schema and backfill in backfill-conversations.ts.
   backfillConversations,
+  // 3: uploads
+  `
+  -- uploads (POST /wechat/upload): metadata only, the bytes are files under UPLOAD_DIR named by id
+  CREATE TABLE uploads (
+    id         TEXT    PRIMARY KEY,
+    openid     TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    mime       TEXT    NOT NULL,
+    bytes      INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX uploads_by_expiry ON uploads (expires_at);
+  `,
 ];
 
 /**
