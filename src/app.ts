@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { SessionService } from './auth/session-service.js';
 import type { AnswerRegistry } from './chat/answer-registry/answer-registry.js';
 import { ChatService } from './chat/chat-service.js';
+import type { ChatMedia } from './chat/chat-media.js';
 import { ConcurrencyGate } from './chat/concurrency-gate.js';
 import type { Config } from './config/config-schema.js';
 import type { ChatModel } from './llm/chat-model.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
   metrics?: GatewayMetrics;
   /** answers in flight (compose: Redis with REDIS_URL); default: this process only. Closed on shutdown. */
   answers?: AnswerRegistry;
+  /** photo and voice questions; absent = `images` / `audio` are refused with a clear error */
+  media?: ChatMedia;
   /** photo and voice uploads (POST /wechat/upload); absent = no upload route. Closed on shutdown. */
   uploads?: UploadStore & UploadWriter;
 }
@@ -97,6 +100,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     metrics,
     registry: deps.answers,
+    promptTurns: deps.media && ((openid, turns) => deps.media!.promptTurns(openid, turns)),
     moderation: contentChecker && {
       checker: contentChecker,
       ...(deps.contentSecurity ?? {
@@ -133,6 +137,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
     usageLimits: limits,
     metrics,
+    media: deps.media,
     maxUnauthenticated: config.ws.maxUnauthenticated,
     limits: {
       maxMessagesPerSecond: config.ws.maxMessagesPerSecond,
@@ -145,7 +150,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
   registerLoginRoute(fastify, sessions, limits, metrics);
-  registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production' });
+  registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production', media: deps.media });
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
     storeDriver: stores.driver,

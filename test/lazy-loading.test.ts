@@ -42,7 +42,7 @@ async function packagesLoadedAtStart(env: Record<string, string>): Promise<Set<s
 }
 
 /** What an idle production start without a model, a knowledge base or the console never needs. */
-const HEAVY = ['openai', 'ioredis', '@fastify/static', 'mammoth', 'pdf-parse', '@node-rs/jieba', 'cli-progress', 'pino-pretty'];
+const HEAVY = ['openai', 'ioredis', '@fastify/static', 'mammoth', 'pdf-parse', '@node-rs/jieba', 'cli-progress', 'pino-pretty', 'sharp', 'silk-wasm'];
 
 describe('lazy loading: start-up loads only what the configuration uses', () => {
   it('production with no model, no knowledge-base documents, no Redis and no console loads none of the heavy packages', async () => {

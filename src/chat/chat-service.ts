@@ -6,7 +6,7 @@ import { LlmError } from '../llm/llm-error.js';
 import { noMetrics, type ChatOutcome, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import { toAppError } from '../protocol/to-app-error.js';
-import type { HistoryStore, MessageStatus, StoredMessage } from '../store/history-store.js';
+import type { HistoryStore, MessageStatus, StoredAttachment, StoredMessage } from '../store/history-store.js';
 import { storeCall } from '../store/store-call.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
 import type { AnswerRegistry, LostAnswer } from './answer-registry/answer-registry.js';
@@ -17,6 +17,7 @@ import type { Answer, AnswerStrategy } from './strategies/answer-strategy.js';
 import { chooseStrategy } from './strategies/choose-strategy.js';
 import { toSources, type RagOptions, type Retriever } from './strategies/retriever.js';
 import { runQuestion } from './run-question.js';
+import type { PromptTurn } from './build-prompt.js';
 import { checkWithPolicy, RETRACT_NOTICE, type ModerationOutcome, type ModerationPolicy } from './moderation-policy.js';
 import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
 
@@ -44,6 +45,8 @@ export interface ChatServiceDeps {
   metrics?: GatewayMetrics;
   /** where answers in flight are known: shared over Redis, or this process only (default) */
   registry?: AnswerRegistry;
+  /** puts the images of earlier questions back into the prompt (chat-media.ts); absent = text only */
+  promptTurns?: (openid: string, turns: StoredMessage[]) => Promise<PromptTurn[]>;
 }
 
 /** Who asks: the openid owns the conversation, `ownerKey` (the session) owns the in-flight answer. */
@@ -55,6 +58,8 @@ export interface Asker {
 export interface ChatInput {
   query: string;
   useAutoRag: boolean;
+  /** stored with the question: its images, or the recording it was transcribed from (checked by the caller) */
+  attachments?: StoredAttachment[];
 }
 
 export interface StartedAnswer {
@@ -109,7 +114,7 @@ export class ChatService {
       throw new AppError('server_busy');
     }
     const log = this.deps.logger.child({ answerId: run.id });
-    const asked = this.ask(run, query, log);
+    const asked = this.ask(run, query, log, input.attachments);
     void this.execute(run, query, input.useAutoRag, ticket.acquired, performance.now(), asked, log);
     try {
       await asked;
@@ -203,7 +208,8 @@ export class ChatService {
       if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
       release = await acquired;
       // offline answers never read the conversation: no history read per chat without a model
-      const turns = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1)) : [];
+      const stored = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1)) : [];
+      const turns = this.deps.promptTurns ? await this.deps.promptTurns(run.openid, stored) : stored;
       let first = true;
       const onText = (text: string) => {
         if (first) metrics.firstToken((performance.now() - startedAt) / 1000);
@@ -247,12 +253,13 @@ export class ChatService {
    * ends with 403 (or 503 when the check failed, fail-closed). The check runs while the run
    * waits for a model slot.
    */
-  private async ask(run: AnswerRun, query: string, log: Logger): Promise<ModerationOutcome> {
+  private async ask(run: AnswerRun, query: string, log: Logger, attachments?: StoredAttachment[]): Promise<ModerationOutcome> {
     const { moderation, history } = this.deps;
     // no abort signal: a question cancelled mid-check must still be stored with its verdict
     const checked: ModerationOutcome = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true };
     const asked: StoredMessage = { id: randomUUID(), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
     if (!checked.ok) asked.flagged = { label: checked.label };
+    if (attachments?.length) asked.attachments = attachments;
     await storeCall(history.append(run.openid, asked));
     return checked;
   }

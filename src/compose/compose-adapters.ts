@@ -17,6 +17,8 @@ import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { StoreBundle } from '../store/store-bundle.js';
 import type { WechatAuth } from '../wechat/wechat-auth.js';
 import { createAnswerRegistry } from './create-answer-registry.js';
+import type { ChatMedia } from '../chat/chat-media.js';
+import { createChatMedia } from './create-chat-media.js';
 import { createChatModel } from './create-chat-model.js';
 import { createContentChecker } from './create-content-checker.js';
 import { createKnowledgeBase } from './create-knowledge-base.js';
@@ -42,6 +44,8 @@ export interface Adapters {
   metrics: GatewayMetrics;
   /** answers in flight: shared over Redis with REDIS_URL, else this process's */
   answers: AnswerRegistry;
+  /** photo and voice questions (uploads, transcription, image sizing) */
+  media: ChatMedia;
   /** photo and voice uploads: files under UPLOAD_DIR, records in Redis or SQLite; closed on shutdown */
   uploads: UploadStore & UploadWriter;
 }
@@ -105,7 +109,8 @@ export async function composeAdapters(
     const knowledgeBase = (options.knowledgeBase ?? true) ? await createKnowledgeBase(config, logger) : undefined;
     const model = await createChatModel(config, options.modelTuning);
     const wechat = createWechatAuth(config, logger);
-    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads };
+    const media = await createChatMedia(config, logger, uploads);
+    return { stores, model, wechat, knowledgeBase, limits, contentChecker, metrics, answers, uploads, media };
   } catch (error) {
     await closeOpened();
     throw error;

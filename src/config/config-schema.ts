@@ -16,6 +16,18 @@ const url = z.url({ protocol: /^(https?|redis|rediss)$/ });
 /** unset and "" both mean "not configured" */
 const optionalUrl = optionalText.pipe(url.optional());
 
+/** ASR_CONVERT_FORMATS short names → the MIME types uploads are stored with. */
+const AUDIO_FORMAT_MIME: Record<string, string> = {
+  amr: 'audio/amr',
+  mp3: 'audio/mpeg',
+  aac: 'audio/aac',
+  m4a: 'audio/mp4',
+  wav: 'audio/wav',
+  ogg: 'audio/ogg',
+  webm: 'audio/webm',
+  silk: 'audio/silk',
+};
+
 export const DEFAULT_SYSTEM_PROMPT =
   '你是一个乐于助人的 AI 助手，在微信小程序中回答用户的问题。回答要准确、简洁，使用简体中文，必要时使用 Markdown。';
 
@@ -107,6 +119,46 @@ export const configSchema = z.object({
     httpClient: z.enum(['http', 'sdk']).default('http'),
   }),
 
+  /** photo questions (docs/media.md): the model that reads images, and how big an image may be */
+  vision: z.object({
+    /** unset = LLM_MODEL (the chat model must then read images, e.g. qwen-vl-max, glm-4v-plus) */
+    model: optionalText,
+    /** its own OpenAI-compatible endpoint; unset = LLM_BASE_URL with LLM_API_KEY */
+    baseUrl: optionalUrl,
+    /** key for VISION_BASE_URL (unused without it) */
+    apiKey: optionalText,
+    /** images one question may carry */
+    maxImagesPerChat: int(1, 16).default(4),
+    /** larger images are re-encoded (JPEG, lower quality, then smaller) until they fit, bytes */
+    maxImageBytes: int(64 * 1024, 50 * 1024 * 1024).default(4 * 1024 * 1024),
+    /** longer sides are scaled down to this, px */
+    maxImageSide: int(256, 8_192).default(1_568),
+  }).prefault({}),
+
+  /** voice questions (docs/media.md): any OpenAI-compatible POST /audio/transcriptions */
+  asr: z.object({
+    /** unset = voice questions are refused with asr_not_configured */
+    baseUrl: optionalUrl,
+    apiKey: optionalText,
+    /** e.g. FunAudioLLM/SenseVoiceSmall (SiliconFlow), whisper-1 (OpenAI), paraformer-v2 (gateways) */
+    model: z.string().trim().min(1).default('whisper-1'),
+    /** one transcription's deadline (upload + recognition), ms */
+    timeoutMs: int(1_000, 600_000).default(30_000),
+    /** ISO-639-1 hint sent as `language`, e.g. zh; unset = the service detects it */
+    language: optionalText,
+    /**
+     * recording formats the provider cannot take, converted to 16 kHz WAV with ffmpeg first:
+     * comma-separated MIME types or short names (amr, mp3, aac, m4a, wav, ogg, webm). Silk is
+     * always decoded (silk-wasm), with or without this list.
+     */
+    convertFormats: z
+      .string()
+      .default('amr')
+      .transform((list) => list.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean).map((f) => AUDIO_FORMAT_MIME[f] ?? f)),
+    /** the ffmpeg binary (Debian package `ffmpeg`); looked for once at start */
+    ffmpegPath: z.string().min(1).default('ffmpeg'),
+  }).prefault({}),
+
   chat: z.object({
     /** past turns (user + assistant pairs) sent with each question */
     historyTurns: int(0, 200).default(20),
@@ -194,6 +246,8 @@ export const configSchema = z.object({
     ipLoginsPerMinute: int(0, 1_000_000).default(30),
     /** new WebSockets per client IP per minute: reconnect storms after a restart stay under it, scanners do not */
     ipConnectionsPerMinute: int(0, 1_000_000).default(60),
+    /** seconds of voice questions transcribed per user per day (Asia/Shanghai): 30 minutes is ~300 spoken questions */
+    userAsrSecondsPerDay: int(0, 1_000_000_000).default(1_800),
     /** uploads (POST /wechat/upload) per user per minute: a photo or a voice question every few seconds is plenty */
     userUploadsPerMinute: int(0, 1_000_000).default(20),
     /**

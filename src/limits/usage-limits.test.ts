@@ -62,3 +62,17 @@ it('tokens: counted after the answer (prompt + completion); answers without usag
   await assert.rejects(limits.admitChat('o1'), (error) => LimitExceededError.is(error) && error.kind === 'token_quota');
   await limits.close();
 });
+
+it('transcription seconds: counted after the recording, refused once the day is used up, off at 0', async () => {
+  const { logger } = capture();
+  const limits = new UsageLimits(new MemoryRateLimiter(), { ...settings, userAsrSecondsPerDay: 60 }, logger);
+  await limits.admitTranscription('o1');
+  await limits.recordTranscription('o1', 45);
+  await limits.admitTranscription('o1');
+  await limits.recordTranscription('o1', 20);
+  await assert.rejects(limits.admitTranscription('o1'), (error) => LimitExceededError.is(error) && error.kind === 'asr_quota' && error.retryAfterSeconds >= 1);
+  await limits.admitTranscription('o2');
+  const off = new UsageLimits(new MemoryRateLimiter(), { ...settings, userAsrSecondsPerDay: 0 }, logger);
+  await off.recordTranscription('o1', 1_000_000);
+  await off.admitTranscription('o1');
+});

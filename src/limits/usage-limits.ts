@@ -9,6 +9,8 @@ export interface LimitSettings {
   userTokensPerDay: number;
   ipLoginsPerMinute: number;
   ipConnectionsPerMinute: number;
+  /** seconds of voice questions transcribed per user per day (USER_ASR_SECONDS_PER_DAY); absent or 0 = unlimited */
+  userAsrSecondsPerDay?: number;
   /** POST /wechat/upload per user per minute (optional so older callers keep compiling; absent = unlimited) */
   userUploadsPerMinute?: number;
   /** bytes of uploads stored per user per day (Asia/Shanghai); absent = unlimited */
@@ -80,6 +82,24 @@ export class UsageLimits {
       const tokens = usage ? usage.promptTokens + usage.completionTokens : 0;
       if (tokens > 0) return this.guard(() => this.limiter.add(`tokens:${openid}`, { limit, ...SHANGHAI_DAY }, tokens));
     });
+  }
+
+  /**
+   * Before a voice question is transcribed: refuses a user whose transcription seconds for today
+   * are used up (nothing consumed). Like tokens, the cost is known only afterwards.
+   */
+  async admitTranscription(openid: string): Promise<void> {
+    const limit = this.settings.userAsrSecondsPerDay ?? 0;
+    if (limit === 0) return;
+    const seconds = await this.guard(() => this.limiter.peek(`asr:${openid}`, { limit, ...SHANGHAI_DAY }));
+    if (seconds && !seconds.allowed) throw this.refuse('asr_quota', seconds.retryAfterSeconds);
+  }
+
+  /** Counts a transcribed recording's seconds (whatever its transcript: the provider charged them). */
+  async recordTranscription(openid: string, seconds: number): Promise<void> {
+    const limit = this.settings.userAsrSecondsPerDay ?? 0;
+    if (limit === 0 || seconds <= 0) return;
+    await this.guard(() => this.limiter.add(`asr:${openid}`, { limit, ...SHANGHAI_DAY }, seconds));
   }
 
   /** A login that goes to WeChat (with a code) from `ip`. */

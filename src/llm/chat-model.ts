@@ -18,12 +18,35 @@ export interface ToolCall {
 
 export interface ChatMessage {
   role: ChatRole;
+  /** the text; with `parts`, the text part that goes first */
   content: string;
+  /**
+   * user messages only: images asked about, sent after `content` as OpenAI content parts
+   * (`[{type:'text'}, {type:'image_url', image_url:{url:'data:…'}}]`). Absent = plain text, as
+   * before. Drivers translate at their edge; a model that refuses images throws
+   * `vision_unsupported`.
+   */
+  parts?: ContentPart[];
   /** assistant messages that asked for tools */
   toolCalls?: ToolCall[];
   /** tool messages: the call they answer */
   toolCallId?: string;
 }
+
+/** An image for a vision model: already sized for the provider (src/media/prepare-image.ts). */
+export interface ImageContentPart {
+  type: 'image';
+  /** image/png, image/jpeg, image/webp */
+  mime: string;
+  /** the encoded image, base64 (no data: prefix) */
+  base64: string;
+}
+
+/** Content parts beyond the text; images only, for now. */
+export type ContentPart = ImageContentPart;
+
+/** Whether any message carries images (the request then needs a vision model). */
+export const hasImages = (messages: ChatMessage[]): boolean => messages.some((m) => (m.parts?.length ?? 0) > 0);
 
 export interface ToolDefinition {
   name: string;
@@ -60,7 +83,8 @@ export interface ChatModel {
   /**
    * Streams one answer. Throws `LlmError` (never a vendor error) on failure, also when the
    * failure happens mid-stream; `tools_unsupported` when a request with `tools` was refused
-   * for that reason only. Ends with exactly one `finish` part on success.
+   * for that reason only; `vision_unsupported` when a request with images was refused for that
+   * reason only. Ends with exactly one `finish` part on success.
    */
   stream(request: ChatRequest): AsyncIterable<StreamPart>;
 }

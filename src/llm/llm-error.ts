@@ -5,7 +5,8 @@ export type LlmErrorKind =
   | 'upstream' // 5xx, connection reset, malformed stream
   | 'bad_request' // 4xx other than 429: our request or the key is wrong; retrying will not help
   | 'tools_unsupported' // a request with `tools` was refused because the model/server has no function calling
-  | 'aborted'; // the caller's AbortSignal fired
+  | 'aborted' // the caller's AbortSignal fired
+  | 'vision_unsupported'; // a request with images was refused because the model/server takes no images
 
 export class LlmError extends Error {
   override readonly name = 'LlmError';

@@ -13,6 +13,8 @@ export interface FailureContext {
   apiKey?: string;
   /** the request carried `tools`: a rejection may mean the model has no function calling */
   sentTools?: boolean;
+  /** the request carried image parts: a rejection may mean the model takes no images */
+  sentImages?: boolean;
 }
 
 /** Retryable statuses, the same for every model service (see retry-policy.ts). */
@@ -54,6 +56,9 @@ export function mapLlmFailure(error: unknown, context: FailureContext = {}): Llm
         const status = error.status ?? 0;
         if (context.sentTools && refusesTools(status, detail)) {
           return new LlmError('tools_unsupported', `model endpoint refused tools (HTTP ${status}): ${detail}`, status);
+        }
+        if (context.sentImages && refusesImages(status, detail)) {
+          return new LlmError('vision_unsupported', `model endpoint refused images (HTTP ${status}): ${detail}`, status);
         }
         return new LlmError(kindForStatus(status), `model endpoint answered HTTP ${status}: ${detail}`, status);
       }
@@ -115,4 +120,25 @@ const TOOLS_REFUSED = [
 function refusesTools(status: number, detail: string): boolean {
   const rejectedRequest = (status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status)) || status === 500 || status === 501;
   return rejectedRequest && TOOLS_REFUSED.some((pattern) => pattern.test(detail));
+}
+
+/**
+ * What servers answer when a request carries image parts the model cannot read (same caution
+ * as for tools: a wrong key or an overflow must fail as it is).
+ * - OpenAI: 400 "Invalid content type. image_url is only supported by certain models."
+ * - Ollama: 400 "model does not support images" / vLLM: 400 "… is not a multimodal model"
+ * - DeepSeek: 422/400 "Failed to deserialize the JSON body … unknown variant `image_url`, expected `text`"
+ * - DashScope (text model): 400 "… does not support image input" / "url error" variants
+ */
+const IMAGES_REFUSED = [
+  /\bnot support(ed)?\b.*\b(images?|image_url|vision|multimodal|multi-modal)\b/i,
+  /\b(images?|image_url|vision)\b.*\b(not supported|unsupported|only supported by)\b/i,
+  /\bnot a multi-?modal model\b/i,
+  /unknown variant `?image_url`?/i,
+  /invalid content type/i,
+];
+
+function refusesImages(status: number, detail: string): boolean {
+  const rejectedRequest = status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
+  return rejectedRequest && IMAGES_REFUSED.some((pattern) => pattern.test(detail));
 }

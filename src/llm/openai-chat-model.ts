@@ -24,7 +24,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { AttemptGuard } from './attempt-guard.js';
-import type { ChatMessage, ChatModel, ChatRequest, FinishReason, StreamPart, TokenUsage, ToolCall } from './chat-model.js';
+import { hasImages, type ChatMessage, type ChatModel, type ChatRequest, type FinishReason, type StreamPart, type TokenUsage, type ToolCall } from './chat-model.js';
 import { HttpChatStream } from './http-chat-stream.js';
 import { LlmError } from './llm-error.js';
 import { mapLlmFailure, type FailureContext } from './map-llm-failure.js';
@@ -99,7 +99,7 @@ export class OpenAiChatModel implements ChatModel {
    */
   async *stream(request: ChatRequest): AsyncIterable<StreamPart> {
     const deadline = Date.now() + (this.#options.timeoutMs ?? 60_000);
-    const context: FailureContext = { apiKey: this.#options.apiKey, sentTools: Boolean(request.tools?.length) };
+    const context: FailureContext = { apiKey: this.#options.apiKey, sentTools: Boolean(request.tools?.length), sentImages: hasImages(request.messages) };
     for (let attempt = 0; ; attempt++) {
       if (request.signal.aborted) throw new LlmError('aborted', 'model call aborted by caller');
       const guard = new AttemptGuard(request.signal, deadline, this.#options.firstTokenTimeoutMs);
@@ -187,8 +187,17 @@ export class OpenAiChatModel implements ChatModel {
 function toOpenAiMessage(m: ChatMessage): ChatCompletionMessageParam {
   switch (m.role) {
     case 'system':
-    case 'user':
       return { role: m.role, content: m.content };
+    case 'user':
+      // both HTTP clients send this body: the content parts are translated here, once
+      if (!m.parts?.length) return { role: m.role, content: m.content };
+      return {
+        role: 'user',
+        content: [
+          { type: 'text', text: m.content },
+          ...m.parts.map((part) => ({ type: 'image_url' as const, image_url: { url: `data:${part.mime};base64,${part.base64}` } })),
+        ],
+      };
     case 'tool':
       return { role: 'tool', content: m.content, tool_call_id: m.toolCallId ?? '' };
     case 'assistant':

@@ -28,24 +28,45 @@ export const loginMessage = z
     path: ['code'],
   });
 
-export const chatMessage = z.looseObject({
+/** an upload_id from `POST /wechat/upload` */
+const uploadId = z.string().min(1).max(128);
+
+const chatFields = z.looseObject({
   ...base,
   type: z.literal('chat'),
-  query: z.string({ error: 'query 必须是字符串' }),
+  /** required, except for a voice question (`audio`) */
+  query: z.string({ error: 'query 必须是字符串' }).optional(),
   use_auto_rag: z.boolean().optional().default(false),
   /** opt in to chat_delta frames (WebSocket) or to an event stream (HTTP) */
   stream: z.boolean().optional().default(false),
+  /** photo question: image uploads (MAX_IMAGES_PER_CHAT is checked by the chat; 16 bounds the message) */
+  images: z.array(uploadId).max(16).optional(),
+  /** voice question: an audio upload, transcribed into the question (instead of `query`) */
+  audio: uploadId.optional(),
 });
+
+/** `query` is what the seed's clients always send; only a voice question may leave it out. */
+const queryOrAudio = (m: { query?: string | undefined; audio?: string | undefined }, ctx: z.RefinementCtx) => {
+  if (m.audio === undefined && m.query === undefined) ctx.addIssue({ code: 'custom', path: ['query'], message: 'query 必须是字符串' });
+  if (m.audio !== undefined && m.query !== undefined && m.query.trim() !== '') {
+    ctx.addIssue({ code: 'custom', path: ['audio'], message: 'audio（语音提问）与 query 只能二选一' });
+  }
+};
+
+export const chatMessage = chatFields.superRefine(queryOrAudio);
 
 /**
  * `POST /wechat/chat`'s body: the WebSocket `chat` message without the envelope, plus who
  * asks (`session_id`, or the seed's bare `openid`, trusted only outside production).
  * `request_id` makes a retry idempotent (the same answer, one model call); it is not echoed.
  */
-export const httpChatBody = chatMessage.omit({ type: true }).extend({
-  openid: z.string().min(1).max(128).optional(),
-  session_id: z.string().min(1).max(256).optional(),
-});
+export const httpChatBody = chatFields
+  .omit({ type: true })
+  .extend({
+    openid: z.string().min(1).max(128).optional(),
+    session_id: z.string().min(1).max(256).optional(),
+  })
+  .superRefine(queryOrAudio);
 
 /** `POST /wechat/login`'s body (seed). */
 export const httpLoginBody = z.looseObject({ code: wechatCode });

@@ -64,6 +64,18 @@ export const errorCatalogue = {
   upload_rate_limited: { code: 429, status: 429, message: '上传太频繁了，请稍后再试' },
   upload_quota_exceeded: { code: 429, status: 429, message: '今日上传额度已用完，请明天再来' },
   upload_storage_full: { code: 507, status: 507, message: '服务器存储空间不足，暂时无法上传，请稍后再试' },
+  // photo and voice questions (docs/media.md)
+  too_many_images: { code: 400, status: 400, message: '一次发送的图片太多' },
+  image_invalid: { code: 422, status: 422, message: '图片无法识别，请重新选择图片' },
+  vision_not_configured: { code: 503, status: 503, message: '当前未配置 AI 模型，无法识别图片，请用文字提问' },
+  vision_unsupported: { code: 422, status: 422, message: '当前 AI 模型不支持图片，请用文字提问或联系管理员配置视觉模型' },
+  asr_not_configured: { code: 503, status: 503, message: '语音识别未开通，请用文字提问' },
+  asr_timeout: { code: 504, status: 504, message: '语音识别超时，请重新录音或用文字提问' },
+  asr_failed: { code: 502, status: 502, message: '语音识别服务暂时不可用，请稍后再试或用文字提问' },
+  asr_bad_response: { code: 502, status: 502, message: '语音识别服务返回了无法识别的结果，请稍后再试' },
+  empty_transcript: { code: 422, status: 422, message: '没有听清您说的话，请靠近话筒再说一遍' },
+  audio_unsupported: { code: 415, status: 415, message: '暂不支持这种录音格式，请用 mp3 或 aac 格式录音' },
+  asr_quota_exceeded: { code: 429, status: 429, message: '今日语音提问额度已用完，请用文字提问或明天再来' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 
 export type ErrorReason = keyof typeof errorCatalogue;

@@ -40,6 +40,8 @@ export interface FrameData {
   clear_response: null;
   cancel_response: { id: string | null; cancelled: boolean };
   error: ErrorData;
+  /** a voice question's text, before its answer streams (`id` = the answer id) */
+  chat_transcript: TranscriptData;
 }
 
 export interface ErrorData {
@@ -80,6 +82,17 @@ export interface ProgressData {
   query: string;
 }
 
+export interface TranscriptData {
+  id: string;
+  text: string;
+}
+
+/** An upload a question refers to (`POST /wechat/upload`'s upload_id). */
+export interface WireAttachment {
+  kind: 'image' | 'audio';
+  upload_id: string;
+}
+
 export interface RetractData {
   id: string;
   /** the safe notice to show instead (also the final `chat_response.data.msg`) */
@@ -112,6 +125,8 @@ export interface AnswerData {
   /** extension fields: clients that use stream or request_id */
   status?: WireStatus;
   usage?: WireUsage | null;
+  /** HTTP without `stream` only: a voice question's transcript (WebSocket and event streams get `chat_transcript`) */
+  transcript?: string;
 }
 
 export interface HistoryEntry {
@@ -122,6 +137,8 @@ export interface HistoryEntry {
   /** epoch milliseconds */
   created_at: number;
   sources?: WireSource[];
+  /** questions with images, or asked by voice */
+  attachments?: WireAttachment[];
 }
 
 /** The seed's exact texts for the frames it documents. */
@@ -195,6 +212,8 @@ export const deltaFrame = (data: DeltaData, rid?: RequestId) => frame('chat_delt
 
 export const progressFrame = (data: ProgressData, rid?: RequestId) =>
   frame('chat_progress', 0, data.stage === 'searching' ? '正在检索知识库...' : '', data, rid);
+
+export const transcriptFrame = (data: TranscriptData, rid?: RequestId) => frame('chat_transcript', 0, '语音识别完成', data, rid);
 
 export const retractFrame = (data: RetractData, rid?: RequestId) => frame('chat_retract', 0, data.message, data, rid);
 

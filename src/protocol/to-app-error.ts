@@ -9,6 +9,7 @@ import { GateTimeoutError } from '../chat/concurrency-gate.js';
 import { KbError, type KbErrorKind } from '../knowledge-base/kb-error.js';
 import { LimitExceededError, type LimitKind } from '../limits/limit-exceeded-error.js';
 import { LlmError } from '../llm/llm-error.js';
+import { TranscribeError, type TranscribeErrorKind } from '../media/transcribe-error.js';
 import { StoreError } from '../store/store-error.js';
 import { WechatError, type WechatErrorKind } from '../wechat/wechat-error.js';
 import { AppError, type ErrorReason } from './error-catalogue.js';
@@ -40,6 +41,16 @@ const LIMIT_REASONS: Record<LimitKind, ErrorReason> = {
   ip_connection: 'ip_rate_limited',
   upload_rate: 'upload_rate_limited',
   upload_quota: 'upload_quota_exceeded',
+  asr_quota: 'asr_quota_exceeded',
+};
+
+const TRANSCRIBE_REASONS: Record<TranscribeErrorKind, ErrorReason> = {
+  not_configured: 'asr_not_configured',
+  timeout: 'asr_timeout',
+  failed: 'asr_failed',
+  garbage: 'asr_bad_response',
+  empty: 'empty_transcript',
+  unsupported_format: 'audio_unsupported',
 };
 
 /** Any thrown value → the AppError to send. AppErrors pass through unchanged. */
@@ -52,6 +63,9 @@ export function toAppError(error: unknown): AppError {
   }
   if (error instanceof StoreError) return new AppError('store_unavailable', undefined, cause);
   if (error instanceof GateTimeoutError) return new AppError('server_busy', undefined, cause);
+  if (TranscribeError.is(error)) return new AppError(TRANSCRIBE_REASONS[error.kind], undefined, cause);
+  // A model that takes no images says so: the user can still ask in words.
+  if (LlmError.is(error) && error.kind === 'vision_unsupported') return new AppError('vision_unsupported', undefined, cause);
   // Every model failure reads the same to a user, except waiting too long.
   if (LlmError.is(error)) return new AppError(error.kind === 'timeout' ? 'model_timeout' : 'model_error', undefined, cause);
   // A KbError's message is Chinese and names the file: operators see it as the detail.

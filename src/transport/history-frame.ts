@@ -12,6 +12,7 @@ export function historyFrame(messages: StoredMessage[], requestId?: RequestId): 
       status: m.status,
       created_at: m.createdAt,
       ...(m.sources?.length ? { sources: m.sources } : {}),
+      ...(m.attachments?.length ? { attachments: m.attachments.map((a) => ({ kind: a.kind, upload_id: a.uploadId })) } : {}),
     })),
     requestId,
   );

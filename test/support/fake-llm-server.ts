@@ -17,11 +17,14 @@
 import { listenLoopback } from './listen-loopback.js';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createFakeAsr, imagePartsOf, type FakeAsrFault, type FakeTranscriptFn, type RecordedTranscription } from './fake-asr.js';
 import {
   argsText, chunkFactory, completionBody, countTokens, defaultReply, fakeEmbedding, promptTokens, splitDeltas,
   toBase64Floats, toolCallId, type FakeChatBody, type FakeReplyFn, type FakeRequestBody,
 } from './fake-llm-replies.js';
 
+export type { FakeAsrFault, FakeTranscriptFn, RecordedTranscription } from './fake-asr.js';
+export { imagePartsOf } from './fake-asr.js';
 export type { FakeChatBody, FakeReply, FakeReplyFn, FakeRequestBody, FakeToolCall } from './fake-llm-replies.js';
 export { defaultReply, fakeEmbedding, lastUserText } from './fake-llm-replies.js';
 
@@ -58,6 +61,13 @@ export interface FakeLlmOptions {
    * model has no function calling does — e.g. Ollama's "llama2 does not support tools".
    */
   refuseTools?: string;
+  /**
+   * Answer every chat request carrying `image_url` parts with 400 and this message, as a
+   * text-only model does — e.g. OpenAI's "Invalid content type. image_url is only supported by certain models."
+   */
+  refuseImages?: string;
+  /** what `/audio/transcriptions` answers (default "退货政策是什么") */
+  transcript?: string | FakeTranscriptFn;
 }
 
 export interface RecordedLlmRequest {
@@ -78,6 +88,15 @@ export interface FakeLlmServer {
   setReply(fn: FakeReplyFn): void;
   /** see `FakeLlmOptions.refuseTools`; undefined accepts tools again */
   setRefuseTools(message: string | undefined): void;
+  /** see `FakeLlmOptions.refuseImages`; undefined accepts images again */
+  setRefuseImages(message: string | undefined): void;
+  /** chat requests that carried `image_url` parts (also in `requests`) */
+  visionRequests(): RecordedLlmRequest[];
+  /** every `/audio/transcriptions` upload, in order (its own list: not in `requests`) */
+  transcriptions: RecordedTranscription[];
+  /** queued for, and consumed by, transcription requests only */
+  pushAsrFault(fault: FakeAsrFault): void;
+  setTranscript(text: string | FakeTranscriptFn): void;
   close(): Promise<void>;
 }
 
@@ -96,6 +115,8 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
   const requests: RecordedLlmRequest[] = [];
   let reply = opts.reply ?? defaultReply;
   let refuseTools = opts.refuseTools;
+  let refuseImages = opts.refuseImages;
+  const asr = createFakeAsr(opts.transcript);
   let aborted = 0;
   /** responses we destroyed on purpose: not client aborts */
   const cut = new WeakSet<ServerResponse>();
@@ -192,6 +213,7 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     if (!Array.isArray(body.messages)) return openAiError(res, 400, "Missing required parameter: 'messages'.", null);
     const chat = body as FakeChatBody;
     if (refuseTools !== undefined && chat.tools?.length) return openAiError(res, 400, refuseTools, null);
+    if (refuseImages !== undefined && imagePartsOf(chat).length > 0) return openAiError(res, 400, refuseImages, null);
     const cutAfter = fault && 'cutAfterDeltas' in fault ? fault.cutAfterDeltas : undefined;
     if (chat.stream) return streamChat(res, chat, id, cutAfter);
     await pause(opts.firstTokenLatencyMs);
@@ -206,12 +228,13 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
       if (!res.writableFinished && !cut.has(res)) aborted += 1;
     });
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const route = [basePath, '/v1'].flatMap((b) => [`${b}/chat/completions`, `${b}/embeddings`, `${b}/models`]);
+    const route = [basePath, '/v1'].flatMap((b) => [`${b}/chat/completions`, `${b}/embeddings`, `${b}/models`, `${b}/audio/transcriptions`]);
     if (!route.includes(path)) return openAiError(res, 404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url');
     if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       const got = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
       return openAiError(res, 401, `Incorrect API key provided: ${masked(got)}.`, 'invalid_api_key');
     }
+    if (path.endsWith('/audio/transcriptions')) return asr.handle(req, res);
     if (path.endsWith('/models')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ object: 'list', data: [{ id: opts.model ?? 'fake-model', object: 'model', created: 0, owned_by: 'fake' }] }));
@@ -232,6 +255,11 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     pushFault: (fault) => void faults.push(fault),
     setReply: (fn) => void (reply = fn),
     setRefuseTools: (message) => void (refuseTools = message),
+    setRefuseImages: (message) => void (refuseImages = message),
+    visionRequests: () => requests.filter((r) => imagePartsOf(r.body).length > 0),
+    transcriptions: asr.transcriptions,
+    pushAsrFault: asr.pushFault,
+    setTranscript: asr.setTranscript,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -7,6 +7,7 @@ import { createApp, type App } from '../../src/app.js';
 import { composeAdapters, type Adapters } from '../../src/compose/compose-adapters.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { KnowledgeBase } from '../../src/knowledge-base/knowledge-base.js';
+import type { UploadStore } from '../../src/media/upload-store.js';
 import type { ContentChecker } from '../../src/moderation/content-checker.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { StoreBundle } from '../../src/store/store-bundle.js';
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   /** content security with this checker (e.g. test/support/word-checker.ts), instead of the one CONTENT_SECURITY would build */
   contentChecker?: ContentChecker;
   contentSecurity?: { mode: 'input' | 'both'; failOpen: boolean };
+  /** where photo and voice questions read uploads */
+  uploads?: UploadStore;
 }
 
 export interface RunningGateway {

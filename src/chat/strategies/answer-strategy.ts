@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { StreamPart, TokenUsage, ToolCall } from '../../llm/chat-model.js';
 import type { KbHit } from '../../knowledge-base/knowledge-base.js';
-import type { StoredMessage } from '../../store/history-store.js';
+import type { PromptTurn } from '../build-prompt.js';
 import type { RagOptions } from './retriever.js';
 
 /**
@@ -17,8 +17,8 @@ export interface AnswerStrategy {
 
 export interface Question {
   query: string;
-  /** the current conversation, oldest first, this question last */
-  turns: StoredMessage[];
+  /** the current conversation, oldest first, this question last (with the images a prompt re-sends) */
+  turns: PromptTurn[];
   /** the client's `use_auto_rag` */
   useAutoRag: boolean;
   /** fires when the client cancels or leaves: pass it to every model call */

@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../../auth/session-service.js';
 import type { AnswerResult } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
+import type { ChatMedia } from '../../chat/chat-media.js';
 import type { UsageLimits } from '../../limits/usage-limits.js';
 import { httpChatBody } from '../../protocol/client-messages.js';
-import { deltaFrame, httpBody, progressFrame, retractFrame, type ServerFrame } from '../../protocol/server-frame.js';
+import { deltaFrame, httpBody, progressFrame, retractFrame, transcriptFrame, type ServerFrame } from '../../protocol/server-frame.js';
 import { validate } from '../../protocol/validate.js';
 import { answerProcessingFrame, answerResponseFrame } from '../answer-frames.js';
 import { replyError } from './reply-error.js';
@@ -16,6 +17,8 @@ export interface ChatRouteOptions {
   chat: ChatService;
   limits: UsageLimits;
   trustBareOpenid: boolean;
+  /** photo and voice questions; absent = refused with a clear error */
+  media?: ChatMedia | undefined;
 }
 
 /**
@@ -34,13 +37,14 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
     const body = parsed.data;
     let run;
     let joined;
+    let transcript: string | undefined;
     let sessionId: string | null;
     try {
       const asker = await resolveAsker(request, body, options.sessions, options.trustBareOpenid);
       sessionId = asker.sessionId;
       // always started: without `stillWanted` startChat returns a run or throws
-      const input = { query: body.query, useAutoRag: body.use_auto_rag };
-      ({ run, joined } = (await startChat(options.limits, options.chat, asker, input, undefined, body.request_id))!);
+      const input = { query: body.query, useAutoRag: body.use_auto_rag, images: body.images, audio: body.audio };
+      ({ run, joined, transcript } = (await startChat(options.limits, options.chat, asker, input, undefined, body.request_id, options.media))!);
     } catch (error) {
       return replyError(reply, error);
     }
@@ -52,7 +56,10 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
 
     if (!body.stream) {
       const result = await run.done;
-      const body = httpBody(answerResponseFrame(result, sessionId, false));
+      const frame = answerResponseFrame(result, sessionId, false);
+      // a voice question's transcript rides along in the one JSON body
+      if (transcript !== undefined && frame.type === 'chat_response') frame.data.transcript = transcript;
+      const body = httpBody(frame);
       return reply.code(result.status === 'failed' ? (result.error?.status ?? 500) : 200).send(body);
     }
 
@@ -68,6 +75,7 @@ export function registerChatRoute(app: FastifyInstance, options: ChatRouteOption
     });
     const write = (frame: ServerFrame) => raw.write(`data: ${JSON.stringify(frame)}\n\n`);
     write(answerProcessingFrame(run.id, true));
+    if (transcript !== undefined) write(transcriptFrame({ id: run.id, text: transcript }));
     const done = (result: AnswerResult) => {
       write(answerResponseFrame(result, sessionId, true));
       raw.end();

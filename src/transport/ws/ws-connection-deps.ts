@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AnswerRun } from '../../chat/answer-run.js';
 import type { ChatService } from '../../chat/chat-service.js';
+import type { ChatMedia } from '../../chat/chat-media.js';
 import type { SessionService } from '../../auth/session-service.js';
 import type { UsageLimits } from '../../limits/usage-limits.js';
 import type { GatewayMetrics } from '../../observability/gateway-metrics.js';
@@ -17,6 +18,8 @@ export interface WsConnectionDeps {
   usageLimits: UsageLimits;
   /** login outcomes; absent = not reported */
   metrics?: GatewayMetrics;
+  /** photo and voice questions; absent = refused with a clear error */
+  media?: ChatMedia | undefined;
   limits: {
     loginTimeoutMs: number;
     idleTimeoutMs: number;

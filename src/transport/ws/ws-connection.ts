@@ -20,6 +20,7 @@ import {
   pongFrame,
   progressFrame,
   retractFrame,
+  transcriptFrame,
   type ServerFrame,
 } from '../../protocol/server-frame.js';
 import { toAppError } from '../../protocol/to-app-error.js';
@@ -175,11 +176,13 @@ export class WsConnection {
     const extended = message.stream || rid !== undefined;
     if (this.shared.draining) return this.send(errorFrame(new AppError('shutting_down'), rid));
     let run: AnswerRun | undefined;
+    let transcript: string | undefined;
     try {
       const asker = { openid: session.openid, ownerKey: session.sessionId };
-      const input = { query: message.query, useAutoRag: message.use_auto_rag };
+      const input = { query: message.query, useAutoRag: message.use_auto_rag, images: message.images, audio: message.audio };
       // a socket closed while the limiter answered must not start a run nobody would detach
-      run = (await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed, rid))?.run;
+      const started = await startChat(this.deps.usageLimits, this.deps.chat, asker, input, () => !this.closed, rid, this.deps.media);
+      ({ run, transcript } = started ?? {});
     } catch (error) {
       return this.send(errorFrame(toAppError(error), rid));
     }
@@ -193,6 +196,8 @@ export class WsConnection {
     }
     if (rid !== undefined && !this.shared.chatRequestIds.has(run)) this.shared.chatRequestIds.set(run, rid);
     this.send(answerProcessingFrame(run.id, extended, rid));
+    // same tick as the attach below: the transcript always precedes the answer's first delta
+    if (transcript !== undefined) this.send(transcriptFrame({ id: run.id, text: transcript }, rid));
     // a retry that joined an answer already streaming gets it from the start (same tick as
     // the attach: every index once); a new answer has no delta yet
     if (message.stream) for (const delta of run.deltasFrom(0)) this.send(deltaFrame(delta, rid));
