@@ -21,6 +21,8 @@ import { registerConsoleRoute } from './transport/http/console-route.js';
 import { registerHealthRoute } from './transport/http/health-route.js';
 import { registerHttpErrors } from './transport/http/http-errors.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
+import { registerSpeechRoute } from './transport/http/speech-route.js';
+import { createSpeech } from './compose/create-speech.js';
 import { metricsRoute } from './transport/http/metrics-route.js';
 import { replyError } from './transport/http/reply-error.js';
 import { uploadRoute } from './transport/http/upload-route.js';
@@ -151,6 +153,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   registerLoginRoute(fastify, sessions, limits, metrics);
   registerChatRoute(fastify, { sessions, chat, limits, trustBareOpenid: config.env !== 'production', media: deps.media });
+  // spoken answers: absent without TTS_BASE_URL (the routes then answer 501)
+  const speech = await createSpeech(config, { findAnswer: (openid, id) => chat.findAnswer(openid, id), limits, logger });
+  registerSpeechRoute(fastify, { sessions, speech });
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
     storeDriver: stores.driver,
@@ -195,6 +200,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await knowledgeBase?.close();
       await contentChecker?.close?.();
       await deps.uploads?.close();
+      await speech?.close();
       logger.info('stopped');
     })());
 

@@ -68,6 +68,17 @@
     upload_rate_limited: '上传太频繁，请稍后再试',
     upload_quota_exceeded: '今日上传额度已用完',
     upload_storage_full: '服务器空间不足，请稍后再试',
+    // spoken answers (GET /wechat/speech/{id})
+    tts_not_configured: '暂不支持语音播报',
+    speech_unavailable: '这条回答不完整，无法朗读',
+    speech_empty: '这条回答没有可朗读的文字',
+    speech_url_invalid: '播放链接无效，请重试',
+    speech_url_expired: '播放链接已过期，请重试',
+    bad_range: '音频加载出错，请重试',
+    tts_quota_exceeded: '今日语音额度已用完',
+    tts_error: '语音服务暂时不可用',
+    tts_timeout: '语音合成超时，请重试',
+    tts_busy: '语音服务繁忙，请稍后再试',
     // raised by the client library itself
     network_error: '网络不给力，正在重连',
     request_timeout: '请求超时，请重试',

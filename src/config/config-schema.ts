@@ -255,6 +255,8 @@ export const configSchema = z.object({
      * while one account cannot fill the disk at 20 × 10 MB a minute
      */
     userUploadBytesPerDay: int(0, 1_000_000_000_000).default(200 * 1024 * 1024),
+    /** characters of spoken answers synthesized per user per day (cached replays are free): ~40 answers of 500 characters */
+    userTtsCharsPerDay: int(0, 1_000_000_000).default(20_000),
   }),
 
   /** WeChat content security (msgSecCheck v2) and the local keyword list; see src/moderation/ */
@@ -286,6 +288,28 @@ export const configSchema = z.object({
     maxAudioSeconds: int(1, 3_600).default(60),
     /** an upload can be asked about this long, hours; then its file and record are deleted */
     ttlHours: int(1, 24 * 365).default(24),
+  }),
+
+  /** Spoken answers (GET /wechat/speech/{id}) through an OpenAI-compatible /audio/speech; off without baseUrl */
+  tts: z.object({
+    baseUrl: optionalUrl,
+    apiKey: optionalText,
+    model: z.string().trim().min(1).default('tts-1'),
+    voice: z.string().trim().min(1).default('alloy'),
+    /** only mp3: its frames concatenate, so pieces stream as one file (wav/opus/pcm would not) */
+    format: z.enum(['mp3']).default('mp3'),
+    /** the provider's headers, then each next part of the audio, must arrive within this, ms */
+    timeoutMs: int(1_000, 600_000).default(30_000),
+    /** longest text per provider request, characters; answers are split at sentence ends below it */
+    maxCharsPerRequest: int(20, 100_000).default(500),
+    /** syntheses running at once in this process; beyond it a new (uncached) play gets 503 tts_busy */
+    maxConcurrency: int(1, 10_000).default(16),
+    /** lifetime of a signed play URL (POST /wechat/speech/{id}/url), s */
+    urlTtlSeconds: int(30, 86_400).default(600),
+    /** HMAC key for play URLs, ≥ 32 characters, the same on every instance; unset = derived from WECHAT_APP_SECRET, else a random key kept in DATA_DIR */
+    urlSecret: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    /** finished recordings are kept this many days in DATA_DIR/speech; 0 = forever */
+    cacheDays: int(0, 36_500).default(30),
   }),
 
   /** SIGTERM: how long answers in flight may take to finish, ms */

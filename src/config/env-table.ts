@@ -90,6 +90,18 @@ export const envTable = {
   UPLOAD_MAX_AUDIO_BYTES: 'uploads.maxAudioBytes',
   UPLOAD_MAX_AUDIO_SECONDS: 'uploads.maxAudioSeconds',
   UPLOAD_TTL_HOURS: 'uploads.ttlHours',
+  USER_TTS_CHARS_PER_DAY: 'limits.userTtsCharsPerDay',
+  TTS_BASE_URL: 'tts.baseUrl',
+  TTS_API_KEY: 'tts.apiKey',
+  TTS_MODEL: 'tts.model',
+  TTS_VOICE: 'tts.voice',
+  TTS_FORMAT: 'tts.format',
+  TTS_TIMEOUT_MS: 'tts.timeoutMs',
+  TTS_MAX_CHARS_PER_REQUEST: 'tts.maxCharsPerRequest',
+  TTS_MAX_CONCURRENCY: 'tts.maxConcurrency',
+  TTS_URL_TTL_SECONDS: 'tts.urlTtlSeconds',
+  TTS_URL_SECRET: 'tts.urlSecret',
+  TTS_CACHE_DAYS: 'tts.cacheDays',
 } as const;
 
 export type EnvName = keyof typeof envTable;

@@ -13,7 +13,7 @@ type Env = Record<string, string | undefined>;
  * `WECHAT_APP_SECRET is required when NODE_ENV=production`.
  */
 export function loadConfig(env: Env): Readonly<Config> {
-  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, kb: { embedding: {} }, session: {}, http: {}, ws: {}, limits: {}, contentSecurity: {}, metrics: {}, uploads: {}, vision: {}, asr: {} };
+  const raw: Record<string, unknown> = { wechat: {}, llm: {}, chat: {}, kb: { embedding: {} }, session: {}, http: {}, ws: {}, limits: {}, contentSecurity: {}, metrics: {}, uploads: {}, vision: {}, asr: {}, tts: {} };
   for (const [name, path] of Object.entries(envTable)) {
     const value = env[name];
     // an empty variable means "not set": .env files list every variable, most left empty

@@ -15,6 +15,8 @@ export interface LimitSettings {
   userUploadsPerMinute?: number;
   /** bytes of uploads stored per user per day (Asia/Shanghai); absent = unlimited */
   userUploadBytesPerDay?: number;
+  /** characters of spoken answers synthesized per user per day (USER_TTS_CHARS_PER_DAY); absent = unlimited */
+  userTtsCharsPerDay?: number;
 }
 
 /** A user's limits and what is left now; `*Left` is null when the limit is off (0). */
@@ -100,6 +102,24 @@ export class UsageLimits {
     const limit = this.settings.userAsrSecondsPerDay ?? 0;
     if (limit === 0 || seconds <= 0) return;
     await this.guard(() => this.limiter.add(`asr:${openid}`, { limit, ...SHANGHAI_DAY }, seconds));
+  }
+
+  /**
+   * Before a spoken answer is synthesized: takes `chars` of today's speech characters, or
+   * refuses (nothing taken) when they do not fit. Cached replays never come here.
+   */
+  async admitSpeech(openid: string, chars: number): Promise<void> {
+    const limit = this.settings.userTtsCharsPerDay ?? 0;
+    if (limit === 0) return;
+    const decision = await this.guard(() => this.limiter.consume(`tts:${openid}`, { limit, ...SHANGHAI_DAY }, chars));
+    if (decision && !decision.allowed) throw this.refuse('tts_quota', decision.retryAfterSeconds);
+  }
+
+  /** Gives back what `admitSpeech` took for a synthesis that failed. */
+  refundSpeech(openid: string, chars: number): void {
+    const limit = this.settings.userTtsCharsPerDay ?? 0;
+    if (limit === 0) return;
+    void this.guard(() => this.limiter.add(`tts:${openid}`, { limit, ...SHANGHAI_DAY }, -chars));
   }
 
   /** A login that goes to WeChat (with a code) from `ip`. */

@@ -76,6 +76,16 @@ export const errorCatalogue = {
   empty_transcript: { code: 422, status: 422, message: '没有听清您说的话，请靠近话筒再说一遍' },
   audio_unsupported: { code: 415, status: 415, message: '暂不支持这种录音格式，请用 mp3 或 aac 格式录音' },
   asr_quota_exceeded: { code: 429, status: 429, message: '今日语音提问额度已用完，请用文字提问或明天再来' },
+  tts_not_configured: { code: 501, status: 501, message: '服务端未配置语音合成（TTS），暂不支持语音播报' },
+  speech_unavailable: { code: 409, status: 409, message: '这条回答没有完整生成（已停止、出错或被撤回），无法朗读' },
+  speech_empty: { code: 422, status: 422, message: '这条回答没有可以朗读的文字' },
+  speech_url_invalid: { code: 401, status: 401, message: '播放链接无效，请重新获取' },
+  speech_url_expired: { code: 401, status: 401, message: '播放链接已过期，请重新获取' },
+  bad_range: { code: 416, status: 416, message: '请求的音频范围无效' },
+  tts_quota_exceeded: { code: 429, status: 429, message: '今日语音播报额度已用完，请明天再来' },
+  tts_error: { code: 502, status: 502, message: '语音合成服务暂时不可用，请稍后再试' },
+  tts_timeout: { code: 504, status: 504, message: '语音合成超时，请稍后再试' },
+  tts_busy: { code: 503, status: 503, message: '语音合成繁忙，请稍后再试' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 
 export type ErrorReason = keyof typeof errorCatalogue;

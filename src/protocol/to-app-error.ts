@@ -11,6 +11,7 @@ import { LimitExceededError, type LimitKind } from '../limits/limit-exceeded-err
 import { LlmError } from '../llm/llm-error.js';
 import { TranscribeError, type TranscribeErrorKind } from '../media/transcribe-error.js';
 import { StoreError } from '../store/store-error.js';
+import { TtsError } from '../media/tts/tts-error.js';
 import { WechatError, type WechatErrorKind } from '../wechat/wechat-error.js';
 import { AppError, type ErrorReason } from './error-catalogue.js';
 
@@ -42,6 +43,7 @@ const LIMIT_REASONS: Record<LimitKind, ErrorReason> = {
   upload_rate: 'upload_rate_limited',
   upload_quota: 'upload_quota_exceeded',
   asr_quota: 'asr_quota_exceeded',
+  tts_quota: 'tts_quota_exceeded',
 };
 
 const TRANSCRIBE_REASONS: Record<TranscribeErrorKind, ErrorReason> = {
@@ -70,5 +72,6 @@ export function toAppError(error: unknown): AppError {
   if (LlmError.is(error)) return new AppError(error.kind === 'timeout' ? 'model_timeout' : 'model_error', undefined, cause);
   // A KbError's message is Chinese and names the file: operators see it as the detail.
   if (KbError.is(error)) return new AppError(KB_REASONS[error.kind], error.message, cause);
+  if (TtsError.is(error)) return new AppError(error.kind === 'timeout' ? 'tts_timeout' : 'tts_error', undefined, cause);
   return new AppError('internal_error', undefined, cause);
 }

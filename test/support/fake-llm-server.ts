@@ -15,6 +15,7 @@
  * await llm.close();
  */
 import { listenLoopback } from './listen-loopback.js';
+import { createFakeSpeech, type FakeSpeech } from './fake-speech.js';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createFakeAsr, imagePartsOf, type FakeAsrFault, type FakeTranscriptFn, type RecordedTranscription } from './fake-asr.js';
@@ -97,6 +98,8 @@ export interface FakeLlmServer {
   /** queued for, and consumed by, transcription requests only */
   pushAsrFault(fault: FakeAsrFault): void;
   setTranscript(text: string | FakeTranscriptFn): void;
+  /** `/audio/speech` (text-to-speech): its requests, faults and pacing — test/support/fake-speech.ts */
+  speech: FakeSpeech;
   close(): Promise<void>;
 }
 
@@ -222,6 +225,14 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     res.end(JSON.stringify(completionBody(id, chat.model ?? opts.model ?? 'fake-model', reply(chat), promptTokens(chat))));
   }
 
+  // --- media endpoints (each in its own file; they share the key check) ---
+  const speech = createFakeSpeech();
+  const media = (path: string): ((req: IncomingMessage, res: ServerResponse) => void) | undefined => {
+    if (speech.matches(path, basePath)) return (req, res) => speech.serve(req, res);
+    return undefined;
+  };
+  // --- end media endpoints ---
+
   const server = createServer((req, res) => {
     // A client that disconnects before we finish is what "the gateway aborted upstream" looks like.
     res.on('close', () => {
@@ -229,12 +240,14 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     });
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const route = [basePath, '/v1'].flatMap((b) => [`${b}/chat/completions`, `${b}/embeddings`, `${b}/models`, `${b}/audio/transcriptions`]);
-    if (!route.includes(path)) return openAiError(res, 404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url');
+    const mediaHandler = media(path);
+    if (!route.includes(path) && !mediaHandler) return openAiError(res, 404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url');
     if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       const got = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
       return openAiError(res, 401, `Incorrect API key provided: ${masked(got)}.`, 'invalid_api_key');
     }
     if (path.endsWith('/audio/transcriptions')) return asr.handle(req, res);
+    if (mediaHandler) return mediaHandler(req, res);
     if (path.endsWith('/models')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ object: 'list', data: [{ id: opts.model ?? 'fake-model', object: 'model', created: 0, owned_by: 'fake' }] }));
@@ -260,6 +273,7 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     transcriptions: asr.transcriptions,
     pushAsrFault: asr.pushFault,
     setTranscript: asr.setTranscript,
+    speech,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

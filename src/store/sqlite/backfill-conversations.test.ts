@@ -105,7 +105,7 @@ describe('migration 2 on a version-1 file', () => {
     assert.deepEqual((await second.history.listConversations('alice', { limit: 10 })).items, before, 'same ids');
     await second.close();
     const db = new Database(file, { readonly: true });
-    assert.equal(db.pragma('user_version', { simple: true }), 2);
+    assert.equal(db.pragma('user_version', { simple: true }), 3, 'every migration ran once (uploads is 3)');
     assert.equal(db.prepare('SELECT COUNT(*) FROM conversation_meta').pluck().get(), 4);
     db.close();
   });
