@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname, relative, resolve } from 'node:path';
 import vm from 'node:vm';
 import WebSocket from 'ws';
+import { createWxMedia, type WxMediaControls } from './wx-media-shim.js';
 
 /**
  * A faithful-enough `wx` for running mini-program JavaScript in Node against a real server:
@@ -79,6 +80,8 @@ export interface WxEnvironment {
   hideApp(): void;
   /** the user comes back: App.onShow, wx.onAppShow listeners */
   showApp(): void;
+  /** recorder, images, uploads and audio playback (test/support/wx-media-shim.ts) */
+  media: WxMediaControls;
 }
 
 export interface WxEnvironmentOptions {
@@ -104,6 +107,7 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
   const appShow: Function[] = [];
   const appHide: Function[] = [];
   const globalSocketClose: Function[] = [];
+  const media = createWxMedia();
 
   const connectSocket = (opts: { url: string; header?: Record<string, string>; protocols?: string[] } & Callbacks<{ errMsg: string }>) => {
     const ws = new WebSocket(opts.url, opts.protocols, { headers: opts.header });
@@ -173,6 +177,7 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
     showToast: (o: { title: string; icon?: string }) => void toasts.push({ title: o.title, icon: o.icon }),
     showLoading: () => undefined,
     hideLoading: () => undefined,
+    ...media.api,
   };
 
   const context = vm.createContext({
@@ -234,6 +239,7 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
     loginCodes,
     renders,
     requests,
+    media: media.controls,
     get app() {
       return app;
     },
