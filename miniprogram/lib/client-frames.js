@@ -60,6 +60,8 @@ exports.handle = function (frame) {
       return this.onDelta(frame)
     case 'chat_progress':
       return this.onProgress(frame)
+    case 'chat_transcript':
+      return this.onTranscript(frame)
     case 'chat_retract':
       return this.onRetract(frame)
     case 'chat_response':
@@ -137,6 +139,14 @@ exports.onProcessing = function (frame) {
   if (!this.matches(answer, frame)) return
   answer.started(frame.data && frame.data.id)
   this.emitAnswer(answer)
+}
+
+/** A voice question's text (before the answer): it becomes the question, as the server stored it. */
+exports.onTranscript = function (frame) {
+  var answer = this.current
+  if (!this.matches(answer, frame) || !frame.data) return
+  answer.transcript = answer.query = String(frame.data.text || '')
+  this.emit('transcript', { localId: answer.localId, id: frame.data.id, text: answer.transcript })
 }
 
 /** @param {ChatProgressFrame} frame */

@@ -178,6 +178,10 @@ function uploadFile(o: UploadOptions, controls: WxMediaControls, dropNetwork: ()
   const record: WxMediaControls['uploads'][number] = { url: o.url, name: o.name, bytes: file.length, progress: [] };
   controls.uploads.push(record);
   let aborted = false;
+  if (dropNetwork()) {
+    settle(o, false, { errMsg: 'uploadFile:fail socket hang up' });
+    return { onProgressUpdate: () => undefined, offProgressUpdate: () => undefined, abort: () => undefined };
+  }
   const req = httpRequest(o.url, {
     method: 'POST',
     headers: { ...o.header, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
@@ -191,11 +195,6 @@ function uploadFile(o: UploadOptions, controls: WxMediaControls, dropNetwork: ()
       req.destroy();
     },
   };
-  if (dropNetwork()) {
-    req.destroy();
-    settle(o, false, { errMsg: 'uploadFile:fail socket hang up' });
-    return task;
-  }
   req.on('response', (res) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
@@ -204,9 +203,11 @@ function uploadFile(o: UploadOptions, controls: WxMediaControls, dropNetwork: ()
       settle(o, true, { data: Buffer.concat(chunks).toString('utf8'), statusCode: res.statusCode ?? 0, errMsg: 'uploadFile:ok' });
     });
   });
-  req.on('error', (error) => settle(o, false, { errMsg: aborted ? 'uploadFile:fail abort' : `uploadFile:fail ${error.message}` }));
+  let answered = false;
+  req.on('response', () => void (answered = true));
+  req.on('error', (error) => !answered && settle(o, false, { errMsg: aborted ? 'uploadFile:fail abort' : `uploadFile:fail ${error.message}` }));
   setImmediate(async () => {
-    for (let at = 0; at < body.length && !aborted; at += 16_384) {
+    for (let at = 0; at < body.length && !aborted && !answered && !req.destroyed; at += 16_384) {
       const piece = body.subarray(at, at + 16_384);
       if (!req.write(piece)) await new Promise((r) => req.once('drain', r));
       const sent = Math.min(body.length, at + piece.length);
@@ -214,7 +215,7 @@ function uploadFile(o: UploadOptions, controls: WxMediaControls, dropNetwork: ()
       record.progress.push(progress);
       progressCbs.forEach((cb) => cb({ progress, totalBytesSent: sent, totalBytesExpectedToSend: body.length }));
     }
-    if (!aborted) req.end();
+    if (!aborted && !req.destroyed) req.end();
   });
   return task;
 }
