@@ -151,6 +151,52 @@ describe('mini-program kit: photos and voice against the real gateway', () => {
     assert.equal(env.media.uploads.length, sent + 2, 'neither was retried');
   });
 
+  it('the demo page: hold-to-talk shows the transcript as the question, the answer gets a play button that plays it', async () => {
+    const { env } = await launch();
+    const page = env.openPage('pages/chat/chat');
+    await until(() => page.data.statusText === '' && env.app!.chat.state === 'ready', 'page ready');
+    env.media.setRecordPermission(true);
+    env.media.queueRecording(mp3, 2_000);
+    page.onToggleVoice();
+    assert.equal(page.data.voiceMode, true);
+    page.onVoiceStart({ touches: [{ clientY: 700 }] });
+    await until(() => page.data.voiceState === 'recording', 'recording');
+    assert.equal(page.data.voiceText, '松开 发送，上滑 取消');
+    page.onVoiceEnd({});
+    const user = () => page.data.messages.find((m: any) => m.role === 'user');
+    const ai = () => page.data.messages.find((m: any) => m.role === 'ai');
+    await until(() => ai() && !ai().streaming && ai().answerId, 'the answer on the page');
+    assert.equal(user().text, QUESTION, 'the user row shows the transcript');
+    assert.equal(user().voice, true);
+    assert.equal(page.data.uploading, '', 'the upload status is gone');
+    const plays = env.media.plays.length;
+    page.onPlay({ currentTarget: { dataset: { id: ai().answerId } } });
+    await until(() => page.data.playingId === ai().answerId, 'playing');
+    await until(() => env.media.plays.length === plays + 1 && page.data.playingId === '', 'played to the end');
+    assert.equal(env.media.plays.at(-1)!.status, 200);
+    assert.ok(env.media.plays.at(-1)!.bytes > 0);
+  });
+
+  it('the demo page: two photos picked, sent with the question, shown as thumbnails on the user row', async () => {
+    const { env } = await launch();
+    const page = env.openPage('pages/chat/chat');
+    await until(() => env.app!.chat.state === 'ready', 'page ready');
+    env.media.queueImages([magickImage(120, 90, 'png'), magickImage(90, 120, 'png', 'xc:blue')]);
+    page.onPickImages();
+    await until(() => page.data.pendingImages.length === 2, 'two photos waiting');
+    const uploads = env.media.uploads.length;
+    page.onSend(); // no text: the default question goes with the photos
+    const user = () => page.data.messages.find((m: any) => m.role === 'user');
+    const ai = () => page.data.messages.find((m: any) => m.role === 'ai');
+    await until(() => ai() && !ai().streaming && ai().answerId, 'the answer on the page');
+    assert.equal(env.media.uploads.length, uploads + 2);
+    assert.equal(user().images.length, 2);
+    assert.ok(user().images.every((p: string) => p.endsWith('.jpg')), 'the thumbnails are the compressed photos');
+    assert.equal(page.data.pendingImages.length, 0, 'the waiting photos were sent');
+    assert.equal(user().text, '请看看这张图片');
+    assert.match(JSON.stringify(plain(ai().nodes)), /收到：请看看这张图片/);
+  });
+
   it('hold-to-talk: sliding up cancels, a too-short press is ignored, a denied microphone explains how to enable it', async () => {
     const { env, wag } = await launch();
     const recorded: any[] = [];

@@ -4,6 +4,7 @@
  * All connection logic lives in lib/; this file only turns client events into setData.
  */
 var wag = require('../../lib/index.js')
+var withMedia = require('./chat-media.js').withMedia
 
 /** at most one setData per this many ms while an answer streams (≤ 20 a second) */
 var RENDER_INTERVAL_MS = 50
@@ -35,7 +36,8 @@ function historyItem(m) {
   return aiItem('h-' + m.id, m.content, { answerId: m.id, note: NOTES[m.status] || '', sources: m.sources || [] })
 }
 
-Page({
+// photos, hold-to-talk and the play button live in chat-media.js
+Page(withMedia({
   data: {
     messages: [],
     inputValue: '',
@@ -122,9 +124,14 @@ Page({
     var answer = this.chat.chat(query)
     this.sending = false
     if (!answer) return // refused: the client's error event shows why
+    this.showQuestion(answer, { text: query })
+  },
+
+  /** The user's row (`user`: its text, a photo question's thumbnails…) and the AI row awaiting the answer. */
+  showQuestion: function (answer, user) {
     var n = this.data.messages.length
     var patch = { inputValue: '', busy: true, scrollTop: this.nextScroll() }
-    patch['messages[' + n + ']'] = { key: 'l-' + answer.localId + '-q', role: 'user', text: query }
+    patch['messages[' + n + ']'] = Object.assign({ key: 'l-' + answer.localId + '-q', role: 'user' }, user)
     patch['messages[' + (n + 1) + ']'] = aiItem('l-' + answer.localId, '', { streaming: true, waiting: true, waitingText: waitingText(answer) })
     this.setData(patch)
     this.render()
@@ -211,4 +218,4 @@ Page({
     this.scroll += 1
     return this.scroll
   },
-})
+}))
