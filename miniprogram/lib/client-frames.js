@@ -141,7 +141,10 @@ exports.onProcessing = function (frame) {
   this.emitAnswer(answer)
 }
 
-/** A voice question's text (before the answer): it becomes the question, as the server stored it. */
+/**
+ * A voice question's text (before the answer): it becomes the question, as the server stored it.
+ * @param {import('./frames.js').ChatTranscriptFrame} frame
+ */
 exports.onTranscript = function (frame) {
   var answer = this.current
   if (!this.matches(answer, frame) || !frame.data) return

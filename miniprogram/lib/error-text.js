@@ -68,6 +68,18 @@
     upload_rate_limited: '上传太频繁，请稍后再试',
     upload_quota_exceeded: '今日上传额度已用完',
     upload_storage_full: '服务器空间不足，请稍后再试',
+    // photo and voice questions (chat with images / audio)
+    too_many_images: '图片太多，最多 4 张',
+    image_invalid: '图片无法识别，请重选',
+    vision_not_configured: '暂不支持图片，请用文字',
+    vision_unsupported: '当前模型不支持图片',
+    asr_not_configured: '暂不支持语音，请打字',
+    asr_timeout: '语音识别超时，请重试',
+    asr_failed: '语音识别暂不可用',
+    asr_bad_response: '语音识别出错，请重试',
+    empty_transcript: '没听清，请再说一遍',
+    audio_unsupported: '录音格式不支持',
+    asr_quota_exceeded: '今日语音额度已用完',
     // spoken answers (GET /wechat/speech/{id})
     tts_not_configured: '暂不支持语音播报',
     speech_unavailable: '这条回答不完整，无法朗读',
