@@ -301,8 +301,10 @@
     if (!query) return R.toast('请输入问题内容')
     if (!loggedIn) return R.toast('请先登录')
     if (current && !current.done) return R.toast('上一个回答还没结束')
+    var media = self.WagConsoleUpload.take() // {images} when photos are attached (console-upload.js)
+    if (!media) return R.toast('图片还在上传或上传失败，请稍候或移除')
     var answer = newAnswer(query)
-    send({ type: 'chat', query: query, stream: true, use_auto_rag: $('auto-rag').checked, request_id: answer.rid })
+    send(Object.assign({ type: 'chat', query: query, stream: true, use_auto_rag: $('auto-rag').checked, request_id: answer.rid }, media))
     $('query').value = ''
   })
 
