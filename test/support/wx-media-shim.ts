@@ -52,6 +52,8 @@ export interface WxMediaControls {
   uploads: Array<{ url: string; name: string; bytes: number; progress: number[]; statusCode?: number }>;
   /** every InnerAudioContext.play(), once its response is read */
   plays: AudioPlay[];
+  /** plays whose audio began to arrive (bytes still growing while they stream) */
+  started: AudioPlay[];
   /** wx.compressImage calls: src → tempFilePath, quality */
   compressions: Array<{ src: string; quality: number; bytes: number }>;
   /** resolves when the plays in flight are finished */
@@ -83,6 +85,7 @@ export function createWxMedia(): { api: Record<string, unknown>; controls: WxMed
     recorderStarts: [],
     uploads: [],
     plays: [],
+    started: [],
     compressions: [],
     settled: async () => void (await Promise.all([...inFlight])),
   };
@@ -199,6 +202,8 @@ function uploadFile(o: UploadOptions, controls: WxMediaControls, dropNetwork: ()
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => {
+      // answered before the whole body went out (a 413): drop the connection, as a phone does
+      if (!req.writableFinished) req.destroy();
       record.statusCode = res.statusCode;
       settle(o, true, { data: Buffer.concat(chunks).toString('utf8'), statusCode: res.statusCode ?? 0, errMsg: 'uploadFile:ok' });
     });
@@ -246,6 +251,7 @@ function createAudio(controls: WxMediaControls, inFlight: Set<Promise<void>>) {
             controls.plays.push(play);
             return fire('error', { errCode: 10004, errMsg: `audio fetch ${res.status}` });
           }
+          controls.started.push(play);
           fire('canplay');
           fire('play');
           for await (const chunk of res.body as AsyncIterable<Uint8Array>) play.bytes += chunk.length;
