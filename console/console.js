@@ -315,9 +315,11 @@
     if (!query) return R.toast('请输入问题内容')
     if (!loggedIn) return R.toast('请先登录')
     if (current && !current.done) return R.toast('上一个回答还没结束')
+    var media = self.WagConsoleUpload.take() // {images} when photos are attached (console-upload.js)
+    if (!media) return R.toast('图片还在上传或上传失败，请稍候或移除')
     conv.clearChips()
     var answer = newAnswer(query)
-    var message = { type: 'chat', query: query, stream: true, use_auto_rag: $('auto-rag').checked, request_id: answer.rid }
+    var message = Object.assign({ type: 'chat', query: query, stream: true, use_auto_rag: $('auto-rag').checked, request_id: answer.rid }, media)
     // the conversation on screen (opened from the list) is the one the question continues
     if (conv.state.currentId) message.conversation_id = conv.state.currentId
     send(message)

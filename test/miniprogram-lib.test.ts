@@ -293,7 +293,7 @@ describe('lib/frames.js: JSDoc types of the server frames the kit reads', () => 
     const statement = probe.statements.filter(ts.isVariableStatement).at(-1)!; // `export const type = frame.type`
     const type = checker.getTypeAtLocation(statement.declarationList.declarations[0]!.name);
     const names = (type.isUnion() ? type.types : [type]).map((t) => (t.isStringLiteral() ? t.value : checker.typeToString(t))).sort();
-    const read = ['connected', 'login_response', 'chat_processing', 'chat_delta', 'chat_progress', 'chat_retract', 'chat_response', 'history_response', 'cancel_response', 'clear_response', 'pong', 'error', 'conversations_response', 'delete_conversation_response', 'feedback_response', 'chat_suggestions'].sort();
+    const read = ['connected', 'login_response', 'chat_processing', 'chat_delta', 'chat_progress', 'chat_transcript', 'chat_retract', 'chat_response', 'history_response', 'cancel_response', 'clear_response', 'pong', 'error', 'conversations_response', 'delete_conversation_response', 'feedback_response', 'chat_suggestions'].sort();
     assert.deepEqual(names, read);
     // and every type client-frames.js switches on is one of them
     const cases = [...readFileSync(join(LIB, 'client-frames.js'), 'utf8').matchAll(/case '(\w+)':/g)].map((m) => m[1]!);

@@ -17,6 +17,7 @@
  * - `answer` an answer snapshot {localId, id, query, text, status, done, sources, error, progress,
  *            delta?, index?, retracted?} — `progress` is the latest chat_progress ({stage: 'searching', query});
  *            after a chat_retract `text` is the notice and `status` 'retracted': render `text` as is
+ * - `transcript` {localId, id, text} — a voice question's recognized text (chat(…, {audio}))
  * - `error`  {reason, code, message, text} — `text` is a Chinese toast (error-text.js)
  * - `frame`  {direction: 'in'|'out', frame} — every frame, for debugging
  *
@@ -180,7 +181,8 @@ ChatClient.prototype.setState = function (state, extra) {
  */
 ChatClient.prototype.chat = function (query, options) {
   var text = String(query == null ? '' : query).trim()
-  if (!text) return this.localError('empty_query')
+  var audio = options && options.audio // a voice question (lib/media-client.js): no text until chat_transcript
+  if (!text && !audio) return this.localError('empty_query')
   if (text.length > MAX_QUERY_CHARS) return this.localError('query_too_long')
   if (this.current && !this.current.done) return this.localError('chat_in_progress')
   if (this.state === 'idle' || this.state === 'stopped') this.start()
@@ -190,6 +192,8 @@ ChatClient.prototype.chat = function (query, options) {
   answer.createdAt = Date.now()
   answer.useAutoRag = options && options.useAutoRag !== undefined ? Boolean(options.useAutoRag) : this.options.useAutoRag
   answer.conversationId = (options && options.conversationId) || this.conversationId
+  if (options && options.images && options.images.length) answer.images = options.images.slice()
+  if (audio) answer.audio = audio
   this.current = answer
   this.sendChat(answer)
   this.emitAnswer(answer)

@@ -60,6 +60,8 @@ exports.handle = function (frame) {
       return this.onDelta(frame)
     case 'chat_progress':
       return this.onProgress(frame)
+    case 'chat_transcript':
+      return this.onTranscript(frame)
     case 'chat_retract':
       return this.onRetract(frame)
     case 'chat_response':
@@ -131,6 +133,12 @@ exports.onError = function (frame) {
 exports.chatMessage = function (answer) {
   var msg = { type: 'chat', query: answer.query, use_auto_rag: answer.useAutoRag, stream: this.options.stream, request_id: answer.rid }
   if (answer.conversationId) msg.conversation_id = answer.conversationId
+  if (answer.images) msg.images = answer.images
+  // a voice question carries its recording until the transcript arrives (then it is a text question)
+  if (answer.audio && !answer.transcript) {
+    msg.audio = answer.audio
+    delete msg.query
+  }
   return msg
 }
 
@@ -148,6 +156,17 @@ exports.onProcessing = function (frame) {
   if (!this.matches(answer, frame)) return
   answer.started(frame.data && frame.data.id)
   this.emitAnswer(answer)
+}
+
+/**
+ * A voice question's text (before the answer): it becomes the question, as the server stored it.
+ * @param {import('./frames.js').ChatTranscriptFrame} frame
+ */
+exports.onTranscript = function (frame) {
+  var answer = this.current
+  if (!this.matches(answer, frame) || !frame.data) return
+  answer.transcript = answer.query = String(frame.data.text || '')
+  this.emit('transcript', { localId: answer.localId, id: frame.data.id, text: answer.transcript })
 }
 
 /** @param {ChatProgressFrame} frame */

@@ -89,6 +89,16 @@
  */
 
 /**
+ * A voice question's recognized text, after chat_processing and before any delta (protocol §3.1).
+ * @typedef {object} ChatTranscriptFrame
+ * @property {'chat_transcript'} type
+ * @property {number} code
+ * @property {string} message
+ * @property {{id: string, text: string}} data
+ * @property {RequestId} [request_id]
+ */
+
+/**
  * What the server does before the text comes, e.g. searching the knowledge base (protocol §3.2.1).
  * @typedef {object} ChatProgressFrame
  * @property {'chat_progress'} type
@@ -246,7 +256,7 @@
 
 /**
  * Every frame the kit reads; switch on `type`.
- * @typedef {ConnectedFrame | LoginResponseFrame | ChatProcessingFrame | ChatDeltaFrame | ChatProgressFrame | ChatRetractFrame | ChatResponseFrame | HistoryResponseFrame | CancelResponseFrame | ClearResponseFrame | PongFrame | ErrorFrame | ConversationsResponseFrame | DeleteConversationResponseFrame | FeedbackResponseFrame | ChatSuggestionsFrame} ServerFrame
+ * @typedef {ConnectedFrame | LoginResponseFrame | ChatProcessingFrame | ChatDeltaFrame | ChatProgressFrame | ChatTranscriptFrame | ChatRetractFrame | ChatResponseFrame | HistoryResponseFrame | CancelResponseFrame | ClearResponseFrame | PongFrame | ErrorFrame | ConversationsResponseFrame | DeleteConversationResponseFrame | FeedbackResponseFrame | ChatSuggestionsFrame} ServerFrame
  */
 
 module.exports = {}

@@ -13,6 +13,10 @@ var httpChatClient = require('./http-chat-client.js')
 var markdown = require('./markdown-nodes.js')
 var errorText = require('./error-text.js')
 var throttle = require('./throttle.js')
+var mediaClient = require('./media-client.js')
+var voiceRecorder = require('./voice-recorder.js')
+var speechPlayer = require('./speech-player.js')
+var upload = require('./upload.js')
 
 module.exports = {
   /** WebSocket client: streaming, reconnect, resume (the one to use) */
@@ -27,4 +31,11 @@ module.exports = {
   toastText: errorText.toastText,
   /** keeps setData under ~20 a second while streaming */
   createThrottle: throttle.createThrottle,
+  /** photos and voice: pick/compress, upload with progress and retry, ask (docs/miniprogram.md) */
+  createMediaClient: mediaClient.createMediaClient,
+  uploadFile: upload.uploadFile,
+  /** hold-to-talk over RecorderManager (mp3, 16 kHz mono) */
+  createVoiceRecorder: voiceRecorder.createVoiceRecorder,
+  /** a play button per answer: one InnerAudioContext, signed URLs from /wechat/speech */
+  createSpeechPlayer: speechPlayer.createSpeechPlayer,
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname, relative, resolve } from 'node:path';
 import vm from 'node:vm';
 import WebSocket from 'ws';
+import { createWxMedia, type WxMediaControls } from './wx-media-shim.js';
 
 /**
  * A faithful-enough `wx` for running mini-program JavaScript in Node against a real server:
@@ -83,6 +84,8 @@ export interface WxEnvironment {
   hideApp(): void;
   /** the user comes back: App.onShow, wx.onAppShow listeners */
   showApp(): void;
+  /** recorder, images, uploads and audio playback (test/support/wx-media-shim.ts) */
+  media: WxMediaControls;
 }
 
 export interface WxEnvironmentOptions {
@@ -110,6 +113,7 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
   const appShow: Function[] = [];
   const appHide: Function[] = [];
   const globalSocketClose: Function[] = [];
+  const media = createWxMedia();
 
   const connectSocket = (opts: { url: string; header?: Record<string, string>; protocols?: string[] } & Callbacks<{ errMsg: string }>) => {
     const ws = new WebSocket(opts.url, opts.protocols, { headers: opts.header });
@@ -183,6 +187,7 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
     },
     showLoading: () => undefined,
     hideLoading: () => undefined,
+    ...media.api,
   };
 
   const context = vm.createContext({
@@ -251,6 +256,7 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
     loginCodes,
     renders,
     requests,
+    media: media.controls,
     get app() {
       return app;
     },

@@ -6,6 +6,7 @@
  */
 var wag = require('../../lib/index.js')
 var panel = require('./conversation-panel.js')
+var withMedia = require('./chat-media.js').withMedia
 
 /** at most one setData per this many ms while an answer streams (≤ 20 a second) */
 var RENDER_INTERVAL_MS = 50
@@ -37,7 +38,8 @@ function historyItem(m) {
   return aiItem('h-' + m.id, m.content, { answerId: m.id, note: NOTES[m.status] || '', sources: m.sources || [], rating: m.rating || '' })
 }
 
-Page(Object.assign({
+// photos, hold-to-talk and the play button live in chat-media.js
+Page(withMedia(Object.assign({
   data: {
     messages: [],
     inputValue: '',
@@ -145,9 +147,14 @@ Page(Object.assign({
     var answer = this.chat.chat(query)
     this.sending = false
     if (!answer) return // refused: the client's error event shows why
+    this.showQuestion(answer, { text: query })
+  },
+
+  /** The user's row (`user`: its text, a photo question's thumbnails…) and the AI row awaiting the answer. */
+  showQuestion: function (answer, user) {
     var n = this.data.messages.length
     var patch = { inputValue: '', busy: true, suggestions: [], scrollTop: this.nextScroll() }
-    patch['messages[' + n + ']'] = { key: 'l-' + answer.localId + '-q', role: 'user', text: query }
+    patch['messages[' + n + ']'] = Object.assign({ key: 'l-' + answer.localId + '-q', role: 'user' }, user)
     patch['messages[' + (n + 1) + ']'] = aiItem('l-' + answer.localId, '', { streaming: true, waiting: true, waitingText: waitingText(answer) })
     this.setData(patch)
     this.render()
@@ -237,4 +244,4 @@ Page(Object.assign({
     this.scroll += 1
     return this.scroll
   },
-}, panel))
+}, panel)))
