@@ -219,10 +219,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       logger.info({ graceMs: config.shutdownGraceMs }, 'shutting down');
       draining = true;
       ws.stopAccepting();
+      const drainedBy = Date.now() + config.shutdownGraceMs;
       await chat.drain(config.shutdownGraceMs);
       ws.closeAll();
       await deps.answers?.close();
-      await fastify.close();
+      await closeWithin(fastify, drainedBy - Date.now());
       await metricsServer?.close();
       await deps.admin?.close();
       await stores.close();
@@ -235,4 +236,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
     })());
 
   return { fastify, chat, sessions, metricsServer, shutdown };
+}
+
+/**
+ * Stops the HTTP server, cutting what is still open once the grace period is over (at least a
+ * second): a download whose client stopped reading (a paused audio player, a stalled export)
+ * would otherwise hold the process up for as long as that client likes.
+ */
+async function closeWithin(fastify: FastifyInstance, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => fastify.server.closeAllConnections(), Math.max(1_000, graceMs));
+  try {
+    await fastify.close();
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -43,8 +43,8 @@ describe('mini-program kit: photos and voice against the real gateway', () => {
   });
   after(async () => {
     for (const env of envs) env.app?.chat.stop();
-    // NB: after the interrupted play (a speech stream aborted mid-audio) gw.stop() currently
-    // takes ~70 s: fastify.close() waits on a connection (reported to the speech branch)
+    // the interrupted play leaves a speech download its player stopped reading: shutdown cuts
+    // it after SHUTDOWN_GRACE_MS (test/shutdown-stragglers.test.ts)
     await gw.stop();
     await llm.close();
   });
