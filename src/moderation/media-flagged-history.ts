@@ -1,0 +1,28 @@
+import type { HistoryStore } from '../store/history-store.js';
+import type { MediaCheck } from './media-check.js';
+
+/**
+ * The history store as every reader should see it once images were checked: messages a risky
+ * image flagged come back with `flagged` (history stays append-only; the flags live in the
+ * media check store). Prompts then drop those turns (build-prompt.ts), and `history` replies
+ * show them flagged. Writes go straight through.
+ */
+export function withMediaFlags(history: HistoryStore, mediaCheck: MediaCheck): HistoryStore {
+  return {
+    append: (openid, message, conversationId) => history.append(openid, message, conversationId),
+    listRecent: async (openid, limit, conversationId) => mediaCheck.withFlags(openid, await history.listRecent(openid, limit, conversationId)),
+    clear: (openid) => history.clear(openid),
+    currentConversation: (openid) => history.currentConversation(openid),
+    openConversation: (openid, id) => history.openConversation(openid, id),
+    listConversations: (openid, page) => history.listConversations(openid, page),
+    deleteConversation: (openid, id) => history.deleteConversation(openid, id),
+    findMessage: async (openid, messageId) => {
+      const found = await history.findMessage(openid, messageId);
+      if (!found) return found;
+      const [message] = await mediaCheck.withFlags(openid, [found.message]);
+      return { ...found, message: message! };
+    },
+    ping: () => history.ping(),
+    close: () => history.close(),
+  };
+}
