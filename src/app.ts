@@ -31,7 +31,7 @@ import { registerLoginRoute } from './transport/http/login-route.js';
 import { registerSpeechRoute } from './transport/http/speech-route.js';
 import { createSpeech } from './compose/create-speech.js';
 import { createImageCheck } from './compose/create-media-check.js';
-import { withMediaFlags } from './moderation/media-flagged-history.js';
+import { withAdminMediaFlags, withMediaFlags } from './moderation/media-flagged-history.js';
 import { wechatPushRoute } from './transport/http/wechat-push-route.js';
 import { registerMediaUrlRoute } from './transport/http/media-url-route.js';
 import { metricsRoute } from './transport/http/metrics-route.js';
@@ -211,7 +211,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await fastify.register(wechatPushRoute, { token: imageCheck.pushToken, mediaCheck: imageCheck.mediaCheck, logger: logger.child({ module: 'wechat-push' }) });
   }
   if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });
-  if (deps.admin) await fastify.register(adminApiRoutes, { store: deps.admin, adminToken: config.adminToken });
+  if (deps.admin) {
+    const store = imageCheck ? withAdminMediaFlags(deps.admin, imageCheck.mediaCheck) : deps.admin;
+    await fastify.register(adminApiRoutes, { store, adminToken: config.adminToken });
+  }
   if (config.consoleEnabled) await registerConsoleRoute(fastify);
   await registerAdminPageRoute(fastify, { adminToken: config.adminToken });
 

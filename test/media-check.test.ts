@@ -18,6 +18,7 @@ import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 const PUSH_TOKEN = 'push-token-for-tests-0123456789';
+const ADMIN_TOKEN = 'admin-token-for-media-check-tests-0123';
 const URL_SECRET = 'media-url-secret-for-tests-0123456789abcdef';
 
 type Message = { role: string; content: unknown };
@@ -65,6 +66,7 @@ describe('image content security: WeChat mediaCheckAsync (real gateway, fake WeC
         PUBLIC_BASE_URL: proxy.url,
         WECHAT_PUSH_TOKEN: PUSH_TOKEN,
         TTS_URL_SECRET: URL_SECRET,
+        ADMIN_TOKEN: ADMIN_TOKEN,
         VISION_MODEL: 'fake-vl',
         USER_CHATS_PER_MINUTE: '0',
         USER_UPLOADS_PER_MINUTE: '0',
@@ -148,6 +150,23 @@ describe('image content security: WeChat mediaCheckAsync (real gateway, fake WeC
     const stored = await readHistory(openid);
     assert.deepEqual(stored.find((m) => m.content === '这张违规图片里是什么？')?.flagged, { label: 'image:20002' });
     assert.deepEqual(stored.find((m) => m.id === response.data.id)?.flagged, { label: 'image:20002' });
+
+    // the admin console's conversation detail shows the flags
+    const admin = (path: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<any>);
+    let detail: any;
+    await until(async () => {
+      const list = await admin(`/admin/api/conversations?openid=${encodeURIComponent(openid)}`);
+      const conversationId = list.data?.items?.[0]?.conversation_id;
+      detail = conversationId && (await admin(`/admin/api/conversations/${encodeURIComponent(conversationId)}`));
+      return detail?.data?.messages?.length >= 4;
+    }, 'the admin detail of the conversation');
+    const shown = detail.data.messages.map((m: any) => [m.content.slice(0, 6), m.flagged?.label ?? null]);
+    assert.deepEqual(shown.slice(0, 4), [
+      ['第一句普通的', null],
+      ['收到：第一句', null],
+      ['这张违规图片', 'image:20002'],
+      ['收到：这张违', 'image:20002'],
+    ]);
 
     // the next prompt the model sees has the earlier plain turn but not the flagged one
     const answerText = response.data.msg as string;

@@ -1,3 +1,4 @@
+import type { AdminStore } from '../admin/admin-store.js';
 import type { HistoryStore } from '../store/history-store.js';
 import type { MediaCheck } from './media-check.js';
 
@@ -24,5 +25,21 @@ export function withMediaFlags(history: HistoryStore, mediaCheck: MediaCheck): H
     },
     ping: () => history.ping(),
     close: () => history.close(),
+  };
+}
+
+/** The admin store with the same flags on a conversation's detail (the admin console shows `flagged.label`). */
+export function withAdminMediaFlags(admin: AdminStore, mediaCheck: MediaCheck): AdminStore {
+  return {
+    driver: admin.driver,
+    listConversations: (query) => admin.listConversations(query),
+    getConversation: async (conversationId) => {
+      const detail = await admin.getConversation(conversationId);
+      return detail && { ...detail, messages: await mediaCheck.withFlags(detail.openid, detail.messages) };
+    },
+    usage: (range, topUsers) => admin.usage(range, topUsers),
+    listFeedback: (query) => admin.listFeedback(query),
+    exportMessages: (range) => admin.exportMessages(range),
+    close: () => admin.close(),
   };
 }
