@@ -189,6 +189,8 @@ export function createFakeSecurityApi(options: FakeSecurityOptions, sendJson: Se
   /** What WeChat does after answering: fetch the image from the URL it was given, then push the verdict. */
   const fetchAndPush = async (call: MediaCheckCall): Promise<void> => {
     try {
+      // loopback only: a test's URL never leaves the machine (anything else is recorded as unreachable)
+      if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(call.media_url).hostname)) throw new Error('not loopback');
       const response = await fetch(call.media_url);
       const body = Buffer.from(await response.arrayBuffer());
       call.fetched = { status: response.status, bytes: body.length, contentType: response.headers.get('content-type'), body };
