@@ -224,6 +224,14 @@ describe('image content security: WeChat mediaCheckAsync (real gateway, fake WeC
     assert.equal(aes.status, 400);
     const other = await fetch(`${gw.url}/wechat/push?${signed}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"Event":"user_enter_tempsession"}' });
     assert.equal(await other.text(), 'success', 'other events are acknowledged and ignored');
+    // hostile bodies: a malformed verdict, a non-object, an oversized body — refused, nothing acted on
+    for (const body of ['{"Event":"wxa_media_check","trace_id":["x"],"result":{"suggest":"risky"}}', '{"Event":"wxa_media_check","trace_id":"t","result":{"suggest":"delete-all"}}', '[1,2]', 'null']) {
+      const reply = await fetch(`${gw.url}/wechat/push?${signed}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(reply.status, 400, body);
+      assert.equal(((await reply.json()) as { data: { reason: string } }).data.reason, 'push_unsupported');
+    }
+    const huge = await fetch(`${gw.url}/wechat/push?${signed}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"x":"${'a'.repeat(100_000)}"}` });
+    assert.equal(huge.status, 413);
   });
 
   it('the media URL with a tampered, expired, other-upload or missing token is 404', async () => {
@@ -272,6 +280,50 @@ describe('image content security not configured', () => {
       await gw.stop();
       await llm.close();
       await wx.close();
+    }
+  });
+});
+
+describe('image content security with REDIS_URL (verdicts in Redis, any instance takes the push)', () => {
+  it('a risky verdict pushed to a second instance deletes the upload and flags the turn the first instance stored', async () => {
+    const prefix = `wag-test-mcheck-${process.pid}-${Date.now()}:`;
+    const wx = await startFakeWechatServer();
+    const llm = await startFakeLlmServer({ apiKey: 'test-key' });
+    const proxy = await startForwarder();
+    const env = { PUBLIC_BASE_URL: proxy.url, WECHAT_PUSH_TOKEN: PUSH_TOKEN, TTS_URL_SECRET: URL_SECRET, USER_CHATS_PER_MINUTE: '0', USER_UPLOADS_PER_MINUTE: '0' };
+    const a = await startGateway({ wechat: wx, llm, store: { redisPrefix: prefix }, env });
+    // the second instance shares Redis and the upload directory (as docs/deployment.md asks)
+    const b = await startGateway({ wechat: wx, llm, store: { redisPrefix: prefix }, env: { ...env, UPLOAD_DIR: join(a.dataDir, 'uploads') } });
+    try {
+      proxy.setTarget(a.url); // WeChat fetches the image from instance a…
+      wx.security.configureMediaCheck({ pushUrl: `${b.url}/wechat/push`, pushToken: PUSH_TOKEN, suggest: 'risky', label: 10001 }); // …and pushes to b
+      const { client, login } = await WsTestClient.loggedIn(a.wsUrl, 'redis_risky');
+      const openid = login.data.openid as string;
+      const reply = await uploadForm(a.url, login.data.session_id as string, [{ data: magickImage(24, 24, 'png') }]);
+      const id = reply.body.data.upload_id as string;
+      client.send({ type: 'chat', query: '红色的图', images: [id] });
+      assert.equal((await client.nextOf('chat_response')).code, 0);
+      await until(() => wx.security.mediaChecks.length === 1, 'the submission');
+      await wx.security.mediaChecksSettled();
+      assert.deepEqual(wx.security.mediaChecks[0]!.pushed, { status: 200, body: 'success' });
+      assert.equal(await a.uploads.get(openid, id), undefined, 'deleted for every instance');
+      const before = llm.requests.length;
+      client.send({ type: 'chat', query: '换个话题' });
+      await client.nextOf('chat_response');
+      const prompt = (llm.requests[before]!.body as { messages: Message[] }).messages.map((m) => textOf(m.content));
+      assert.ok(!prompt.some((text) => text.includes('红色的图')), JSON.stringify(prompt));
+      await client.close();
+    } finally {
+      await b.stop();
+      await a.stop();
+      await proxy.close();
+      await llm.close();
+      await wx.close();
+      const { Redis } = await import('ioredis');
+      const redis = new Redis('redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
     }
   });
 });
