@@ -99,11 +99,13 @@ export class SqliteMediaCheckStore implements MediaCheckStore {
 
 function migrate(db: Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS media_check_migrations (version INTEGER PRIMARY KEY)');
-  const done = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM media_check_migrations').get() as { v: number }).v;
-  for (let version = done + 1; version <= MIGRATIONS.length; version++) {
+  const applied = db.prepare('SELECT 1 FROM media_check_migrations WHERE version = ?');
+  MIGRATIONS.forEach((sql, i) => {
+    // IMMEDIATE, and the version read again inside: workers starting together apply each once
     db.transaction(() => {
-      db.exec(MIGRATIONS[version - 1]!);
-      db.prepare('INSERT INTO media_check_migrations (version) VALUES (?)').run(version);
-    })();
-  }
+      if (applied.get(i + 1)) return;
+      db.exec(sql);
+      db.prepare('INSERT INTO media_check_migrations (version) VALUES (?)').run(i + 1);
+    }).immediate();
+  });
 }
