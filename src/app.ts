@@ -30,6 +30,10 @@ import { registerHttpErrors } from './transport/http/http-errors.js';
 import { registerLoginRoute } from './transport/http/login-route.js';
 import { registerSpeechRoute } from './transport/http/speech-route.js';
 import { createSpeech } from './compose/create-speech.js';
+import { createImageCheck } from './compose/create-media-check.js';
+import { withAdminMediaFlags, withMediaFlags } from './moderation/media-flagged-history.js';
+import { wechatPushRoute } from './transport/http/wechat-push-route.js';
+import { registerMediaUrlRoute } from './transport/http/media-url-route.js';
 import { metricsRoute } from './transport/http/metrics-route.js';
 import { replyError } from './transport/http/reply-error.js';
 import { uploadRoute } from './transport/http/upload-route.js';
@@ -103,6 +107,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
 
+  // image content security (WeChat mediaCheckAsync): absent unless configured; its flags overlay every history read
+  const imageCheck = deps.uploads ? await createImageCheck(config, deps.uploads, logger) : undefined;
+  if (imageCheck && deps.media) deps.media.watchImages((openid, answerId, ids) => void imageCheck.mediaCheck.imagesAsked(openid, answerId, ids));
+  const history = imageCheck ? withMediaFlags(stores.history, imageCheck.mediaCheck) : stores.history;
+
   const sessions = new SessionService(stores.sessions, wechat, { ttlMs: config.session.ttlSeconds * 1000 });
   const gate = new ConcurrencyGate(config.llm.maxConcurrency, config.llm.queueSize);
   const moderation = contentChecker && {
@@ -117,7 +126,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ? new FollowUpSuggester({ sources: deps.suggestions, timeoutMs: config.suggestions.timeoutMs, logger, slots: gate, moderation })
     : undefined;
   const chat = new ChatService({
-    history: stores.history,
+    history,
     model,
     retriever: knowledgeBase,
     gate,
@@ -138,7 +147,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
 
-  const conversations = new ConversationService({ history: stores.history, feedback: stores.feedback, answers: chat });
+  const conversations = new ConversationService({ history, feedback: stores.feedback, answers: chat });
 
   await fastify.register(cors, {
     origin: config.corsOrigins === '*' ? true : config.corsOrigins.split(',').map((o) => o.trim()),
@@ -181,7 +190,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     trustBareOpenid: config.env !== 'production',
   });
   // spoken answers: absent without TTS_BASE_URL (the routes then answer 501)
-  const speech = await createSpeech(config, { findAnswer: async (openid, id) => (await stores.history.findMessage(openid, id))?.message, limits, logger });
+  const speech = await createSpeech(config, { findAnswer: async (openid, id) => (await history.findMessage(openid, id))?.message, limits, logger });
   registerSpeechRoute(fastify, { sessions, speech });
   registerHealthRoute(fastify, {
     pingStore: () => stores.history.ping(),
@@ -197,8 +206,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const { maxImageBytes, maxAudioBytes, maxAudioSeconds } = config.uploads;
     await fastify.register(uploadRoute, { sessions, limits, uploads: deps.uploads, uploadLimits: { maxImageBytes, maxAudioBytes, maxAudioSeconds }, metrics });
   }
+  if (imageCheck && deps.uploads) {
+    registerMediaUrlRoute(fastify, { uploads: deps.uploads, verify: imageCheck.verify });
+    await fastify.register(wechatPushRoute, { token: imageCheck.pushToken, mediaCheck: imageCheck.mediaCheck, logger: logger.child({ module: 'wechat-push' }) });
+  }
   if (knowledgeBase) await fastify.register(adminKbRoutes, { kb: knowledgeBase, adminToken: config.adminToken });
-  if (deps.admin) await fastify.register(adminApiRoutes, { store: deps.admin, adminToken: config.adminToken });
+  if (deps.admin) {
+    const store = imageCheck ? withAdminMediaFlags(deps.admin, imageCheck.mediaCheck) : deps.admin;
+    await fastify.register(adminApiRoutes, { store, adminToken: config.adminToken });
+  }
   if (config.consoleEnabled) await registerConsoleRoute(fastify);
   await registerAdminPageRoute(fastify, { adminToken: config.adminToken });
 
@@ -232,6 +248,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await contentChecker?.close?.();
       await deps.uploads?.close();
       await speech?.close();
+      await imageCheck?.close();
       logger.info('stopped');
     })());
 

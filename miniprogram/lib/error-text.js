@@ -95,6 +95,9 @@
     empty_transcript: '没听清，请再说一遍',
     audio_unsupported: '录音格式不支持，请重录',
     asr_quota_exceeded: '今日语音额度已用完',
+    // WeChat's push route (server to server): a mini-program never sees these
+    push_forbidden: '签名无效',
+    push_unsupported: '不支持的消息格式',
     // raised by the client library itself
     network_error: '网络不给力，正在重连',
     request_timeout: '请求超时，请重试',

@@ -57,6 +57,7 @@ const CACHE_SIZE = 8;
  */
 export class ChatMedia {
   private readonly cache = new Map<string, PreparedImage>();
+  private readonly imageWatchers: Array<(openid: string, answerId: string, uploadIds: string[]) => void> = [];
 
   constructor(private readonly deps: ChatMediaDeps) {}
 
@@ -72,6 +73,17 @@ export class ChatMedia {
       if (!(await this.image(upload))) throw new AppError('image_invalid');
     }
     return unique.map((uploadId) => ({ kind: 'image', uploadId }));
+  }
+
+  /** Calls `watcher` for every question with images once it is stored (image content security hooks here). */
+  watchImages(watcher: (openid: string, answerId: string, uploadIds: string[]) => void): void {
+    this.imageWatchers.push(watcher);
+  }
+
+  /** The question answered by `answerId` was stored with these attachments: tells the watchers about its images. */
+  asked(openid: string, answerId: string, attachments: readonly StoredAttachment[]): void {
+    const ids = attachments.filter((a) => a.kind === 'image').map((a) => a.uploadId);
+    if (ids.length > 0) for (const watcher of this.imageWatchers) watcher(openid, answerId, ids);
   }
 
   /** A voice question's text (never stored here). Throws AppError / TranscribeError. */

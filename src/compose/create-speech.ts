@@ -49,7 +49,7 @@ export function urlKeyFromSecret(secret: string): Buffer {
   return createHmac('sha256', secret).update('speech-url-key').digest();
 }
 
-async function urlKey(config: Readonly<Config>, dir: string): Promise<Buffer> {
+export async function urlKey(config: Readonly<Config>, dir: string): Promise<Buffer> {
   if (config.tts.urlSecret) return urlKeyFromSecret(config.tts.urlSecret);
   if (config.wechat.appSecret) return createHmac('sha256', config.wechat.appSecret).update('wechat-ai-gateway speech-url-key v1').digest();
   return persistedRandomKey(join(dir, 'url-key'));

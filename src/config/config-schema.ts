@@ -323,6 +323,19 @@ export const configSchema = z.object({
     /** finished recordings are kept this many days in DATA_DIR/speech; 0 = forever */
     cacheDays: int(0, 36_500).default(30),
   }),
+  /**
+   * Image content security through WeChat's mediaCheckAsync (src/moderation/media-check*.ts,
+   * docs/media.md §内容安全). On only when content security uses WeChat (CONTENT_SECURITY not
+   * off, WECHAT_APPID and secret set) and both of these are set; otherwise images are not checked.
+   */
+  mediaCheck: z.object({
+    /** the gateway's public https origin (e.g. https://ai.example.com): WeChat's servers fetch images from it */
+    publicBaseUrl: optionalUrl,
+    /** the 消息推送 Token of the mini-program (plain-text mode, JSON format); the push URL is PUBLIC_BASE_URL/wechat/push */
+    pushToken: optionalText,
+    /** lifetime of the signed image URL WeChat fetches, s (WeChat fetches within minutes) */
+    urlTtlSeconds: int(60, 86_400).default(3_600),
+  }).prefault({}),
 
   /** SIGTERM: how long answers in flight may take to finish, ms */
   shutdownGraceMs: int(0, 600_000).default(10_000),

@@ -105,6 +105,9 @@ export const envTable = {
   TTS_URL_TTL_SECONDS: 'tts.urlTtlSeconds',
   TTS_URL_SECRET: 'tts.urlSecret',
   TTS_CACHE_DAYS: 'tts.cacheDays',
+  PUBLIC_BASE_URL: 'mediaCheck.publicBaseUrl',
+  WECHAT_PUSH_TOKEN: 'mediaCheck.pushToken',
+  MEDIA_CHECK_URL_TTL_SECONDS: 'mediaCheck.urlTtlSeconds',
 } as const;
 
 export type EnvName = keyof typeof envTable;

@@ -113,6 +113,13 @@ export class DiskUploadStore implements UploadStore, UploadWriter {
     await unlink(tempFile).catch(() => {});
   }
 
+  async delete(uploadId: string): Promise<void> {
+    if (!ID_PATTERN.test(uploadId)) return;
+    // record first: once it is gone no reader can find the file, even if the unlink fails
+    await this.#catalog.delete(uploadId);
+    await remove(this.#file(uploadId));
+  }
+
   async sweepExpired(): Promise<number> {
     const now = this.#now();
     let removed = 0;

@@ -49,6 +49,8 @@ export interface UploadWriter {
   tempFile(): string;
   save(tempFile: string, upload: NewUpload): Promise<StoredUpload>;
   discard(tempFile: string): Promise<void>;
+  /** deletes an upload for good (file and record), e.g. an image content security found risky; unknown ids are ignored */
+  delete(uploadId: string): Promise<void>;
   /** deletes expired uploads (files and records) and stale temp files; returns how many files went */
   sweepExpired(): Promise<number>;
   /** stops the periodic sweep; idempotent */

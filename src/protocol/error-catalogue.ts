@@ -90,6 +90,9 @@ export const errorCatalogue = {
   empty_transcript: { code: 422, status: 422, message: '没有听清您说的话，请靠近话筒再说一遍' },
   audio_unsupported: { code: 415, status: 415, message: '暂不支持这种录音格式，请用 mp3 或 aac 格式录音' },
   asr_quota_exceeded: { code: 429, status: 429, message: '今日语音提问额度已用完，请用文字提问或明天再来' },
+  // WeChat's 消息推送 (the image check verdicts, POST /wechat/push): WeChat's servers read these, not users
+  push_forbidden: { code: 403, status: 403, message: '签名无效' },
+  push_unsupported: { code: 400, status: 400, message: '不支持的消息格式' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 
 export type ErrorReason = keyof typeof errorCatalogue;

@@ -71,6 +71,7 @@ export async function startChat(
   }
   const question = { query, useAutoRag: ask.useAutoRag, conversationId: ask.conversationId, ...(attachments.length > 0 && { attachments }) };
   const started = await chat.start(asker, question, requestId);
+  if (!started.joined && attachments.length > 0) media?.asked(asker.openid, started.run.id, attachments);
   if (!started.joined) limits.recordAnswer(asker.openid, started.run.done);
   return transcript === undefined ? started : { ...started, transcript };
 }

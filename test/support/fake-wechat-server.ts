@@ -1,8 +1,9 @@
 /**
  * A real HTTP server standing in for api.weixin.qq.com, so login code runs against sockets,
  * not mocks. It serves `GET /sns/jscode2session` (code2Session) and, through
- * fake-wechat-security.ts, `POST /cgi-bin/stable_token` and `POST /wxa/msg_sec_check` v2
- * (`wx.security`). code2Session has the quirks that matter (see
+ * fake-wechat-security.ts, `POST /cgi-bin/stable_token`, `POST /wxa/msg_sec_check` v2 and
+ * `POST /wxa/media_check_async` (which then fetches the image URL and pushes a signed
+ * `wxa_media_check` verdict to `security.configureMediaCheck({pushUrl})`) (`wx.security`). code2Session has the quirks that matter (see
  * /work/shared/notes/wechat-platform.md §1):
  * - success carries NO `errcode` field (WeChat stopped sending `errcode: 0`);
  * - a code works once; the second exchange gets 40163 "code been used, rid: …";
