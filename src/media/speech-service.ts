@@ -14,7 +14,7 @@ export interface SpeechServiceDeps {
   cache: SpeechCache;
   /**
    * The user's stored answer by id, or undefined (unknown, another user's, not an answer).
-   * Today ChatService.findAnswer (the current conversation's recent messages).
+   * The composition root passes HistoryStore.findMessage (any conversation, with content-security flags laid over).
    */
   findAnswer(openid: string, answerId: string): Promise<StoredMessage | undefined>;
   limits: UsageLimits;
@@ -45,12 +45,13 @@ export class SpeechService {
   /**
    * Checks that `answerId` is a complete answer of `openid` with something to say. Throws
    * AppError: `answer_not_found` (unknown or another user's: indistinguishable on purpose),
-   * `speech_unavailable` (stopped, failed or withdrawn), `speech_empty` (nothing speakable).
+   * `speech_unavailable` (stopped, failed, withdrawn, or flagged by content security — e.g. a
+   * photo WeChat later found risky), `speech_empty` (nothing speakable).
    */
   async prepare(openid: string, answerId: string): Promise<{ key: string; text: string }> {
     const answer = await this.deps.findAnswer(openid, answerId);
     if (!answer || answer.role !== 'assistant') throw new AppError('answer_not_found');
-    if (answer.status !== 'complete') throw new AppError('speech_unavailable');
+    if (answer.status !== 'complete' || answer.flagged) throw new AppError('speech_unavailable');
     const text = toSpeakableText(answer.content);
     if (text === '') throw new AppError('speech_empty');
     const { model, voice, format } = this.deps.tts;
