@@ -2,7 +2,7 @@
  * `npm run bench` flags. Defaults fit ~6 minutes on a 2-core machine; flags make longer runs.
  *
  *   --only=1,2,cpu      scenarios to run (numbers as in the performance issue; cpu = CPU per chat vs the seed peer;
- *                       8 = 1 instance vs 2 instances vs WORKERS=2, needs Redis)
+ *                       8 = 1 instance vs 2 instances vs WORKERS=2, needs Redis; 9 = admin search at 100k conversations)
  *   --idle              scenario 4 at 10k and 20k idle sockets (default: 10k only)
  *   --rounds=N          measured rounds per leg after the warm-up (default 4; 6 chats a round for single-stream TTFD)
  *   --levels=a,b,…      scenario 3's ramp of concurrent streams (default 50,100,250,500,1000,2000,3000)
@@ -24,7 +24,7 @@ export interface BenchOptions {
   sqliteAddon?: string | undefined;
 }
 
-export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7', '8'] as const;
+export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7', '8', '9'] as const;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
