@@ -246,15 +246,14 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
 
 /**
  * Writes one queued append inside the batch's transaction: the message, then its
- * conversation's summary (created with a fresh id on the conversation's first message). A
- * savepoint of its own, so when the batch falls back to row-by-row after a failure a row is
- * still all or nothing.
+ * conversation's summary (created with a fresh id on the conversation's first message). The
+ * batch retries a row in a transaction of its own after a failure, so a row is all or nothing.
  */
 function appendWriter(db: Database): (row: AppendRow) => void {
   const current = db.prepare(`SELECT ${CURRENT}`).pluck();
   const insert = db.prepare(
     `INSERT OR IGNORE INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta)
-     VALUES (@openid, @n, @id, @role, @content, @status, @createdAt, @usage, @meta)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const bump = db.prepare(
     `UPDATE conversation_meta SET
@@ -268,13 +267,14 @@ function appendWriter(db: Database): (row: AppendRow) => void {
     `INSERT INTO conversation_meta (id, openid, n, title, created_at, updated_at, message_count)
      VALUES (@cid, @openid, @n, COALESCE(@title, ''), @at, @at, 1)`,
   );
-  return db.transaction((row: AppendRow) => {
+  return (row: AppendRow) => {
     const n = row.n ?? (current.get({ openid: row.openid }) as number);
-    const { title, ...message } = row;
-    if (insert.run({ ...message, n }).changes === 0) return; // a duplicate: nothing changes
-    const summary = { openid: row.openid, n, at: Math.floor(row.createdAt), title };
+    const { openid } = row;
+    // positional: no per-row parameter object
+    if (insert.run(openid, n, row.id, row.role, row.content, row.status, row.createdAt, row.usage, row.meta).changes === 0) return; // a duplicate: nothing changes
+    const summary = { openid, n, at: Math.floor(row.createdAt), title: row.title };
     if (bump.run(summary).changes === 0) create.run({ ...summary, cid: randomUUID() });
-  });
+  };
 }
 
 function toSummary(row: MetaRow): ConversationSummary {
