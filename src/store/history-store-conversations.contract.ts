@@ -186,6 +186,8 @@ export function runConversationCases(current: () => HistoryStore): void {
       await store.append(user, msg('x1'));
       const doomed = await store.currentConversation(user);
       assert.equal(await store.deleteConversation(user, doomed), true);
+      // a store that remembers the current conversation must forget it with the delete
+      await assert.rejects(store.append(user, msg('late'), doomed), ConversationNotFoundError);
       assert.deepEqual(await store.listRecent(user, 10), []);
       await store.append(user, msg('x1', 'user', { content: 'same id, new conversation' }));
       const fresh = await store.currentConversation(user);

@@ -15,7 +15,8 @@ const PRUNE_BATCH = 1_000;
  * Cluster caveat: these keys are not under a user's hash tag, so they live in other slots than
  * the user's keys and can't be written by the per-user scripts. They are written by separate
  * commands right after the script succeeded: a crash in between can leave the index one append
- * behind (the next append repairs it). An entry pointing to a conversation that is gone is to
+ * behind (the next append repairs it). Off a cluster the append script writes them itself, in
+ * its round trip (redis-history-scripts.ts), and `touch` is left to the adoption of old users. An entry pointing to a conversation that is gone is to
  * be skipped by readers. With retention set, entries older than it are dropped here at most once
  * a minute per instance (the conversations themselves expire in the per-user keys).
  */
@@ -42,7 +43,15 @@ export class RedisConversationIndex {
     await Promise.all([this.client.zadd(this.#all, updatedAt, conversationId), this.client.hset(this.#owner, conversationId, openid)]).catch(
       () => {},
     );
-    // In the background: housekeeping is no reason to delay an answer; a failed prune is retried a minute later.
+    this.housekeep();
+  }
+
+  /**
+   * After an append that updated the index itself (the append script does, off a cluster):
+   * drops expired entries now and then. In the background: housekeeping is no reason to delay
+   * an answer; a failed prune is retried a minute later.
+   */
+  housekeep(): void {
     this.#maybePrune().catch(() => {});
   }
 

@@ -5,7 +5,8 @@ import { LuaScript } from './lua-script.js';
  * atomic step, so a clear, open or delete on another instance never slips in between reading
  * a user's current number and writing to it. KEYS[1] is the user's `:cur` pointer; the other
  * keys are derived in the script from ARGV's user key base: they carry the same `{openid}` hash
- * tag, so in a cluster they live in KEYS[1]'s slot. Global keys (`conv:all`) never appear here.
+ * tag, so in a cluster they live in KEYS[1]'s slot. Global keys (`conv:all`) appear only in the append
+ * script, and only when the store runs off a cluster (it passes their prefix then).
  *
  * A conversation summary is JSON in `:conv`: { n, title, createdAt, updatedAt, count }.
  */
@@ -50,7 +51,8 @@ end
  * there; cap the list (ids of dropped messages leave the id set too); update the summary and the
  * list's order; refresh every key's expiry and drop conversations past retention.
  * ARGV: id, json, maxMessages, retainMs, user key base, conversation id or '', fresh id for a
- * current conversation without one, createdAt, title candidate or '', now, '1' if a conversation id is given.
+ * current conversation without one, createdAt, title candidate or '', now, '1' if a conversation id is given,
+ * the key prefix to update the global index with here ('' = the caller does it: a cluster), openid.
  * Returns {-1} for an unknown conversation, {-2} for a user to adopt first, else
  * {added 0|1, conversation id, updatedAt}.
  */
@@ -90,6 +92,11 @@ if added == 1 then
   s.count = redis.call('LLEN', list)
   redis.call('HSET', conv, cid, cjson.encode(s))
   redis.call('ZADD', convs, s.updatedAt, cid)
+  if ARGV[12] ~= '' then
+    -- the global index (redis-conversation-index.ts), here only off a cluster: other slots
+    redis.call('ZADD', ARGV[12] .. 'conv:all', s.updatedAt, cid)
+    redis.call('HSET', ARGV[12] .. 'conv:owner', cid, ARGV[13])
+  end
 elseif raw ~= redis.call('HGET', conv, cid) then
   redis.call('HSET', conv, cid, raw)
 end

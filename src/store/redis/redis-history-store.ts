@@ -9,6 +9,7 @@ import {
   type HistoryStore,
   type StoredMessage,
 } from '../history-store.js';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './create-redis-client.js';
 import { RedisConversationIndex } from './redis-conversation-index.js';
 import { APPEND_SCRIPT, CLEAR_SCRIPT, CURRENT_SCRIPT, DELETE_SCRIPT, OPEN_SCRIPT } from './redis-history-scripts.js';
@@ -58,6 +59,12 @@ export class RedisHistoryStore implements HistoryStore {
   readonly #maxMessages: number;
   readonly #retainMs: number;
   readonly #index: RedisConversationIndex;
+  /**
+   * Off a cluster every key is reachable from a script, so the append script updates the
+   * global index in the same round trip; in a cluster its keys are in other slots and the
+   * store writes them after the script.
+   */
+  readonly #indexInScript: boolean;
   #closed = false;
 
   constructor(client: RedisClient, prefix = 'wag:', options: RedisHistoryOptions = {}) {
@@ -66,6 +73,7 @@ export class RedisHistoryStore implements HistoryStore {
     this.#maxMessages = options.maxMessages ?? 200;
     this.#retainMs = options.retainMs ?? 0;
     this.#index = new RedisConversationIndex(client, prefix, this.#retainMs);
+    this.#indexInScript = !(client instanceof Cluster);
   }
 
   async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
@@ -83,6 +91,8 @@ export class RedisHistoryStore implements HistoryStore {
       conversationTitle(message) ?? '',
       Date.now(),
       conversationId === undefined ? '0' : '1',
+      this.#indexInScript ? this.#prefix : '',
+      openid,
     ];
     let reply = (await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], args)) as [number, string?, number?];
     if (reply[0] === -2) {
@@ -91,7 +101,9 @@ export class RedisHistoryStore implements HistoryStore {
     }
     if (reply[0] === -1) throw new ConversationNotFoundError(conversationId ?? '');
     // The global index, outside the script: its keys are not in this user's cluster slot.
-    if (reply[0] === 1) await this.#index.touch(reply[1]!, openid, Number(reply[2]));
+    if (reply[0] !== 1) return;
+    if (this.#indexInScript) this.#index.housekeep();
+    else await this.#index.touch(reply[1]!, openid, Number(reply[2]));
   }
 
   async listRecent(openid: string, limit: number, conversationId?: string): Promise<StoredMessage[]> {

@@ -39,6 +39,7 @@ interface AppendRow {
 }
 
 // The user's current conversation number, 0 until the first clear().
+const CURRENT_CACHE_MAX = 50_000;
 const CURRENT = `COALESCE((SELECT current FROM conversations WHERE openid = @openid), 0)`;
 
 /**
@@ -70,6 +71,14 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   readonly #deleteMeta: Statement<[{ openid: string; n: number }]>;
   readonly #find: Statement<[{ openid: string; id: string }], MessageRow & { conversation_id: string }>;
   readonly #clearTx: Transaction<(openid: string) => void>;
+  readonly #currentTx: Transaction<(openid: string) => { n: number; id: string }>;
+  /**
+   * Each user's current conversation (number and id) once read or created here: the intake
+   * path asks for it on every chat. This process owns the file and only this store moves
+   * `current` or drops a summary row (clear, open, delete), each of which forgets the user's
+   * entry, so a hit is what the tables say. Bounded: the oldest entry goes first.
+   */
+  readonly #currentCache = new Map<string, { n: number; id: string }>();
 
   constructor(db: Database) {
     super(db, 'SqliteHistoryStore');
@@ -117,13 +126,20 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       this.#dropIfEmpty.run({ openid, n: this.#current.get({ openid })! });
       this.#setCurrent.run({ openid, n: next.get({ openid })! });
     });
+    this.#currentTx = db.transaction((openid: string) => {
+      const n = this.#current.get({ openid })!;
+      this.#createMeta.run({ id: randomUUID(), openid, n });
+      return { n, id: this.#metaOf.get({ openid, n })!.id };
+    });
     this.#appends = new WriteBatch(db, appendWriter(db));
   }
 
   async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
     this.assertOpen();
     let n: number | null = null;
-    if (conversationId !== undefined) {
+    const cached = conversationId === undefined ? undefined : this.#currentCache.get(openid);
+    if (cached !== undefined && cached.id === conversationId) n = cached.n;
+    else if (conversationId !== undefined) {
       // Checked now, not in the batch: a delete commits the pending appends before it runs,
       // so an append accepted here cannot land in a conversation deleted after it was asked for.
       n = this.#numberOf.get({ openid, id: conversationId }) ?? null;
@@ -157,22 +173,25 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   async clear(openid: string): Promise<void> {
     this.assertOpen();
     this.#appends.flush();
+    this.#currentCache.delete(openid);
     this.#clearTx.immediate(openid);
   }
 
   async currentConversation(openid: string): Promise<string> {
     this.assertOpen();
+    const cached = this.#currentCache.get(openid);
+    if (cached !== undefined) return cached.id;
     this.#appends.flush();
-    return this.#db.transaction(() => {
-      const n = this.#current.get({ openid })!;
-      this.#createMeta.run({ id: randomUUID(), openid, n });
-      return this.#metaOf.get({ openid, n })!.id;
-    }).immediate();
+    const current = this.#currentTx.immediate(openid);
+    if (this.#currentCache.size >= CURRENT_CACHE_MAX) this.#currentCache.delete(this.#currentCache.keys().next().value!);
+    this.#currentCache.set(openid, current);
+    return current.id;
   }
 
   async openConversation(openid: string, conversationId: string): Promise<boolean> {
     this.assertOpen();
     this.#appends.flush();
+    this.#currentCache.delete(openid);
     return this.#db.transaction(() => {
       const n = this.#numberOf.get({ openid, id: conversationId });
       if (n === undefined) return false;
@@ -199,6 +218,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   async deleteConversation(openid: string, conversationId: string): Promise<boolean> {
     this.assertOpen();
     this.#appends.flush();
+    this.#currentCache.delete(openid);
     return this.#db.transaction(() => {
       const n = this.#numberOf.get({ openid, id: conversationId });
       if (n === undefined) return false;
@@ -219,21 +239,21 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   /** Commits the appends still pending, then stops this store. */
   override async close(): Promise<void> {
     this.#appends.flush();
+    this.#currentCache.clear();
     await super.close();
   }
 }
 
 /**
  * Writes one queued append inside the batch's transaction: the message, then its
- * conversation's summary (created with a fresh id on the conversation's first message). A
- * savepoint of its own, so when the batch falls back to row-by-row after a failure a row is
- * still all or nothing.
+ * conversation's summary (created with a fresh id on the conversation's first message). The
+ * batch retries a row in a transaction of its own after a failure, so a row is all or nothing.
  */
 function appendWriter(db: Database): (row: AppendRow) => void {
   const current = db.prepare(`SELECT ${CURRENT}`).pluck();
   const insert = db.prepare(
     `INSERT OR IGNORE INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta)
-     VALUES (@openid, @n, @id, @role, @content, @status, @createdAt, @usage, @meta)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const bump = db.prepare(
     `UPDATE conversation_meta SET
@@ -247,13 +267,14 @@ function appendWriter(db: Database): (row: AppendRow) => void {
     `INSERT INTO conversation_meta (id, openid, n, title, created_at, updated_at, message_count)
      VALUES (@cid, @openid, @n, COALESCE(@title, ''), @at, @at, 1)`,
   );
-  return db.transaction((row: AppendRow) => {
+  return (row: AppendRow) => {
     const n = row.n ?? (current.get({ openid: row.openid }) as number);
-    const { title, ...message } = row;
-    if (insert.run({ ...message, n }).changes === 0) return; // a duplicate: nothing changes
-    const summary = { openid: row.openid, n, at: Math.floor(row.createdAt), title };
+    const { openid } = row;
+    // positional: no per-row parameter object
+    if (insert.run(openid, n, row.id, row.role, row.content, row.status, row.createdAt, row.usage, row.meta).changes === 0) return; // a duplicate: nothing changes
+    const summary = { openid, n, at: Math.floor(row.createdAt), title: row.title };
     if (bump.run(summary).changes === 0) create.run({ ...summary, cid: randomUUID() });
-  });
+  };
 }
 
 function toSummary(row: MetaRow): ConversationSummary {

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 
 interface Pending<Row> {
   row: Row;
@@ -17,12 +17,24 @@ interface Pending<Row> {
  */
 export class WriteBatch<Row> {
   private pending: Pending<Row>[] = [];
+  /** the whole batch in one transaction (prepared once, not per flush) */
+  private readonly writeAll: Transaction<(batch: Pending<Row>[]) => void>;
+  /** one row in a transaction of its own: the fallback after a failed batch, so a row is all or nothing */
+  private readonly writeOne: Transaction<(row: Row) => void>;
 
   constructor(
-    private readonly db: Database,
-    /** writes one row; runs inside the batch's transaction */
-    private readonly write: (row: Row) => void,
-  ) {}
+    db: Database,
+    /**
+     * writes one row; runs inside the batch's transaction (no savepoint of its own needed: a
+     * failure rolls the whole batch back, and each row is then retried in its own transaction)
+     */
+    write: (row: Row) => void,
+  ) {
+    this.writeAll = db.transaction((batch: Pending<Row>[]) => {
+      for (const { row } of batch) write(row);
+    });
+    this.writeOne = db.transaction(write);
+  }
 
   /** Resolves once `row` is committed; rejects with the error of its own write. */
   add(row: Row): Promise<void> {
@@ -37,15 +49,13 @@ export class WriteBatch<Row> {
     if (batch.length === 0) return;
     this.pending = [];
     try {
-      this.db.transaction(() => {
-        for (const { row } of batch) this.write(row);
-      })();
+      this.writeAll(batch);
     } catch {
       // One row failed (or the commit did): each row gets its own outcome, so one bad row
       // (a constraint, a closed file) does not fail the chats that shared its transaction.
       for (const entry of batch) {
         try {
-          this.write(entry.row);
+          this.writeOne(entry.row);
         } catch (error) {
           entry.reject(error);
           entry.resolve = () => {};
