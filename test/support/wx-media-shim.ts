@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { settle, type Callbacks } from './wx-callbacks.js';
 
 /**
  * The media half of the wx shim (test/support/wx-shim.ts): files are real files in a temp folder,
@@ -18,15 +19,6 @@ import { basename, join } from 'node:path';
  * Callbacks are asynchronous, as on a phone.
  */
 
-type Callbacks<T> = { success?: (res: T) => void; fail?: (err: { errMsg: string }) => void; complete?: (res: unknown) => void };
-
-function settle<T>(options: Callbacks<T> | undefined, ok: boolean, res: T | { errMsg: string }): void {
-  queueMicrotask(() => {
-    if (ok) options?.success?.(res as T);
-    else options?.fail?.(res as { errMsg: string });
-    options?.complete?.(res);
-  });
-}
 
 export interface AudioPlay {
   src: string;

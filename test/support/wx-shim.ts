@@ -4,6 +4,7 @@ import { dirname, extname, relative, resolve } from 'node:path';
 import vm from 'node:vm';
 import WebSocket from 'ws';
 import { createWxMedia, type WxMediaControls } from './wx-media-shim.js';
+import { settle, type Callbacks } from './wx-callbacks.js';
 
 /**
  * A faithful-enough `wx` for running mini-program JavaScript in Node against a real server:
@@ -20,15 +21,6 @@ import { createWxMedia, type WxMediaControls } from './wx-media-shim.js';
  * Like a phone, the vm has no TextDecoder, Buffer or process.
  */
 
-type Callbacks<T> = { success?: (res: T) => void; fail?: (err: { errMsg: string }) => void; complete?: (res: unknown) => void };
-
-function settle<T>(options: Callbacks<T> | undefined, ok: boolean, res: T | { errMsg: string }): void {
-  queueMicrotask(() => {
-    if (ok) options?.success?.(res as T);
-    else options?.fail?.(res as { errMsg: string });
-    options?.complete?.(res);
-  });
-}
 
 export interface SocketTaskShim {
   send(options: { data: string | ArrayBuffer } & Callbacks<{ errMsg: string }>): void;
