@@ -68,6 +68,14 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   ) WITHOUT ROWID;
   CREATE INDEX uploads_by_expiry ON uploads (expires_at);
   `,
+  // 4: the checkpoint worker's own row (background-checkpoint.ts): its write after a checkpoint
+  // starts the WAL over on the worker's thread, not in the gateway's next commit
+  `
+  CREATE TABLE wal_restarts (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /**

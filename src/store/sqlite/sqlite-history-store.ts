@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
 import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from './message-row.js';
+import { RecentMessages } from './recent-messages.js';
 import { WriteBatch } from './write-batch.js';
 import { answerDetailsOf } from '../answer-details.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../conversation-cursor.js';
@@ -79,6 +80,8 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
    * entry, so a hit is what the tables say. Bounded: the oldest entry goes first.
    */
   readonly #currentCache = new Map<string, { n: number; id: string }>();
+  /** the last messages of conversations read lately, written through at commit */
+  readonly #recentCache = new RecentMessages();
 
   constructor(db: Database) {
     super(db, 'SqliteHistoryStore');
@@ -131,7 +134,11 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       this.#createMeta.run({ id: randomUUID(), openid, n });
       return { n, id: this.#metaOf.get({ openid, n })!.id };
     });
-    this.#appends = new WriteBatch(db, appendWriter(db));
+    this.#appends = new WriteBatch(
+      db,
+      appendWriter(db, (openid, n, row) => this.#recentCache.appended(openid, n, row)),
+      () => this.#recentCache.reset(),
+    );
   }
 
   async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
@@ -167,7 +174,12 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.#appends.flush();
     const n = conversationId === undefined ? this.#current.get({ openid })! : this.#numberOf.get({ openid, id: conversationId });
     if (n === undefined) return [];
-    return this.#recent.all({ openid, n, limit: count }).reverse().map((row) => toStoredMessage(row));
+    const cached = this.#recentCache.get(openid, n, count);
+    if (cached) return cached;
+    const asked = this.#recentCache.readLimit(count);
+    const messages = this.#recent.all({ openid, n, limit: asked }).reverse().map((row) => toStoredMessage(row));
+    this.#recentCache.fill(openid, n, messages, asked);
+    return messages.length > count ? messages.slice(-count) : messages;
   }
 
   async clear(openid: string): Promise<void> {
@@ -225,6 +237,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       // If it was current, the number stays current without a row: the next use gives it a new id.
       this.#deleteMessages.run({ openid, n });
       this.#deleteMeta.run({ openid, n });
+      this.#recentCache.forget(openid, n);
       return true;
     }).immediate();
   }
@@ -240,16 +253,18 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   override async close(): Promise<void> {
     this.#appends.flush();
     this.#currentCache.clear();
+    this.#recentCache.reset();
     await super.close();
   }
 }
 
 /**
  * Writes one queued append inside the batch's transaction: the message, then its
- * conversation's summary (created with a fresh id on the conversation's first message). The
- * batch retries a row in a transaction of its own after a failure, so a row is all or nothing.
+ * conversation's summary (created with a fresh id on the conversation's first message), then
+ * tells `written` the message as a read would return it. The batch retries a row in a
+ * transaction of its own after a failure, so a row is all or nothing.
  */
-function appendWriter(db: Database): (row: AppendRow) => void {
+function appendWriter(db: Database, written: (openid: string, n: number, message: StoredMessage) => void): (row: AppendRow) => void {
   const current = db.prepare(`SELECT ${CURRENT}`).pluck();
   const insert = db.prepare(
     `INSERT OR IGNORE INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta)
@@ -274,6 +289,9 @@ function appendWriter(db: Database): (row: AppendRow) => void {
     if (insert.run(openid, n, row.id, row.role, row.content, row.status, row.createdAt, row.usage, row.meta).changes === 0) return; // a duplicate: nothing changes
     const summary = { openid, n, at: Math.floor(row.createdAt), title: row.title };
     if (bump.run(summary).changes === 0) create.run({ ...summary, cid: randomUUID() });
+    // last, so a row that fails part-way never reaches the recent-messages cache
+    const { id, role, content, status, createdAt: created_at, usage, meta } = row;
+    written(openid, n, toStoredMessage({ id, role: role as StoredMessage['role'], content, status: status as StoredMessage['status'], created_at, usage, meta }));
   };
 }
 

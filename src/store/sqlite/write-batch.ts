@@ -29,6 +29,8 @@ export class WriteBatch<Row> {
      * failure rolls the whole batch back, and each row is then retried in its own transaction)
      */
     write: (row: Row) => void,
+    /** a transaction failed and rolled back (whatever `write` noted of its rows is void) */
+    private readonly rolledBack: () => void = () => {},
   ) {
     this.writeAll = db.transaction((batch: Pending<Row>[]) => {
       for (const { row } of batch) write(row);
@@ -51,12 +53,14 @@ export class WriteBatch<Row> {
     try {
       this.writeAll(batch);
     } catch {
+      this.rolledBack();
       // One row failed (or the commit did): each row gets its own outcome, so one bad row
       // (a constraint, a closed file) does not fail the chats that shared its transaction.
       for (const entry of batch) {
         try {
           this.writeOne(entry.row);
         } catch (error) {
+          this.rolledBack();
           entry.reject(error);
           entry.resolve = () => {};
         }
