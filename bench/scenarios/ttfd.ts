@@ -31,7 +31,7 @@ export async function ttfdBench(ctx: BenchContext): Promise<BenchRow[]> {
     const group = `ttfd-${streams}-${mode}`;
     await ctx.load.request({ cmd: 'open', group, url: gateway.server.wsUrl, count: streams, codePrefix: ctx.codePrefix(group) });
     // one stream: more, shorter rounds so the p99 has samples behind it
-    const chatsPerClient = streams === 1 ? 6 : 1;
+    const chatsPerClient = streams === 1 ? 25 : 1;
     const steady = { cmd: 'steady', streams, staggerMs: STAGGER_MS, durationMs: STEADY_MS, expected } as const;
     const legs: Record<'direct' | 'gateway', () => Promise<ChatSample[]>> =
       mode === 'steady'

@@ -24,6 +24,16 @@ import { checkWithPolicy, RETRACT_NOTICE, type ModerationOutcome, type Moderatio
 import { StreamingModerator, type WindowOptions } from './streaming-moderator.js';
 import type { FinishedAnswer } from './suggestions/follow-up-suggester.js';
 
+const NO_TURNS: Promise<StoredMessage[]> = Promise.resolve([]);
+
+/** A question on its way into the store (`ChatService.ask`). */
+interface Asked {
+  /** the content check's verdict, and the question as it will be stored */
+  checked: Promise<{ verdict: ModerationOutcome; question: StoredMessage }>;
+  /** settles once the question is committed (rejects: it was not, and nothing is asked) */
+  stored: Promise<ModerationOutcome>;
+}
+
 export interface ChatServiceOptions {
   systemPrompt: string;
   historyTurns: number;
@@ -136,10 +146,15 @@ export class ChatService {
       throw new AppError('server_busy');
     }
     const log = this.deps.logger.child({ answerId: run.id });
-    const asked = this.ask(run, query, conversationId, log, input.attachments);
-    void this.execute(run, { query, conversationId, useAutoRag: input.useAutoRag }, ticket.acquired, performance.now(), asked, log);
+    // The conversation so far, read before the question is queued: the prompt is that plus the
+    // question, so the model request need not wait for the question's commit (see `execute`).
+    const earlier = this.deps.model ? storeCall(this.deps.history.listRecent(asker.openid, this.deps.options.historyTurns * 2, conversationId)) : NO_TURNS;
+    earlier.catch(() => undefined); // execute reports it, if it gets that far
+    // the question is queued once that read is answered (Redis: it must not see the question)
+    const asked = this.ask(run, query, conversationId, log, input.attachments, earlier);
+    void this.execute(run, { query, conversationId, useAutoRag: input.useAutoRag }, ticket.acquired, performance.now(), asked, earlier, log);
     try {
-      await asked;
+      await asked.stored;
     } catch (error) {
       // the question was not stored, so nothing was asked: a retry must start afresh too
       await this.registry.withdraw(run).catch(() => undefined);
@@ -228,7 +243,8 @@ export class ChatService {
     { query, conversationId, useAutoRag }: { query: string; conversationId: string; useAutoRag: boolean },
     acquired: Promise<() => void>,
     startedAt: number,
-    asked: Promise<ModerationOutcome>,
+    asked: Asked,
+    earlier: Promise<StoredMessage[]>,
     log: Logger,
   ): Promise<void> {
     const { history, options } = this.deps;
@@ -237,11 +253,18 @@ export class ChatService {
     let outcome: Answer = { passages: [] };
     const moderator = this.answerModerator(run, log);
     try {
-      const checked = await asked;
-      if (!checked.ok) throw new AppError(checked.unavailable ? 'content_check_unavailable' : 'content_blocked');
+      const { verdict, question } = await asked.checked;
+      if (!verdict.ok) {
+        await asked.stored; // a refused question is stored (with its verdict) before its answer ends
+        throw new AppError(verdict.unavailable ? 'content_check_unavailable' : 'content_blocked');
+      }
       release = await acquired;
-      // offline answers never read the conversation: no history read per chat without a model
-      const stored = this.deps.model ? await storeCall(history.listRecent(run.openid, options.historyTurns * 2 + 1, conversationId)) : [];
+      // Offline answers never read the conversation: no history read per chat without a model.
+      // With one, the request goes out before the question's commit (group commit: on the next
+      // turn), and the answer's first text waits for it (`ready`): no text, and no stored
+      // answer, for a question that was not stored.
+      if (!this.deps.model) await asked.stored;
+      const stored = this.deps.model ? [...(await earlier), question] : [];
       const turns = this.deps.promptTurns ? await this.deps.promptTurns(run.openid, stored) : stored;
       let first = true;
       const onText = (text: string) => {
@@ -249,7 +272,9 @@ export class ChatService {
         first = false;
         moderator?.push(text);
       };
-      outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, log, options.streamCoalesceMs, onText));
+      const ready = asked.stored;
+      outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, ready, log, options.streamCoalesceMs, onText));
+      await ready;
       await this.finish(run, conversationId, 'complete', outcome, log, moderator);
     } catch (error) {
       if (run.cancelled) return void (await this.finish(run, conversationId, 'cancelled', outcome, log, moderator));
@@ -282,20 +307,28 @@ export class ChatService {
 
   /**
    * Checks the question (when content security is on), then stores it with its verdict —
-   * before anything can fail on the model side, so it is never lost. Resolves with the verdict
-   * once the question is stored; a refused question never goes to the model, and its answer
-   * ends with 403 (or 503 when the check failed, fail-closed). The check runs while the run
-   * waits for a model slot.
+   * before anything can fail on the model side, so it is never lost. `checked` settles with the
+   * verdict and the question as it is stored; `stored` once it is committed. A refused question
+   * never goes to the model, and its answer ends with 403 (or 503 when the check failed,
+   * fail-closed). The check runs while the run waits for a model slot.
    */
-  private async ask(run: AnswerRun, query: string, conversationId: string, log: Logger, attachments?: StoredAttachment[]): Promise<ModerationOutcome> {
+  private ask(run: AnswerRun, query: string, conversationId: string, log: Logger, attachments: StoredAttachment[] | undefined, after: Promise<unknown>): Asked {
     const { moderation, history } = this.deps;
     // no abort signal: a question cancelled mid-check must still be stored with its verdict
-    const checked: ModerationOutcome = moderation ? await checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : { ok: true };
-    const asked: StoredMessage = { id: questionIdOf(run.id), role: 'user', content: query, status: checked.ok ? 'complete' : 'blocked', createdAt: Date.now() };
-    if (!checked.ok) asked.flagged = { label: checked.label };
-    if (attachments?.length) asked.attachments = attachments;
-    await storeQuestion(history, run.openid, asked, conversationId);
-    return checked;
+    const verdict: Promise<ModerationOutcome> = moderation ? checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : Promise.resolve({ ok: true });
+    const checked = verdict.then((outcome) => {
+      const question: StoredMessage = { id: questionIdOf(run.id), role: 'user', content: query, status: outcome.ok ? 'complete' : 'blocked', createdAt: Date.now() };
+      if (!outcome.ok) question.flagged = { label: outcome.label };
+      if (attachments?.length) question.attachments = attachments;
+      return { verdict: outcome, question };
+    });
+    const stored = checked.then(async ({ verdict: outcome, question }) => {
+      await after.catch(() => undefined);
+      await storeQuestion(history, run.openid, question, conversationId);
+      return outcome;
+    });
+    stored.catch(() => undefined); // start() reports it
+    return { checked, stored };
   }
 
   /** The answer's content check, when the mode asks for it: a risky window withdraws the answer. */

@@ -8,6 +8,8 @@ import type { Question } from './strategies/answer-strategy.js';
 export function runQuestion(
   run: AnswerRun,
   asked: Pick<Question, 'query' | 'turns' | 'useAutoRag'>,
+  /** settles once the question is stored: no text reaches the run before (a rejection ends the call) */
+  ready: Promise<unknown>,
   log: Logger,
   coalesceMs: number,
   /** sees every piece of text as it reaches the client (the answer's content check) */
@@ -17,7 +19,7 @@ export function runQuestion(
     ...asked,
     signal: run.signal,
     log,
-    stream: (parts) => streamIntoRun(run, parts, coalesceMs, onText),
+    stream: (parts) => streamIntoRun(run, parts, ready, coalesceMs, onText),
     searching: (query) => run.emitProgress('searching', query),
     hasText: () => run.text !== '',
   };
@@ -30,14 +32,22 @@ export function runQuestion(
 async function streamIntoRun(
   run: AnswerRun,
   parts: AsyncIterable<StreamPart>,
+  ready: Promise<unknown>,
   coalesceMs: number,
   onText: ((text: string) => void) | undefined,
 ): Promise<{ usage?: TokenUsage; toolCalls: ToolCall[] }> {
   const coalescer = new DeltaCoalescer(coalesceMs, (text) => run.emitDelta(text));
   let usage: TokenUsage | undefined;
   let toolCalls: ToolCall[] = [];
+  let stored = false;
   try {
+    // The request is sent by the first next(); the first part waits for the question's commit
+    // (settled long before a model answers). Throwing here ends the call: for-await closes it.
     for await (const part of parts) {
+      if (!stored) {
+        await ready;
+        stored = true;
+      }
       if (part.type === 'text-delta') {
         run.text += part.text;
         coalescer.push(part.text);
