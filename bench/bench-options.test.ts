@@ -8,10 +8,12 @@ test('the default run selects every scenario, 10k idle sockets and the full ramp
   assert.deepEqual(options.idleSockets, [10_000]);
   assert.deepEqual(options.levels, [50, 100, 250, 500, 1000, 2000, 3000]);
   assert.equal(options.coalesceMs, 0);
+  assert.equal(options.pin, false);
 });
 
 test('--only, --idle, --levels and --node are read', () => {
-  const options = parseBenchOptions(['--only=1,cpu', '--idle', '--levels=500,1000', '--node=/opt/node24/bin/node']);
+  const options = parseBenchOptions(['--only=1,cpu', '--idle', '--levels=500,1000', '--node=/opt/node24/bin/node', '--pin']);
+  assert.equal(options.pin, true);
   assert.ok(selected(options, 'cpu') && selected(options, '1') && !selected(options, '3'));
   assert.deepEqual(options.idleSockets, [10_000, 20_000]);
   assert.deepEqual(options.levels, [500, 1000]);

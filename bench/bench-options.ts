@@ -11,6 +11,7 @@
  *                       load generator and baselines stay on this one (bench/support/node-runtime.ts)
  *   --sqlite-addon=F    better-sqlite3 built for that Node's ABI, when it is not found beside it
  *   --quick             a smoke run: 2 rounds, ramp 50,250, 1,000 idle sockets
+ *   --pin               servers on CPU 0, runner, load generators and fakes on CPU 1 (bench/support/cpu-pin.ts)
  */
 export interface BenchOptions {
   /** undefined = every scenario */
@@ -20,6 +21,7 @@ export interface BenchOptions {
   levels: number[];
   coalesceMs: number;
   quick: boolean;
+  pin: boolean;
   node?: string | undefined;
   sqliteAddon?: string | undefined;
 }
@@ -48,6 +50,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     levels: numbers('levels', quick ? [50, 250] : [50, 100, 250, 500, 1000, 2000, 3000]),
     coalesceMs: coalesce,
     quick,
+    pin: has('pin'),
     node: value('node'),
     sqliteAddon: value('sqlite-addon'),
   };

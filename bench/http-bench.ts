@@ -11,6 +11,7 @@
  *
  *   npm run bench:http [-- --connections=100 --rounds=3 --seconds=5 --prof-dir=/tmp/p]
  */
+import { pinServer } from './support/cpu-pin.js';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
@@ -59,6 +60,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
   let gateway: Awaited<ReturnType<typeof spawnServer>> | undefined;
   try {
     const bareUrl = await bare.nextLine();
+    pinServer(bare.child.pid);
     const wechatUrl = (await wechat.nextLine()).split(' ').at(-1)!;
     gateway = await spawnServer(
       {
@@ -73,6 +75,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
       },
       { nodeArgs: opts.gatewayNodeArgs },
     );
+    pinServer(gateway.child.pid);
     const gatewayUrl = gateway.url;
     const gatewayPid = gateway.child.pid!;
     // every login needs a code WeChat has not seen: a per-run prefix and a counter

@@ -19,6 +19,7 @@
  *
  *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --no-closed --no-redis --no-sqlite --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
  */
+import { pinServer } from './support/cpu-pin.js';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -113,6 +114,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
   const targets: Target[] = [];
   try {
     const rawUrl = await raw.nextLine();
+    pinServer(raw.child.pid);
     const wanted: Array<[string, string, number]> = [['raw ws', rawUrl, raw.child.pid!]];
     const builds: Array<[string, [string, string[]] | undefined]> = [['', undefined]];
     if (opts.baseEntry) builds.push([' base', [process.execPath, [opts.baseEntry]]]);
@@ -120,12 +122,14 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
       if (opts.sqlite ?? true) {
         const sqlite = await spawnServer(gatewayEnv, { nodeArgs: opts.gatewayNodeArgs, command });
         servers.push(sqlite);
+        pinServer(sqlite.child.pid);
         wanted.push([`sqlite${suffix}`, sqlite.wsUrl, sqlite.child.pid!]);
       }
       if (opts.redis ?? true) {
         const env = { ...gatewayEnv, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `${prefix}${suffix.trim()}` };
         const redis = await spawnServer(env, { nodeArgs: opts.gatewayNodeArgs, command });
         servers.push(redis);
+        pinServer(redis.child.pid);
         wanted.push([`redis${suffix}`, redis.wsUrl, redis.child.pid!]);
       }
     }

@@ -1,4 +1,5 @@
 /** Starts the raw ws push server (bench/baselines/ws-push-server.ts) in its own process. */
+import { pinServer } from '../support/cpu-pin.js';
 import { startHelper, tsEntry, type HelperProcess } from '../support/child-process.js';
 
 export interface PushServer extends HelperProcess {
@@ -10,6 +11,7 @@ export interface PushServer extends HelperProcess {
 export async function startPushServer(frames: number, paceMs: number, nodeArgs: string[] = []): Promise<PushServer> {
   const [node, args] = tsEntry('baselines/ws-push-server.ts', [`--frames=${frames}`, `--pace=${paceMs}`]);
   const helper = await startHelper(node, [...nodeArgs, ...args]);
+  pinServer(helper.pid);
   const httpUrl = helper.address.replace(/^ws:/, 'http:').replace(/\/wechat\/ws$/, '');
   return {
     ...helper,

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/support/spawn-server.js';
+import { pinServer } from '../support/cpu-pin.js';
 import { startHelper, type HelperProcess } from '../support/child-process.js';
 
 export const PEER_MAIN = fileURLToPath(new URL('../../../shared/peer/main.py', import.meta.url));
@@ -39,6 +40,7 @@ export async function startSeedPeer(options: { llmBaseUrl: string; wechat: { url
     LLM_MODEL: 'bench',
   };
   const helper = await startHelper(PYTHON, [PEER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warning'], env);
+  pinServer(helper.pid);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {

@@ -4,6 +4,7 @@
  * two gateway processes on their own ports (one deployment: same prefix), and one process with
  * WORKERS=2 (node:cluster; its CPU is the primary's and the workers').
  */
+import { ALL_CPUS } from '../support/cpu-pin.js';
 import { Redis } from 'ioredis';
 import type { SpawnedServer } from '../../test/support/spawn-server.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
@@ -67,7 +68,7 @@ async function startEach(ctx: BenchContext, modelUrl: string, redisUrl: string, 
           coalesceMs: ctx.options.coalesceMs,
           command: ctx.gatewayCommand,
           env: { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix, WORKERS: String(shape.workers) },
-        }),
+        }, ALL_CPUS),
       );
     }
     targets.at(-1)!.wsUrls.push(...servers.map((s) => s.wsUrl));

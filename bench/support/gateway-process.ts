@@ -4,6 +4,7 @@
  * retrieval per chat: the seed peer does none), content security off, logins through the fake
  * WeChat, and every cap a load test would hit lifted the way an operator would.
  */
+import { pinServer } from './cpu-pin.js';
 import { spawnServer, type SpawnedServer } from '../../test/support/spawn-server.js';
 
 export const METRICS_TOKEN = 'bench-metrics-token';
@@ -54,11 +55,13 @@ export function gatewayEnv(options: GatewayOptions): Record<string, string> {
   };
 }
 
-export function startGatewayProcess(options: GatewayOptions): Promise<SpawnedServer> {
-  return spawnServer(gatewayEnv(options), {
+export async function startGatewayProcess(options: GatewayOptions, cpuList?: string): Promise<SpawnedServer> {
+  const server = await spawnServer(gatewayEnv(options), {
     ...(options.nodeArgs && { nodeArgs: options.nodeArgs }),
     ...(options.command && { command: options.command }),
   });
+  pinServer(server.child.pid, cpuList);
+  return server;
 }
 
 /** The gateway's event-loop delay p99 (ms) since the previous call: prom-client resets the histogram on every scrape. */

@@ -36,7 +36,7 @@ export function treeOf(root: number, lines: readonly StatLine[]): StatLine[] {
   return lines.filter((line) => inTree.has(line.pid));
 }
 
-function allStats(): StatLine[] {
+export function allStats(): StatLine[] {
   const lines: StatLine[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
