@@ -12,6 +12,7 @@
  *   npm run bench:http [-- --connections=100 --rounds=3 --seconds=5 --prof-dir=/tmp/p]
  */
 import { pinServer } from './support/cpu-pin.js';
+import { gatewayVersion } from './support/node-runtime.js';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
@@ -29,6 +30,8 @@ export interface HttpBenchOptions {
   seconds?: number;
   /** extra node flags for the gateway, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] */
   gatewayNodeArgs?: string[];
+  /** how the gateway is started on another Node (`npm run bench -- --node=…` passes its context's) */
+  gatewayCommand?: [string, string[]] | undefined;
   /** run only these targets (e.g. ['login'] to profile one path); rows need all four */
   only?: string[];
   log?: (line: string) => void;
@@ -73,7 +76,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
         WECHAT_APP_SECRET: APP_SECRET,
         WECHAT_API_BASE: wechatUrl,
       },
-      { nodeArgs: opts.gatewayNodeArgs },
+      { nodeArgs: opts.gatewayNodeArgs, command: opts.gatewayCommand },
     );
     pinServer(gateway.child.pid);
     const gatewayUrl = gateway.url;
@@ -105,7 +108,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
       },
     ];
     if (opts.only) targets.splice(0, targets.length, ...targets.filter((t) => opts.only!.includes(t.label)));
-    log(`HTTP bench — node ${process.version}, autocannon, ${connections} connections, ${rounds} rounds of ${seconds} s per target`);
+    log(`HTTP bench — gateway on node ${gatewayVersion(opts.gatewayCommand)}, autocannon, ${connections} connections, ${rounds} rounds of ${seconds} s per target`);
     for (const target of targets) await measure(target, 1);
     const results = new Map<string, Round[]>(targets.map((t) => [t.label, []]));
     for (let round = 0; round < rounds; round++) {

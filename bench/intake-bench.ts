@@ -20,6 +20,7 @@
  *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --no-closed --no-redis --no-sqlite --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
  */
 import { pinServer } from './support/cpu-pin.js';
+import { gatewayVersion } from './support/node-runtime.js';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -62,6 +63,8 @@ export interface IntakeBenchOptions {
   baseEntry?: string;
   /** extra node flags for the gateway, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] */
   gatewayNodeArgs?: string[];
+  /** how the gateway is started on another Node (`npm run bench -- --node=…` passes its context's) */
+  gatewayCommand?: [string, string[]] | undefined;
   /** progress lines (default: console.error) */
   log?: (line: string) => void;
 }
@@ -116,7 +119,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
     const rawUrl = await raw.nextLine();
     pinServer(raw.child.pid);
     const wanted: Array<[string, string, number]> = [['raw ws', rawUrl, raw.child.pid!]];
-    const builds: Array<[string, [string, string[]] | undefined]> = [['', undefined]];
+    const builds: Array<[string, [string, string[]] | undefined]> = [['', opts.gatewayCommand]];
     if (opts.baseEntry) builds.push([' base', [process.execPath, [opts.baseEntry]]]);
     for (const [suffix, command] of builds) {
       if (opts.sqlite ?? true) {
@@ -139,7 +142,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
       await Promise.all(loaders.map(async (l) => JSON.parse(await l.nextLine())));
       targets.push({ label, pid, loaders, connections, samples: new Map(loads.map((load) => [load, []])) });
     }
-    log(`intake bench — node ${process.version}, ${connections} closed-loop clients${fixedRate > 0 ? `, ${poolConnections} at ${fixedRate}/s` : ''}, ${loaderCount} load process(es) per target, ${rounds} rounds of ${roundMs} ms`);
+    log(`intake bench — gateway on node ${gatewayVersion(opts.gatewayCommand)}, ${connections} closed-loop clients${fixedRate > 0 ? `, ${poolConnections} at ${fixedRate}/s` : ''}, ${loaderCount} load process(es) per target, ${rounds} rounds of ${roundMs} ms`);
 
     for (const target of targets) await runWindow(target, warmupMs, 0);
     for (let round = 0; round < rounds; round++) {

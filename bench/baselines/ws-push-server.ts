@@ -9,6 +9,7 @@
  *
  * Prints its ws URL; GET /eld answers its event-loop delay p99 (ms) since the last call.
  */
+import { EVENT_LOOP_SAMPLE_MS } from '../support/gateway-process.js';
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
@@ -20,11 +21,11 @@ const PACE = Number(arg('pace', '20'));
 /** the fake model's answer, in its 2-character deltas: the client checks the text like the gateway's */
 const DELTAS = benchAnswer(FRAMES).match(/.{1,2}/gsu) ?? [];
 
-const eld = monitorEventLoopDelay({ resolution: 10 });
+const eld = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
 eld.enable();
 const http = createServer((req, res) => {
   if (req.url !== '/eld') return res.writeHead(404).end();
-  res.end(JSON.stringify({ p99Ms: eld.percentile(99) / 1e6 }));
+  res.end(JSON.stringify({ p99Ms: Math.max(0, eld.percentile(99) / 1e6 - EVENT_LOOP_SAMPLE_MS) }));
   eld.reset();
 });
 const wss = new WebSocketServer({ server: http, path: '/wechat/ws', perMessageDeflate: false });

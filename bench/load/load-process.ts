@@ -3,6 +3,7 @@
  * driven by the runner over IPC (bench/load/load-protocol.ts). It holds groups of logged-in
  * sockets and runs rounds of streamed chats on them, or direct SSE streams to the model.
  */
+import { EVENT_LOOP_SAMPLE_MS } from '../support/gateway-process.js';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { directChat } from './direct-sse.js';
 import { steady } from './steady-load.js';
@@ -13,7 +14,7 @@ import { WsChatClient } from './ws-chat-client.js';
 /** sockets opening at once: quick, yet not a flood the gateway's accept queue would drop */
 const OPEN_BATCH = 200;
 const groups = new Map<string, WsChatClient[]>();
-const eventLoop = monitorEventLoopDelay({ resolution: 10 });
+const eventLoop = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
 eventLoop.enable();
 
 async function open(request: Extract<LoadRequest, { cmd: 'open' }>): Promise<number> {
@@ -85,7 +86,7 @@ process.on('message', (command: LoadCommand) => {
   const received = performance.now();
   handle(command).then(
     (reply) =>
-      process.send!({ id: command.id, ...reply, eventLoopP99Ms: eventLoop.percentile(99) / 1e6, elapsedMs: performance.now() - received } satisfies LoadReply),
+      process.send!({ id: command.id, ...reply, eventLoopP99Ms: Math.max(0, eventLoop.percentile(99) / 1e6 - EVENT_LOOP_SAMPLE_MS), elapsedMs: performance.now() - received } satisfies LoadReply),
     (error: unknown) => process.send!({ id: command.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies LoadReply),
   );
 });

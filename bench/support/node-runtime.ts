@@ -31,6 +31,11 @@ function findAddon(node: string, abi: string, given?: string): string {
   throw new Error(`--node: no better-sqlite3 addon for ABI ${abi} next to ${node}; pass --sqlite-addon=<file.node>`);
 }
 
+/** `node --version` of the Node a gateway command runs on (this one's when none is given). */
+export function gatewayVersion(command: [string, string[]] | undefined): string {
+  return command ? execFileSync(command[0], ['--version']).toString().trim() : process.version;
+}
+
 export function prepareNodeRuntime(node: string, sqliteAddon?: string): NodeRuntime {
   const [version, abi] = execFileSync(node, ['-p', '`${process.version} ${process.versions.modules}`']).toString().trim().split(' ') as [string, string];
   if (abi === process.versions.modules) return { version, command: [node, [join(root, 'dist', 'main.js')]], cleanup: () => {} };
