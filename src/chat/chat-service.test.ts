@@ -61,6 +61,63 @@ describe('ChatService', () => {
     assert.equal((await third.done).text, 'ok');
     await stores.close();
   });
+  it('the model request goes out while the question is being stored; no text reaches the run before it is, and none at all when it is not', async () => {
+    const stores = createSqliteStores(':memory:');
+    const releases: Array<(ok: boolean) => void> = [];
+    const history = withOverrides(stores.history, {
+      // each question's write waits until the test says whether it worked (a slow disk, a Redis round trip)
+      append: async (openid, message, conversationId) => {
+        if (message.role === 'user' && !(await new Promise<boolean>((resolve) => releases.push(resolve)))) throw new Error('disk full');
+        return stores.history.append(openid, message, conversationId);
+      },
+    });
+    const asked: string[][] = [];
+    let closed = 0;
+    const model: ChatModel = {
+      name: 'instant',
+      async *stream({ messages }): AsyncIterable<StreamPart> {
+        asked.push(messages.map((m) => m.content as string));
+        try {
+          yield { type: 'text-delta', text: '答' };
+          yield { type: 'finish', reason: 'stop' };
+        } finally {
+          closed++; // read to the end, or closed by the reader (the request is cut)
+        }
+      },
+    };
+    const chat = new ChatService({
+      history,
+      model,
+      gate: new ConcurrencyGate(2, 5),
+      logger: pino({ level: 'silent' }),
+      options: { systemPrompt: '', historyTurns: 5, maxQueryChars: 100, streamCoalesceMs: 0, queueTimeoutMs: 5_000, rag: { topK: 3, minRelevance: 0.3 } },
+    });
+    const starting = chat.start({ openid: 'o_1', ownerKey: 's' }, { query: '第一问', useAutoRag: false });
+    for (let i = 0; i < 100 && asked.length === 0; i++) await sleep(2);
+    assert.deepEqual(asked, [['第一问']], 'the model has the question before its write finished');
+    const first = await Promise.race([starting.then(() => 'acknowledged'), sleep(20).then(() => 'waiting')]);
+    assert.equal(first, 'waiting', 'not acknowledged before the question is stored');
+    releases.shift()!(true);
+    const { run } = await starting;
+    const done = await run.done;
+    assert.deepEqual([done.status, done.text, run.deltas], ['complete', '答', ['答']]);
+    assert.deepEqual((await stores.history.listRecent('o_1', 10)).map((m) => m.content), ['第一问', '答'], 'question, then answer');
+
+    // the next question's write fails: the model's text never reaches the run, nothing more is stored
+    const second = chat.start({ openid: 'o_1', ownerKey: 's' }, { query: '第二问', useAutoRag: false });
+    for (let i = 0; i < 100 && asked.length < 2; i++) await sleep(2);
+    assert.deepEqual(asked[1], ['第一问', '答', '第二问'], 'the prompt is the conversation so far plus the question');
+    const active = chat.activeRun('s')!;
+    releases.shift()!(false);
+    await assert.rejects(second, (error: unknown) => toAppError(error).reason === 'store_unavailable');
+    const ended = await active.done;
+    assert.equal(ended.status, 'failed');
+    assert.deepEqual([ended.text, active.deltas], ['', []], 'no text for a question that was not stored');
+    assert.equal(closed, 2, 'the model call was closed');
+    assert.deepEqual((await stores.history.listRecent('o_1', 10)).map((m) => m.content), ['第一问', '答']);
+    await stores.close();
+  });
+
   it('start() resolves only once the question is stored: an acknowledged question is never lost', async () => {
     const stores = createSqliteStores(':memory:');
     let releaseWrite!: () => void;

@@ -247,7 +247,7 @@ export class ChatService {
     earlier: Promise<StoredMessage[]>,
     log: Logger,
   ): Promise<void> {
-    const { history, options } = this.deps;
+    const { options } = this.deps;
     const { metrics } = this;
     let release: (() => void) | undefined;
     let outcome: Answer = { passages: [] };
@@ -272,9 +272,8 @@ export class ChatService {
         first = false;
         moderator?.push(text);
       };
-      const ready = asked.stored;
-      outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, ready, log, options.streamCoalesceMs, onText));
-      await ready;
+      outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, asked.stored, log, options.streamCoalesceMs, onText));
+      await asked.stored; // an answer with no text never waited for it
       await this.finish(run, conversationId, 'complete', outcome, log, moderator);
     } catch (error) {
       if (run.cancelled) return void (await this.finish(run, conversationId, 'cancelled', outcome, log, moderator));
