@@ -144,12 +144,10 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
     this.assertOpen();
     let n: number | null = null;
-    const cached = conversationId === undefined ? undefined : this.#currentCache.get(openid);
-    if (cached !== undefined && cached.id === conversationId) n = cached.n;
-    else if (conversationId !== undefined) {
+    if (conversationId !== undefined) {
       // Checked now, not in the batch: a delete commits the pending appends before it runs,
       // so an append accepted here cannot land in a conversation deleted after it was asked for.
-      n = this.#numberOf.get({ openid, id: conversationId }) ?? null;
+      n = this.#numberFor(openid, conversationId) ?? null;
       if (n === null) throw new ConversationNotFoundError(conversationId);
     }
     const details = answerDetailsOf(message);
@@ -172,7 +170,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     const count = Math.floor(limit);
     if (!(count > 0)) return [];
     this.#appends.flush();
-    const n = conversationId === undefined ? this.#current.get({ openid })! : this.#numberOf.get({ openid, id: conversationId });
+    const n = conversationId === undefined ? this.#current.get({ openid })! : this.#numberFor(openid, conversationId);
     if (n === undefined) return [];
     const cached = this.#recentCache.get(openid, n, count);
     if (cached) return cached;
@@ -202,16 +200,11 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
 
   async openConversation(openid: string, conversationId: string): Promise<boolean> {
     this.assertOpen();
-    this.#appends.flush();
-    this.#currentCache.delete(openid);
-    return this.#db.transaction(() => {
-      const n = this.#numberOf.get({ openid, id: conversationId });
-      if (n === undefined) return false;
+    return this.#changeConversation(openid, conversationId, (n) => {
       const current = this.#current.get({ openid })!;
       if (current !== n) this.#dropIfEmpty.run({ openid, n: current });
       this.#setCurrent.run({ openid, n });
-      return true;
-    }).immediate();
+    });
   }
 
   async listConversations(openid: string, page: { limit: number; before?: string }): Promise<ConversationPage> {
@@ -229,17 +222,12 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
 
   async deleteConversation(openid: string, conversationId: string): Promise<boolean> {
     this.assertOpen();
-    this.#appends.flush();
-    this.#currentCache.delete(openid);
-    return this.#db.transaction(() => {
-      const n = this.#numberOf.get({ openid, id: conversationId });
-      if (n === undefined) return false;
+    return this.#changeConversation(openid, conversationId, (n) => {
       // If it was current, the number stays current without a row: the next use gives it a new id.
       this.#deleteMessages.run({ openid, n });
       this.#deleteMeta.run({ openid, n });
       this.#recentCache.forget(openid, n);
-      return true;
-    }).immediate();
+    });
   }
 
   async findMessage(openid: string, messageId: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
@@ -247,6 +235,28 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.#appends.flush();
     const row = this.#find.get({ openid, id: messageId });
     return row === undefined ? undefined : { message: toStoredMessage(row), conversationId: row.conversation_id };
+  }
+
+  /** The number of the user's conversation `conversationId`; the current one's is known without a read. */
+  #numberFor(openid: string, conversationId: string): number | undefined {
+    const current = this.#currentCache.get(openid);
+    return current !== undefined && current.id === conversationId ? current.n : this.#numberOf.get({ openid, id: conversationId });
+  }
+
+  /**
+   * Runs `change` on one of the user's conversations (by number) in a write transaction, after
+   * the pending appends; false when the user has no conversation `conversationId`. The user's
+   * current conversation may move, so its cached entry goes.
+   */
+  #changeConversation(openid: string, conversationId: string, change: (n: number) => void): boolean {
+    this.#appends.flush();
+    this.#currentCache.delete(openid);
+    return this.#db.transaction(() => {
+      const n = this.#numberOf.get({ openid, id: conversationId });
+      if (n === undefined) return false;
+      change(n);
+      return true;
+    }).immediate();
   }
 
   /** Commits the appends still pending, then stops this store. */
