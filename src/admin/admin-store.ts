@@ -125,6 +125,32 @@ export interface RatedAnswer {
   sources: StoredSource[];
 }
 
+/** A rating as both drivers read it, before its answer is joined. */
+export interface RatingOf {
+  openid: string;
+  conversationId: string;
+  answerId: string;
+  rating: Rating;
+  comment?: string | undefined;
+  ratedAt: number;
+}
+
+/** The feedback page's item: the rating, the answer it rates and the question before that answer ('' when gone). */
+export function ratedAnswer(rating: RatingOf, answer: StoredMessage, question: string): RatedAnswer {
+  const { comment, ...rated } = rating;
+  const item: RatedAnswer = {
+    ...rated,
+    question,
+    answer: answer.content,
+    answerStatus: answer.status,
+    answeredAt: answer.createdAt,
+    sources: answer.sources ?? [],
+  };
+  if (comment !== undefined) item.comment = comment;
+  if (answer.model !== undefined) item.model = answer.model;
+  return item;
+}
+
 export interface FeedbackPage {
   items: RatedAnswer[];
   nextCursor?: string;

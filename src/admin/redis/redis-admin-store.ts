@@ -14,6 +14,7 @@ import {
   type ExportedMessage,
   type FeedbackPage,
   type FeedbackQuery,
+  ratedAnswer,
   type RatedAnswer,
   type TimeRange,
   type UsageReport,
@@ -243,21 +244,8 @@ export class RedisAdminStore implements AdminStore {
     if (at < 0) return undefined;
     const answer = messages[at]!;
     const question = messages.slice(0, at).reverse().find((m) => m.role === 'user');
-    const rated: RatedAnswer = {
-      openid,
-      conversationId: r.conversationId,
-      answerId,
-      rating: r.rating,
-      ratedAt: r.updatedAt,
-      question: question?.content ?? '',
-      answer: answer.content,
-      answerStatus: answer.status,
-      answeredAt: answer.createdAt,
-      sources: answer.sources ?? [],
-    };
-    if (r.comment !== undefined) rated.comment = r.comment;
-    if (answer.model !== undefined) rated.model = answer.model;
-    return rated;
+    const rating = { openid, conversationId: r.conversationId, answerId, rating: r.rating, comment: r.comment, ratedAt: r.updatedAt };
+    return ratedAnswer(rating, answer, question?.content ?? '');
   }
 }
 

@@ -1,17 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { BadCursorError, type AdminRating, type FeedbackPage, type FeedbackQuery, type RatedAnswer } from '../admin-store.js';
-import type { Rating } from '../../store/feedback-store.js';
+import { BadCursorError, ratedAnswer, type AdminRating, type FeedbackPage, type FeedbackQuery, type RatedAnswer } from '../admin-store.js';
+import type { FeedbackRow as StoredFeedbackRow } from '../../store/sqlite/sqlite-feedback-store.js';
 import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from '../../store/sqlite/message-row.js';
 import { WHERE_CONVERSATION } from './message-source.js';
 
-interface FeedbackRow {
-  openid: string;
-  answer_id: string;
-  conversation_id: string;
-  rating: Rating;
-  comment: string | null;
-  updated_at: number;
-}
+type FeedbackRow = Omit<StoredFeedbackRow, 'created_at'>;
 
 /**
  * Users' ratings as the operator reads them, from the chat store's `feedback` table
@@ -91,21 +84,8 @@ export class SqliteFeedbackReader {
     if (!answerRow) return [];
     const answer = toStoredMessage(answerRow, { malformed: 'drop' });
     const question = this.#question.get({ conversationId, seq: answerRow.seq })?.content ?? '';
-    const rated: RatedAnswer = {
-      openid: row.openid,
-      conversationId,
-      answerId: row.answer_id,
-      rating: row.rating,
-      ratedAt: row.updated_at,
-      question,
-      answer: answer.content,
-      answerStatus: answer.status,
-      answeredAt: answer.createdAt,
-      sources: answer.sources ?? [],
-    };
-    if (row.comment !== null) rated.comment = row.comment;
-    if (answer.model !== undefined) rated.model = answer.model;
-    return [rated];
+    const rating = { openid: row.openid, conversationId, answerId: row.answer_id, rating: row.rating, comment: row.comment ?? undefined, ratedAt: row.updated_at };
+    return [ratedAnswer(rating, answer, question)];
   }
 }
 

@@ -2,7 +2,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
 import type { Feedback, FeedbackStore, Rating } from '../feedback-store.js';
 
-interface FeedbackRow {
+/** A `feedback` row (the admin's feedback reader selects the same columns). */
+export interface FeedbackRow {
   openid: string;
   answer_id: string;
   conversation_id: string;
