@@ -12,52 +12,34 @@
   var PAGE = 20
   var STATUS = { complete: '完成', cancelled: '已停止', failed: '失败', blocked: '已拦截', retracted: '已撤回' }
   var loaded = false
-  /** the filter of the list on screen and the cursor of its next page */
-  var filter = {}
-  var nextCursor = null
-  /** bumps on every new search, so a slow older answer cannot overwrite a newer one */
-  var generation = 0
 
   function query() {
     var range = D.dateRange('conv-from', 'conv-to')
     return { q: $('conv-q').value.trim(), openid: $('conv-openid').value.trim(), from: range.from, to: range.to, limit: PAGE }
   }
 
-  function load(more) {
-    var mine = more ? generation : ++generation
-    if (!more) {
-      filter = query()
-      nextCursor = null
-      $('conv-list').replaceChildren(D.hint('加载中…'))
-      $('conv-more').hidden = true
-    }
-    var params = Object.assign({}, filter, more ? { cursor: nextCursor } : {})
-    $('conv-more').disabled = true
-    return api.get('/admin/api/conversations', params).then(
-      function (data) {
-        if (mine !== generation) return
-        var items = (data && data.items) || []
-        if (!more) $('conv-list').replaceChildren()
-        items.forEach(function (item) {
-          $('conv-list').appendChild(renderRow(item))
-        })
-        if (!more && items.length === 0) $('conv-list').appendChild(D.hint(filter.q || filter.openid || filter.from || filter.to ? '没有符合条件的对话' : '还没有对话'))
-        // Redis searches only the newest conversations (docs/admin.md)
-        if (data && data.truncated) $('conv-list').appendChild(D.hint('只搜索了最近的一部分对话；完整的全文搜索需要 SQLite 存储'))
-        if (data && data.indexing) $('conv-list').appendChild(D.hint('索引正在补建（升级后的第一次启动），最新的对话可能暂时缺少'))
-        nextCursor = D.pick(data, ['next_cursor', 'nextCursor']) || null
-        $('conv-more').hidden = !nextCursor
-        $('conv-more').disabled = false
-      },
-      function (error) {
-        if (mine !== generation) return
-        $('conv-more').disabled = false
-        loaded = false // the next visit tries again (after signing in anew, say)
-        if (!more) $('conv-list').replaceChildren(D.hint(error.message))
-        else D.toast(error.message)
-      }
-    )
-  }
+  var load = D.pagedList({
+    list: 'conv-list',
+    more: 'conv-more',
+    filter: query,
+    fetch: function (params) {
+      return api.get('/admin/api/conversations', params)
+    },
+    render: renderRow,
+    empty: function (filter) {
+      return filter.q || filter.openid || filter.from || filter.to ? '没有符合条件的对话' : '还没有对话'
+    },
+    notes: function (data) {
+      var notes = []
+      // Redis searches only the newest conversations (docs/admin.md)
+      if (data && data.truncated) notes.push('只搜索了最近的一部分对话；完整的全文搜索需要 SQLite 存储')
+      if (data && data.indexing) notes.push('索引正在补建（升级后的第一次启动），最新的对话可能暂时缺少')
+      return notes
+    },
+    failed: function () {
+      loaded = false // the next visit tries again (after signing in anew, say)
+    },
+  })
 
   function renderRow(item) {
     var id = D.pick(item, ['conversation_id', 'conversationId', 'id'])

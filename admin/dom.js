@@ -99,7 +99,56 @@
     return 'tokens 输入 ' + (input || 0) + ' · 输出 ' + (output || 0)
   }
 
+  /**
+   * A list read page by page: load(false) starts over with `o.filter()`, load(true) appends the
+   * next page ("更多"). A slow answer to an older search is dropped, never shown over a newer one.
+   * o: list, more (element ids); filter() → query; fetch(query) → Promise of a page
+   * ({ items, next_cursor }); render(item) → element; empty(filter) → text for no items;
+   * notes(page) → texts shown after the items (optional); failed() (optional).
+   */
+  function pagedList(o) {
+    var filter = {}
+    var nextCursor = null
+    /** bumps on every new search */
+    var generation = 0
+    return function load(more) {
+      var mine = more ? generation : ++generation
+      if (!more) {
+        filter = o.filter()
+        nextCursor = null
+        $(o.list).replaceChildren(hint('加载中…'))
+        $(o.more).hidden = true
+      }
+      $(o.more).disabled = true
+      return o.fetch(Object.assign({}, filter, more ? { cursor: nextCursor } : {})).then(
+        function (data) {
+          if (mine !== generation) return
+          var items = (data && data.items) || []
+          if (!more) $(o.list).replaceChildren()
+          items.forEach(function (item) {
+            $(o.list).appendChild(o.render(item))
+          })
+          if (!more && items.length === 0) $(o.list).appendChild(hint(o.empty(filter)))
+          ;(o.notes ? o.notes(data) : []).forEach(function (text) {
+            $(o.list).appendChild(hint(text))
+          })
+          nextCursor = pick(data, ['next_cursor', 'nextCursor']) || null
+          $(o.more).hidden = !nextCursor
+          $(o.more).disabled = false
+        },
+        function (error) {
+          if (mine !== generation) return
+          $(o.more).disabled = false
+          if (o.failed) o.failed()
+          if (!more) $(o.list).replaceChildren(hint(error.message))
+          else toast(error.message)
+        }
+      )
+    }
+  }
+
   self.WagAdminDom = {
+    pagedList: pagedList,
     h: h,
     svg: svg,
     $: $,

@@ -10,41 +10,21 @@
   var h = D.h
   var $ = D.$
   var PAGE = 20
-  var filter = {}
-  var nextCursor = null
-  var generation = 0
-
-  function load(more) {
-    var mine = more ? generation : ++generation
-    if (!more) {
+  var load = D.pagedList({
+    list: 'fb-list',
+    more: 'fb-more',
+    filter: function () {
       var range = D.dateRange('fb-from', 'fb-to')
-      filter = { rating: $('fb-rating').value, from: range.from, to: range.to, limit: PAGE }
-      nextCursor = null
-      $('fb-list').replaceChildren(D.hint('加载中…'))
-      $('fb-more').hidden = true
-    }
-    $('fb-more').disabled = true
-    api.get('/admin/api/feedback', Object.assign({}, filter, more ? { cursor: nextCursor } : {})).then(
-      function (data) {
-        if (mine !== generation) return
-        var items = (data && data.items) || []
-        if (!more) $('fb-list').replaceChildren()
-        items.forEach(function (item) {
-          $('fb-list').appendChild(renderItem(item))
-        })
-        if (!more && items.length === 0) $('fb-list').appendChild(D.hint('没有反馈'))
-        nextCursor = D.pick(data, ['next_cursor', 'nextCursor']) || null
-        $('fb-more').hidden = !nextCursor
-        $('fb-more').disabled = false
-      },
-      function (error) {
-        if (mine !== generation) return
-        $('fb-more').disabled = false
-        if (!more) $('fb-list').replaceChildren(D.hint(error.message))
-        else D.toast(error.message)
-      }
-    )
-  }
+      return { rating: $('fb-rating').value, from: range.from, to: range.to, limit: PAGE }
+    },
+    fetch: function (params) {
+      return api.get('/admin/api/feedback', params)
+    },
+    render: renderItem,
+    empty: function () {
+      return '没有反馈'
+    },
+  })
 
   function renderItem(item) {
     var down = item.rating === 'down'
