@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -65,5 +65,37 @@ describe('background checkpoint', () => {
       await checkpoints.stop();
       db.close();
     }
+  });
+
+  it('starts no thread until the first write: an instance that has written nothing holds no second isolate', async () => {
+    const file = join(dir, 'lazy.db');
+    const db = openSqlite(file);
+    const store = new SqliteHistoryStore(db);
+    const checkpoints = startBackgroundCheckpoint(db, file, 10);
+    try {
+      await store.listRecent('o_1', 10); // reads do not count
+      await sleep(60);
+      assert.equal(checkpoints.started, false);
+      await store.append('o_1', message('a'));
+      await until(() => checkpoints.started);
+      await until(() => (db.prepare('SELECT COUNT(*) FROM wal_restarts').pluck().get() as number) === 1);
+    } finally {
+      await checkpoints.stop();
+      db.close();
+    }
+  });
+
+  it('a write made before the worker started is checkpointed on stop, on the connection itself', async () => {
+    const file = join(dir, 'early-stop.db');
+    const db = openSqlite(file);
+    const store = new SqliteHistoryStore(db);
+    const checkpoints = startBackgroundCheckpoint(db, file, 60_000);
+    const marker = 'written-before-the-worker-started';
+    await store.append('o_1', { ...message('a'), content: marker });
+    assert.equal(checkpoints.started, false);
+    assert.ok(!readFileSync(file).includes(marker), 'only in the WAL so far');
+    await checkpoints.stop();
+    assert.ok(readFileSync(file).includes(marker), 'copied into the database file');
+    db.close();
   });
 });
