@@ -18,6 +18,8 @@ test('--only, --idle, --levels and --node are read', () => {
   assert.deepEqual(options.idleSockets, [10_000, 20_000]);
   assert.deepEqual(options.levels, [500, 1000]);
   assert.equal(options.node, '/opt/node24/bin/node');
+  assert.deepEqual(options.nodeFlags, []);
+  assert.deepEqual(parseBenchOptions(['--node-flags=--max-semi-space-size=4 --v8-pool-size=2']).nodeFlags, ['--max-semi-space-size=4', '--v8-pool-size=2']);
   const scale = parseBenchOptions(['--only=8']);
   assert.ok(selected(scale, '8') && !selected(scale, '1'));
 });

@@ -10,6 +10,8 @@
  *   --node=PATH         run the gateway on another Node (e.g. /root/.cache/node24/package/bin/node); the
  *                       load generator and baselines stay on this one (bench/support/node-runtime.ts)
  *   --sqlite-addon=F    better-sqlite3 built for that Node's ABI, when it is not found beside it
+ *   --node-flags="…"    V8/Node flags for the gateway only, e.g. "--max-semi-space-size=4": measure a
+ *                       tuning (NODE_OPTIONS in production) against the default in the same kind of run
  *   --quick             a smoke run: 2 rounds, ramp 50,250, 1,000 idle sockets
  *   --pin               servers on CPU 0, runner, load generators and fakes on CPU 1 (bench/support/cpu-pin.ts)
  */
@@ -24,6 +26,8 @@ export interface BenchOptions {
   pin: boolean;
   node?: string | undefined;
   sqliteAddon?: string | undefined;
+  /** flags put before the gateway's entry point (split on spaces) */
+  nodeFlags: string[];
 }
 
 export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7', '8', '9'] as const;
@@ -53,6 +57,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     pin: has('pin'),
     node: value('node'),
     sqliteAddon: value('sqlite-addon'),
+    nodeFlags: list(value('node-flags')?.replaceAll(' ', ',')) ?? [],
   };
 }
 

@@ -18,7 +18,8 @@ import { LoadGenerator } from './load/load-generator.js';
 import { formatJson, formatTable, type BenchRun } from './report/format-table.js';
 import { SCENARIOS, loadScenario } from './scenario-registry.js';
 import { pinDrivers } from './support/cpu-pin.js';
-import { prepareNodeRuntime } from './support/node-runtime.js';
+import { prepareNodeRuntime, withNodeFlags } from './support/node-runtime.js';
+import { serverCommand } from '../test/support/spawn-server.js';
 import { BenchContext } from './scenarios/bench-context.js';
 
 const argv = process.argv.slice(2);
@@ -26,17 +27,19 @@ const options = parseBenchOptions(argv);
 const startedAt = new Date();
 if (options.pin) pinDrivers();
 const runtime = options.node ? prepareNodeRuntime(options.node, options.sqliteAddon) : undefined;
+const gatewayCommand = withNodeFlags(runtime?.command ?? serverCommand(), options.nodeFlags);
 const gatewayNode = runtime?.version ?? process.version;
 console.log(
   `npm run bench — gateway on node ${gatewayNode} (load generator and baselines on ${process.version}), ` +
     `${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
 );
 console.log('(measured on a shared machine: compare each figure with its baseline from the same run)');
+if (options.nodeFlags.length > 0) console.log(`gateway flags: ${options.nodeFlags.join(' ')}`);
 console.log(options.pin ? 'pinned: servers on CPU 0; runner, load generators and fakes on CPU 1\n' : '');
 
 const wechat = await startFakeWechatServer();
 const load = await LoadGenerator.start();
-const ctx = new BenchContext(options, load, wechat, runtime?.command);
+const ctx = new BenchContext(options, load, wechat, gatewayCommand);
 const rows: BenchRow[] = [];
 
 let stopping: Promise<void> | undefined;

@@ -36,6 +36,11 @@ export function gatewayVersion(command: [string, string[]] | undefined): string 
   return command ? execFileSync(command[0], ['--version']).toString().trim() : process.version;
 }
 
+/** The same command with Node/V8 flags before its entry point (`--node-flags`). */
+export function withNodeFlags([node, args]: [string, string[]], flags: readonly string[]): [string, string[]] {
+  return [node, [...flags, ...args]];
+}
+
 export function prepareNodeRuntime(node: string, sqliteAddon?: string): NodeRuntime {
   const [version, abi] = execFileSync(node, ['-p', '`${process.version} ${process.versions.modules}`']).toString().trim().split(' ') as [string, string];
   if (abi === process.versions.modules) return { version, command: [node, [join(root, 'dist', 'main.js')]], cleanup: () => {} };
