@@ -12,6 +12,7 @@ import { median } from '../process-rss.js';
 import { cpuDuring, statusKb } from '../support/proc-stats.js';
 import { p99, summarize } from '../support/samples.js';
 import { REFERENCE_MODEL, type BenchContext } from './bench-context.js';
+import { gcMsSoFar } from '../support/gateway-process.js';
 
 const CONNECTIONS = 100;
 const CHATS_PER_CONNECTION = 4;
@@ -21,6 +22,9 @@ interface Leg {
   group: string;
   cpuPerChat: number[];
   samples: ChatSample[];
+  /** the gateway's GC time per chat in each round (its /metrics; the peer has none) */
+  gcPerChat?: number[];
+  metricsUrl?: string;
 }
 
 export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
@@ -31,7 +35,7 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
   if (missing) ctx.notes.push(`cpu: seed peer skipped — ${missing}`);
   else peer = await startSeedPeer({ llmBaseUrl: gateway.modelUrl, wechat: ctx.wechat });
   try {
-    const legs: Leg[] = [{ pid: gateway.server.child.pid!, group: 'cpu-gateway', cpuPerChat: [], samples: [] }];
+    const legs: Leg[] = [{ pid: gateway.server.child.pid!, group: 'cpu-gateway', cpuPerChat: [], samples: [], gcPerChat: [], metricsUrl: gateway.server.url }];
     await ctx.load.request({ cmd: 'open', group: 'cpu-gateway', url: gateway.server.wsUrl, count: CONNECTIONS, codePrefix: ctx.codePrefix('cpu-gw') });
     if (peer) {
       legs.push({ pid: peer.pid, group: 'cpu-peer', cpuPerChat: [], samples: [] });
@@ -39,10 +43,12 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     }
     for (let round = -1; round < ctx.options.rounds; round++) {
       for (const leg of round % 2 === 0 ? legs : [...legs].reverse()) {
+        const gcBefore = leg.metricsUrl ? await gcMsSoFar(leg.metricsUrl) : NaN;
         const { cpu, result } = await cpuDuring(leg.pid, () => ctx.load.samples({ cmd: 'chat', group: leg.group, chatsPerClient: CHATS_PER_CONNECTION, expected }));
         ctx.checkIntegrity(`cpu ${leg.group}`, result);
         if (round < 0) continue; // warm-up
         leg.cpuPerChat.push(cpu / result.length);
+        if (leg.metricsUrl) leg.gcPerChat!.push(((await gcMsSoFar(leg.metricsUrl)) - gcBefore) / result.length);
         leg.samples.push(...result);
       }
     }
@@ -60,12 +66,13 @@ function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undef
   const ttfd = { gateway: p99(summarize(gateway.samples).ttfd), peer: peer ? p99(summarize(peer.samples).ttfd) : NaN };
   const out: BenchRow[] = [
     { scenario, metric: 'CPU per streamed chat (median of rounds)', value: cpu.gateway, unit: 'ms', ...(peer && { baseline: { label, value: cpu.peer } }) },
+    { scenario, metric: 'of which GC (main thread, median of rounds)', value: median(gateway.gcPerChat!), unit: 'ms' },
     { scenario, metric: 'TTFD p99', value: ttfd.gateway, unit: 'ms', ...(peer && { baseline: { label, value: ttfd.peer } }) },
     { scenario, metric: 'failed chats', value: summarize(gateway.samples).errors.length, unit: `of ${gateway.samples.length}`, ...(peer && { baseline: { label, value: summarize(peer.samples).errors.length } }) },
   ];
   if (peer && peerProcess) {
     const ratio = cpu.gateway / cpu.peer;
-    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
+    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); gateway GC ${median(gateway.gcPerChat!).toFixed(3)} ms per chat; rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
     out.splice(1, 0, { scenario, metric: 'CPU per chat, gateway ÷ peer', value: ratio, unit: '×', target: '≤ 0.25', pass: ratio <= 0.25 });
     out.push({ scenario, metric: 'peer peak RSS (VmHWM)', value: statusKb(peerProcess.pid, 'VmHWM') / 1024, unit: 'MB' });
   }

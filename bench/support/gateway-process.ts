@@ -71,10 +71,20 @@ export async function startGatewayProcess(options: GatewayOptions, cpuList?: str
  */
 export const EVENT_LOOP_SAMPLE_MS = 10;
 
+/** The gateway's /metrics text (Prometheus exposition). */
+async function scrapeMetrics(gatewayUrl: string): Promise<string> {
+  const response = await fetch(`${gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  return response.text();
+}
+
 /** The gateway's event-loop delay p99 (ms, beyond the sampling interval) since the previous call: prom-client resets the histogram on every scrape. */
 export async function eventLoopP99Ms(gatewayUrl: string): Promise<number> {
-  const response = await fetch(`${gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-  const text = await response.text();
-  const value = /^wag_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1];
+  const value = /^wag_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(await scrapeMetrics(gatewayUrl))?.[1];
   return value === undefined ? NaN : Math.max(0, Number(value) * 1000 - EVENT_LOOP_SAMPLE_MS);
+}
+
+/** Milliseconds the gateway's main thread has spent in GC since it started, every kind (prom-client's GC histogram). */
+export async function gcMsSoFar(gatewayUrl: string): Promise<number> {
+  const sums = [...(await scrapeMetrics(gatewayUrl)).matchAll(/^wag_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)];
+  return sums.length === 0 ? NaN : sums.reduce((total, [, value]) => total + Number(value) * 1000, 0);
 }
