@@ -49,5 +49,7 @@ EXPOSE 8000
 # no curl in the slim image: Node's own fetch. 503 while draining or when the store is down.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/wechat/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# node itself as PID 1 (not npm): SIGTERM reaches the server, which drains (SHUTDOWN_GRACE_MS)
-CMD ["node", "dist/main.js"]
+# node itself as PID 1 (not npm): SIGTERM reaches the server, which drains (SHUTDOWN_GRACE_MS).
+# The flags are npm start's (package.json): a young generation of 2 × 8 MB instead of Node 24's
+# 2 × 32 MB — about 70 MB less peak RSS under load for ~3% more CPU (docs/performance.md).
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

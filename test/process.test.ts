@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startFakeLlmServer } from './support/fake-llm-server.js';
-import { serverCommand, serverEntry, spawnServer } from './support/spawn-server.js';
+import { serverCommand, serverEntry, spawnServer, startFlags } from './support/spawn-server.js';
 import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
@@ -14,7 +14,7 @@ describe('the real process: start-up, configuration errors, SIGTERM', () => {
     const server = await spawnServer();
     try {
       // what `npm start` runs: compiled JavaScript, no TypeScript loader
-      assert.deepEqual(server.child.spawnargs.slice(1), [serverEntry]);
+      assert.deepEqual(server.child.spawnargs.slice(1), [...startFlags(), serverEntry]);
       // dist/ mirrors src/ depth, so the files found through import.meta.url are there too
       const consolePage = await fetch(`${server.url}/console/`);
       assert.equal(consolePage.status, 200);

@@ -10,6 +10,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFlags } from '../../test/support/spawn-server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,7 +44,7 @@ export function withNodeFlags([node, args]: [string, string[]], flags: readonly 
 
 export function prepareNodeRuntime(node: string, sqliteAddon?: string): NodeRuntime {
   const [version, abi] = execFileSync(node, ['-p', '`${process.version} ${process.versions.modules}`']).toString().trim().split(' ') as [string, string];
-  if (abi === process.versions.modules) return { version, command: [node, [join(root, 'dist', 'main.js')]], cleanup: () => {} };
+  if (abi === process.versions.modules) return { version, command: [node, [...startFlags(), join(root, 'dist', 'main.js')]], cleanup: () => {} };
   const addon = findAddon(node, abi, sqliteAddon);
   const shadow = mkdtempSync(join(tmpdir(), `wag-node${abi}-`));
   cpSync(join(root, 'dist'), join(shadow, 'dist'), { recursive: true });
@@ -56,5 +57,5 @@ export function prepareNodeRuntime(node: string, sqliteAddon?: string): NodeRunt
   const sqlite = join(shadow, 'node_modules', 'better-sqlite3');
   cpSync(join(root, 'node_modules', 'better-sqlite3'), sqlite, { recursive: true, dereference: true });
   copyFileSync(addon, join(sqlite, 'build', 'Release', 'better_sqlite3.node'));
-  return { version, command: [node, [join(shadow, 'dist', 'main.js')]], cleanup: () => rmSync(shadow, { recursive: true, force: true }) };
+  return { version, command: [node, [...startFlags(), join(shadow, 'dist', 'main.js')]], cleanup: () => rmSync(shadow, { recursive: true, force: true }) };
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,9 +14,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  */
 export const serverEntry = join(root, 'dist', 'main.js');
 
-/** The argv that starts the compiled server, or a clear error when it was never built. */
+/**
+ * The Node flags `npm start` puts before the entry point (package.json's `start` script is the
+ * one place they are written; the Dockerfile and docs/deployment.md repeat them, and
+ * test/deploy-files.test.ts keeps those in step), so every test and benchmark runs the server
+ * as it is deployed.
+ */
+export function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'));
+}
+
+/** The argv that starts the compiled server as `npm start` does, or a clear error when it was never built. */
 export function serverCommand(): [string, string[]] {
-  return compiledCommand('main.js');
+  const [node, [file]] = compiledCommand('main.js') as [string, [string]];
+  return [node, [...startFlags(), file]];
 }
 
 /** The argv that runs a compiled entry point under dist/ (`cli/kb.js` is `npm run kb`). */
