@@ -48,7 +48,9 @@ describe('hostile clients on the WebSocket', () => {
     assert.equal((await flooder.closed).code, CloseCode.TOO_MANY_MESSAGES);
     assert.ok(flooder.frames.length <= 51, `at most a second's budget answered, got ${flooder.frames.length}`);
     console.log(`flood: ${sent} frames sent, ${flooder.frames.length} answered, RSS ${mib(before)} → ${mib(rss())}`);
-    assert.ok(gw.logs.some((line) => line.includes('too many messages')), 'the operator sees why');
+    const line = JSON.parse(gw.logs.find((l) => l.includes('too many messages'))!);
+    // the connection and its upgrade request on the line, so every line of one socket can be found
+    assert.ok(Number.isInteger(line.conn) && typeof line.reqId === 'string' && line.ip === '127.0.0.1', `the line names its connection: ${JSON.stringify(line)}`);
     await other.close();
     watch.assertClean();
   });
