@@ -312,8 +312,9 @@ export class WsConnection {
   }
 
   private resetIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = this.timer(this.deps.limits.idleTimeoutMs, CloseCode.IDLE_TIMEOUT, 'idle timeout');
+    // one timer for the socket's life, re-armed in place: no timer and closure per message
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = this.timer(this.deps.limits.idleTimeoutMs, CloseCode.IDLE_TIMEOUT, 'idle timeout');
   }
 
   private timer(ms: number, code: number, reason: string): NodeJS.Timeout {
