@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBenchOptions, selected } from './bench-options.js';
+import { withNodeFlags } from './support/node-runtime.js';
 
 test('the default run selects every scenario, 10k idle sockets and the full ramp', () => {
   const options = parseBenchOptions([]);
@@ -28,4 +29,11 @@ test('an unknown scenario or a bad number is refused with the flag named', () =>
   assert.throws(() => parseBenchOptions(['--only=1,10']), /--only: unknown scenario 10/);
   assert.throws(() => parseBenchOptions(['--levels=100,x']), /--levels takes positive numbers/);
   assert.throws(() => parseBenchOptions(['--coalesce=-1']), /--coalesce/);
+});
+
+test('--node-flags go after npm start\'s flags, right before the entry point, so they override them', () => {
+  assert.deepEqual(withNodeFlags(['node', ['--max-semi-space-size=8', 'dist/main.js']], ['--max-semi-space-size=32']), [
+    'node',
+    ['--max-semi-space-size=8', '--max-semi-space-size=32', 'dist/main.js'],
+  ]);
 });

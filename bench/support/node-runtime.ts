@@ -37,9 +37,12 @@ export function gatewayVersion(command: [string, string[]] | undefined): string 
   return command ? execFileSync(command[0], ['--version']).toString().trim() : process.version;
 }
 
-/** The same command with Node/V8 flags before its entry point (`--node-flags`). */
+/**
+ * The same command with Node/V8 flags right before its entry point (`--node-flags`): after
+ * npm start's own flags, so that a flag given again (`--max-semi-space-size=32`) overrides it.
+ */
 export function withNodeFlags([node, args]: [string, string[]], flags: readonly string[]): [string, string[]] {
-  return [node, [...flags, ...args]];
+  return [node, [...args.slice(0, -1), ...flags, ...args.slice(-1)]];
 }
 
 export function prepareNodeRuntime(node: string, sqliteAddon?: string): NodeRuntime {
