@@ -92,4 +92,15 @@ describe('background checkpoint', () => {
       await checkpoints.stop();
       assert.ok(readFileSync(file).includes(marker), 'copied into the database file');
     }));
+
+  it('a worker that fails (its table gone) hands checkpointing back to the connection; writes go on', () =>
+    withCheckpoints('broken.db', 10, async ({ db, store, checkpoints }) => {
+      db.exec('DROP TABLE wal_restarts');
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'the worker owns checkpoints');
+      await store.append('o_1', message('a'));
+      await until(() => checkpoints.started);
+      await until(() => db.pragma('wal_autocheckpoint', { simple: true }) === 1000);
+      await store.append('o_1', message('b'));
+      assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['a', 'b']);
+    }));
 });

@@ -60,15 +60,21 @@ export function startBackgroundCheckpoint(db: Database, file: string, everyMs = 
   let worker: Worker | undefined;
   let exited: Promise<void> | undefined;
   let stopping = false;
+  // no worker after all: the connection checkpoints itself again, inside its commits
+  const checkpointHere = () => {
+    if (!stopping && db.open) db.pragma('wal_autocheckpoint = 1000');
+  };
   const start = () => {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(SOURCE, { eval: true, workerData: { driver, file, everyMs } });
+    try {
+      worker = new Worker(SOURCE, { eval: true, workerData: { driver, file, everyMs } });
+    } catch {
+      return checkpointHere(); // a thread refused at run time (memory, limits) must not crash the gateway
+    }
     worker.unref();
     const thread = worker;
     exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
-    thread.once('error', () => {
-      if (!stopping && db.open) db.pragma('wal_autocheckpoint = 1000');
-    });
+    thread.once('error', checkpointHere);
   };
   const waiting = setInterval(() => {
     if (!db.open || changes.get() === openedAt) return;
