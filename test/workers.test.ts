@@ -4,8 +4,9 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startFakeLlmServer } from './support/fake-llm-server.js';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { freePort, serverCommand, spawnServer } from './support/spawn-server.js';
+import { freePort, serverCommand, spawnServer, startFlags } from './support/spawn-server.js';
 import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
@@ -34,6 +35,11 @@ describe('WORKERS=2: two worker processes behind one port', () => {
     let later: Awaited<ReturnType<typeof spawnServer>> | undefined;
     try {
       await until(() => lines().filter((l) => l.msg === 'worker listening').length === 2, 'both workers listening', 30_000, 50);
+      // npm start's Node flags (the young-generation cap) reach the workers too: they hold the sockets
+      for (const { pid } of lines().filter((l) => l.msg === 'worker listening')) {
+        const argv = readFileSync(`/proc/${pid as number}/cmdline`, 'utf8').split('\0');
+        for (const flag of startFlags()) assert.ok(argv.includes(flag), `worker ${pid} runs with ${flag}: ${argv.join(' ')}`);
+      }
 
       // 4 users × 3 connections each; the primary deals connections out round-robin
       const users = ['w_alice', 'w_bob', 'w_carol', 'w_dave'];
