@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { storeCall } from '../store/store-call.js';
 import type { UploadCatalog } from './upload-catalog.js';
 import type { StoredUpload, UploadKind } from './upload-store.js';
@@ -23,7 +23,7 @@ export class SqliteUploadCatalog implements UploadCatalog {
   readonly #find: Statement<[string], UploadRow>;
   readonly #expired: Statement<[number, number], { id: string }>;
   readonly #delete: Statement<[string]>;
-  readonly #takeExpired: (now: number, limit: number) => string[];
+  readonly #takeExpired: Transaction<(now: number, limit: number) => string[]>;
   readonly #db: Database;
   readonly #ownsDb: boolean;
 
@@ -70,7 +70,7 @@ export class SqliteUploadCatalog implements UploadCatalog {
   }
 
   takeExpired(now: number, limit: number): Promise<string[]> {
-    return storeCall((async () => this.#takeExpired(now, limit))());
+    return storeCall((async () => this.#takeExpired.immediate(now, limit))()); // reads, then deletes: immediate (write-batch.ts says why)
   }
 
   delete(id: string): Promise<void> {

@@ -17,7 +17,12 @@ interface Pending<Row> {
  */
 export class WriteBatch<Row> {
   private pending: Pending<Row>[] = [];
-  /** the whole batch in one transaction (prepared once, not per flush) */
+  /**
+   * the whole batch in one transaction (prepared once, not per flush). IMMEDIATE: a row's write
+   * may read first (the conversation number), and a deferred transaction that read before
+   * another connection committed (the checkpoint thread's own row) gets SQLITE_BUSY on its
+   * first write without waiting; an immediate one waits for the write lock (busy_timeout).
+   */
   private readonly writeAll: Transaction<(batch: Pending<Row>[]) => void>;
   /** one row in a transaction of its own: the fallback after a failed batch, so a row is all or nothing */
   private readonly writeOne: Transaction<(row: Row) => void>;
@@ -51,14 +56,14 @@ export class WriteBatch<Row> {
     if (batch.length === 0) return;
     this.pending = [];
     try {
-      this.writeAll(batch);
+      this.writeAll.immediate(batch);
     } catch {
       this.rolledBack();
       // One row failed (or the commit did): each row gets its own outcome, so one bad row
       // (a constraint, a closed file) does not fail the chats that shared its transaction.
       for (const entry of batch) {
         try {
-          this.writeOne(entry.row);
+          this.writeOne.immediate(entry.row);
         } catch (error) {
           this.rolledBack();
           entry.reject(error);
