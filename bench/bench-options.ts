@@ -57,7 +57,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     pin: has('pin'),
     node: value('node'),
     sqliteAddon: value('sqlite-addon'),
-    nodeFlags: list(value('node-flags')?.replaceAll(' ', ',')) ?? [],
+    nodeFlags: value('node-flags')?.split(/\s+/).filter(Boolean) ?? [],
   };
 }
 

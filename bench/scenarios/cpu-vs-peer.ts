@@ -22,9 +22,6 @@ interface Leg {
   group: string;
   cpuPerChat: number[];
   samples: ChatSample[];
-  /** the gateway's GC time per chat in each round (its /metrics; the peer has none) */
-  gcPerChat?: number[];
-  metricsUrl?: string;
 }
 
 export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
@@ -35,7 +32,9 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
   if (missing) ctx.notes.push(`cpu: seed peer skipped — ${missing}`);
   else peer = await startSeedPeer({ llmBaseUrl: gateway.modelUrl, wechat: ctx.wechat });
   try {
-    const legs: Leg[] = [{ pid: gateway.server.child.pid!, group: 'cpu-gateway', cpuPerChat: [], samples: [], gcPerChat: [], metricsUrl: gateway.server.url }];
+    const legs: Leg[] = [{ pid: gateway.server.child.pid!, group: 'cpu-gateway', cpuPerChat: [], samples: [] }];
+    /** the gateway's GC time per chat in each round, from its /metrics (the peer has none) */
+    const gcPerChat: number[] = [];
     await ctx.load.request({ cmd: 'open', group: 'cpu-gateway', url: gateway.server.wsUrl, count: CONNECTIONS, codePrefix: ctx.codePrefix('cpu-gw') });
     if (peer) {
       legs.push({ pid: peer.pid, group: 'cpu-peer', cpuPerChat: [], samples: [] });
@@ -43,36 +42,37 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     }
     for (let round = -1; round < ctx.options.rounds; round++) {
       for (const leg of round % 2 === 0 ? legs : [...legs].reverse()) {
-        const gcBefore = leg.metricsUrl ? await gcMsSoFar(leg.metricsUrl) : NaN;
+        const isGateway = leg === legs[0];
+        const gcBefore = isGateway ? await gcMsSoFar(gateway.server.url) : NaN;
         const { cpu, result } = await cpuDuring(leg.pid, () => ctx.load.samples({ cmd: 'chat', group: leg.group, chatsPerClient: CHATS_PER_CONNECTION, expected }));
         ctx.checkIntegrity(`cpu ${leg.group}`, result);
         if (round < 0) continue; // warm-up
         leg.cpuPerChat.push(cpu / result.length);
-        if (leg.metricsUrl) leg.gcPerChat!.push(((await gcMsSoFar(leg.metricsUrl)) - gcBefore) / result.length);
+        if (isGateway) gcPerChat.push(((await gcMsSoFar(gateway.server.url)) - gcBefore) / result.length);
         leg.samples.push(...result);
       }
     }
     for (const leg of legs) await ctx.load.request({ cmd: 'close', group: leg.group });
-    return rows(legs[0]!, legs[1], peer);
+    return rows(legs[0]!, legs[1], peer, median(gcPerChat));
   } finally {
     await peer?.stop();
   }
 }
 
-function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undefined): BenchRow[] {
+function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undefined, gcPerChat: number): BenchRow[] {
   const scenario = `cpu ${CONNECTIONS}×${CHATS_PER_CONNECTION}`;
   const label = 'seed peer (FastAPI)';
   const cpu = { gateway: median(gateway.cpuPerChat), peer: peer ? median(peer.cpuPerChat) : NaN };
   const ttfd = { gateway: p99(summarize(gateway.samples).ttfd), peer: peer ? p99(summarize(peer.samples).ttfd) : NaN };
   const out: BenchRow[] = [
     { scenario, metric: 'CPU per streamed chat (median of rounds)', value: cpu.gateway, unit: 'ms', ...(peer && { baseline: { label, value: cpu.peer } }) },
-    { scenario, metric: 'of which GC (main thread, median of rounds)', value: median(gateway.gcPerChat!), unit: 'ms' },
+    { scenario, metric: 'of which GC (main thread, median of rounds)', value: gcPerChat, unit: 'ms' },
     { scenario, metric: 'TTFD p99', value: ttfd.gateway, unit: 'ms', ...(peer && { baseline: { label, value: ttfd.peer } }) },
     { scenario, metric: 'failed chats', value: summarize(gateway.samples).errors.length, unit: `of ${gateway.samples.length}`, ...(peer && { baseline: { label, value: summarize(peer.samples).errors.length } }) },
   ];
   if (peer && peerProcess) {
     const ratio = cpu.gateway / cpu.peer;
-    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); gateway GC ${median(gateway.gcPerChat!).toFixed(3)} ms per chat; rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
+    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); gateway GC ${gcPerChat.toFixed(3)} ms per chat; rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
     out.splice(1, 0, { scenario, metric: 'CPU per chat, gateway ÷ peer', value: ratio, unit: '×', target: '≤ 0.25', pass: ratio <= 0.25 });
     out.push({ scenario, metric: 'peer peak RSS (VmHWM)', value: statusKb(peerProcess.pid, 'VmHWM') / 1024, unit: 'MB' });
   }

@@ -14,6 +14,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  */
 export const serverEntry = join(root, 'dist', 'main.js');
 
+const START_FLAGS = (() => {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'));
+})();
+
 /**
  * The Node flags `npm start` puts before the entry point (package.json's `start` script is the
  * one place they are written; the Dockerfile and docs/deployment.md repeat them, and
@@ -21,9 +27,7 @@ export const serverEntry = join(root, 'dist', 'main.js');
  * as it is deployed.
  */
 export function startFlags(): string[] {
-  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const words = start.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'));
+  return [...START_FLAGS];
 }
 
 /** The argv that starts the compiled server as `npm start` does, or a clear error when it was never built. */
