@@ -1,9 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { until } from './support/wait.js';
 import { WsTestClient } from './support/ws-test-client.js';
+
+// a full collection on demand, without starting the test process with --expose-gc
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 describe('WebSocket bad input and limits', () => {
   let llm: FakeLlmServer;
@@ -104,6 +113,43 @@ describe('WebSocket bad input and limits', () => {
     client.send({ type: 'chat', query: 'x'.repeat(70_000) });
     const { code } = await client.closed;
     assert.equal(code, 1009);
+  });
+
+  it('a broken WebSocket frame closes that socket with 1002 (logged) and the server goes on', async () => {
+    const client = await WsTestClient.connect(gw.wsUrl);
+    await client.nextOf('connected');
+    // a masked frame with the reserved opcode 3: ws refuses it while reading
+    (client.socket as unknown as { _socket: Socket })._socket.write(Buffer.from([0x83, 0x80, 1, 2, 3, 4]));
+    assert.equal((await client.closed).code, 1002);
+    await until(() => gw.logs.some((line) => line.includes('socket error') && line.includes('opcode')), 'the error is logged');
+    const { client: next } = await WsTestClient.loggedIn(gw.wsUrl, 'after_broken_frame');
+    next.send({ type: 'ping' });
+    assert.equal((await next.next()).type, 'pong');
+    await next.close();
+  });
+
+  it('lets the upgrade request go once the socket is open (nothing of it held per idle socket)', async () => {
+    const requests: WeakRef<IncomingMessage>[] = [];
+    const keep = (request: IncomingMessage) => requests.push(new WeakRef(request));
+    gw.app.fastify.server.on('upgrade', keep);
+    const clients = [];
+    try {
+      for (let i = 0; i < 3; i++) clients.push((await WsTestClient.loggedIn(gw.wsUrl, `held_socket_${i}`)).client);
+    } finally {
+      gw.app.fastify.server.off('upgrade', keep);
+    }
+    assert.equal(requests.length, 3);
+    // a WeakRef holds its target until the job that made it ends: collect on later turns
+    for (let i = 0; i < 5 && requests.some((ref) => ref.deref()); i++) {
+      await sleep(10);
+      collectGarbage();
+    }
+    assert.equal(requests.filter((ref) => ref.deref()).length, 0, 'upgrade requests still reachable from open sockets');
+    for (const client of clients) {
+      client.send({ type: 'ping' });
+      assert.equal((await client.next()).type, 'pong', 'the sockets still work');
+      await client.close();
+    }
   });
 
   it('refuses chat, history, clear and cancel before login with 401', async () => {

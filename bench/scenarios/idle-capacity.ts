@@ -35,8 +35,8 @@ export async function idleCapacityBench(ctx: BenchContext): Promise<BenchRow[]> 
   try {
     const limit = fdLimit();
     for (const asked of ctx.options.idleSockets) {
-      // what fits under `ulimit -n` (the gateway and the load generator inherit it), in whole thousands
-      const count = Math.min(asked, Math.floor((limit - FD_MARGIN) / 1000) * 1000);
+      // what fits under `ulimit -n` (the gateway and the load generator inherit it), in whole hundreds
+      const count = Math.min(asked, Math.floor((limit - FD_MARGIN) / 100) * 100);
       if (count < asked) {
         const why = `\`ulimit -n\` is ${limit}; ${asked} sockets need ${asked + FD_MARGIN} in the gateway and the load generator`;
         if (count <= 0 || rows.some((r) => r.scenario === `4 idle@${count}`) || ctx.options.idleSockets.includes(count)) {

@@ -1,4 +1,7 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type WebSocket from 'ws';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { CloseCode } from '../../protocol/close-codes.js';
@@ -81,6 +84,7 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
     // binding the connection to it costs nothing, a child of our own was ~0.4 KB per socket.
     const log = request.log as Logger;
     log.setBindings({ conn: nextId++, ip });
+    releaseUpgradeRequest(socket, request);
     const connection = new WsConnection(socket, options, log, shared, ip);
     connections.add(connection);
     shared.unauthenticated.add(connection);
@@ -102,4 +106,17 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
       for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
     },
   };
+}
+
+/**
+ * Lets the upgrade's HTTP objects go once the socket is ours: @fastify/websocket's `error`
+ * listener closes over Fastify's Request and Reply, and the TCP socket still points at the
+ * ServerResponse made for the upgrade (and through it at the request and its headers) —
+ * ~2 KB on every idle socket, for its whole life. WsConnection's own listener takes the
+ * socket's errors (ws closes the socket on them either way).
+ */
+function releaseUpgradeRequest(socket: WebSocket, request: FastifyRequest): void {
+  socket.removeAllListeners('error');
+  const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
+  tcp._httpMessage?.detachSocket(tcp);
 }
