@@ -1,7 +1,7 @@
 # wechat-ai-gateway image: `docker build -t wechat-ai-gateway .` (docker-compose.yml builds it too).
 # Three stages: production dependencies (better-sqlite3 compiles its native addon there), a build
-# stage with dev dependencies that compiles src/ to dist/, and a slim runtime with the first's
-# node_modules and the second's dist/: neither compilers nor TypeScript. Node 24 is the current
+# stage with dev dependencies that compiles src/ and bundles it into dist/ (scripts/build.mjs), and
+# a slim runtime with the first's node_modules and the second's dist/: neither compilers nor TypeScript. Node 24 is the current
 # LTS; package.json "engines" accepts it.
 
 FROM node:24-bookworm-slim AS deps

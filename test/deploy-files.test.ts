@@ -97,10 +97,13 @@ describe('docker-compose.yml, Dockerfile and deploy/nginx.conf agree', () => {
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!);
     assert.deepEqual(cmd, pkg.scripts.start.split(' '), 'CMD is `npm start` without npm');
     const build = JSON.parse(read('tsconfig.build.json')).compilerOptions;
-    assert.equal(`${build.outDir}/main.js`, cmd.at(-1));
+    // tsc compiles src/main.ts to build/main.js, which esbuild bundles into dist/main.js
+    const script = read('scripts/build.mjs');
+    assert.ok(script.includes(`main: '${build.outDir}/main.js'`) && script.includes("outdir: 'dist'"), 'scripts/build.mjs bundles main.js into dist/');
+    assert.equal(cmd.at(-1), 'dist/main.js');
     // the systemd example in the deployment guide starts it the same way
     assert.ok(read('docs/deployment.md').includes(`ExecStart=/usr/bin/${pkg.scripts.start}`), 'docs/deployment.md ExecStart is `npm start` without npm');
-    assert.ok(existsSync(join(root, build.rootDir, 'main.ts')), 'src/main.ts compiles to dist/main.js');
+    assert.ok(existsSync(join(root, build.rootDir, 'main.ts')), 'src/main.ts is the entry point');
     assert.match(dockerfile, /^RUN npm run build$/m);
     // `npm ci` with dev dependencies runs `prepare`, which compiles: src/ must be there by then, or scripts off
     for (const stage of dockerfile.split(/^FROM /m).slice(1)) {

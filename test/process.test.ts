@@ -15,7 +15,7 @@ describe('the real process: start-up, configuration errors, SIGTERM', () => {
     try {
       // what `npm start` runs: compiled JavaScript, no TypeScript loader
       assert.deepEqual(server.child.spawnargs.slice(1), [...startFlags(), serverEntry]);
-      // dist/ mirrors src/ depth, so the files found through import.meta.url are there too
+      // the bundle finds the files it serves from the project directory (src/project-dir.ts)
       const consolePage = await fetch(`${server.url}/console/`);
       assert.equal(consolePage.status, 200);
       assert.match(await consolePage.text(), /<html/i);

@@ -10,7 +10,7 @@ import { metricsRoute } from '../transport/http/metrics-route.js';
  * reached one worker would see a 1/n share of the traffic. Same token rule as one process.
  */
 export async function serveClusterMetrics(options: { host: string; port: number; token?: string; logger: Logger }): Promise<FastifyInstance> {
-  const { AggregatorRegistry } = await import('prom-client');
+  const { AggregatorRegistry } = await import('../observability/prom-metrics.js');
   const aggregator = new AggregatorRegistry();
   const server = Fastify({ loggerInstance: options.logger.child({ listener: 'metrics' }) as FastifyBaseLogger });
   await server.register(metricsRoute, {

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
+import { projectPath } from '../project-dir.js';
 import { openKnowledgeBase, type KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import { loadSampleIfEmpty } from '../knowledge-base/load-sample-if-empty.js';
 import { openSqliteKbStore } from '../knowledge-base/store/sqlite-kb-store.js';
 
 /** The sample documents shipped with the project (kb-sample/, beside src/ and dist/). */
-export const sampleKnowledgeBaseDir = fileURLToPath(new URL('../../kb-sample', import.meta.url));
+export const sampleKnowledgeBaseDir = projectPath('kb-sample');
 
 /**
  * SQLite under DATA_DIR, hybrid retrieval when an embedding endpoint is set, the sample

@@ -9,7 +9,7 @@ import { noMetrics, type GatewayMetrics } from '../observability/gateway-metrics
  */
 export async function createMetrics(config: Readonly<Config>): Promise<GatewayMetrics> {
   if (!metricsEnabled(config)) return noMetrics;
-  const [{ PromMetrics }, { AggregatorRegistry }] = await Promise.all([import('../observability/prom-metrics.js'), import('prom-client')]);
+  const { PromMetrics, AggregatorRegistry } = await import('../observability/prom-metrics.js');
   const metrics = new PromMetrics();
   // WORKERS=n: the primary sums what every worker reports (src/cluster/serve-cluster-metrics.ts)
   if (cluster.isWorker) {

@@ -2,6 +2,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { TokenUsage } from '../llm/chat-model.js';
 import type { ChatOutcome, GatewayMetrics, GaugeSources } from './gateway-metrics.js';
 
+// for WORKERS=n, from the one module that loads prom-client (imported on demand: see create-metrics.ts)
+export { AggregatorRegistry } from 'prom-client';
+
 /**
  * LLM latency spans two orders of magnitude: a first token in 0.2 s from a warm model, a
  * long answer in a minute or more. Seconds.

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { projectPath } from '../../project-dir.js';
 import { KbError } from '../kb-error.js';
 import type { ChunkOptions } from './chunk-text.js';
 import { prepareDocument, type PreparedDocument } from './prepare-document.js';
@@ -155,8 +156,10 @@ function crashed(name: string, failure: Error | undefined, code: number): KbErro
   return new KbError('parse_failed', `「${name}」解析失败：解析线程异常退出（${why}），未导入`, { cause: failure });
 }
 
-/** Next to this file, with its extension: .js when compiled, .ts under tsx. */
-const defaultWorkerEntry = new URL(`./parse-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+/** The bundle's own entry when compiled (scripts/build.mjs); the source next to this file under tsx. */
+const defaultWorkerEntry = import.meta.url.endsWith('.ts')
+  ? new URL('./parse-worker.ts', import.meta.url)
+  : pathToFileURL(projectPath('dist', 'parse-worker.js'));
 
 function startWorker(entry: URL): Worker {
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry);

@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { projectPath } from '../../project-dir.js';
 import { staticPageHeaders } from './static-page-headers.js';
 
 export interface AdminPageRouteOptions {
@@ -45,8 +45,7 @@ const securityHeaders = staticPageHeaders({ csp: ADMIN_PAGE_CSP, frameOptions: '
  */
 export async function registerAdminPageRoute(app: FastifyInstance, options: AdminPageRouteOptions): Promise<void> {
   if (!options.adminToken) return;
-  // src/transport/http → repo root; dist/transport/http works the same way
-  const root = options.root ?? fileURLToPath(new URL('../../../admin/', import.meta.url));
+  const root = options.root ?? projectPath('admin');
   const { default: fastifyStatic } = await import('@fastify/static');
 
   // /admin → /admin/, so the page's relative URLs resolve (a query string is dropped: the page takes none)

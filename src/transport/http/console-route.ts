@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { projectPath } from '../../project-dir.js';
 import { staticPageHeaders } from './static-page-headers.js';
 
 export interface ConsoleRouteOptions {
@@ -41,9 +41,8 @@ const securityHeaders = staticPageHeaders({ csp: CSP });
  * await registerConsoleRoute(fastify); // then open http://localhost:8000/console
  */
 export async function registerConsoleRoute(app: FastifyInstance, options: ConsoleRouteOptions = {}): Promise<void> {
-  // src/transport/http → repo root; dist/transport/http works the same way
-  const root = options.root ?? fileURLToPath(new URL('../../../console/', import.meta.url));
-  const libRoot = options.libRoot ?? fileURLToPath(new URL('../../../miniprogram/lib/', import.meta.url));
+  const root = options.root ?? projectPath('console');
+  const libRoot = options.libRoot ?? projectPath('miniprogram', 'lib');
   const shared = new Set<string>(CONSOLE_SHARED_LIB.map((name) => `/${name}`));
   // imported here, not at the top: a gateway with CONSOLE_ENABLED=false never loads it
   const { default: fastifyStatic } = await import('@fastify/static');
