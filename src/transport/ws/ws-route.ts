@@ -111,8 +111,8 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
 /**
  * Lets the upgrade's HTTP objects go once the socket is ours: @fastify/websocket's `error`
  * listener closes over Fastify's Request and Reply, and the TCP socket still points at the
- * ServerResponse made for the upgrade (and through it at the request and its headers) —
- * ~2 KB on every idle socket, for its whole life. WsConnection's own listener takes the
+ * ServerResponse made for the upgrade (and through it at the request and its headers): ~3 KB
+ * of JS heap on every idle socket, for its whole life. WsConnection's own listener takes the
  * socket's errors (ws closes the socket on them either way).
  */
 function releaseUpgradeRequest(socket: WebSocket, request: FastifyRequest): void {
