@@ -13,6 +13,7 @@
 // copies a dist/ built elsewhere) runs `prepare` too, without TypeScript; skip quietly there.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -77,7 +78,7 @@ const compiled = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'],
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
 // chunk names change with their content: start from an empty dist/ so none is left over
-rmSync(`${root}/dist`, { recursive: true, force: true });
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 await esbuild.build({
   absWorkingDir: root,
   entryPoints: {
