@@ -53,7 +53,9 @@ const CURRENT = `COALESCE((SELECT current FROM conversations WHERE openid = @ope
  *
  * Appends are group-committed (write-batch.ts): one transaction per event-loop turn, each
  * append resolving after its commit. Every other call commits the pending appends first, so
- * it sees the ones asked for before it.
+ * it sees the ones asked for before it: a read of one user's rows only when that user has
+ * one pending (`#flushFor`), so that the history read of every chat start does not commit
+ * the turn's batch early.
  *
  * The store does not own `db`: `close()` only stops this store, the opener closes the file.
  */
@@ -138,6 +140,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       db,
       appendWriter(db, (openid, n, row) => this.#recentCache.appended(openid, n, row)),
       () => this.#recentCache.reset(),
+      (row) => row.openid,
     );
   }
 
@@ -169,7 +172,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.assertOpen();
     const count = Math.floor(limit);
     if (!(count > 0)) return [];
-    this.#appends.flush();
+    this.#flushFor(openid);
     const n = conversationId === undefined ? this.#current.get({ openid })! : this.#numberFor(openid, conversationId);
     if (n === undefined) return [];
     const cached = this.#recentCache.get(openid, n, count);
@@ -191,7 +194,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.assertOpen();
     const cached = this.#currentCache.get(openid);
     if (cached !== undefined) return cached.id;
-    this.#appends.flush();
+    this.#flushFor(openid);
     const current = this.#currentTx.immediate(openid);
     if (this.#currentCache.size >= CURRENT_CACHE_MAX) this.#currentCache.delete(this.#currentCache.keys().next().value!);
     this.#currentCache.set(openid, current);
@@ -209,7 +212,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
 
   async listConversations(openid: string, page: { limit: number; before?: string }): Promise<ConversationPage> {
     this.assertOpen();
-    this.#appends.flush();
+    this.#flushFor(openid);
     const limit = pageLimit(page.limit);
     const cursor = page.before === undefined ? { updatedAt: Number.MAX_SAFE_INTEGER, id: '' } : decodeCursor(page.before);
     if (cursor === undefined) return { items: [] };
@@ -232,9 +235,14 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
 
   async findMessage(openid: string, messageId: string): Promise<{ message: StoredMessage; conversationId: string } | undefined> {
     this.assertOpen();
-    this.#appends.flush();
+    this.#flushFor(openid);
     const row = this.#find.get({ openid, id: messageId });
     return row === undefined ? undefined : { message: toStoredMessage(row), conversationId: row.conversation_id };
+  }
+
+  /** Commits the pending appends if one of them is this user's: what a read of their rows must see. */
+  #flushFor(openid: string): void {
+    if (this.#appends.holds(openid)) this.#appends.flush();
   }
 
   /** The number of the user's conversation `conversationId`; the current one's is known without a read. */

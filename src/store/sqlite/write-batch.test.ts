@@ -46,6 +46,30 @@ describe('group commit (WriteBatch)', () => {
     db.close();
   });
 
+  it("a read of one user's rows commits the batch only when that user has a row in it", async () => {
+    const db = openSqlite(':memory:');
+    const store = new SqliteHistoryStore(db);
+    const count = () => db.prepare('SELECT COUNT(*) FROM messages').pluck().get();
+    await store.append('o_b', message('b-earlier'));
+    const pending = store.append('o_a', message('a-1'));
+    // every per-user read of another user leaves the batch to its turn
+    assert.deepEqual((await store.listRecent('o_b', 10)).map((m) => m.id), ['b-earlier']);
+    assert.equal((await store.findMessage('o_b', 'a-1')), undefined);
+    assert.deepEqual((await store.listConversations('o_b', { limit: 10 })).items.map((c) => c.messageCount), [1]);
+    assert.equal(count(), 1, "o_a's row still waits for the batch's commit");
+    // the user's own read commits it first
+    assert.deepEqual((await store.listRecent('o_a', 10)).map((m) => m.id), ['a-1']);
+    assert.equal(count(), 2);
+    await pending;
+    // and so does their conversation list, their message lookup
+    const more = store.append('o_a', message('a-2'));
+    assert.equal((await store.findMessage('o_a', 'a-2'))?.message.id, 'a-2');
+    const last = store.append('o_a', message('a-3'));
+    assert.deepEqual((await store.listConversations('o_a', { limit: 10 })).items.map((c) => c.messageCount), [3]);
+    await Promise.all([more, last]);
+    db.close();
+  });
+
   it('one failing row fails alone; the rows that shared its transaction are committed', async () => {
     const db = openSqlite(':memory:');
     db.exec('CREATE TABLE t (v TEXT NOT NULL)');

@@ -13,10 +13,15 @@ interface Pending<Row> {
  * only after the commit holding its row: whoever acknowledges on it acknowledges a stored row.
  *
  * Readers of the same table must call `flush()` first, so that they see every write asked for
- * before them (and a write asked for before a `clear()` lands in the old conversation).
+ * before them (and a write asked for before a `clear()` lands in the old conversation). A
+ * reader of one key's rows (one user's) flushes only when that key has a row pending
+ * (`holds`): a chat that reads its user's history must not commit everyone else's rows early,
+ * which would cost a commit per chat instead of one per turn.
  */
 export class WriteBatch<Row> {
   private pending: Pending<Row>[] = [];
+  /** the keys (`keyOf`) of the pending rows */
+  private pendingKeys = new Set<string>();
   /**
    * the whole batch in one transaction (prepared once, not per flush). IMMEDIATE: a row's write
    * may read first (the conversation number), and a deferred transaction that read before
@@ -36,6 +41,8 @@ export class WriteBatch<Row> {
     write: (row: Row) => void,
     /** a transaction failed and rolled back (whatever `write` noted of its rows is void) */
     private readonly rolledBack: () => void = () => {},
+    /** what `holds` asks about: the key a row is read by (e.g. its user) */
+    private readonly keyOf?: (row: Row) => string,
   ) {
     this.writeAll = db.transaction((batch: Pending<Row>[]) => {
       for (const { row } of batch) write(row);
@@ -45,9 +52,15 @@ export class WriteBatch<Row> {
 
   /** Resolves once `row` is committed; rejects with the error of its own write. */
   add(row: Row): Promise<void> {
+    if (this.keyOf) this.pendingKeys.add(this.keyOf(row));
     return new Promise((resolve, reject) => {
       if (this.pending.push({ row, resolve, reject }) === 1) setImmediate(() => this.flush());
     });
+  }
+
+  /** Whether a row with this key (`keyOf`) waits for its commit. */
+  holds(key: string): boolean {
+    return this.pendingKeys.has(key);
   }
 
   /** Commits everything asked for so far, now. */
@@ -55,6 +68,7 @@ export class WriteBatch<Row> {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    if (this.pendingKeys.size > 0) this.pendingKeys = new Set();
     try {
       this.writeAll.immediate(batch);
     } catch {
