@@ -21,6 +21,8 @@ test('--only, --idle, --levels and --node are read', () => {
   assert.equal(options.node, '/opt/node24/bin/node');
   assert.deepEqual(options.nodeFlags, []);
   assert.deepEqual(parseBenchOptions(['--node-flags=--max-semi-space-size=4 --v8-pool-size=2']).nodeFlags, ['--max-semi-space-size=4', '--v8-pool-size=2']);
+  assert.equal(options.base, undefined);
+  assert.equal(parseBenchOptions(['--base=/tmp/main/dist']).base, '/tmp/main/dist');
   const scale = parseBenchOptions(['--only=8']);
   assert.ok(selected(scale, '8') && !selected(scale, '1'));
 });

@@ -14,6 +14,9 @@
  *                       tuning (NODE_OPTIONS in production) against the default in the same kind of run
  *   --quick             a smoke run: 2 rounds, ramp 50,250, 1,000 idle sockets
  *   --pin               servers on CPU 0, runner, load generators and fakes on CPU 1 (bench/support/cpu-pin.ts)
+ *   --base=DIR          another build's dist/ (e.g. main's, built and copied aside): the cpu scenario runs it
+ *                       as one more leg in the same interleaved rounds — a before/after on one machine state,
+ *                       where two runs apart differ by more than most changes (on --node's Node too)
  */
 export interface BenchOptions {
   /** undefined = every scenario */
@@ -28,6 +31,8 @@ export interface BenchOptions {
   sqliteAddon?: string | undefined;
   /** flags put before the gateway's entry point (split on spaces) */
   nodeFlags: string[];
+  /** another build's dist/ directory, measured beside this one (cpu scenario) */
+  base?: string | undefined;
 }
 
 export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7', '8', '9'] as const;
@@ -58,6 +63,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     node: value('node'),
     sqliteAddon: value('sqlite-addon'),
     nodeFlags: value('node-flags')?.split(/\s+/).filter(Boolean) ?? [],
+    base: value('base'),
   };
 }
 

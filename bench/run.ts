@@ -8,7 +8,8 @@
  * non-zero when any streamed answer lost, duplicated or reordered a delta, or a scenario crashed;
  * a missed target is a figure, not a failure. Flags: bench/bench-options.ts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startFakeWechatServer } from '../test/support/fake-wechat-server.js';
@@ -29,17 +30,22 @@ if (options.pin) pinDrivers();
 const runtime = options.node ? prepareNodeRuntime(options.node, options.sqliteAddon) : undefined;
 const gatewayCommand = withNodeFlags(runtime?.command ?? serverCommand(), options.nodeFlags);
 const gatewayNode = runtime?.version ?? process.version;
+if (options.base && !existsSync(join(options.base, 'main.js'))) throw new Error(`--base=${options.base}: no main.js there (give another build's dist/ directory)`);
+// the other build runs on the same Node, with the same flags
+const base = options.base ? prepareNodeRuntime(options.node ?? process.execPath, options.sqliteAddon, resolve(options.base)) : undefined;
+const baseCommand = base && withNodeFlags(base.command, options.nodeFlags);
 console.log(
   `npm run bench — gateway on node ${gatewayNode} (load generator and baselines on ${process.version}), ` +
     `${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
 );
 console.log('(measured on a shared machine: compare each figure with its baseline from the same run)');
 if (options.nodeFlags.length > 0) console.log(`gateway flags: ${options.nodeFlags.join(' ')}`);
+if (options.base) console.log(`base build: ${resolve(options.base)} (cpu scenario: one more leg in the same rounds)`);
 console.log(options.pin ? 'pinned: servers on CPU 0; runner, load generators and fakes on CPU 1\n' : '');
 
 const wechat = await startFakeWechatServer();
 const load = await LoadGenerator.start();
-const ctx = new BenchContext(options, load, wechat, gatewayCommand);
+const ctx = new BenchContext(options, load, wechat, gatewayCommand, baseCommand);
 const rows: BenchRow[] = [];
 
 let stopping: Promise<void> | undefined;
@@ -49,6 +55,7 @@ const stopAll = () =>
     await load.stop();
     await wechat.close();
     runtime?.cleanup();
+    base?.cleanup();
   })());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
 

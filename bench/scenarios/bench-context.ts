@@ -54,7 +54,8 @@ export class BenchContext {
   readonly failures: string[] = [];
   readonly notes: string[] = [];
   private readonly models = new Map<ModelShape, Promise<HelperProcess>>();
-  private readonly gateways = new Map<ModelShape, Promise<GatewayUnderTest>>();
+  /** by build, then by model shape */
+  private readonly gateways = { this: new Map<ModelShape, Promise<GatewayUnderTest>>(), base: new Map<ModelShape, Promise<GatewayUnderTest>>() };
   private codes = 0;
 
   constructor(
@@ -63,6 +64,8 @@ export class BenchContext {
     readonly wechat: FakeWechatServer,
     /** how the gateway is started when --node picked another Node */
     readonly gatewayCommand?: [string, string[]],
+    /** how the other build (`--base`) is started; absent = none */
+    readonly baseCommand?: [string, string[]],
   ) {}
 
   log(line: string): void {
@@ -81,9 +84,10 @@ export class BenchContext {
     return started;
   }
 
-  /** The gateway for this model shape, started on first use and shared by the scenarios. */
-  gateway(shape: ModelShape): Promise<GatewayUnderTest> {
-    let started = this.gateways.get(shape);
+  /** The gateway for this model shape, started on first use and shared by the scenarios; `base`: the `--base` build's. */
+  gateway(shape: ModelShape, build: 'this' | 'base' = 'this'): Promise<GatewayUnderTest> {
+    const gateways = this.gateways[build];
+    let started = gateways.get(shape);
     if (!started) {
       started = (async () => {
         const model = await this.model(shape);
@@ -91,12 +95,12 @@ export class BenchContext {
           llmBaseUrl: model.address,
           wechat: this.wechat,
           coalesceMs: this.options.coalesceMs,
-          command: this.gatewayCommand,
+          command: build === 'base' ? this.baseCommand : this.gatewayCommand,
         });
         await this.warmUp(server, shape);
         return { server, modelUrl: model.address, shape };
       })();
-      this.gateways.set(shape, started);
+      gateways.set(shape, started);
     }
     return started;
   }
@@ -118,18 +122,23 @@ export class BenchContext {
   /** Peak RSS (VmHWM) of every gateway this run started, read before they stop. */
   async peakRssRows(): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
-    for (const started of this.gateways.values()) {
-      const { server, shape } = await started;
-      const kb = statusKb(server.child.pid!, 'VmHWM');
-      rows.push({ scenario: `gateway (${shape.ttft ? `${shape.ttft} ms to first, ` : ''}${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
+    for (const [build, gateways] of Object.entries(this.gateways)) {
+      for (const started of gateways.values()) {
+        const { server, shape } = await started;
+        const kb = statusKb(server.child.pid!, 'VmHWM');
+        const which = build === 'base' ? 'base build' : 'gateway';
+        rows.push({ scenario: `${which} (${shape.ttft ? `${shape.ttft} ms to first, ` : ''}${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
+      }
     }
     return rows;
   }
 
   async stop(): Promise<void> {
-    for (const started of this.gateways.values()) await (await started).server.stop().catch(() => {});
+    for (const gateways of Object.values(this.gateways)) {
+      for (const started of gateways.values()) await (await started).server.stop().catch(() => {});
+      gateways.clear();
+    }
     for (const started of this.models.values()) await (await started).stop().catch(() => {});
-    this.gateways.clear();
     this.models.clear();
   }
 }

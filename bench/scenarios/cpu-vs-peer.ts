@@ -3,6 +3,7 @@
  * model answers 50 ms to first token, 20 deltas 5 ms apart; 100 logged-in connections each ask
  * 4 streamed chats in turn. Gateway and peer take rounds in turn (after a warm-up round each);
  * CPU is user + system time of each server process over its rounds, divided by its chats.
+ * With `--base`, the other build's gateway is one more leg of the same rounds.
  */
 import { peerUnavailable, startSeedPeer, type SeedPeer } from '../baselines/seed-peer.js';
 import type { BenchRow } from '../bench-row.js';
@@ -22,6 +23,10 @@ interface Leg {
   group: string;
   cpuPerChat: number[];
   samples: ChatSample[];
+  /** the gateway's GC time per chat in each round, from its /metrics (the peer has none) */
+  gcPerChat: number[];
+  /** a gateway's URL, for its GC time */
+  url?: string;
 }
 
 export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
@@ -31,36 +36,38 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
   let peer: SeedPeer | undefined;
   if (missing) ctx.notes.push(`cpu: seed peer skipped — ${missing}`);
   else peer = await startSeedPeer({ llmBaseUrl: gateway.modelUrl, wechat: ctx.wechat });
+  const base = ctx.baseCommand ? await ctx.gateway(REFERENCE_MODEL, 'base') : undefined;
   try {
-    const legs: Leg[] = [{ pid: gateway.server.child.pid!, group: 'cpu-gateway', cpuPerChat: [], samples: [] }];
-    /** the gateway's GC time per chat in each round, from its /metrics (the peer has none) */
-    const gcPerChat: number[] = [];
-    await ctx.load.request({ cmd: 'open', group: 'cpu-gateway', url: gateway.server.wsUrl, count: CONNECTIONS, codePrefix: ctx.codePrefix('cpu-gw') });
-    if (peer) {
-      legs.push({ pid: peer.pid, group: 'cpu-peer', cpuPerChat: [], samples: [] });
-      await ctx.load.request({ cmd: 'open', group: 'cpu-peer', url: peer.wsUrl, count: CONNECTIONS, codePrefix: ctx.codePrefix('cpu-peer') });
-    }
+    const leg = (pid: number, group: string, url: string, label: string): Promise<Leg> =>
+      ctx.load
+        .request({ cmd: 'open', group, url, count: CONNECTIONS, codePrefix: ctx.codePrefix(label) })
+        .then(() => ({ pid, group, cpuPerChat: [], samples: [], gcPerChat: [] }));
+    const ours = { ...(await leg(gateway.server.child.pid!, 'cpu-gateway', gateway.server.wsUrl, 'cpu-gw')), url: gateway.server.url };
+    const theirs = peer && (await leg(peer.pid, 'cpu-peer', peer.wsUrl, 'cpu-peer'));
+    const before = base && { ...(await leg(base.server.child.pid!, 'cpu-base', base.server.wsUrl, 'cpu-base')), url: base.server.url };
+    const legs = [ours, theirs, before].filter((l) => l !== undefined);
     for (let round = -1; round < ctx.options.rounds; round++) {
       for (const leg of round % 2 === 0 ? legs : [...legs].reverse()) {
-        const isGateway = leg === legs[0];
-        const gcBefore = isGateway ? await gcMsSoFar(gateway.server.url) : NaN;
+        const gcBefore = leg.url ? await gcMsSoFar(leg.url) : NaN;
         const { cpu, result } = await cpuDuring(leg.pid, () => ctx.load.samples({ cmd: 'chat', group: leg.group, chatsPerClient: CHATS_PER_CONNECTION, expected }));
         ctx.checkIntegrity(`cpu ${leg.group}`, result);
         if (round < 0) continue; // warm-up
         leg.cpuPerChat.push(cpu / result.length);
-        if (isGateway) gcPerChat.push(((await gcMsSoFar(gateway.server.url)) - gcBefore) / result.length);
+        if (leg.url) leg.gcPerChat.push(((await gcMsSoFar(leg.url)) - gcBefore) / result.length);
         leg.samples.push(...result);
       }
     }
     for (const leg of legs) await ctx.load.request({ cmd: 'close', group: leg.group });
-    return rows(legs[0]!, legs[1], peer, median(gcPerChat));
+    return [...rows(ours, theirs, peer), ...(before ? baseRows(ours, before) : [])];
   } finally {
     await peer?.stop();
   }
 }
 
-function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undefined, gcPerChat: number): BenchRow[] {
-  const scenario = `cpu ${CONNECTIONS}×${CHATS_PER_CONNECTION}`;
+const scenario = `cpu ${CONNECTIONS}×${CHATS_PER_CONNECTION}`;
+
+function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undefined): BenchRow[] {
+  const gcPerChat = median(gateway.gcPerChat);
   const label = 'seed peer (FastAPI)';
   const cpu = { gateway: median(gateway.cpuPerChat), peer: peer ? median(peer.cpuPerChat) : NaN };
   const ttfd = { gateway: p99(summarize(gateway.samples).ttfd), peer: peer ? p99(summarize(peer.samples).ttfd) : NaN };
@@ -77,4 +84,20 @@ function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undef
     out.push({ scenario, metric: 'peer peak RSS (VmHWM)', value: statusKb(peerProcess.pid, 'VmHWM') / 1024, unit: 'MB' });
   }
   return out;
+}
+
+/** This build against the `--base` one, from the same rounds. */
+function baseRows(gateway: Leg, base: Leg): BenchRow[] {
+  const label = 'base build (--base)';
+  const cpu = { gateway: median(gateway.cpuPerChat), base: median(base.cpuPerChat) };
+  const gc = { gateway: median(gateway.gcPerChat), base: median(base.gcPerChat) };
+  console.log(
+    `  ${scenario}: this build ${cpu.gateway.toFixed(3)} ms per chat, base build ${cpu.base.toFixed(3)} ms (×${(cpu.gateway / cpu.base).toFixed(3)}); ` +
+      `rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${base.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`,
+  );
+  return [
+    { scenario, metric: 'CPU per streamed chat, this build vs base', value: cpu.gateway, unit: 'ms', baseline: { label, value: cpu.base } },
+    { scenario, metric: 'GC per chat, this build vs base', value: gc.gateway, unit: 'ms', baseline: { label, value: gc.base } },
+    { scenario, metric: 'failed chats, base build', value: summarize(base.samples).errors.length, unit: `of ${base.samples.length}` },
+  ];
 }

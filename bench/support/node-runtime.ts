@@ -45,12 +45,17 @@ export function withNodeFlags([node, args]: [string, string[]], flags: readonly 
   return [node, [...args.slice(0, -1), ...flags, ...args.slice(-1)]];
 }
 
-export function prepareNodeRuntime(node: string, sqliteAddon?: string): NodeRuntime {
+export function prepareNodeRuntime(
+  node: string,
+  sqliteAddon?: string,
+  /** the build to run (`--base`: another one's); default: this checkout's */
+  dist = join(root, 'dist'),
+): NodeRuntime {
   const [version, abi] = execFileSync(node, ['-p', '`${process.version} ${process.versions.modules}`']).toString().trim().split(' ') as [string, string];
-  if (abi === process.versions.modules) return { version, command: [node, [...startFlags(), join(root, 'dist', 'main.js')]], cleanup: () => {} };
+  if (abi === process.versions.modules) return { version, command: [node, [...startFlags(), join(dist, 'main.js')]], cleanup: () => {} };
   const addon = findAddon(node, abi, sqliteAddon);
   const shadow = mkdtempSync(join(tmpdir(), `wag-node${abi}-`));
-  cpSync(join(root, 'dist'), join(shadow, 'dist'), { recursive: true });
+  cpSync(dist, join(shadow, 'dist'), { recursive: true });
   copyFileSync(join(root, 'package.json'), join(shadow, 'package.json')); // "type": "module"
   mkdirSync(join(shadow, 'node_modules'));
   for (const entry of readdirSync(join(root, 'node_modules'))) {
