@@ -8,7 +8,7 @@ import type { AddResult, KnowledgeBase } from './knowledge-base.js';
  * one whose owner removed the samples and added their own documents.
  *
  * @example
- * await loadSampleIfEmpty(kb, new URL('../../kb-sample', import.meta.url).pathname);
+ * await loadSampleIfEmpty(kb, sampleKnowledgeBaseDir); // projectPath('kb-sample'), compose/create-knowledge-base.ts
  */
 export async function loadSampleIfEmpty(kb: KnowledgeBase, dir: string): Promise<AddResult[]> {
   if (kb.size() > 0 || (await kb.listDocuments()).length > 0) return [];

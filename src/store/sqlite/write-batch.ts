@@ -21,7 +21,7 @@ interface Pending<Row> {
 export class WriteBatch<Row> {
   private pending: Pending<Row>[] = [];
   /** the keys (`keyOf`) of the pending rows */
-  private pendingKeys = new Set<string>();
+  private readonly pendingKeys = new Set<string>();
   /**
    * the whole batch in one transaction (prepared once, not per flush). IMMEDIATE: a row's write
    * may read first (the conversation number), and a deferred transaction that read before
@@ -68,7 +68,7 @@ export class WriteBatch<Row> {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    if (this.pendingKeys.size > 0) this.pendingKeys = new Set();
+    this.pendingKeys.clear();
     try {
       this.writeAll.immediate(batch);
     } catch {
