@@ -24,6 +24,8 @@ export async function createLimits(
   ]);
   const client = createRedisClient(config.redisUrl, {
     lazyConnect: true,
+    // one write per event-loop turn for every chat's check, not one write (a system call) each
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 500,

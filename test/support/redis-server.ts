@@ -9,6 +9,9 @@ export interface TestRedis {
   port: number;
   /** SIGKILL (a crash) or SIGTERM (a clean stop); resolves once the process is gone */
   stop(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  /** SIGSTOP: the server hangs, its connections stay open and nothing is answered (resume: SIGCONT) */
+  pause(): void;
+  resume(): void;
   /** removes the data directory (durable servers only) */
   cleanup(): void;
 }
@@ -43,6 +46,8 @@ export async function startRedis(port: number, options: { durable?: boolean; dir
       if (child.exitCode === null) child.kill(signal);
       return exited;
     },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     cleanup: () => {
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
