@@ -9,14 +9,17 @@
  * own, on the default SQLite store. Interleaved rounds after a warm-up; the gateway's CPU
  * utilisation is read from /proc around each round.
  *
- *   npm run bench:http [-- --connections=100 --rounds=3 --seconds=5 --prof-dir=/tmp/p]
+ * With `--base=<another build's dist/main.js>`, that build runs as two more targets ("health base",
+ * "login base") in the same interleaved rounds: a before/after on one machine state.
+ *
+ *   npm run bench:http [-- --connections=100 --rounds=3 --seconds=5 --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
  */
 import { pinServer } from './support/cpu-pin.js';
 import { gatewayVersion } from './support/node-runtime.js';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { spawnServer } from '../test/support/spawn-server.js';
+import { spawnServer, type SpawnedServer } from '../test/support/spawn-server.js';
 import type { BenchRow } from './bench-row.js';
 import { LIFTED_LIMITS } from './support/gateway-process.js';
 import { spawnTsx } from './support/line-child.js';
@@ -32,6 +35,8 @@ export interface HttpBenchOptions {
   gatewayNodeArgs?: string[];
   /** how the gateway is started on another Node (`npm run bench -- --node=…` passes its context's) */
   gatewayCommand?: [string, string[]] | undefined;
+  /** another build, started like the gateway (e.g. [process.execPath, ['/tmp/base/dist/main.js']]) */
+  baseCommand?: [string, string[]];
   /** run only these targets (e.g. ['login'] to profile one path); rows need all four */
   only?: string[];
   log?: (line: string) => void;
@@ -60,32 +65,45 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
 
   const bare = spawnTsx('bench/baselines/bare-health-server.ts');
   const wechat = spawnTsx('test/support/fake-wechat-cli.ts', ['0'], { WECHAT_APPID: APP_ID, WECHAT_APP_SECRET: APP_SECRET });
-  let gateway: Awaited<ReturnType<typeof spawnServer>> | undefined;
+  const gateways: SpawnedServer[] = [];
   try {
     const bareUrl = await bare.nextLine();
     pinServer(bare.child.pid);
     const wechatUrl = (await wechat.nextLine()).split(' ').at(-1)!;
-    gateway = await spawnServer(
-      {
-        ...LIFTED_LIMITS,
-        LOG_LEVEL: 'warn',
-        KB_LOAD_SAMPLE: 'false',
-        CONSOLE_ENABLED: 'false',
-        CONTENT_SECURITY: 'off',
-        WECHAT_APPID: APP_ID,
-        WECHAT_APP_SECRET: APP_SECRET,
-        WECHAT_API_BASE: wechatUrl,
-      },
-      { nodeArgs: opts.gatewayNodeArgs, command: opts.gatewayCommand },
-    );
-    pinServer(gateway.child.pid);
-    const gatewayUrl = gateway.url;
-    const gatewayPid = gateway.child.pid!;
+    const env = {
+      ...LIFTED_LIMITS,
+      LOG_LEVEL: 'warn',
+      KB_LOAD_SAMPLE: 'false',
+      CONSOLE_ENABLED: 'false',
+      CONTENT_SECURITY: 'off',
+      WECHAT_APPID: APP_ID,
+      WECHAT_APP_SECRET: APP_SECRET,
+      WECHAT_API_BASE: wechatUrl,
+    };
+    for (const command of [opts.gatewayCommand, ...(opts.baseCommand ? [opts.baseCommand] : [])]) {
+      const gateway = await spawnServer(env, { nodeArgs: opts.gatewayNodeArgs, command });
+      gateways.push(gateway);
+      pinServer(gateway.child.pid);
+    }
     // every login needs a code WeChat has not seen: a per-run prefix and a counter
     const codes = freshCodes();
+    const gatewayTargets = (gateway: SpawnedServer, suffix: string): Target[] => [
+      { label: `health${suffix}`, pid: gateway.child.pid, run: (s) => ({ url: `${gateway.url}/wechat/health`, duration: s, connections }) },
+      {
+        label: `login${suffix}`,
+        pid: gateway.child.pid,
+        run: (s) => ({
+          url: gateway.url,
+          duration: s,
+          connections,
+          requests: [{ method: 'POST', path: '/wechat/login', headers: { 'content-type': 'application/json' }, setupRequest: (r) => ({ ...r, body: JSON.stringify({ code: codes() }) }) }],
+        }),
+      },
+    ];
+    const [health, login] = gatewayTargets(gateways[0]!, '');
     const targets: Target[] = [
       { label: 'bare health', pid: bare.child.pid, run: (s) => ({ url: `${bareUrl}/wechat/health`, duration: s, connections }) },
-      { label: 'health', pid: gatewayPid, run: (s) => ({ url: `${gatewayUrl}/wechat/health`, duration: s, connections }) },
+      health!,
       {
         label: 'wechat direct',
         pid: wechat.child.pid,
@@ -96,16 +114,8 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
           requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/sns/jscode2session?appid=${APP_ID}&secret=${APP_SECRET}&js_code=${codes()}&grant_type=authorization_code` }) }],
         }),
       },
-      {
-        label: 'login',
-        pid: gatewayPid,
-        run: (s) => ({
-          url: gatewayUrl,
-          duration: s,
-          connections,
-          requests: [{ method: 'POST', path: '/wechat/login', headers: { 'content-type': 'application/json' }, setupRequest: (r) => ({ ...r, body: JSON.stringify({ code: codes() }) }) }],
-        }),
-      },
+      login!,
+      ...(gateways[1] ? gatewayTargets(gateways[1], ' base') : []),
     ];
     if (opts.only) targets.splice(0, targets.length, ...targets.filter((t) => opts.only!.includes(t.label)));
     log(`HTTP bench — gateway on node ${gatewayVersion(opts.gatewayCommand)}, autocannon, ${connections} connections, ${rounds} rounds of ${seconds} s per target`);
@@ -120,7 +130,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
     }
     return opts.only ? [] : toRows(results);
   } finally {
-    await gateway?.stop();
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
     await Promise.all([bare.stop(), wechat.stop()]);
   }
 }
@@ -154,6 +164,17 @@ function toRows(results: Map<string, Round[]>): BenchRow[] {
   const login = sum('login');
   const r0 = (v: number) => Math.round(v);
   const bareBase = { label: 'bare node:http health', value: r0(bare.rps) };
+  const base: BenchRow[] = [];
+  if (results.has('health base')) {
+    const [health, login] = [sum('health base'), sum('login base')];
+    base.push(
+      { scenario: '6 http health base', metric: 'requests/s', value: r0(health.rps), unit: 'req/s', baseline: bareBase },
+      { scenario: '6 http health base', metric: 'CPU per request', value: r0(health.cpuUs), unit: 'µs', baseline: { label: 'bare node:http health', value: r0(bare.cpuUs) } },
+      { scenario: '6 http login base', metric: 'requests/s', value: r0(login.rps), unit: 'req/s', baseline: { label: 'fake WeChat code2Session direct', value: r0(direct.rps) } },
+      { scenario: '6 http login base', metric: 'CPU per login', value: r0(login.cpuUs), unit: 'µs', baseline: { label: 'fake WeChat code2Session direct', value: r0(direct.cpuUs) } },
+      { scenario: '6 http base', metric: 'failed requests', value: health.errors + login.errors, unit: 'req', target: '0', pass: health.errors + login.errors === 0 },
+    );
+  }
   return [
     { scenario: '6 http health', metric: 'requests/s', value: r0(health.rps), unit: 'req/s', baseline: bareBase, target: `≥ ${TARGET_HEALTH.toLocaleString('en')}`, pass: health.errors === 0 && health.rps >= TARGET_HEALTH },
     { scenario: '6 http health', metric: 'latency p99 (worst round)', value: health.p99, unit: 'ms', baseline: { label: 'bare node:http health', value: bare.p99 } },
@@ -165,6 +186,7 @@ function toRows(results: Map<string, Round[]>): BenchRow[] {
     { scenario: '6 http login', metric: 'gateway CPU', value: r0(login.cpuPct), unit: '%' },
     { scenario: '6 http login', metric: 'CPU per login', value: r0(login.cpuUs), unit: 'µs', baseline: { label: 'fake WeChat code2Session direct', value: r0(direct.cpuUs) } },
     { scenario: '6 http login', metric: 'failed requests', value: login.errors, unit: 'req', target: '0', pass: login.errors === 0 },
+    ...base,
   ];
 }
 
@@ -177,6 +199,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     rounds: num('rounds'),
     seconds: num('seconds'),
     only: arg('only')?.split(','),
+    baseCommand: arg('base') ? [process.execPath, [arg('base')!]] : undefined,
     gatewayNodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : undefined,
   });
   console.table(rows.map(({ baseline, ...r }) => ({ ...r, baseline: baseline ? `${baseline.value} (${baseline.label})` : '' })));

@@ -16,6 +16,7 @@ import type { UsageLimits } from './limits/usage-limits.js';
 import type { UploadStore, UploadWriter } from './media/upload-store.js';
 import type { ContentChecker } from './moderation/content-checker.js';
 import { noMetrics, type GatewayMetrics } from './observability/gateway-metrics.js';
+import { requestLoggerFactory } from './observability/bind-logger.js';
 import { AppError } from './protocol/error-catalogue.js';
 import type { StoreBundle } from './store/store-bundle.js';
 import type { AdminStore } from './admin/admin-store.js';
@@ -95,6 +96,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const metrics = deps.metrics ?? noMetrics;
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // every request's logger (reqId) without pino's per-child redaction pass (bind-logger.ts)
+    childLoggerFactory: (parent, bindings, options) => requestLoggerFactory(parent as Logger, bindings, options) as FastifyBaseLogger,
     trustProxy: config.trustProxy,
     bodyLimit: config.http.maxBodyBytes,
     // Slowloris: a request's headers, then its whole body, must arrive in time. Node checks

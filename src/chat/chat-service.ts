@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ChatModel } from '../llm/chat-model.js';
 import { LlmError } from '../llm/llm-error.js';
 import { noMetrics, type ChatOutcome, type GatewayMetrics } from '../observability/gateway-metrics.js';
+import { bindLogger } from '../observability/bind-logger.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import { toAppError } from '../protocol/to-app-error.js';
 import type { HistoryStore, MessageStatus, StoredAttachment, StoredMessage } from '../store/history-store.js';
@@ -145,7 +146,7 @@ export class ChatService {
       await this.registry.withdraw(run).catch(() => undefined);
       throw new AppError('server_busy');
     }
-    const log = this.deps.logger.child({ answerId: run.id });
+    const log = bindLogger(this.deps.logger, { answerId: run.id });
     // The conversation so far, read before the question is queued: the prompt is that plus the
     // question, so the model request need not wait for the question's commit (see `execute`).
     const earlier = this.deps.model ? storeCall(this.deps.history.listRecent(asker.openid, this.deps.options.historyTurns * 2, conversationId)) : NO_TURNS;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { bindLogger } from '../observability/bind-logger.js';
 import type { UsageLimits } from '../limits/usage-limits.js';
 import { AppError } from '../protocol/error-catalogue.js';
 import type { StoredMessage } from '../store/history-store.js';
@@ -81,7 +82,7 @@ export class SpeechService {
     const { tts, limits, maxCharsPerRequest, logger } = this.deps;
     const chars = text.length;
     let charged = false;
-    const log = logger.child({ answerId });
+    const log = bindLogger(logger, { answerId });
     const flight = new SpeechFlight(async (push) => {
       // in the flight, so concurrent plays see one refusal and quota is taken once
       await limits.admitSpeech(openid, chars);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { bindLogger } from '../../observability/bind-logger.js';
 import type { KbHit } from '../../knowledge-base/knowledge-base.js';
 import type { AnswerRun } from '../answer-run.js';
 import { checkWithPolicy, type ModerationPolicy } from '../moderation-policy.js';
@@ -43,7 +44,7 @@ export class FollowUpSuggester {
     const { run } = finished;
     const result = run.result;
     const eligible = result?.status === 'complete' && !run.retracted && result.text.trim() !== '';
-    const log = this.deps.logger.child({ answerId: run.id });
+    const log = bindLogger(this.deps.logger, { answerId: run.id });
     if (!eligible || !run.followUps.wanted) {
       log.debug({ status: result?.status, wanted: run.followUps.wanted }, 'no follow-up suggestions for this answer');
       run.followUps.offer([]);
