@@ -61,6 +61,8 @@ export interface IntakeBenchOptions {
    * ("sqlite base", "redis base") in the same interleaved rounds: before/after on one machine state
    */
   baseEntry?: string;
+  /** the same, started like the gateway (`npm run bench -- --base=DIR` passes its context's); wins over baseEntry */
+  baseCommand?: [string, string[]];
   /** extra node flags for the gateway, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] */
   gatewayNodeArgs?: string[];
   /** how the gateway is started on another Node (`npm run bench -- --node=…` passes its context's) */
@@ -120,7 +122,8 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
     pinServer(raw.child.pid);
     const wanted: Array<[string, string, number]> = [['raw ws', rawUrl, raw.child.pid!]];
     const builds: Array<[string, [string, string[]] | undefined]> = [['', opts.gatewayCommand]];
-    if (opts.baseEntry) builds.push([' base', [process.execPath, [opts.baseEntry]]]);
+    const base = opts.baseCommand ?? (opts.baseEntry ? [process.execPath, [opts.baseEntry]] : undefined);
+    if (base) builds.push([' base', base]);
     for (const [suffix, command] of builds) {
       if (opts.sqlite ?? true) {
         const sqlite = await spawnServer(gatewayEnv, { nodeArgs: opts.gatewayNodeArgs, command });

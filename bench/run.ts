@@ -40,7 +40,7 @@ console.log(
 );
 console.log('(measured on a shared machine: compare each figure with its baseline from the same run)');
 if (options.nodeFlags.length > 0) console.log(`gateway flags: ${options.nodeFlags.join(' ')}`);
-if (options.base) console.log(`base build: ${resolve(options.base)} (cpu scenario: one more leg in the same rounds)`);
+if (options.base) console.log(`base build: ${resolve(options.base)} (cpu, 5 and 6: more targets in the same rounds)`);
 console.log(options.pin ? 'pinned: servers on CPU 0; runner, load generators and fakes on CPU 1\n' : '');
 
 const wechat = await startFakeWechatServer();
