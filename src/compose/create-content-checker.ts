@@ -23,7 +23,7 @@ import { StartupError } from './startup-error.js';
 export function createContentChecker(
   config: Readonly<Config>,
   logger: Logger,
-  options: { fetch?: typeof fetch; metrics?: GatewayMetrics } = {},
+  options: { metrics?: GatewayMetrics } = {},
 ): LayeredContentChecker | undefined {
   const { mode, fail, keywordsFile, timeoutMs } = config.contentSecurity;
   if (mode === 'off') return undefined;
@@ -52,7 +52,7 @@ export function createContentChecker(
         }),
       )
     : new MemoryTokenCache();
-  const tokens = new AccessTokenProvider({ appId, appSecret, apiBase, timeoutMs: config.wechat.timeoutMs, cache, logger, fetch: options.fetch });
-  const remote = new WechatContentChecker({ tokens, apiBase, timeoutMs, logger, onUserInactive: keywords, fetch: options.fetch });
+  const tokens = new AccessTokenProvider({ appId, appSecret, apiBase, timeoutMs: config.wechat.timeoutMs, cache, logger });
+  const remote = new WechatContentChecker({ tokens, apiBase, timeoutMs, logger, onUserInactive: keywords });
   return new LayeredContentChecker({ keywords, remote, fail, logger, onCheck, onClose: () => cache.close() });
 }

@@ -39,7 +39,6 @@ export async function createImageCheck(
   config: Readonly<Config>,
   uploads: UploadStore & UploadWriter,
   logger: Logger,
-  options: { fetch?: typeof fetch } = {},
 ): Promise<ImageCheck | undefined> {
   const { appId, appSecret, apiBase } = config.wechat;
   const { publicBaseUrl, pushToken, urlTtlSeconds } = config.mediaCheck;
@@ -64,8 +63,8 @@ export async function createImageCheck(
         }),
       )
     : new MemoryTokenCache();
-  const tokens = new AccessTokenProvider({ appId, appSecret, apiBase, timeoutMs: config.wechat.timeoutMs, cache, logger, fetch: options.fetch });
-  const checker = new WechatMediaChecker({ tokens, apiBase, timeoutMs: config.contentSecurity.timeoutMs, fetch: options.fetch });
+  const tokens = new AccessTokenProvider({ appId, appSecret, apiBase, timeoutMs: config.wechat.timeoutMs, cache, logger });
+  const checker = new WechatMediaChecker({ tokens, apiBase, timeoutMs: config.contentSecurity.timeoutMs });
   const signer = new SpeechUrlSigner(mediaUrlKey(await urlKey(config, join(config.dataDir, 'speech'))), urlTtlSeconds * 1000);
   const mediaCheck = new MediaCheck({
     store,

@@ -24,7 +24,6 @@ export interface WechatContentCheckerOptions {
    * real users out; the composition root passes the keyword checker. Unset: ModerationError.
    */
   onUserInactive?: ContentChecker;
-  fetch?: typeof fetch;
 }
 
 /**
@@ -47,11 +46,8 @@ const USER_INACTIVE = 61010;
  */
 export class WechatContentChecker implements ContentChecker {
   readonly name = 'wechat';
-  private readonly fetch: typeof fetch;
 
-  constructor(private readonly options: WechatContentCheckerOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
-  }
+  constructor(private readonly options: WechatContentCheckerOptions) {}
 
   async check(request: CheckRequest): Promise<CheckVerdict> {
     if (request.text.trim() === '') return { verdict: 'pass' };
@@ -75,7 +71,7 @@ export class WechatContentChecker implements ContentChecker {
       const url = new URL('/wxa/msg_sec_check', apiBase);
       url.searchParams.set('access_token', token);
       const body = { content, version: 2, scene: SCENES[request.scene], openid: request.openid };
-      const reply = await postWechatJson(this.fetch, url, body, signal, 'msg_sec_check');
+      const reply = await postWechatJson(url, body, signal, 'msg_sec_check');
       const errcode = typeof reply.errcode === 'number' ? reply.errcode : 0;
       if (errcode === 0) return this.verdictOf(reply.result);
       if (TOKEN_REJECTED_ERRCODES.has(errcode) && attempt === 1) {

@@ -8,7 +8,6 @@ export interface WechatMediaCheckerOptions {
   apiBase: string;
   /** one submission's deadline, token fetch included, ms */
   timeoutMs: number;
-  fetch?: typeof fetch;
 }
 
 /** media_type 2 = image; scene 2 = comment, the closest to a question in a chat (as for msgSecCheck) */
@@ -22,11 +21,7 @@ const SCENE = 2;
  * any other errcode or transport failure is a WechatError (its message never has the URL).
  */
 export class WechatMediaChecker {
-  private readonly fetch: typeof fetch;
-
-  constructor(private readonly options: WechatMediaCheckerOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
-  }
+  constructor(private readonly options: WechatMediaCheckerOptions) {}
 
   /** Submits one image; resolves with WeChat's trace_id. */
   async submit(mediaUrl: string, openid: string): Promise<string> {
@@ -37,7 +32,7 @@ export class WechatMediaChecker {
       const url = new URL('/wxa/media_check_async', apiBase);
       url.searchParams.set('access_token', token);
       const body = { media_url: mediaUrl, media_type: IMAGE, version: 2, scene: SCENE, openid };
-      const reply = await postWechatJson(this.fetch, url, body, signal, 'media_check_async');
+      const reply = await postWechatJson(url, body, signal, 'media_check_async');
       const errcode = typeof reply.errcode === 'number' ? reply.errcode : 0;
       if (errcode === 0 && typeof reply.trace_id === 'string' && reply.trace_id !== '') return reply.trace_id;
       if (TOKEN_REJECTED_ERRCODES.has(errcode) && attempt === 1) {

@@ -14,7 +14,6 @@ export interface AccessTokenOptions {
   /** memory, or Redis to share the token between instances */
   cache: TokenCache;
   logger: Logger;
-  fetch?: typeof fetch;
   now?: () => number;
 }
 
@@ -47,11 +46,9 @@ const SAFETY_MARGIN_S = 300;
 export class AccessTokenProvider {
   private local: CachedToken | undefined;
   private inFlight: Promise<string> | undefined;
-  private readonly fetch: typeof fetch;
   private readonly now: () => number;
 
   constructor(private readonly options: AccessTokenOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
   }
 
@@ -99,7 +96,6 @@ export class AccessTokenProvider {
   private async fetchStableToken(): Promise<CachedToken> {
     const { appId, appSecret, apiBase, timeoutMs, logger } = this.options;
     const reply = await postWechatJson(
-      this.fetch,
       new URL('/cgi-bin/stable_token', apiBase),
       { grant_type: 'client_credential', appid: appId, secret: appSecret, force_refresh: false },
       AbortSignal.timeout(timeoutMs),

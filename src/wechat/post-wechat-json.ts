@@ -1,4 +1,5 @@
 import { WechatError } from './wechat-error.js';
+import { wechatRequest, type WechatHttpReply } from './wechat-request.js';
 
 /** What every WeChat server API answers: errcode 0 or absent means success. */
 export interface WechatReply {
@@ -15,35 +16,20 @@ export interface WechatReply {
  * Its messages never contain the URL: it may carry an access_token.
  */
 export async function postWechatJson(
-  fetchImpl: typeof fetch,
   url: URL,
   body: unknown,
   signal: AbortSignal,
   what: string,
 ): Promise<WechatReply> {
-  let response: Response;
+  let response: WechatHttpReply;
   try {
-    response = await fetchImpl(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal,
-    });
+    response = await wechatRequest(url, { method: 'POST', body: JSON.stringify(body), signal });
   } catch (error) {
     throw transportError(error, what);
   }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new WechatError('failed', `${what} answered HTTP ${response.status}`);
-  }
-  let text: string;
+  if (response.status < 200 || response.status > 299) throw new WechatError('failed', `${what} answered HTTP ${response.status}`);
   try {
-    text = await response.text();
-  } catch (error) {
-    throw transportError(error, what);
-  }
-  try {
-    return JSON.parse(text) as WechatReply;
+    return JSON.parse(response.text) as WechatReply;
   } catch {
     throw new WechatError('failed', `${what} answered unreadable JSON`);
   }
@@ -53,6 +39,6 @@ function transportError(error: unknown, what: string): WechatError | unknown {
   const name = error instanceof Error ? error.name : '';
   // the caller's own abort is not WeChat's fault: pass it on untouched
   if (name === 'AbortError') return error;
-  // no `cause`: undici's errors can quote the request, and the URL holds the token
+  // no `cause`: the error may quote the request, and the URL holds the token
   return new WechatError(name === 'TimeoutError' ? 'timeout' : 'failed', `${what} request failed (${name || 'error'})`);
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { mapWechatErrcode } from './map-wechat-errcode.js';
 import type { WechatAuth, WechatIdentity } from './wechat-auth.js';
 import { WechatError } from './wechat-error.js';
+import { wechatRequest, type WechatHttpReply } from './wechat-request.js';
 
 export interface WechatApiAuthOptions {
   appId: string;
@@ -10,7 +11,6 @@ export interface WechatApiAuthOptions {
   apiBase: string;
   timeoutMs: number;
   logger: Logger;
-  fetch?: typeof fetch;
 }
 
 interface Code2SessionBody {
@@ -24,11 +24,8 @@ interface Code2SessionBody {
 /** Real login: `GET /sns/jscode2session`, server-side as WeChat requires. */
 export class WechatApiAuth implements WechatAuth {
   readonly mode = 'wechat' as const;
-  private readonly fetch: typeof fetch;
 
-  constructor(private readonly options: WechatApiAuthOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
-  }
+  constructor(private readonly options: WechatApiAuthOptions) {}
 
   async code2Session(code: string): Promise<WechatIdentity> {
     // -1 is "system busy, retry later": one retry. Other errcodes are final — in particular a
@@ -54,21 +51,21 @@ export class WechatApiAuth implements WechatAuth {
       js_code: code,
       grant_type: 'authorization_code',
     }).toString();
-    let response: Response;
+    let response: WechatHttpReply;
     try {
-      response = await this.fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+      response = await wechatRequest(url, { method: 'GET', signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       // the URL holds the secret: log only the error's name and message
       this.options.logger.warn({ error: String(error) }, 'code2session request failed');
       throw new WechatError(timedOut ? 'timeout' : 'failed', 'code2session request failed', { cause: error });
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       this.options.logger.warn({ status: response.status }, 'code2session HTTP error');
       throw new WechatError('failed', `code2session answered HTTP ${response.status}`);
     }
     try {
-      return (await response.json()) as Code2SessionBody;
+      return JSON.parse(response.text) as Code2SessionBody;
     } catch (error) {
       throw new WechatError('failed', 'code2session answered unreadable JSON', { cause: error });
     }
