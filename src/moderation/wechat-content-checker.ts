@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { TOKEN_REJECTED_ERRCODES, type AccessTokenProvider } from '../wechat/access-token.js';
-import { postWechatJson } from '../wechat/post-wechat-json.js';
+import { callWechatJson } from '../wechat/wechat-json.js';
 import { WechatError } from '../wechat/wechat-error.js';
 import { ModerationError, type CheckRequest, type CheckScene, type CheckVerdict, type ContentChecker } from './content-checker.js';
 import { splitForCheck } from './split-for-check.js';
@@ -71,7 +71,7 @@ export class WechatContentChecker implements ContentChecker {
       const url = new URL('/wxa/msg_sec_check', apiBase);
       url.searchParams.set('access_token', token);
       const body = { content, version: 2, scene: SCENES[request.scene], openid: request.openid };
-      const reply = await postWechatJson(url, body, signal, 'msg_sec_check');
+      const reply = await callWechatJson(url, body, signal, 'msg_sec_check');
       const errcode = typeof reply.errcode === 'number' ? reply.errcode : 0;
       if (errcode === 0) return this.verdictOf(reply.result);
       if (TOKEN_REJECTED_ERRCODES.has(errcode) && attempt === 1) {

@@ -1,5 +1,5 @@
 import { TOKEN_REJECTED_ERRCODES, type AccessTokenProvider } from '../wechat/access-token.js';
-import { postWechatJson } from '../wechat/post-wechat-json.js';
+import { callWechatJson } from '../wechat/wechat-json.js';
 import { WechatError } from '../wechat/wechat-error.js';
 
 export interface WechatMediaCheckerOptions {
@@ -32,7 +32,7 @@ export class WechatMediaChecker {
       const url = new URL('/wxa/media_check_async', apiBase);
       url.searchParams.set('access_token', token);
       const body = { media_url: mediaUrl, media_type: IMAGE, version: 2, scene: SCENE, openid };
-      const reply = await postWechatJson(url, body, signal, 'media_check_async');
+      const reply = await callWechatJson(url, body, signal, 'media_check_async');
       const errcode = typeof reply.errcode === 'number' ? reply.errcode : 0;
       if (errcode === 0 && typeof reply.trace_id === 'string' && reply.trace_id !== '') return reply.trace_id;
       if (TOKEN_REJECTED_ERRCODES.has(errcode) && attempt === 1) {

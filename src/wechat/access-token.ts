@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { mapWechatErrcode } from './map-wechat-errcode.js';
-import { postWechatJson } from './post-wechat-json.js';
+import { callWechatJson } from './wechat-json.js';
 import type { CachedToken, TokenCache } from './token-cache.js';
 import { WechatError } from './wechat-error.js';
 
@@ -95,7 +95,7 @@ export class AccessTokenProvider {
 
   private async fetchStableToken(): Promise<CachedToken> {
     const { appId, appSecret, apiBase, timeoutMs, logger } = this.options;
-    const reply = await postWechatJson(
+    const reply = await callWechatJson(
       new URL('/cgi-bin/stable_token', apiBase),
       { grant_type: 'client_credential', appid: appId, secret: appSecret, force_refresh: false },
       AbortSignal.timeout(timeoutMs),

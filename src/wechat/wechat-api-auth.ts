@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { mapWechatErrcode } from './map-wechat-errcode.js';
 import type { WechatAuth, WechatIdentity } from './wechat-auth.js';
 import { WechatError } from './wechat-error.js';
-import { wechatRequest, type WechatHttpReply } from './wechat-request.js';
+import { callWechatJson } from './wechat-json.js';
 
 export interface WechatApiAuthOptions {
   appId: string;
@@ -51,23 +51,12 @@ export class WechatApiAuth implements WechatAuth {
       js_code: code,
       grant_type: 'authorization_code',
     }).toString();
-    let response: WechatHttpReply;
     try {
-      response = await wechatRequest(url, { method: 'GET', signal: AbortSignal.timeout(this.options.timeoutMs) });
+      return (await callWechatJson(url, undefined, AbortSignal.timeout(this.options.timeoutMs), 'code2session')) as Code2SessionBody;
     } catch (error) {
-      const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      // the URL holds the secret: log only the error's name and message
+      // the URL holds the secret: the error's text never does
       this.options.logger.warn({ error: String(error) }, 'code2session request failed');
-      throw new WechatError(timedOut ? 'timeout' : 'failed', 'code2session request failed', { cause: error });
-    }
-    if (response.status < 200 || response.status > 299) {
-      this.options.logger.warn({ status: response.status }, 'code2session HTTP error');
-      throw new WechatError('failed', `code2session answered HTTP ${response.status}`);
-    }
-    try {
-      return JSON.parse(response.text) as Code2SessionBody;
-    } catch (error) {
-      throw new WechatError('failed', 'code2session answered unreadable JSON', { cause: error });
+      throw error;
     }
   }
 }

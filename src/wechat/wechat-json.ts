@@ -9,21 +9,17 @@ export interface WechatReply {
 }
 
 /**
- * POSTs JSON to a WeChat server API and reads the reply. Transport failures become
- * `WechatError` ('timeout' when `signal` fired with a TimeoutError, else 'failed'); an errcode
- * is returned, not thrown, because what it means depends on the API.
+ * Calls a WeChat server API (POST with a JSON body, or GET when `body` is undefined) and reads
+ * its JSON reply. Transport failures become `WechatError` ('timeout' when `signal` fired with a
+ * TimeoutError, else 'failed'), as do a non-2xx status and a reply that is not JSON; an
+ * errcode is returned, not thrown, because what it means depends on the API.
  *
- * Its messages never contain the URL: it may carry an access_token.
+ * Its messages never contain the URL: it may carry the app secret or an access_token.
  */
-export async function postWechatJson(
-  url: URL,
-  body: unknown,
-  signal: AbortSignal,
-  what: string,
-): Promise<WechatReply> {
+export async function callWechatJson(url: URL, body: unknown, signal: AbortSignal, what: string): Promise<WechatReply> {
   let response: WechatHttpReply;
   try {
-    response = await wechatRequest(url, { method: 'POST', body: JSON.stringify(body), signal });
+    response = await wechatRequest(url, body === undefined ? { method: 'GET', signal } : { method: 'POST', body: JSON.stringify(body), signal });
   } catch (error) {
     throw transportError(error, what);
   }
