@@ -100,10 +100,8 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
         }),
       },
     ];
-    const [health, login] = gatewayTargets(gateways[0]!, '');
     const targets: Target[] = [
       { label: 'bare health', pid: bare.child.pid, run: (s) => ({ url: `${bareUrl}/wechat/health`, duration: s, connections }) },
-      health!,
       {
         label: 'wechat direct',
         pid: wechat.child.pid,
@@ -114,8 +112,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
           requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/sns/jscode2session?appid=${APP_ID}&secret=${APP_SECRET}&js_code=${codes()}&grant_type=authorization_code` }) }],
         }),
       },
-      login!,
-      ...(gateways[1] ? gatewayTargets(gateways[1], ' base') : []),
+      ...gateways.flatMap((gateway, i) => gatewayTargets(gateway, i === 0 ? '' : ' base')),
     ];
     if (opts.only) targets.splice(0, targets.length, ...targets.filter((t) => opts.only!.includes(t.label)));
     log(`HTTP bench — gateway on node ${gatewayVersion(opts.gatewayCommand)}, autocannon, ${connections} connections, ${rounds} rounds of ${seconds} s per target`);
