@@ -169,6 +169,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     conversations,
     logger,
     maxFrameBytes: config.ws.maxFrameBytes,
+    compression: config.ws.compression,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
     usageLimits: limits,
     metrics,

@@ -53,6 +53,7 @@ export const envTable = {
   HTTP_REQUEST_TIMEOUT_MS: 'http.requestTimeoutMs',
   HTTP_HEADERS_TIMEOUT_MS: 'http.headersTimeoutMs',
   WS_MAX_FRAME_BYTES: 'ws.maxFrameBytes',
+  WS_COMPRESSION: 'ws.compression',
   WS_LOGIN_TIMEOUT_MS: 'ws.loginTimeoutMs',
   WS_IDLE_TIMEOUT_MS: 'ws.idleTimeoutMs',
   WS_MAX_CONNECTIONS_PER_IP: 'ws.maxConnectionsPerIp',

@@ -8,12 +8,15 @@ import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
 import { errorFrame } from '../../protocol/server-frame.js';
 import { toAppError } from '../../protocol/to-app-error.js';
+import { compressionOptions } from './compression.js';
 import { IpConnectionCounter } from './ip-connection-counter.js';
 import { WsConnection } from './ws-connection.js';
 import type { WsConnectionDeps, WsShared } from './ws-connection-deps.js';
 
 export interface WsRouteOptions extends WsConnectionDeps {
   maxFrameBytes: number;
+  /** permessage-deflate for clients that offer it (WS_COMPRESSION; compression.ts) */
+  compression: boolean;
   maxConnectionsPerIp: number;
   /** sockets that have not logged in yet, all IPs together */
   maxUnauthenticated: number;
@@ -50,7 +53,7 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
 
   await app.register(websocket, {
     // Larger frames close the socket with 1009 inside ws, before any parsing.
-    options: { maxPayload: options.maxFrameBytes, perMessageDeflate: false },
+    options: { maxPayload: options.maxFrameBytes, perMessageDeflate: compressionOptions(options.compression) },
     // Shutdown closes sockets itself (with 1001, after answers finish).
     preClose: (done) => done(),
   });

@@ -1,0 +1,147 @@
+/**
+ * What `WS_COMPRESSION=true` (permessage-deflate) costs and saves, before anyone turns it on:
+ * the same compiled gateway twice, compression off and on, each driven by clients that offer
+ * the extension (as browsers do, and `wx.connectSocket({ perMessageDeflate: true })`), in
+ * interleaved rounds after a warm-up. The reference load of the performance issue: 100
+ * logged-in sockets × 4 streamed chats, the fake model answering 50 ms to first token, 20
+ * deltas 5 ms apart; after each round, one history page (up to 50 messages) per socket.
+ *
+ * Per leg: the gateway's CPU per chat (user + system, /proc), the bytes each chat brought
+ * down the socket (every frame, as the client's TCP socket counted them), time to first delta
+ * p50/p99, the history page's bytes, and the gateway's RSS at the end (sockets still open).
+ *
+ *   npm run bench:compression [-- --rounds=4 --pin]
+ */
+import { performance } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
+import { startFakeWechatServer } from '../test/support/fake-wechat-server.js';
+import { startFakeModel } from './support/child-process.js';
+import { benchAnswer } from './support/bench-answer.js';
+import { pinDrivers } from './support/cpu-pin.js';
+import { startGatewayProcess } from './support/gateway-process.js';
+import { cpuMs, statusKb } from './support/proc-stats.js';
+import { p50, p99 } from './support/samples.js';
+import { median } from './process-rss.js';
+
+const CONNECTIONS = 100;
+const CHATS_PER_CONNECTION = 4;
+const HISTORY_MESSAGES = 50;
+const MODEL = { deltas: 20, pace: 5, ttft: 50 };
+
+interface Client {
+  socket: WebSocket;
+  /** bytes the TCP socket under the WebSocket has read so far */
+  bytesRead(): number;
+  next(type: string): Promise<{ type: string; data: unknown }>;
+}
+
+async function connect(url: string, code: string): Promise<Client> {
+  const socket = new WebSocket(url, { perMessageDeflate: true });
+  const waiting: { type: string; resolve: (frame: { type: string; data: unknown }) => void }[] = [];
+  socket.on('message', (raw) => {
+    const frame = JSON.parse(raw.toString()) as { type: string; data: unknown };
+    const at = waiting.findIndex((w) => w.type === frame.type);
+    if (at >= 0) waiting.splice(at, 1)[0]!.resolve(frame);
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const client: Client = {
+    socket,
+    // ws keeps its TCP socket private; its byte count is what went over the wire
+    bytesRead: () => (socket as unknown as { _socket: Socket })._socket.bytesRead,
+    next: (type) => new Promise((resolve) => waiting.push({ type, resolve })),
+  };
+  const login = client.next('login_response');
+  socket.send(JSON.stringify({ type: 'login', code }));
+  await login;
+  return client;
+}
+
+/** One streamed chat: resolves with its time to first delta, once chat_response arrived. */
+async function chat(client: Client): Promise<number> {
+  const start = performance.now();
+  let ttfd = NaN;
+  const onDelta = (raw: WebSocket.RawData) => {
+    if (Number.isNaN(ttfd) && raw.toString().includes('"chat_delta"')) ttfd = performance.now() - start;
+  };
+  client.socket.on('message', onDelta);
+  const done = client.next('chat_response');
+  client.socket.send(JSON.stringify({ type: 'chat', query: '基准测试的问题', stream: true }));
+  await done;
+  client.socket.off('message', onDelta);
+  return ttfd;
+}
+
+interface Leg {
+  label: string;
+  pid: number;
+  clients: Client[];
+  cpuPerChat: number[];
+  bytesPerChat: number[];
+  ttfd: number[];
+  historyBytes: number[];
+}
+
+async function round(leg: Leg, measured: boolean): Promise<void> {
+  const bytes = () => leg.clients.reduce((sum, c) => sum + c.bytesRead(), 0);
+  const [cpu0, bytes0] = [cpuMs(leg.pid), bytes()];
+  const ttfd = await Promise.all(
+    leg.clients.map(async (client) => {
+      const times: number[] = [];
+      for (let i = 0; i < CHATS_PER_CONNECTION; i++) times.push(await chat(client));
+      return times;
+    }),
+  );
+  const chats = CONNECTIONS * CHATS_PER_CONNECTION;
+  const [cpu, wire] = [cpuMs(leg.pid) - cpu0, bytes() - bytes0];
+  // one history page per socket (the 50 latest messages)
+  const before = bytes();
+  await Promise.all(
+    leg.clients.map((client) => {
+      const page = client.next('history_response');
+      client.socket.send(JSON.stringify({ type: 'history', limit: HISTORY_MESSAGES }));
+      return page;
+    }),
+  );
+  if (!measured) return;
+  leg.cpuPerChat.push(cpu / chats);
+  leg.bytesPerChat.push(wire / chats);
+  leg.ttfd.push(...ttfd.flat());
+  leg.historyBytes.push((bytes() - before) / CONNECTIONS);
+}
+
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const rounds = Number(arg('rounds') ?? 4);
+if (process.argv.includes('--pin')) pinDrivers();
+
+const wechat = await startFakeWechatServer();
+const model = await startFakeModel(MODEL);
+const legs: Leg[] = [];
+const servers = [];
+try {
+  for (const [label, compression] of [['off', 'false'], ['on (WS_COMPRESSION=true)', 'true']] as const) {
+    const server = await startGatewayProcess({ llmBaseUrl: model.address, wechat, coalesceMs: 0, env: { WS_COMPRESSION: compression } });
+    servers.push(server);
+    const clients = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => connect(server.wsUrl, `cmp-${label.slice(0, 3)}-${i}`)));
+    legs.push({ label, pid: server.child.pid!, clients, cpuPerChat: [], bytesPerChat: [], ttfd: [], historyBytes: [] });
+  }
+  for (let r = -1; r < rounds; r++) {
+    for (const leg of r % 2 === 0 ? legs : [...legs].reverse()) await round(leg, r >= 0);
+  }
+  const expected = benchAnswer(MODEL.deltas);
+  console.log(`\nWebSocket compression — ${CONNECTIONS} sockets × ${CHATS_PER_CONNECTION} streamed chats (${MODEL.deltas} deltas of 2 characters: "${expected.slice(0, 8)}…"), ${rounds} rounds\n`);
+  console.log(`| compression | CPU per chat (median of rounds) | bytes per chat | TTFD p50 / p99 | history page (limit ${HISTORY_MESSAGES}) | RSS after, ${CONNECTIONS} sockets open |`);
+  console.log('|---|---|---|---|---|---|');
+  for (const leg of legs) {
+    console.log(
+      `| ${leg.label} | ${median(leg.cpuPerChat).toFixed(3)} ms | ${median(leg.bytesPerChat).toFixed(0)} B | ` +
+        `${p50(leg.ttfd).toFixed(1)} / ${p99(leg.ttfd).toFixed(1)} ms | ${median(leg.historyBytes).toFixed(0)} B | ${(statusKb(leg.pid, 'VmRSS') / 1024).toFixed(1)} MB |`,
+    );
+  }
+  console.log(`\nrounds (CPU ms per chat): ${legs.map((l) => `${l.label}: ${l.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`).join(' / ')}`);
+} finally {
+  for (const leg of legs) for (const c of leg.clients) c.socket.terminate();
+  await Promise.all(servers.map((s) => s.stop()));
+  await model.stop();
+  await wechat.close();
+}
