@@ -8,7 +8,8 @@
  *
  * Per leg: the gateway's CPU per chat (user + system, /proc), the bytes each chat brought
  * down the socket (every frame, as the client's TCP socket counted them), time to first delta
- * p50/p99, the history page's bytes, and the gateway's RSS at the end (sockets still open).
+ * p50/p99, the history page's bytes; then the RSS each of 1,000 more sockets adds by reading one
+ * history page (what a socket holds once it has compressed anything: memoryPerReader).
  *
  *   npm run bench:compression [-- --rounds=4 --pin]
  */
@@ -27,16 +28,20 @@ import { median } from './process-rss.js';
 const CONNECTIONS = 100;
 const CHATS_PER_CONNECTION = 4;
 const HISTORY_MESSAGES = 50;
+/** sockets of the memory phase (memoryPerReader) */
+const READERS = 1_000;
 const MODEL = { deltas: 20, pace: 5, ttft: 50 };
 
 interface Client {
   socket: WebSocket;
+  sessionId: string;
   /** bytes the TCP socket under the WebSocket has read so far */
   bytesRead(): number;
   next(type: string): Promise<{ type: string; data: unknown }>;
 }
 
-async function connect(url: string, code: string): Promise<Client> {
+/** Logs in with a WeChat code, or with an earlier login's session id (`wx.login()` once, many sockets). */
+async function connect(url: string, login: { code: string } | { session_id: string }): Promise<Client> {
   const socket = new WebSocket(url, { perMessageDeflate: true });
   const waiting: { type: string; resolve: (frame: { type: string; data: unknown }) => void }[] = [];
   socket.on('message', (raw) => {
@@ -47,13 +52,14 @@ async function connect(url: string, code: string): Promise<Client> {
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const client: Client = {
     socket,
+    sessionId: '',
     // ws keeps its TCP socket private; its byte count is what went over the wire
     bytesRead: () => (socket as unknown as { _socket: Socket })._socket.bytesRead,
     next: (type) => new Promise((resolve) => waiting.push({ type, resolve })),
   };
-  const login = client.next('login_response');
-  socket.send(JSON.stringify({ type: 'login', code }));
-  await login;
+  const response = client.next('login_response');
+  socket.send(JSON.stringify({ type: 'login', ...login }));
+  client.sessionId = ((await response).data as { session_id: string }).session_id;
   return client;
 }
 
@@ -74,6 +80,9 @@ async function chat(client: Client): Promise<number> {
 
 interface Leg {
   label: string;
+  url: string;
+  /** RSS added per socket by reading one history page, KB (memory phase) */
+  rssPerReader?: number;
   pid: number;
   clients: Client[];
   cpuPerChat: number[];
@@ -110,6 +119,29 @@ async function round(leg: Leg, measured: boolean): Promise<void> {
   leg.historyBytes.push((bytes() - before) / CONNECTIONS);
 }
 
+/**
+ * What a socket keeps after it received one compressed frame (zlib state lives as long as the
+ * socket): READERS more sockets log in as one user who has a long conversation (the first
+ * client's session), RSS is read, each reads one history page, RSS is read again. With
+ * compression off the same pages pass through, so the two legs differ by the zlib state.
+ */
+async function memoryPerReader(leg: Leg): Promise<number> {
+  const readers = await Promise.all(Array.from({ length: READERS }, () => connect(leg.url, { session_id: leg.clients[0]!.sessionId })));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = statusKb(leg.pid, 'VmRSS');
+  await Promise.all(
+    readers.map((reader) => {
+      const page = reader.next('history_response');
+      reader.socket.send(JSON.stringify({ type: 'history', limit: HISTORY_MESSAGES }));
+      return page;
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const added = (statusKb(leg.pid, 'VmRSS') - before) / READERS;
+  leg.clients.push(...readers); // closed with the others at the end
+  return added;
+}
+
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const rounds = Number(arg('rounds') ?? 4);
 if (process.argv.includes('--pin')) pinDrivers();
@@ -122,20 +154,21 @@ try {
   for (const [label, compression] of [['off', 'false'], ['on (WS_COMPRESSION=true)', 'true']] as const) {
     const server = await startGatewayProcess({ llmBaseUrl: model.address, wechat, coalesceMs: 0, env: { WS_COMPRESSION: compression } });
     servers.push(server);
-    const clients = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => connect(server.wsUrl, `cmp-${label.slice(0, 3)}-${i}`)));
-    legs.push({ label, pid: server.child.pid!, clients, cpuPerChat: [], bytesPerChat: [], ttfd: [], historyBytes: [] });
+    const clients = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => connect(server.wsUrl, { code: `cmp-${label.slice(0, 3)}-${i}` })));
+    legs.push({ label, url: server.wsUrl, pid: server.child.pid!, clients, cpuPerChat: [], bytesPerChat: [], ttfd: [], historyBytes: [] });
   }
   for (let r = -1; r < rounds; r++) {
     for (const leg of r % 2 === 0 ? legs : [...legs].reverse()) await round(leg, r >= 0);
   }
+  for (const leg of legs) leg.rssPerReader = await memoryPerReader(leg);
   const expected = benchAnswer(MODEL.deltas);
   console.log(`\nWebSocket compression — ${CONNECTIONS} sockets × ${CHATS_PER_CONNECTION} streamed chats (${MODEL.deltas} deltas of 2 characters: "${expected.slice(0, 8)}…"), ${rounds} rounds\n`);
-  console.log(`| compression | CPU per chat (median of rounds) | bytes per chat | TTFD p50 / p99 | history page (limit ${HISTORY_MESSAGES}) | RSS after, ${CONNECTIONS} sockets open |`);
+  console.log(`| compression | CPU per chat (median of rounds) | bytes per chat | TTFD p50 / p99 | history page (limit ${HISTORY_MESSAGES}) | RSS per socket after one history page (${READERS} sockets) |`);
   console.log('|---|---|---|---|---|---|');
   for (const leg of legs) {
     console.log(
       `| ${leg.label} | ${median(leg.cpuPerChat).toFixed(3)} ms | ${median(leg.bytesPerChat).toFixed(0)} B | ` +
-        `${p50(leg.ttfd).toFixed(1)} / ${p99(leg.ttfd).toFixed(1)} ms | ${median(leg.historyBytes).toFixed(0)} B | ${(statusKb(leg.pid, 'VmRSS') / 1024).toFixed(1)} MB |`,
+        `${p50(leg.ttfd).toFixed(1)} / ${p99(leg.ttfd).toFixed(1)} ms | ${median(leg.historyBytes).toFixed(0)} B | ${leg.rssPerReader!.toFixed(1)} KB |`,
     );
   }
   console.log(`\nrounds (CPU ms per chat): ${legs.map((l) => `${l.label}: ${l.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`).join(' / ')}`);
