@@ -1,9 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { plain, until } from './support/wait.js';
+import { createWxEnvironment } from './support/wx-shim.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 /** What the client's TCP socket has read so far: the bytes that crossed the wire. */
@@ -96,6 +99,47 @@ describe('WS_COMPRESSION (permessage-deflate)', () => {
     const { deltas } = await streamedChats(client, 1);
     assert.equal(deltas, answer);
     await client.close();
+  });
+
+  it('the mini-program kit offers it only with perMessageDeflate: true, and then reads compressed history intact', async () => {
+    const kit = (perMessageDeflate?: boolean) => {
+      const env = createWxEnvironment({ root: join(import.meta.dirname, '..', 'miniprogram') });
+      const { createChatClient } = env.require('lib/chat-client.js');
+      const client = createChatClient({ url: on.wsUrl, ...(perMessageDeflate !== undefined && { perMessageDeflate }) });
+      let ready = false;
+      client.on('state', (s: { state: string }) => (ready ||= s.state === 'ready'));
+      client.start();
+      return { env, client, ready: () => until(() => ready, 'kit ready') };
+    };
+    const plainKit = kit();
+    const deflateKit = kit(true);
+    try {
+      await Promise.all([plainKit.ready(), deflateKit.ready()]);
+      assert.equal(plainKit.env.sockets[0]!._ws.extensions, '', 'WeChat default: not offered');
+      assert.equal(deflateKit.env.sockets[0]!._ws.extensions, 'permessage-deflate');
+      let answered = 0;
+      let page: unknown;
+      deflateKit.client.on('answer', (a: { done?: boolean }) => (answered += a.done ? 1 : 0));
+      deflateKit.client.on('frame', (f: { direction: string; frame: { type: string } }) => {
+        if (f.direction === 'in' && f.frame.type === 'history_response') page = plain(f.frame);
+      });
+      for (let i = 0; i < 3; i++) {
+        deflateKit.client.chat(`第 ${i} 个问题`);
+        await until(() => answered === i + 1, `answer ${i + 1}`);
+      }
+      const tcp = (deflateKit.env.sockets[0]!._ws as unknown as { _socket: Socket })._socket;
+      const before = tcp.bytesRead;
+      const history = plain(await deflateKit.client.history(20)) as Array<{ role: string; content: string }>;
+      assert.deepEqual(
+        history.map((m) => m.role === 'assistant' && m.content),
+        [false, answer, false, answer, false, answer],
+      );
+      const size = Buffer.byteLength(JSON.stringify(page));
+      assert.ok(tcp.bytesRead - before < size / 3, `compressed: ${tcp.bytesRead - before} bytes on the wire for a ${size}-byte page`);
+    } finally {
+      plainKit.client.stop();
+      deflateKit.client.stop();
+    }
   });
 
   it('when on, a compressed frame that inflates past WS_MAX_FRAME_BYTES closes the socket with 1009 (deflate bomb)', async () => {

@@ -40,6 +40,12 @@ var DEFAULTS = {
 
   /** ms to wait for wx.connectSocket to open (its `timeout` option, base library ≥ 2.10.0) */
   connectTimeout: 10000,
+  /**
+   * offer permessage-deflate (wx.connectSocket's `perMessageDeflate`, base library ≥ 2.8.0): a
+   * gateway with WS_COMPRESSION=true then sends history pages and long answers ~7× smaller;
+   * a gateway without it declines and nothing changes
+   */
+  perMessageDeflate: false,
   /** ms to wait for the reply to history / clear / cancel before rejecting */
   requestTimeout: 15000,
   /** messages kept while disconnected; more are refused with `queue_full` */

@@ -26,7 +26,12 @@ SocketConnection.prototype.open = function () {
     self.die('connect_failed', 0, res && res.errMsg)
   }
   try {
-    this.task = this.wx.connectSocket({ url: this.options.url, timeout: this.options.connectTimeout, fail: fail })
+    this.task = this.wx.connectSocket({
+      url: this.options.url,
+      timeout: this.options.connectTimeout,
+      perMessageDeflate: this.options.perMessageDeflate,
+      fail: fail,
+    })
   } catch (error) {
     return this.die('connect_failed', 0, String(error))
   }

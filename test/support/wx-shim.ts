@@ -107,8 +107,9 @@ export function createWxEnvironment(options: WxEnvironmentOptions = {}): WxEnvir
   const globalSocketClose: Function[] = [];
   const media = createWxMedia();
 
-  const connectSocket = (opts: { url: string; header?: Record<string, string>; protocols?: string[] } & Callbacks<{ errMsg: string }>) => {
-    const ws = new WebSocket(opts.url, opts.protocols, { headers: opts.header });
+  const connectSocket = (opts: { url: string; header?: Record<string, string>; protocols?: string[]; perMessageDeflate?: boolean } & Callbacks<{ errMsg: string }>) => {
+    // as WeChat: the compression extension is offered only when asked for (default false)
+    const ws = new WebSocket(opts.url, opts.protocols, { headers: opts.header, perMessageDeflate: opts.perMessageDeflate === true });
     const listeners = { open: [] as Function[], message: [] as Function[], close: [] as Function[], error: [] as Function[] };
     /** 'live' normally; 'silent' swallows everything; 'suspended' fires only the global close */
     let mode: 'live' | 'silent' | 'suspended' = 'live';
