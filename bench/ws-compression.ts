@@ -14,9 +14,9 @@
  *   npm run bench:compression [-- --rounds=4 --pin]
  */
 import { performance } from 'node:perf_hooks';
-import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { startFakeWechatServer } from '../test/support/fake-wechat-server.js';
+import { wireBytesRead, WsTestClient } from '../test/support/ws-test-client.js';
 import { startFakeModel } from './support/child-process.js';
 import { benchAnswer } from './support/bench-answer.js';
 import { pinDrivers } from './support/cpu-pin.js';
@@ -31,52 +31,41 @@ const HISTORY_MESSAGES = 50;
 /** sockets of the memory phase (memoryPerReader) */
 const READERS = 1_000;
 const MODEL = { deltas: 20, pace: 5, ttft: 50 };
+/** a reply later than this fails the run (a chat takes ~0.15 s) */
+const TIMEOUT_MS = 30_000;
 
-interface Client {
-  socket: WebSocket;
-  sessionId: string;
-  /** bytes the TCP socket under the WebSocket has read so far */
-  bytesRead(): number;
-  next(type: string): Promise<{ type: string; data: unknown }>;
-}
-
-/** Logs in with a WeChat code, or with an earlier login's session id (`wx.login()` once, many sockets). */
-async function connect(url: string, login: { code: string } | { session_id: string }): Promise<Client> {
-  const socket = new WebSocket(url, { perMessageDeflate: true });
-  const waiting: { type: string; resolve: (frame: { type: string; data: unknown }) => void }[] = [];
-  socket.on('message', (raw) => {
-    const frame = JSON.parse(raw.toString()) as { type: string; data: unknown };
-    const at = waiting.findIndex((w) => w.type === frame.type);
-    if (at >= 0) waiting.splice(at, 1)[0]!.resolve(frame);
-  });
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  const client: Client = {
-    socket,
-    sessionId: '',
-    // ws keeps its TCP socket private; its byte count is what went over the wire
-    bytesRead: () => (socket as unknown as { _socket: Socket })._socket.bytesRead,
-    next: (type) => new Promise((resolve) => waiting.push({ type, resolve })),
-  };
-  const response = client.next('login_response');
-  socket.send(JSON.stringify({ type: 'login', ...login }));
-  client.sessionId = ((await response).data as { session_id: string }).session_id;
+/** A client offering permessage-deflate, logged in with a WeChat code or an earlier login's session id. */
+async function connect(url: string, login: { code: string } | { session_id: string }): Promise<WsTestClient> {
+  const client = await WsTestClient.connect(url, { perMessageDeflate: true });
+  await client.nextOf('connected', TIMEOUT_MS);
+  client.send({ type: 'login', ...login });
+  const response = await client.nextOf('login_response', TIMEOUT_MS);
+  if (response.code !== 0) throw new Error(`login failed: ${response.code} ${response.message}`);
   return client;
 }
 
 /** One streamed chat: resolves with its time to first delta, once chat_response arrived. */
-async function chat(client: Client): Promise<number> {
+async function chat(client: WsTestClient): Promise<number> {
   const start = performance.now();
   let ttfd = NaN;
   const onDelta = (raw: WebSocket.RawData) => {
     if (Number.isNaN(ttfd) && raw.toString().includes('"chat_delta"')) ttfd = performance.now() - start;
   };
   client.socket.on('message', onDelta);
-  const done = client.next('chat_response');
-  client.socket.send(JSON.stringify({ type: 'chat', query: '基准测试的问题', stream: true }));
-  await done;
+  client.send({ type: 'chat', query: '基准测试的问题', stream: true });
+  await client.nextOf('chat_response', TIMEOUT_MS);
   client.socket.off('message', onDelta);
   return ttfd;
 }
+
+/** Every client reads one history page (its user's latest messages). */
+const readHistoryPages = (clients: WsTestClient[]) =>
+  Promise.all(
+    clients.map((client) => {
+      client.send({ type: 'history', limit: HISTORY_MESSAGES });
+      return client.nextOf('history_response', TIMEOUT_MS);
+    }),
+  );
 
 interface Leg {
   label: string;
@@ -84,7 +73,7 @@ interface Leg {
   /** RSS added per socket by reading one history page, KB (memory phase) */
   rssPerReader?: number;
   pid: number;
-  clients: Client[];
+  clients: WsTestClient[];
   cpuPerChat: number[];
   bytesPerChat: number[];
   ttfd: number[];
@@ -92,7 +81,7 @@ interface Leg {
 }
 
 async function round(leg: Leg, measured: boolean): Promise<void> {
-  const bytes = () => leg.clients.reduce((sum, c) => sum + c.bytesRead(), 0);
+  const bytes = () => leg.clients.reduce((sum, c) => sum + wireBytesRead(c.socket), 0);
   const [cpu0, bytes0] = [cpuMs(leg.pid), bytes()];
   const ttfd = await Promise.all(
     leg.clients.map(async (client) => {
@@ -103,15 +92,8 @@ async function round(leg: Leg, measured: boolean): Promise<void> {
   );
   const chats = CONNECTIONS * CHATS_PER_CONNECTION;
   const [cpu, wire] = [cpuMs(leg.pid) - cpu0, bytes() - bytes0];
-  // one history page per socket (the 50 latest messages)
   const before = bytes();
-  await Promise.all(
-    leg.clients.map((client) => {
-      const page = client.next('history_response');
-      client.socket.send(JSON.stringify({ type: 'history', limit: HISTORY_MESSAGES }));
-      return page;
-    }),
-  );
+  await readHistoryPages(leg.clients);
   if (!measured) return;
   leg.cpuPerChat.push(cpu / chats);
   leg.bytesPerChat.push(wire / chats);
@@ -126,16 +108,11 @@ async function round(leg: Leg, measured: boolean): Promise<void> {
  * compression off the same pages pass through, so the two legs differ by the zlib state.
  */
 async function memoryPerReader(leg: Leg): Promise<number> {
-  const readers = await Promise.all(Array.from({ length: READERS }, () => connect(leg.url, { session_id: leg.clients[0]!.sessionId })));
+  const sessionId = leg.clients[0]!.frames.find((f) => f.type === 'login_response')!.data.session_id as string;
+  const readers = await Promise.all(Array.from({ length: READERS }, () => connect(leg.url, { session_id: sessionId })));
   await new Promise((resolve) => setTimeout(resolve, 500));
   const before = statusKb(leg.pid, 'VmRSS');
-  await Promise.all(
-    readers.map((reader) => {
-      const page = reader.next('history_response');
-      reader.socket.send(JSON.stringify({ type: 'history', limit: HISTORY_MESSAGES }));
-      return page;
-    }),
-  );
+  await readHistoryPages(readers);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const added = (statusKb(leg.pid, 'VmRSS') - before) / READERS;
   leg.clients.push(...readers); // closed with the others at the end

@@ -1,23 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { plain, until } from './support/wait.js';
 import { createWxEnvironment } from './support/wx-shim.js';
-import { WsTestClient } from './support/ws-test-client.js';
-
-/** What the client's TCP socket has read so far: the bytes that crossed the wire. */
-const bytesRead = (client: WsTestClient) => (client.socket as unknown as { _socket: Socket })._socket.bytesRead;
+import { wireBytesRead, WsTestClient } from './support/ws-test-client.js';
 
 /** A logged-in client offering (or not) permessage-deflate; ws clients offer it unless told not to. */
 async function loggedIn(gw: RunningGateway, code: string, perMessageDeflate: boolean): Promise<WsTestClient> {
-  const client = await WsTestClient.connect(gw.wsUrl, { perMessageDeflate });
-  await client.nextOf('connected');
-  client.send({ type: 'login', code });
-  assert.equal((await client.nextOf('login_response')).code, 0);
+  const { client, login } = await WsTestClient.loggedIn(gw.wsUrl, code, { perMessageDeflate });
+  assert.equal(login.code, 0);
   return client;
 }
 
@@ -81,12 +75,12 @@ describe('WS_COMPRESSION (permessage-deflate)', () => {
     const { deltas, text } = await streamedChats(client, 4);
     assert.equal(deltas, answer);
     assert.equal(text, answer);
-    const before = bytesRead(client);
+    const before = wireBytesRead(client.socket);
     client.send({ type: 'history', limit: 50 });
     const page = await client.nextOf('history_response');
     const frameText = client.raw.at(-1)!;
     assert.equal(page.data.messages.length, 8, 'the 4 questions and 4 answers');
-    const onWire = bytesRead(client) - before;
+    const onWire = wireBytesRead(client.socket) - before;
     const size = Buffer.byteLength(frameText);
     assert.ok(size > 2_000, `a large frame (${size} bytes)`);
     assert.ok(onWire < size / 3, `compressed: ${onWire} bytes on the wire for ${size}`);
@@ -127,15 +121,16 @@ describe('WS_COMPRESSION (permessage-deflate)', () => {
         deflateKit.client.chat(`第 ${i} 个问题`);
         await until(() => answered === i + 1, `answer ${i + 1}`);
       }
-      const tcp = (deflateKit.env.sockets[0]!._ws as unknown as { _socket: Socket })._socket;
-      const before = tcp.bytesRead;
+      const kitSocket = deflateKit.env.sockets[0]!._ws;
+      const before = wireBytesRead(kitSocket);
       const history = plain(await deflateKit.client.history(20)) as Array<{ role: string; content: string }>;
       assert.deepEqual(
         history.map((m) => m.role === 'assistant' && m.content),
         [false, answer, false, answer, false, answer],
       );
       const size = Buffer.byteLength(JSON.stringify(page));
-      assert.ok(tcp.bytesRead - before < size / 3, `compressed: ${tcp.bytesRead - before} bytes on the wire for a ${size}-byte page`);
+      const onWire = wireBytesRead(kitSocket) - before;
+      assert.ok(onWire < size / 3, `compressed: ${onWire} bytes on the wire for a ${size}-byte page`);
     } finally {
       plainKit.client.stop();
       deflateKit.client.stop();

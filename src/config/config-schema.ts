@@ -211,7 +211,7 @@ export const configSchema = z.object({
   ws: z.object({
     /** largest accepted frame, bytes; larger closes with 1009 */
     maxFrameBytes: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
-    /** permessage-deflate for clients that offer it; off: measured not worth its CPU (docs/performance.md) */
+    /** permessage-deflate for frames over 1 KiB, to clients that offer it; off: ~50 KB per socket that got one (docs/performance.md) */
     compression: z.stringbool().default(false),
     /** sockets that have not logged in by then are closed, ms */
     loginTimeoutMs: int(100, 3_600_000).default(30_000),

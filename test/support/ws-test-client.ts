@@ -1,4 +1,8 @@
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+
+/** Bytes the TCP socket under `socket` has read: what crossed the wire, compressed or not (ws keeps that socket private). */
+export const wireBytesRead = (socket: WebSocket): number => (socket as unknown as { _socket: Socket })._socket.bytesRead;
 
 export interface Frame {
   type: string;
@@ -83,8 +87,8 @@ export class WsTestClient {
   }
 
   /** Connects, reads `connected`, logs in with `code`; returns the login_response. */
-  static async loggedIn(url: string, code = 'test_code'): Promise<{ client: WsTestClient; login: Frame }> {
-    const client = await WsTestClient.connect(url);
+  static async loggedIn(url: string, code = 'test_code', options?: WebSocket.ClientOptions): Promise<{ client: WsTestClient; login: Frame }> {
+    const client = await WsTestClient.connect(url, options);
     await client.nextOf('connected');
     client.send({ type: 'login', code });
     const login = await client.nextOf('login_response');
