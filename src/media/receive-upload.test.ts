@@ -28,3 +28,17 @@ test('the byte limit of the kind applies as soon as the first bytes tell the kin
   await assert.rejects(receiveUpload(Readable.from(chunks), '/x', limits, sink), (error: unknown) => error instanceof UploadError && error.kind === 'too_large' && /图片太大，最大 1 KB/.test(error.message));
   assert.equal(written, 1_000, 'stops at the image limit although audio may be larger');
 });
+
+test('a refusal is reported only once the temp file is closed, so the unlink by the caller finds the file (no .part left behind)', async () => {
+  // a file stream still opening when the body fails: it closes (and the file exists) only later
+  let closed = false;
+  const opening = () =>
+    new Writable({
+      write: (_chunk, _encoding, done) => done(),
+      destroy: (error, done) => setTimeout(() => ((closed = true), done(error)), 50),
+    });
+  const cut = new Readable({ read() {} });
+  setImmediate(() => cut.destroy(new Error('Unexpected end of form')));
+  await assert.rejects(receiveUpload(cut, '/x', limits, opening), /Unexpected end of form/);
+  assert.ok(closed, 'closed before the rejection');
+});

@@ -63,7 +63,11 @@ export async function receiveUpload(
     out.end();
     await finished(out);
   } catch (error) {
+    // wait for the close: a refusal right at the start (a body cut mid-part) comes while the
+    // file's open is still pending, and a caller that unlinked now would run before the open
+    // creates it, leaving the temp file behind for good
     out.destroy();
+    await finished(out).catch(() => {});
     throw diskFull(error) ?? error;
   }
   if (bytes === 0) throw new UploadError('invalid', '文件是空的，请重新选择');
