@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AdminStore } from '../admin/admin-store.js';
 import type { Config } from '../config/config-schema.js';
+import { closeRedisClient } from '../store/redis/close-redis-client.js';
 
 /**
  * The operators' read model, only when ADMIN_TOKEN is set (otherwise /admin/api does not exist
@@ -28,10 +29,7 @@ export async function createAdminStore(config: Readonly<Config>, logger: Logger)
     });
     // the chat store reports outages; this connection only must not crash the process
     client.on('error', () => {});
-    return new RedisAdminStore(client, config.redisKeyPrefix, createJiebaTokenizer(), async () => {
-      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-      else client.disconnect();
-    });
+    return new RedisAdminStore(client, config.redisKeyPrefix, createJiebaTokenizer(), () => closeRedisClient(client));
   }
   const [{ openSqlite }, { SqliteAdminStore }] = await Promise.all([
     import('../store/sqlite/open-sqlite.js'),

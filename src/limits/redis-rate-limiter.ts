@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from '../store/redis/lua-script.js';
 import { decide, windowAt, type RateDecision, type RateLimiter, type RateRule } from './rate-limiter.js';
+import { closeRedisClient } from '../store/redis/close-redis-client.js';
 
 export interface RedisRateLimiterOptions {
   /** prepended to every key (REDIS_KEY_PREFIX), then `rl:` */
@@ -96,8 +97,7 @@ export class RedisRateLimiter implements RateLimiter {
     if (!this.options.ownsClient) return;
     // QUIT is refused at once when the socket died unnoticed (no offline queue): the client would
     // then reconnect forever, so it is disconnected instead (found by create-limits.test.ts)
-    if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
-    else this.client.disconnect();
+    await closeRedisClient(this.client);
   }
 
   private key(key: string, windowId: number): string {

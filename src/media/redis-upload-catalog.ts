@@ -2,6 +2,7 @@ import type { RedisClient } from '../store/redis/create-redis-client.js';
 import { storeCall } from '../store/store-call.js';
 import type { UploadCatalog } from './upload-catalog.js';
 import type { StoredUpload } from './upload-store.js';
+import { closeRedisClient } from '../store/redis/close-redis-client.js';
 
 /**
  * UploadCatalog on Redis: one JSON string per upload at `{prefix}upload:{id}`, with PX until
@@ -38,8 +39,7 @@ export class RedisUploadCatalog implements UploadCatalog {
 
   async close(): Promise<void> {
     if (!this.ownsClient) return;
-    if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
-    else this.client.disconnect();
+    await closeRedisClient(this.client);
   }
 
   #key(id: string): string {

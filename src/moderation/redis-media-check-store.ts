@@ -1,6 +1,7 @@
 import type { RedisClient } from '../store/redis/create-redis-client.js';
 import { storeCall } from '../store/store-call.js';
 import type { MediaCheckRecord, MediaCheckStore, MediaVerdict } from './media-check-store.js';
+import { closeRedisClient } from '../store/redis/close-redis-client.js';
 
 /** Claims and trace records are needed until the verdict arrives (minutes); a week is plenty. */
 const TRACE_TTL_SECONDS = 7 * 86_400;
@@ -65,7 +66,7 @@ export class RedisMediaCheckStore implements MediaCheckStore {
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
+    if (this.ownsClient) await closeRedisClient(this.client);
   }
 
   #trace = (traceId: string) => `${this.prefix}media-trace:${traceId}`;

@@ -26,7 +26,8 @@ export async function createRedisAnswerRegistry(options: CreateRedisAnswerRegist
     commandTimeout: 5_000,
     retryStrategy,
   });
-  const subscriber = createRedisClient(options.url, { lazyConnect: true, retryStrategy });
+  // the registry subscribes again after each reconnect itself (see its constructor)
+  const subscriber = createRedisClient(options.url, { lazyConnect: true, retryStrategy, autoResubscribe: false });
   // no command timeout: XREAD blocks on purpose
   const blocking = createRedisClient(options.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy });
   const connections = [client, subscriber, blocking];

@@ -9,6 +9,7 @@ import { RemoteAnswerRun, type EntryFields } from './remote-answer-run.js';
 import { decodeResult } from './result-codec.js';
 import { requestFingerprint } from './request-fingerprint.js';
 import { StreamTail } from './stream-tail.js';
+import { closeRedisClient } from '../../store/redis/close-redis-client.js';
 
 /** The registry owns its three connections: close() closes them. */
 export interface RedisAnswerRegistryOptions {
@@ -53,6 +54,7 @@ export class RedisAnswerRegistry implements AnswerRegistry {
   private readonly tail: StreamTail;
   private lostHandler: (lost: LostAnswer) => Promise<void> = async () => undefined;
   private subscribed: Promise<unknown> | undefined;
+  private closing = false;
 
   constructor(private readonly options: RedisAnswerRegistryOptions) {
     this.keys = new AnswerKeys(options.prefix);
@@ -60,6 +62,12 @@ export class RedisAnswerRegistry implements AnswerRegistry {
     this.watchMs = options.watchMs ?? 3_000;
     this.tail = new StreamTail(options.blocking, options.client, () => this.watchMirrors(), options.onError);
     options.subscriber.on('message', (_channel: string, answerId: string) => this.owned.get(answerId)?.run.cancel());
+    // Every reconnect subscribes again, here and not by ioredis (the subscriber is made with
+    // autoResubscribe: false): its own SUBSCRIBE has no catch, so a close while it reconnects
+    // turned that into an unhandled rejection ("Connection is closed.", seen in CI).
+    options.subscriber.on('ready', () => {
+      if (this.subscribed && !this.closing) options.subscriber.subscribe(this.keys.cancelChannel).catch(options.onError);
+    });
   }
 
   /**
@@ -136,12 +144,11 @@ export class RedisAnswerRegistry implements AnswerRegistry {
 
   /** Stops renewing and tailing, and closes the three connections (the registry owns them). */
   async close(): Promise<void> {
+    this.closing = true;
     for (const owned of this.owned.values()) owned.stop();
     await this.tail.close();
     const { client, subscriber } = this.options;
-    // QUIT is never auto-pipelined: written now it would overtake entries still queued
-    if (client.status === 'ready') await client.ping().catch(() => undefined);
-    await Promise.all([client, subscriber].map((connection) => (connection.status === 'ready' ? connection.quit().catch(() => undefined) : connection.disconnect())));
+    await Promise.all([client, subscriber].map(closeRedisClient));
   }
 
   /** A retried request's answer: followed while in flight, else its kept result. */

@@ -18,7 +18,7 @@ export const reconnectBackoff = (times: number): number => Math.min(50 * 2 ** (t
 /** The per-use tuning each caller picks (fail fast for limits, patient for stores). */
 export type RedisTuning = Pick<
   RedisOptions,
-  'lazyConnect' | 'enableAutoPipelining' | 'maxRetriesPerRequest' | 'enableOfflineQueue' | 'connectTimeout' | 'commandTimeout' | 'retryStrategy'
+  'lazyConnect' | 'enableAutoPipelining' | 'maxRetriesPerRequest' | 'enableOfflineQueue' | 'connectTimeout' | 'commandTimeout' | 'retryStrategy' | 'autoResubscribe'
 >;
 
 /**

@@ -1,5 +1,6 @@
 import type { StoreBundle } from '../store-bundle.js';
-import { createRedisClient, reconnectBackoff, type RedisClient } from './create-redis-client.js';
+import { closeRedisClient } from './close-redis-client.js';
+import { createRedisClient, reconnectBackoff } from './create-redis-client.js';
 import { RedisFeedbackStore } from './redis-feedback-store.js';
 import { RedisHistoryStore, type RedisHistoryOptions } from './redis-history-store.js';
 import { RedisSessionStore } from './redis-session-store.js';
@@ -64,22 +65,9 @@ export function createRedisStores(options: RedisStoresOptions): StoreBundle {
       closing ??= (async () => {
         health?.stop(); // a deliberate close is no outage
         await Promise.all([history.close(), sessions.close(), feedback.close()]);
-        await quit(client);
+        await closeRedisClient(client);
       })();
       return closing;
     },
   };
-}
-
-/** QUIT lets in-flight replies arrive; a client that never connected or is down just drops. */
-async function quit(client: RedisClient): Promise<void> {
-  if (client.status === 'ready') {
-    try {
-      await client.quit();
-      return;
-    } catch {
-      // fall through: the connection died meanwhile
-    }
-  }
-  client.disconnect();
 }
