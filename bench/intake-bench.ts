@@ -87,6 +87,8 @@ interface LoadResult {
 /** one round of one target: what its loaders reported, plus their own CPU */
 interface Sample extends LoadResult {
   loaderCpuMs: number;
+  /** redis-server's CPU over the window (Redis targets) */
+  redisCpuMs?: number;
 }
 
 interface Target {
@@ -97,6 +99,8 @@ interface Target {
   connections: number;
   /** by load: 0 = closed loop, else the fixed rate */
   samples: Map<number, Sample[]>;
+  /** Redis targets: reads redis-server's own CPU (INFO cpu), a capacity figure of its own since every instance shares it */
+  redis?: Redis;
 }
 
 
@@ -117,6 +121,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
   const raw = spawnTsx('bench/baselines/raw-ws-ack-server.ts');
   const servers: SpawnedServer[] = [];
   const targets: Target[] = [];
+  const redisProbe = (opts.redis ?? true) ? new Redis(redisUrl, { lazyConnect: true }) : undefined;
   try {
     const rawUrl = await raw.nextLine();
     pinServer(raw.child.pid);
@@ -143,7 +148,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
       const per = Math.ceil(Math.max(connections, fixedRate > 0 ? poolConnections : 0) / loaderCount);
       const loaders = Array.from({ length: loaderCount }, (_, i) => spawnTsx('bench/intake-load.ts', [url, String(per), `${label.replace(/\W/g, '')}${i}`]));
       await Promise.all(loaders.map(async (l) => JSON.parse(await l.nextLine())));
-      targets.push({ label, pid, loaders, connections, samples: new Map(loads.map((load) => [load, []])) });
+      targets.push({ label, pid, loaders, connections, samples: new Map(loads.map((load) => [load, []])), redis: label.startsWith('redis') ? redisProbe : undefined });
     }
     log(`intake bench — gateway on node ${gatewayVersion(opts.gatewayCommand)}, ${connections} closed-loop clients${fixedRate > 0 ? `, ${poolConnections} at ${fixedRate}/s` : ''}, ${loaderCount} load process(es) per target, ${rounds} rounds of ${roundMs} ms`);
 
@@ -162,6 +167,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
     for (const target of targets) await Promise.all(target.loaders.map((l) => l.stop()));
     await Promise.all(servers.map((s) => s.stop()));
     await raw.stop();
+    redisProbe?.disconnect();
     if (opts.redis ?? true) await removeKeys(redisUrl, prefix);
   }
 }
@@ -173,6 +179,7 @@ const loadLabel = (load: number) => (load === 0 ? 'closed loop' : `@${load / 100
  * `rate`), the target's CPU is read around it.
  */
 async function runWindow(target: Target, ms: number, rate: number): Promise<Sample> {
+  const redisBefore = target.redis && (await redisCpuMs(target.redis));
   const before = cpuMs(target.pid);
   const started = performance.now();
   const command = rate > 0 ? { run: ms, rate: rate / target.loaders.length } : { run: ms, clients: Math.ceil(target.connections / target.loaders.length) };
@@ -182,6 +189,7 @@ async function runWindow(target: Target, ms: number, rate: number): Promise<Samp
   const wallMs = Math.max(...results.map((r) => r.wallMs));
   const cpu = cpuMs(target.pid) - before;
   const elapsed = performance.now() - started;
+  const redisCpu = target.redis && redisBefore !== undefined ? (await redisCpuMs(target.redis)) - redisBefore : undefined;
   const errors: Record<string, number> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
   await sleep(200); // let the target settle before the next one runs
@@ -193,7 +201,15 @@ async function runWindow(target: Target, ms: number, rate: number): Promise<Samp
     backlog: results.reduce((sum, r) => sum + r.backlog, 0),
     cpuMs: (cpu * wallMs) / elapsed,
     loaderCpuMs: results.reduce((sum, r) => sum + r.cpuMs, 0),
+    redisCpuMs: redisCpu === undefined ? undefined : (redisCpu * wallMs) / elapsed,
   };
+}
+
+/** redis-server's user + system CPU so far, ms (INFO cpu: the server may run anywhere) */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`^used_cpu_${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return (seconds('sys') + seconds('user')) * 1000;
 }
 
 /** The rows of one load (0 = closed loop, else the fixed rate), each target against the raw ws baseline. */
@@ -206,7 +222,8 @@ function toRows(targets: Target[], load: number): BenchRow[] {
     const cpu = samples.reduce((sum, s) => sum + s.cpuMs, 0);
     const errors = samples.reduce((sum, s) => sum + Object.values(s.errors).reduce((a, b) => a + b, 0), 0);
     const backlog = samples.reduce((sum, s) => sum + s.backlog, 0);
-    return { label: t.label, rate: (done / wallMs) * 1000, p50: pct(acks, 50), p99: pct(acks, 99), cpuPct: (cpu / wallMs) * 100, cpuUs: (cpu / done) * 1000, errors, backlog, errorKinds: samples.map((s) => s.errors) };
+    const redisCpu = samples.every((s) => s.redisCpuMs !== undefined) ? samples.reduce((sum, s) => sum + s.redisCpuMs!, 0) : undefined;
+    return { label: t.label, redisCpuUs: redisCpu === undefined ? undefined : (redisCpu / done) * 1000, rate: (done / wallMs) * 1000, p50: pct(acks, 50), p99: pct(acks, 99), cpuPct: (cpu / wallMs) * 100, cpuUs: (cpu / done) * 1000, errors, backlog, errorKinds: samples.map((s) => s.errors) };
   });
   const base = totals.find((t) => t.label === 'raw ws')!;
   const baseline = (value: number) => ({ label: 'raw ws ack server', value });
@@ -236,6 +253,8 @@ function toRows(targets: Target[], load: number): BenchRow[] {
       { scenario: rows.at(-1)!.scenario, metric: 'CPU per intake', value: round(t.cpuUs, 1), unit: 'µs', baseline: baseline(round(base.cpuUs, 1)) },
       { scenario: rows.at(-1)!.scenario, metric: 'failed intakes', value: t.errors, unit: 'chats', target: '0', pass: clean },
     );
+    // what the shared Redis spends per chat: one Redis core serves about 1 s ÷ this, for all instances
+    if (t.redisCpuUs !== undefined) rows.push({ scenario: rows.at(-1)!.scenario, metric: 'Redis CPU per intake', value: round(t.redisCpuUs, 1), unit: 'µs' });
     if (!clean) console.error(`${t.label} ${loadLabel(load)}: failed intakes ${JSON.stringify(t.errorKinds)}`);
   }
   return rows;

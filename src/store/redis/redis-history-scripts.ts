@@ -8,7 +8,8 @@ import { LuaScript } from './lua-script.js';
  * tag, so in a cluster they live in KEYS[1]'s slot. Global keys (`conv:all`) appear only in the append
  * script, and only when the store runs off a cluster (it passes their prefix then).
  *
- * A conversation summary is JSON in `:conv`: { n, title, createdAt, updatedAt, count }.
+ * A conversation summary is JSON in `:conv`: { n, title, createdAt, updatedAt, count, r? },
+ * `r` = when the append script last refreshed the expiries (absent: never).
  */
 
 /** Shared helpers, prepended to the scripts that need them. */
@@ -49,7 +50,10 @@ end
 /**
  * Append one message to a conversation (ARGV[6] when ARGV[11] is '1', else the current one), if its id is new
  * there; cap the list (ids of dropped messages leave the id set too); update the summary and the
- * list's order; refresh every key's expiry and drop conversations past retention.
+ * list's order. Every key's expiry is refreshed, and conversations past retention dropped, when
+ * the conversation's last refresh (`r`) is 1 % of the retention old or it has none: every key
+ * then lives at least 99 % of the retention past the last message, and most appends (an answer
+ * right after its question, a conversation in full swing) skip those eight calls.
  * ARGV: id, json, maxMessages, retainMs, user key base, conversation id or '', fresh id for a
  * current conversation without one, createdAt, title candidate or '', now, '1' if a conversation id is given,
  * the key prefix to update the global index with here ('' = the caller does it: a cluster), openid.
@@ -77,19 +81,23 @@ end
 local s = cjson.decode(raw)
 local list, ids = k(base, n, 'msgs'), k(base, n, 'ids')
 local added = redis.call('SADD', ids, ARGV[1])
+local retain, now = tonumber(ARGV[4]), tonumber(ARGV[10])
+local refresh = retain > 0 and (s.r == nil or now - s.r >= retain / 100)
+if refresh then s.r = now end
 if added == 1 then
-  redis.call('RPUSH', list, ARGV[2])
-  local over = redis.call('LLEN', list) - tonumber(ARGV[3])
+  local length = redis.call('RPUSH', list, ARGV[2])
+  local over = length - tonumber(ARGV[3])
   if over > 0 then
     for _, v in ipairs(redis.call('LRANGE', list, 0, over - 1)) do
       redis.call('SREM', ids, cjson.decode(v).id)
     end
     redis.call('LTRIM', list, over, -1)
+    length = length - over
   end
   local at = tonumber(ARGV[8])
   if s.count == 0 then s.createdAt = at; s.updatedAt = at elseif at > s.updatedAt then s.updatedAt = at end
   if s.title == '' and ARGV[9] ~= '' then s.title = ARGV[9] end
-  s.count = redis.call('LLEN', list)
+  s.count = length
   redis.call('HSET', conv, cid, cjson.encode(s))
   redis.call('ZADD', convs, s.updatedAt, cid)
   if ARGV[12] ~= '' then
@@ -97,14 +105,13 @@ if added == 1 then
     redis.call('ZADD', ARGV[12] .. 'conv:all', s.updatedAt, cid)
     redis.call('HSET', ARGV[12] .. 'conv:owner', cid, ARGV[13])
   end
-elseif raw ~= redis.call('HGET', conv, cid) then
-  redis.call('HSET', conv, cid, raw)
+elseif refresh or raw ~= redis.call('HGET', conv, cid) then
+  redis.call('HSET', conv, cid, cjson.encode(s))
 end
-local retain = tonumber(ARGV[4])
-expire(retain, { list, ids, KEYS[1], base .. ':top', conv, num, convs })
-if retain > 0 then
+if refresh then
+  expire(retain, { list, ids, KEYS[1], base .. ':top', conv, num, convs })
   -- conversations whose last message is older than retention: their lists are expiring or gone
-  for _, old in ipairs(redis.call('ZRANGEBYSCORE', convs, '-inf', '(' .. (tonumber(ARGV[10]) - retain))) do
+  for _, old in ipairs(redis.call('ZRANGEBYSCORE', convs, '-inf', '(' .. (now - retain))) do
     if old ~= cid then drop(base, old) end
   end
 end

@@ -21,9 +21,12 @@ export interface RedisHistoryOptions {
   /**
    * Milliseconds a conversation survives after its last append or its clear; 0 (the default
    * here) keeps it forever. Redis holds everything in memory, so the gateway's config sets 30
-   * days (REDIS_HISTORY_TTL_DAYS).
+   * days (REDIS_HISTORY_TTL_DAYS). Expiries are refreshed every 1 % of it, not on every
+   * append (redis-history-scripts.ts): a conversation lives at least 99 % of it past its last message.
    */
   retainMs?: number;
+  /** the clock retention is counted on (tests); default Date.now */
+  now?: () => number;
 }
 
 /** A conversation summary as `:conv` holds it (JSON). */
@@ -58,6 +61,7 @@ export class RedisHistoryStore implements HistoryStore {
   readonly #prefix: string;
   readonly #maxMessages: number;
   readonly #retainMs: number;
+  readonly #now: () => number;
   readonly #index: RedisConversationIndex;
   /**
    * Off a cluster every key is reachable from a script, so the append script updates the
@@ -72,6 +76,7 @@ export class RedisHistoryStore implements HistoryStore {
     this.#prefix = prefix;
     this.#maxMessages = options.maxMessages ?? 200;
     this.#retainMs = options.retainMs ?? 0;
+    this.#now = options.now ?? Date.now;
     this.#index = new RedisConversationIndex(client, prefix, this.#retainMs);
     this.#indexInScript = !(client instanceof Cluster);
   }
@@ -89,7 +94,7 @@ export class RedisHistoryStore implements HistoryStore {
       randomUUID(),
       Math.floor(message.createdAt),
       conversationTitle(message) ?? '',
-      Date.now(),
+      this.#now(),
       conversationId === undefined ? '0' : '1',
       this.#indexInScript ? this.#prefix : '',
       openid,
@@ -204,7 +209,7 @@ export class RedisHistoryStore implements HistoryStore {
    * the cursor's score (conversations updated in the same millisecond).
    */
   async #idsBefore(key: string, cursor: CursorPosition | undefined, count: number): Promise<string[]> {
-    const min = this.#retainMs > 0 ? Date.now() - this.#retainMs : '-inf';
+    const min = this.#retainMs > 0 ? this.#now() - this.#retainMs : '-inf';
     const max = cursor === undefined ? '+inf' : cursor.updatedAt;
     const ids: string[] = [];
     for (let offset = 0; ids.length < count; offset += count) {

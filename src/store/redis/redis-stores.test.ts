@@ -94,6 +94,26 @@ describe('Redis stores', () => {
     await deleteKeys(prefix);
   });
 
+  it('refreshes expiries every 1 % of the retention, counted from the last refresh: a busy conversation never runs short', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    let now = 1_800_000_000_000;
+    const store = new RedisHistoryStore(admin, prefix, { retainMs: 60_000, now: () => now });
+    const keys = ['0:msgs', '0:ids', 'conv', 'num', 'convs'].map((key) => `${prefix}hist:{o_1}:${key}`);
+    const ttls = () => Promise.all(keys.map((key) => admin.pttl(key)));
+    await store.append('o_1', message('a'));
+    for (const ttl of await ttls()) assert.ok(ttl > 59_000, `first message: pttl ${ttl}`);
+    // as if 30 s had passed in Redis: a refresh shows as a TTL back near 60 s
+    for (const key of keys) await admin.pexpire(key, 30_000);
+    now += 400; // under 1 % (600 ms) since the refresh: this append sends no PEXPIRE
+    await store.append('o_1', message('b'));
+    for (const ttl of await ttls()) assert.ok(ttl <= 30_000, `not refreshed yet: pttl ${ttl}`);
+    now += 400; // 800 ms since the refresh, though only 400 since the last message
+    await store.append('o_1', message('c'));
+    for (const ttl of await ttls()) assert.ok(ttl > 59_000, `refreshed: pttl ${ttl}`);
+    assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['a', 'b', 'c']);
+    await deleteKeys(prefix);
+  });
+
   it('clear leaves the old conversation to expire (not forever, not deleted) and keeps the pointer alive', async () => {
     const prefix = `${runId}${randomUUID()}:`;
     const store = new RedisHistoryStore(admin, prefix, { retainMs: 60_000 });
