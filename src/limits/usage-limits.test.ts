@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { it } from 'node:test';
 import { Redis } from 'ioredis';
@@ -8,6 +7,7 @@ import { LimitExceededError } from './limit-exceeded-error.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 import { UsageLimits } from './usage-limits.js';
+import { freePort } from '../../test/support/spawn-server.js';
 
 const settings = { userChatsPerMinute: 1, userTokensPerDay: 100, ipLoginsPerMinute: 1, ipConnectionsPerMinute: 1 };
 
@@ -22,17 +22,8 @@ function capture() {
   return { lines, logger: createLogger({ level: 'info', destination }) };
 }
 
-/** A loopback port with nothing listening: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 it('fail-open: with Redis unreachable every check allows, and one warning is logged for the outage', async () => {
-  const client = new Redis({ host: '127.0.0.1', port: await closedPort(), lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({ host: '127.0.0.1', port: await freePort(), lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => {});
   const { lines, logger } = capture();
   const limits = new UsageLimits(new RedisRateLimiter(client, { prefix: 'unused:' }), settings, logger);

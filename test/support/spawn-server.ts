@@ -55,12 +55,24 @@ export interface SpawnedServer {
   stop(): Promise<void>;
 }
 
+/** every port this process has handed out: none is handed out twice */
+const handedOut = new Set<number>();
+
+/**
+ * A port free on 127.0.0.1 right now. The kernel may give the same port to two binds in a row
+ * once the first is closed (CI once gave METRICS_PORT and the server's PORT the same number),
+ * so a port already handed out in this process is never returned again.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /**
