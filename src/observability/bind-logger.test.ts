@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { captureLogger } from '../../test/support/capture-logger.js';
-import { bindLogger, requestLoggerFactory } from './bind-logger.js';
+import { addBindings, bindLogger, requestLoggerFactory } from './bind-logger.js';
 
 const parse = (lines: string[]) => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 
@@ -33,14 +33,25 @@ it('what a bound logger logs is still redacted, and its level follows the parent
   assert.match(lines[1]!, /now shown/);
 });
 
-it('setBindings on a bound logger (the WebSocket route binds conn and ip to its request logger)', () => {
+it('addBindings on a request logger (the WebSocket route binds conn and ip to it)', () => {
   const { logger, lines } = captureLogger('info');
   const request = requestLoggerFactory(logger, { reqId: 'req-1' }, {});
-  request.setBindings({ conn: 3 });
+  assert.deepEqual(request.bindings(), { service: 'wechat-ai-gateway', reqId: 'req-1' });
+  addBindings(request, { conn: 3, ip: '::ffff:10.0.0.1' });
   request.info('upgraded');
-  const [line] = parse(lines);
+  logger.info('parent');
+  const [line, parent] = parse(lines);
   assert.equal(line!.reqId, 'req-1');
   assert.equal(line!.conn, 3);
+  assert.equal(line!.ip, '::ffff:10.0.0.1');
+  assert.equal(parent!.conn, undefined, 'the parent is not changed');
+  // pino's cached parse of the bindings is dropped, so bindings() sees the new ones
+  assert.deepEqual(request.bindings(), { service: 'wechat-ai-gateway', reqId: 'req-1', conn: 3, ip: '::ffff:10.0.0.1' });
+  // still composes with pino's own setBindings and child()
+  request.setBindings({ user: 'u1' });
+  request.child({ module: 'chat' }).info('child');
+  const child = parse(lines)[2]!;
+  assert.deepEqual([child.reqId, child.conn, child.user, child.module], ['req-1', 3, 'u1', 'chat']);
 });
 
 it('a route with its own child options gets a pino child (its level applies)', () => {

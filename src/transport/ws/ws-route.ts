@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
+import { addBindings } from '../../observability/bind-logger.js';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { AppError } from '../../protocol/error-catalogue.js';
 import { errorFrame } from '../../protocol/server-frame.js';
@@ -86,7 +87,7 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
     // Fastify's logger for the upgrade request (its reqId) lives as long as the socket anyway:
     // binding the connection to it costs nothing, a child of our own was ~0.4 KB per socket.
     const log = request.log as Logger;
-    log.setBindings({ conn: nextId++, ip });
+    addBindings(log, { conn: nextId++, ip });
     releaseUpgradeRequest(socket, request);
     const connection = new WsConnection(socket, options, log, shared, ip);
     connections.add(connection);
