@@ -23,6 +23,9 @@ test('--only, --idle, --levels and --node are read', () => {
   assert.deepEqual(parseBenchOptions(['--node-flags=--max-semi-space-size=4 --v8-pool-size=2']).nodeFlags, ['--max-semi-space-size=4', '--v8-pool-size=2']);
   assert.equal(options.base, undefined);
   assert.equal(parseBenchOptions(['--base=/tmp/main/dist']).base, '/tmp/main/dist');
+  assert.equal(options.baseNode, undefined);
+  assert.equal(parseBenchOptions(['--base=dist', '--base-node=/opt/node26/bin/node']).baseNode, '/opt/node26/bin/node');
+  assert.throws(() => parseBenchOptions(['--base-node=/opt/node26/bin/node']), /--base-node needs --base/);
   const scale = parseBenchOptions(['--only=8']);
   assert.ok(selected(scale, '8') && !selected(scale, '1'));
 });

@@ -17,6 +17,8 @@
  *   --base=DIR          another build's dist/ (e.g. main's, built and copied aside): the cpu scenario, intake (5)
  *                       and HTTP (6) run it as more targets in the same interleaved rounds — a before/after on one machine state,
  *                       where two runs apart differ by more than most changes (on --node's Node too)
+ *   --base-node=PATH    the Node the --base build runs on (default: --node's): with --base=dist/ the same
+ *                       build on two Nodes in the same rounds, e.g. Node 26 against Node 24
  */
 export interface BenchOptions {
   /** undefined = every scenario */
@@ -33,6 +35,8 @@ export interface BenchOptions {
   nodeFlags: string[];
   /** another build's dist/ directory, measured beside this one (cpu scenario) */
   base?: string | undefined;
+  /** the Node the base build runs on (default: `node`'s) */
+  baseNode?: string | undefined;
 }
 
 export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7', '8', '9'] as const;
@@ -50,6 +54,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const only = list(value('only'));
   const unknown = only?.filter((s) => !(ALL_SCENARIOS as readonly string[]).includes(s)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${ALL_SCENARIOS.join(', ')})`);
+  if (value('base-node') && !value('base')) throw new Error('--base-node needs --base (the build to run on that Node)');
   const coalesce = Number(value('coalesce') ?? 0);
   if (!Number.isInteger(coalesce) || coalesce < 0) throw new Error('--coalesce takes a whole number of ms');
   return {
@@ -64,6 +69,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     sqliteAddon: value('sqlite-addon'),
     nodeFlags: value('node-flags')?.split(/\s+/).filter(Boolean) ?? [],
     base: value('base'),
+    baseNode: value('base-node'),
   };
 }
 
