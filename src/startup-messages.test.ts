@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { loadConfig } from './config/load-config.js';
-import { describeListenError, startupBanner } from './startup-messages.js';
+import { describeListenError, describeNativeModuleError, startupBanner } from './startup-messages.js';
 
 it('explains the listen failures an operator can fix, in Chinese and English', () => {
   const taken = describeListenError(Object.assign(new Error('x'), { code: 'EADDRINUSE' }), '0.0.0.0', 8000);
@@ -17,4 +17,27 @@ it('prints a clickable address and the console URL when the console is on', () =
   const prod = startupBanner(loadConfig({ NODE_ENV: 'production', WECHAT_APPID: 'wx1', WECHAT_APP_SECRET: 's', HOST: '10.0.0.5' }), 9000);
   assert.match(prod, /http:\/\/10\.0\.0\.5:9000/);
   assert.doesNotMatch(prod, /console/);
+});
+
+it('a native addon built for another Node gets one line with the command that fixes it', () => {
+  // Node's own message (v26, an addon built on v20), as dlopen throws it
+  const error = Object.assign(
+    new Error(
+      "The module '/srv/app/node_modules/better-sqlite3/build/Release/better_sqlite3.node'\n" +
+        'was compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\n' +
+        'NODE_MODULE_VERSION 147. Please try re-compiling or re-installing\nthe module (for instance, using `npm rebuild` or `npm install`).',
+    ),
+    { code: 'ERR_DLOPEN_FAILED' },
+  );
+  const line = describeNativeModuleError(error, 'v26.12.1')!;
+  assert.doesNotMatch(line, /\n/);
+  assert.match(line, /^原生模块 better-sqlite3 是为另一个 Node\.js 版本编译的（NODE_MODULE_VERSION 115，当前 v26\.12\.1 需要 147）/);
+  assert.match(line, /run `npm rebuild better-sqlite3`/);
+  // a scoped package keeps its scope
+  const scoped = { code: 'ERR_DLOPEN_FAILED', message: error.message.replace('better-sqlite3/build/Release/better_sqlite3', '@node-rs/jieba/jieba.linux-x64-gnu') };
+  assert.match(describeNativeModuleError(scoped)!, /npm rebuild @node-rs\/jieba/);
+  // other dlopen failures (a corrupt file, a missing library) are not this one
+  assert.equal(describeNativeModuleError({ code: 'ERR_DLOPEN_FAILED', message: 'libfoo.so: cannot open shared object file' }), undefined);
+  assert.equal(describeNativeModuleError(new Error('other')), undefined);
+  assert.equal(describeNativeModuleError(undefined), undefined);
 });

@@ -20,6 +20,25 @@ export function describeListenError(error: unknown, host: string, port: number, 
   return undefined;
 }
 
+/**
+ * One line for a native addon built for another Node (better-sqlite3 after a Node upgrade
+ * without `npm rebuild`), else undefined. Node's own message is five lines and a stack; the
+ * fix is one command.
+ */
+export function describeNativeModuleError(error: unknown, node = process.version): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== 'ERR_DLOPEN_FAILED' || typeof message !== 'string') return undefined;
+  const versions = /NODE_MODULE_VERSION (\d+)\.[\s\S]*?NODE_MODULE_VERSION (\d+)/.exec(message);
+  if (!versions) return undefined;
+  // …/node_modules/<name>/build/Release/<file>.node, or a scoped package
+  const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\/[^']*\.node/.exec(message)?.[1] ?? 'native module';
+  const [, built, needed] = versions;
+  return (
+    `原生模块 ${name} 是为另一个 Node.js 版本编译的（NODE_MODULE_VERSION ${built}，当前 ${node} 需要 ${needed}），请在项目目录运行 npm rebuild ${name}（或重新 npm ci）` +
+    ` / the native module ${name} was built for another Node.js (NODE_MODULE_VERSION ${built}; ${node} needs ${needed}): run \`npm rebuild ${name}\` (or \`npm ci\`) in the project directory`
+  );
+}
+
 /** The "listening" line, with the URLs a newcomer wants to click. */
 export function startupBanner(config: Readonly<Config>, port = config.port): string {
   // 0.0.0.0 and :: listen everywhere; a browser wants a real address

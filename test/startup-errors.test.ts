@@ -1,18 +1,39 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort, serverCommand } from './support/spawn-server.js';
 
 const run = promisify(execFile);
 
-/** Runs the entry point to its exit; resolves with its code and stderr. */
-async function startExpectingFailure(env: Record<string, string>) {
-  const [node, args] = serverCommand();
+/**
+ * A Node on this machine whose native-addon ABI differs from this one's: on PATH (CI's Node 26
+ * pass has the machine's Node 20 behind it) or fetched by .ci/run into ~/.cache/node*.
+ */
+function otherAbiNode(): string | undefined {
+  const cache = join(homedir(), '.cache');
+  const candidates = [
+    ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'node')),
+    ...(existsSync(cache) ? readdirSync(cache).filter((d) => /^node\d+$/.test(d)).map((d) => join(cache, d, 'package', 'bin', 'node')) : []),
+  ];
+  for (const node of candidates) {
+    if (!existsSync(node)) continue;
+    try {
+      if (execFileSync(node, ['-p', 'process.versions.modules']).toString().trim() !== process.versions.modules) return node;
+    } catch {
+      // not a runnable Node
+    }
+  }
+  return undefined;
+}
+
+/** Runs the entry point to its exit (on another Node when given); resolves with its code and stderr. */
+async function startExpectingFailure(env: Record<string, string>, command: [string, string[]] = serverCommand()) {
+  const [node, args] = command;
   return run(node, args, {
     env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', HOST: '127.0.0.1', KB_LOAD_SAMPLE: 'false', ...env },
     timeout: 30_000,
@@ -46,5 +67,20 @@ describe('startup failures end with one clear line, no stack trace', () => {
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
     assert.match(result.stderr, /启动失败 \/ startup failed: REDIS_URL is set but Redis does not answer/);
+  });
+
+  const other = otherAbiNode();
+  it('better-sqlite3 was built for another Node (upgraded without npm rebuild): the server and the kb command say which command fixes it', { skip: !other && 'no Node with another addon ABI on this machine' }, async () => {
+    const [, args] = serverCommand();
+    const dataDir = mkdtempSync(join(tmpdir(), 'wag-abi-'));
+    const server = await startExpectingFailure({ PORT: String(await freePort()), DATA_DIR: dataDir }, [other!, args]);
+    assert.equal(server.code, 1);
+    assert.equal(server.stderr.trim().split('\n').length, 1, `one line: ${server.stderr}`);
+    assert.match(server.stderr, /^启动失败 \/ startup failed: 原生模块 better-sqlite3 是为另一个 Node\.js 版本编译的/);
+    assert.match(server.stderr, /run `npm rebuild better-sqlite3`/);
+    const kb = await startExpectingFailure({ DATA_DIR: dataDir }, [other!, [args.at(-1)!.replace(/main\.js$/, 'cli/kb.js'), 'list']]);
+    assert.equal(kb.code, 1);
+    assert.equal(kb.stderr.trim().split('\n').length, 1, `one line: ${kb.stderr}`);
+    assert.match(kb.stderr, /npm rebuild better-sqlite3/);
   });
 });
