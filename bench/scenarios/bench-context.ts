@@ -124,7 +124,10 @@ export class BenchContext {
     const rows: BenchRow[] = [];
     for (const [build, gateways] of Object.entries(this.gateways)) {
       for (const started of gateways.values()) {
-        const { server, shape } = await started;
+        // a gateway that failed to start was reported by its scenario (which crashed)
+        const gateway = await started.catch(() => undefined);
+        if (!gateway) continue;
+        const { server, shape } = gateway;
         const kb = statusKb(server.child.pid!, 'VmHWM');
         const which = build === 'base' ? 'base build' : 'gateway';
         rows.push({ scenario: `${which} (${shape.ttft ? `${shape.ttft} ms to first, ` : ''}${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
@@ -135,10 +138,10 @@ export class BenchContext {
 
   async stop(): Promise<void> {
     for (const gateways of Object.values(this.gateways)) {
-      for (const started of gateways.values()) await (await started).server.stop().catch(() => {});
+      for (const started of gateways.values()) await (await started.catch(() => undefined))?.server.stop().catch(() => {});
       gateways.clear();
     }
-    for (const started of this.models.values()) await (await started).stop().catch(() => {});
+    for (const started of this.models.values()) await (await started.catch(() => undefined))?.stop().catch(() => {});
     this.models.clear();
   }
 }

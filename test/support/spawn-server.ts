@@ -98,13 +98,22 @@ export async function spawnServer(
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
+  let health = 'no answer';
   for (let i = 0; ; i++) {
     try {
-      if ((await fetch(`${url}/wechat/health`)).ok) break;
-    } catch {
-      // not listening yet
+      const response = await fetch(`${url}/wechat/health`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) break;
+      health = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+    } catch (error) {
+      health = `no answer (${(error as Error).name})`; // not listening yet
     }
-    if (child.exitCode !== null || i > 150) throw new Error(`server did not start:\n${output}`);
+    // (a signal leaves exitCode null: signalCode says it died)
+    const ended = child.exitCode !== null || child.signalCode !== null;
+    if (ended || i > 150) {
+      if (!ended) child.kill('SIGKILL'); // not left running behind a failed test
+      const how = ended ? `exited (code ${child.exitCode}, signal ${child.signalCode})` : `still running after ${i / 10} s, health: ${health}`;
+      throw new Error(`server did not start: ${how}\n${output}`);
+    }
     await sleep(100);
   }
   return {
