@@ -95,8 +95,6 @@ export class RedisRateLimiter implements RateLimiter {
 
   async close(): Promise<void> {
     if (!this.options.ownsClient) return;
-    // QUIT is refused at once when the socket died unnoticed (no offline queue): the client would
-    // then reconnect forever, so it is disconnected instead (found by create-limits.test.ts)
     await closeRedisClient(this.client);
   }
 

@@ -8,7 +8,9 @@ import type { RedisClient } from './create-redis-client.js';
  * command and Redis would close before answering it ("Connection is closed.", the write lost).
  * A PING goes through the same pipeline: once it is answered, so is everything before it.
  * A client that is not ready (down, reconnecting, never connected) has nothing in flight to
- * wait for and is dropped at once, as is one whose connection dies meanwhile. On a Cluster the
+ * wait for and is dropped at once, as is one whose connection dies meanwhile (a QUIT refused on a
+ * socket that died unnoticed would otherwise leave the client reconnecting forever: found by
+ * create-limits.test.ts). On a Cluster the
  * PING reaches one node, so the flush is only for the commands bound to it.
  */
 export async function closeRedisClient(client: RedisClient): Promise<void> {
