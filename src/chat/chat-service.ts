@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ChatModel } from '../llm/chat-model.js';
@@ -9,6 +8,7 @@ import { AppError } from '../protocol/error-catalogue.js';
 import { toAppError } from '../protocol/to-app-error.js';
 import type { HistoryStore, MessageStatus, StoredAttachment, StoredMessage } from '../store/history-store.js';
 import { storeCall } from '../store/store-call.js';
+import { newAnswerId } from './answer-id.js';
 import { AnswerRun, type AnswerResult } from './answer-run.js';
 import type { AnswerRegistry, LostAnswer } from './answer-registry/answer-registry.js';
 import { MemoryAnswerRegistry } from './answer-registry/memory-answer-registry.js';
@@ -129,7 +129,7 @@ export class ChatService {
     }
     // without a request_id nothing can be a retry: refuse a second answer here without I/O
     if (requestId === undefined && this.registry.local(asker.ownerKey)) throw new AppError('chat_in_progress');
-    const run = new AnswerRun(randomUUID(), asker.openid, asker.ownerKey, requestId);
+    const run = new AnswerRun(newAnswerId(), asker.openid, asker.ownerKey, requestId);
     const claim = await storeCall(this.registry.claim(run, requestId === undefined ? undefined : { requestId, query }));
     if (claim.kind === 'busy') throw new AppError('chat_in_progress');
     if (claim.kind === 'joined') return { run: claim.run, joined: true };

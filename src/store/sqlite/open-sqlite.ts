@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { backfillConversations } from './backfill-conversations.js';
+import { REKEY_MESSAGES } from './rekey-messages.js';
 
 export type { Database } from 'better-sqlite3';
 
@@ -76,6 +77,8 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
     at INTEGER NOT NULL
   );
   `,
+  // 5: the messages' unique key led by the (time-ordered) id: rekey-messages.ts
+  REKEY_MESSAGES,
 ];
 
 /**

@@ -115,12 +115,11 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     );
     this.#deleteMessages = db.prepare('DELETE FROM messages WHERE openid = @openid AND conversation = @n');
     this.#deleteMeta = db.prepare('DELETE FROM conversation_meta WHERE openid = @openid AND n = @n');
-    // Through the user's conversations (CROSS JOIN fixes that order), so each probe is a lookup
-    // in the (openid, conversation, id) index rather than a walk over all the user's messages.
+    // One lookup in the (id, openid, conversation) key, then the conversation's row by (openid, n)
     this.#find = db.prepare(
       `SELECT ${MESSAGE_COLUMNS}, c.id AS conversation_id
-       FROM conversation_meta c CROSS JOIN messages m ON m.openid = c.openid AND m.conversation = c.n AND m.id = @id
-       WHERE c.openid = @openid ORDER BY m.seq DESC LIMIT 1`,
+       FROM messages m CROSS JOIN conversation_meta c ON c.openid = m.openid AND c.n = m.conversation
+       WHERE m.id = @id AND m.openid = @openid ORDER BY m.seq DESC LIMIT 1`,
     );
     // The next number is past every number in use, so a conversation continued by
     // openConversation is never shared with a new one.

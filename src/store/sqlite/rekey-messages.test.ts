@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { newAnswerId } from '../../chat/answer-id.js';
+import { questionIdOf } from '../../chat/question-id.js';
+import { openSqlite } from './open-sqlite.js';
+import { SqliteHistoryStore } from './sqlite-history-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wag-rekey-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const newFile = () => join(dir, `gateway-${++files}.db`);
+
+/** The messages table as schema version 4 left it: the unique key led by the user. */
+const MESSAGES_V4 = `
+  CREATE TABLE messages_v4 (
+    seq INTEGER PRIMARY KEY, openid TEXT NOT NULL, conversation INTEGER NOT NULL, id TEXT NOT NULL,
+    role TEXT NOT NULL, content TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
+    usage TEXT, meta TEXT, UNIQUE (openid, conversation, id)
+  );
+  INSERT INTO messages_v4 SELECT seq, openid, conversation, id, role, content, status, created_at, usage, meta FROM messages;
+  DROP TABLE messages;
+  ALTER TABLE messages_v4 RENAME TO messages;
+  CREATE INDEX messages_by_conversation ON messages (openid, conversation, seq);
+  PRAGMA user_version = 4;
+`;
+
+const ROWS = `SELECT seq, openid, conversation, id, role, content, status, created_at, usage, meta FROM messages ORDER BY seq`;
+const keyColumns = (db: Database.Database) =>
+  (db.pragma(`index_info(sqlite_autoindex_messages_1)`) as { name: string }[]).map((column) => column.name);
+
+/** A version-4 file with two users' messages, a gap in seq (a deleted row) and usage/meta columns. */
+function version4File(): { file: string; rows: unknown[] } {
+  const file = newFile();
+  const db = openSqlite(file);
+  db.exec(`INSERT INTO conversation_meta (id, openid, n, message_count) VALUES ('c-a', 'oA', 0, 3), ('c-b', 'oB', 0, 1)`);
+  const insert = db.prepare(`INSERT INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  insert.run('oA', 0, 'a1:q', 'user', '你好', 'complete', 1, null, null);
+  insert.run('oA', 0, 'a1', 'assistant', '您好！', 'complete', 2, '{"input":3,"output":2}', '{"model":"m"}');
+  insert.run('oA', 0, 'gone', 'user', 'deleted', 'complete', 3, null, null);
+  // the same id for another user: allowed by both keys
+  insert.run('oB', 0, 'a1', 'assistant', 'other user', 'failed', 4, null, null);
+  insert.run('oA', 0, 'a2', 'assistant', '再见', 'complete', 5, null, null);
+  db.exec(`DELETE FROM messages WHERE id = 'gone'`);
+  db.exec(MESSAGES_V4);
+  const rows = db.prepare(ROWS).all();
+  assert.deepEqual(keyColumns(db), ['openid', 'conversation', 'id'], 'the fixture is a version-4 file');
+  db.close();
+  return { file, rows };
+}
+
+describe('migration 5: the messages key led by the id', () => {
+  it('keeps every row as it was (seq, columns, order) and the same duplicate rule', async () => {
+    const { file, rows } = version4File();
+    const db = openSqlite(file);
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), 5);
+      assert.deepEqual(keyColumns(db), ['id', 'openid', 'conversation']);
+      assert.deepEqual(db.prepare(ROWS).all(), rows);
+      const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name`).pluck().all();
+      assert.deepEqual(indexes, ['messages_by_conversation', 'sqlite_autoindex_messages_1']);
+
+      const history = new SqliteHistoryStore(db);
+      // a retried append of a stored id is still ignored; the same id in another conversation is not a duplicate
+      await history.append('oA', { id: 'a2', role: 'assistant', content: 'again', status: 'complete', createdAt: 6 }, 'c-a');
+      assert.deepEqual((await history.listRecent('oA', 10, 'c-a')).map((m) => m.content), ['你好', '您好！', '再见']);
+      assert.equal((await history.findMessage('oB', 'a1'))?.message.content, 'other user');
+      assert.equal((await history.findMessage('oA', 'a1'))?.conversationId, 'c-a');
+      assert.equal(await history.findMessage('oA', 'nope'), undefined);
+      // new rows continue after the highest seq
+      await history.append('oA', { id: 'a3', role: 'assistant', content: 'next', status: 'complete', createdAt: 7 }, 'c-a');
+      const last = db.prepare(`SELECT seq FROM messages WHERE id = 'a3'`).pluck().get() as number;
+      assert.ok(last > (rows.at(-1) as { seq: number }).seq);
+      await history.close();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a failure part-way (a full disk) leaves the version-4 file as it was, and the next start migrates it', () => {
+    const { file, rows } = version4File();
+    const blocker = new Database(file);
+    // the copy's table name taken: the migration's second statement fails, like a write on a full disk would
+    blocker.exec(`CREATE VIEW messages_rekeyed AS SELECT 1`);
+    blocker.close();
+    assert.throws(() => openSqlite(file), /messages_rekeyed/);
+    const untouched = new Database(file);
+    assert.equal(untouched.pragma('user_version', { simple: true }), 4);
+    assert.deepEqual(keyColumns(untouched), ['openid', 'conversation', 'id']);
+    assert.deepEqual(untouched.prepare(ROWS).all(), rows);
+    untouched.exec(`DROP VIEW messages_rekeyed`);
+    untouched.close();
+    const db = openSqlite(file);
+    assert.deepEqual(db.prepare(ROWS).all(), rows);
+    assert.deepEqual(keyColumns(db), ['id', 'openid', 'conversation']);
+    db.close();
+  });
+
+  it('a commit of 40 users’ questions and answers writes ~2 WAL pages per message, not ~3', async () => {
+    // What the new key is for: the unique index grows at one edge instead of one page per user.
+    const file = newFile();
+    const db = openSqlite(file);
+    db.pragma('wal_autocheckpoint = 0');
+    const history = new SqliteHistoryStore(db);
+    const users = Array.from({ length: 200 }, (_, i) => `oUser${String(i).padStart(4, '0')}-abcdefghijklmnop`);
+    const conversations = await Promise.all(users.map((user) => history.currentConversation(user)));
+    const content = '你好，请问营业时间是几点？这是一个比较常见的回答内容。';
+    let turn = 0;
+    // one commit (one event-loop turn) holds 20 users' questions and 20 other users' answers
+    const commit = async () => {
+      const appends = [];
+      for (let i = 0; i < 40; i++) {
+        const user = (turn * 7 + i * 31) % users.length;
+        const id = newAnswerId();
+        const message = i % 2 === 0 ? { id: questionIdOf(id), role: 'user' as const } : { id, role: 'assistant' as const };
+        appends.push(history.append(users[user]!, { ...message, content, status: 'complete', createdAt: Date.now() }, conversations[user]));
+      }
+      turn++;
+      await Promise.all(appends);
+    };
+    for (let i = 0; i < 150; i++) await commit(); // every user has pages of their own by now
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const commits = 100;
+    for (let i = 0; i < commits; i++) await commit();
+    const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
+    const framesPerMessage = statSync(`${file}-wal`).size / frameBytes / (commits * 40);
+    await history.close();
+    db.close();
+    // 3.2 with the key led by the user (measured: docs/performance.md, 第十轮)
+    assert.ok(framesPerMessage < 2.5, `${framesPerMessage.toFixed(2)} WAL frames per message`);
+  });
+});
