@@ -79,6 +79,10 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `,
   // 5: the messages' unique key led by the (time-ordered) id: rekey-messages.ts
   REKEY_MESSAGES,
+  // 6: no query reads conversations across users by time (the admin console has its own
+  // tables), and every message moved its conversation's entry in this index: one more page
+  // per message at 20k users (docs/performance.md, 第十轮)
+  `DROP INDEX IF EXISTS conversation_meta_by_time;`,
 ];
 
 /**
