@@ -13,7 +13,7 @@ import { composeAdapters } from './compose/compose-adapters.js';
 import { StartupError } from './compose/startup-error.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger, prettyDestination } from './observability/logger.js';
-import { describeListenError, describeNativeModuleError, startupBanner } from './startup-messages.js';
+import { describeListenError, describeNativeModuleError, describeSqliteError, startupBanner } from './startup-messages.js';
 
 // ENV_FILE picks another file (or none, e.g. /dev/null); real environment variables win over it.
 loadDotenv({ quiet: true, path: process.env.ENV_FILE ?? '.env' });
@@ -53,7 +53,7 @@ let adapters;
 try {
   adapters = await composeAdapters(config, logger);
 } catch (error) {
-  const message = error instanceof StartupError ? error.message : describeNativeModuleError(error);
+  const message = error instanceof StartupError ? error.message : (describeNativeModuleError(error) ?? describeSqliteError(error, config.dataDir));
   if (!message) throw error;
   fail('启动失败 / startup failed', message);
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { loadConfig } from './config/load-config.js';
-import { describeListenError, describeNativeModuleError, startupBanner } from './startup-messages.js';
+import Database from 'better-sqlite3';
+import { describeListenError, describeNativeModuleError, describeSqliteError, startupBanner } from './startup-messages.js';
 
 it('explains the listen failures an operator can fix, in Chinese and English', () => {
   const taken = describeListenError(Object.assign(new Error('x'), { code: 'EADDRINUSE' }), '0.0.0.0', 8000);
@@ -40,4 +41,19 @@ it('a native addon built for another Node gets one line with the command that fi
   assert.equal(describeNativeModuleError({ code: 'ERR_DLOPEN_FAILED', message: 'libfoo.so: cannot open shared object file' }), undefined);
   assert.equal(describeNativeModuleError(new Error('other')), undefined);
   assert.equal(describeNativeModuleError(undefined), undefined);
+});
+
+it('a database that cannot be opened or upgraded gets one line saying what to do, by SQLite error code', () => {
+  const line = (code: string, message = 'x') => describeSqliteError(new Database.SqliteError(message, code), '/srv/data')!;
+  assert.match(line('SQLITE_FULL'), /^磁盘已满，DATA_DIR（\/srv\/data）.*数据库没有被改动.* \/ the disk is full: .*nothing was changed/);
+  assert.match(line('SQLITE_NOTADB'), /已损坏或不是 SQLite 文件（SQLITE_NOTADB）.*restore the directory from a backup/);
+  assert.match(line('SQLITE_CORRUPT'), /SQLITE_CORRUPT/);
+  assert.match(line('SQLITE_READONLY_DIRECTORY'), /无法读写.*not on a read-only disk/);
+  assert.match(line('SQLITE_CANTOPEN'), /is writable by the gateway's user/);
+  // any other SQLite failure: its code and first line, still no stack
+  const other = line('SQLITE_ERROR', 'view messages_rekeyed already exists\nmore');
+  assert.equal(other, '数据库错误 / database error in DATA_DIR (/srv/data) (SQLITE_ERROR): view messages_rekeyed already exists');
+  for (const code of ['SQLITE_FULL', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN']) assert.doesNotMatch(line(code), /\n/);
+  // not a SQLite error
+  assert.equal(describeSqliteError(Object.assign(new Error('x'), { code: 'SQLITE_FULL' }), '/srv/data'), undefined);
 });

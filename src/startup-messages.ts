@@ -39,6 +39,39 @@ export function describeNativeModuleError(error: unknown, node = process.version
   );
 }
 
+/**
+ * One line for a SQLite file that cannot be opened or brought up to date (better-sqlite3's
+ * SqliteError, by its code), else undefined. A schema upgrade runs in one transaction, so a
+ * failure part-way leaves the file as the previous version wrote it: the line says so, and
+ * what to do before starting again.
+ */
+export function describeSqliteError(error: unknown, dataDir: string): string | undefined {
+  const { name, code, message } = (error ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
+  if (name !== 'SqliteError' || typeof code !== 'string') return undefined;
+  const where = `DATA_DIR（${dataDir}）`;
+  const whereEn = `DATA_DIR (${dataDir})`;
+  if (code === 'SQLITE_FULL') {
+    return (
+      `磁盘已满，${where}里的数据库写不进去（升级数据库结构要临时多占与对话消息表一样大的空间）；数据库没有被改动，腾出空间后重新启动` +
+      ` / the disk is full: the database in ${whereEn} cannot be written (a schema upgrade needs as much free space as the messages table for a while); nothing was changed, free some space and start again`
+    );
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return (
+      `${where}里的数据库文件已损坏或不是 SQLite 文件（${code}）：停止网关，从备份恢复这个目录（docs/deployment.md），或用 sqlite3 的 .recover 救出数据` +
+      ` / a database file in ${whereEn} is damaged or not a SQLite file (${code}): stop the gateway and restore the directory from a backup, or salvage it with sqlite3's .recover`
+    );
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code.startsWith('SQLITE_IOERR')) {
+    return (
+      `无法读写 ${where}里的数据库（${code}）：检查目录是否存在、运行网关的用户能否写它、磁盘是否只读` +
+      ` / cannot read or write the database in ${whereEn} (${code}): check that the directory exists, is writable by the gateway's user, and is not on a read-only disk`
+    );
+  }
+  const detail = typeof message === 'string' ? message.split('\n')[0] : '';
+  return `数据库错误 / database error in ${whereEn} (${code}): ${detail}`;
+}
+
 /** The "listening" line, with the URLs a newcomer wants to click. */
 export function startupBanner(config: Readonly<Config>, port = config.port): string {
   // 0.0.0.0 and :: listen everywhere; a browser wants a real address

@@ -22,7 +22,7 @@ import { KbError } from '../knowledge-base/kb-error.js';
 import type { AddResult, KnowledgeBase } from '../knowledge-base/knowledge-base.js';
 import { DEFAULT_MIN_RELEVANCE } from '../knowledge-base/relevance.js';
 import { createLogger } from '../observability/logger.js';
-import { describeNativeModuleError } from '../startup-messages.js';
+import { describeNativeModuleError, describeSqliteError } from '../startup-messages.js';
 
 const USAGE = `用法:
   npm run kb -- add <文件或目录…>     导入文档（.md .txt .html .pdf .docx，问答 .csv .json .jsonl）
@@ -58,7 +58,7 @@ try {
 const kb = await createKnowledgeBase(config, createLogger({ level: 'warn', destination: pino.destination(2) }), {
   loadSample: false,
 }).catch((error: unknown) => {
-  const message = describeNativeModuleError(error);
+  const message = describeNativeModuleError(error) ?? describeSqliteError(error, config.dataDir);
   if (!message) throw error;
   console.error(message);
   return process.exit(1);

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { newAnswerId } from '../../chat/answer-id.js';
 import { questionIdOf } from '../../chat/question-id.js';
+import { toSchemaVersion4 } from '../../../test/support/sqlite-version4.js';
 import { openSqlite } from './open-sqlite.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
 
@@ -13,20 +14,6 @@ const dir = mkdtempSync(join(tmpdir(), 'wag-rekey-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const newFile = () => join(dir, `gateway-${++files}.db`);
-
-/** The messages table as schema version 4 left it: the unique key led by the user. */
-const MESSAGES_V4 = `
-  CREATE TABLE messages_v4 (
-    seq INTEGER PRIMARY KEY, openid TEXT NOT NULL, conversation INTEGER NOT NULL, id TEXT NOT NULL,
-    role TEXT NOT NULL, content TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
-    usage TEXT, meta TEXT, UNIQUE (openid, conversation, id)
-  );
-  INSERT INTO messages_v4 SELECT seq, openid, conversation, id, role, content, status, created_at, usage, meta FROM messages;
-  DROP TABLE messages;
-  ALTER TABLE messages_v4 RENAME TO messages;
-  CREATE INDEX messages_by_conversation ON messages (openid, conversation, seq);
-  PRAGMA user_version = 4;
-`;
 
 const ROWS = `SELECT seq, openid, conversation, id, role, content, status, created_at, usage, meta FROM messages ORDER BY seq`;
 const keyColumns = (db: Database.Database) =>
@@ -45,7 +32,7 @@ function version4File(): { file: string; rows: unknown[] } {
   insert.run('oB', 0, 'a1', 'assistant', 'other user', 'failed', 4, null, null);
   insert.run('oA', 0, 'a2', 'assistant', '再见', 'complete', 5, null, null);
   db.exec(`DELETE FROM messages WHERE id = 'gone'`);
-  db.exec(MESSAGES_V4);
+  toSchemaVersion4(db);
   const rows = db.prepare(ROWS).all();
   assert.deepEqual(keyColumns(db), ['openid', 'conversation', 'id'], 'the fixture is a version-4 file');
   db.close();
