@@ -12,7 +12,7 @@ import { withRedisErrorCount } from './with-redis-error-count.js';
  * An outage is logged once when it starts and once when it ends, not per failed call.
  */
 export async function createStores(config: Readonly<Config>, logger: Logger, metrics?: GatewayMetrics): Promise<StoreBundle> {
-  if (!config.redisUrl) return createSqliteStores(join(config.dataDir, 'gateway.sqlite'));
+  if (!config.redisUrl) return createSqliteStores(join(config.dataDir, 'gateway.sqlite'), logger);
   const { createRedisStores } = await import('../store/redis/create-redis-stores.js');
   return createRedisStores({
     url: config.redisUrl,

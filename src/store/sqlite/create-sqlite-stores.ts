@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { StoreBundle } from '../store-bundle.js';
 import { startBackgroundCheckpoint } from './background-checkpoint.js';
 import { openSqlite } from './open-sqlite.js';
@@ -14,8 +15,8 @@ import { SqliteSessionStore } from './sqlite-session-store.js';
  * // …on shutdown
  * await stores.close();
  */
-export function createSqliteStores(file: string): StoreBundle {
-  const db = openSqlite(file);
+export function createSqliteStores(file: string, log?: Pick<Logger, 'warn' | 'info'>): StoreBundle {
+  const db = openSqlite(file, log);
   const inMemory = file === ':memory:' || file === '';
   const checkpoints = inMemory ? undefined : startBackgroundCheckpoint(db, file);
   const history = new SqliteHistoryStore(db);

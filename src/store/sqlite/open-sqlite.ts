@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
 import { backfillConversations } from './backfill-conversations.js';
 import { REKEY_MESSAGES } from './rekey-messages.js';
 
@@ -92,7 +93,7 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
  * @example
  * const db = openSqlite('./data/gateway.db'); // or ':memory:' in tests
  */
-export function openSqlite(file: string): Database.Database {
+export function openSqlite(file: string, log?: Pick<Logger, 'warn' | 'info'>): Database.Database {
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
@@ -103,7 +104,7 @@ export function openSqlite(file: string): Database.Database {
     // commits, an acceptable trade for chat history against a fsync per message.
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    migrate(db);
+    migrate(db, log);
     return db;
   } catch (error) {
     db.close();
@@ -111,7 +112,7 @@ export function openSqlite(file: string): Database.Database {
   }
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, log: Pick<Logger, 'warn' | 'info'> | undefined): void {
   // IMMEDIATE takes the write lock before reading user_version, so two processes opening
   // the same new file cannot both run migration 0.
   db.transaction(() => {
@@ -121,11 +122,19 @@ function migrate(db: Database.Database): void {
         `SQLite schema version ${version} is newer than this build knows (${MIGRATIONS.length}): refusing to run an older gateway on it`,
       );
     }
+    // an existing file: the operator learns why the port is not open yet (a large history takes a while)
+    const upgrading = version > 0 && version < MIGRATIONS.length;
+    const started = performance.now();
+    if (upgrading) {
+      const copies = version < 5 ? ' (once: the messages table is copied, ~12 s per million messages)' : '';
+      log?.warn({ from: version, to: MIGRATIONS.length }, `upgrading the SQLite schema${copies}`);
+    }
     for (let v = version; v < MIGRATIONS.length; v++) {
       const step = MIGRATIONS[v]!;
       if (typeof step === 'string') db.exec(step);
       else step(db);
       db.pragma(`user_version = ${v + 1}`);
     }
+    if (upgrading) log?.info({ version: MIGRATIONS.length, ms: Math.round(performance.now() - started) }, 'SQLite schema upgraded');
   }).immediate();
 }

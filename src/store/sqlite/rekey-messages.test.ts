@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { newAnswerId } from '../../chat/answer-id.js';
 import { questionIdOf } from '../../chat/question-id.js';
+import { captureLogger } from '../../../test/support/capture-logger.js';
 import { toSchemaVersion4 } from '../../../test/support/sqlite-version4.js';
 import { openSqlite } from './open-sqlite.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
@@ -42,8 +43,15 @@ function version4File(): { file: string; rows: unknown[] } {
 describe('migration 5: the messages key led by the id', () => {
   it('keeps every row as it was (seq, columns, order) and the same duplicate rule', async () => {
     const { file, rows } = version4File();
-    const db = openSqlite(file);
+    const { logger, lines } = captureLogger();
+    const db = openSqlite(file, logger);
     try {
+      // the operator is told why the port is not open yet, and when it is done
+      const logged = lines.map((line) => JSON.parse(line) as { msg: string; from?: number; to?: number; ms?: number });
+      assert.match(logged[0]!.msg, /^upgrading the SQLite schema \(once: the messages table is copied/);
+      assert.equal(logged[0]!.from, 4);
+      assert.equal(logged[1]!.msg, 'SQLite schema upgraded');
+      assert.equal(typeof logged[1]!.ms, 'number');
       assert.ok((db.pragma('user_version', { simple: true }) as number) >= 5);
       assert.deepEqual(keyColumns(db), ['id', 'openid', 'conversation']);
       assert.deepEqual(db.prepare(ROWS).all(), rows);
