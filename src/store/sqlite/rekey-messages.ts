@@ -15,6 +15,8 @@
  * migration's transaction — a failure (a full disk: the copy needs as much free space as the
  * table) leaves the file as it was. It runs once, on the first start of this version.
  */
+// The columns are migration 1's, written out again on purpose: a shipped migration is a
+// snapshot, and sharing a constant with it would let a later edit change what old files ran.
 export const REKEY_MESSAGES = `
   CREATE TABLE messages_rekeyed (
     seq          INTEGER PRIMARY KEY,
