@@ -19,6 +19,7 @@ import type { MessageStatus, StoredMessage } from '../history-store.js';
  *                           (listings skip those: `WHERE message_count > 0`)
  *   indexes: (openid, updated_at, id) for one user's list newest first;
  *            (updated_at) for all conversations newest first or within a date range.
+ *            (Both dropped since, by migrations 6 and 7: the UNIQUE (openid, n) key serves.)
  *   `conversations.current` (from version 1) stays the user's current number; a number without
  *   a row here gets one (a fresh id) on its first use.
  *

@@ -108,6 +108,8 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       `INSERT INTO conversations (openid, current) VALUES (@openid, @n)
        ON CONFLICT (openid) DO UPDATE SET current = excluded.current`,
     );
+    // found by the (openid, n) key and sorted here: no index is kept in updated_at order, which
+    // every message would have to move (migration 7)
     this.#page = db.prepare(
       `SELECT id, title, created_at, updated_at, message_count FROM conversation_meta
        WHERE openid = @openid AND message_count > 0 AND (updated_at, id) < (@at, @id)
