@@ -32,8 +32,9 @@ describe('deploy/grafana-dashboard.json', () => {
     metrics.redisError('store');
     metrics.contentCheck('keywords', 'pass');
     metrics.rateLimited('chat_rate');
+    metrics.sqliteCommit('history', 2, 0.0001);
     const names = new Set((await metrics.registry.getMetricsAsJSON()).flatMap((metric) => metric.values.flatMap((value) => Object.keys(value.labels))));
-    const allowed = ['outcome', 'direction', 'kind', 'client', 'checker', 'verdict', 'limit', 'le', 'quantile', 'type', 'space', 'version', 'major', 'minor', 'patch'];
+    const allowed = ['outcome', 'direction', 'kind', 'client', 'checker', 'verdict', 'limit', 'batch', 'le', 'quantile', 'type', 'space', 'version', 'major', 'minor', 'patch'];
     for (const name of names) assert.ok(allowed.includes(name), `unexpected label ${name}`);
   });
 });

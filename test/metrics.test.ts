@@ -126,6 +126,10 @@ describe('/metrics', () => {
       assert.ok(series.get('wag_model_tokens_total{direction="in"}')! > 0);
       assert.ok(series.get('wag_model_tokens_total{direction="out"}')! > 0);
       assert.equal(series.get('wag_chat_queue_depth'), 0);
+      // the question and the answer went through SQLite group commits (the login's session too)
+      assert.ok(series.get('wag_sqlite_committed_rows_total{batch="history"}')! >= 2);
+      assert.ok(series.get('wag_sqlite_commit_seconds_count{batch="history"}')! >= 1);
+      assert.ok(series.get('wag_sqlite_commit_seconds_count{batch="sessions"}')! >= 1);
 
       client.send({ type: 'login', session_id: 'no-such-session-0123456789' });
       assert.notEqual((await client.nextOf('login_response')).code, 0);

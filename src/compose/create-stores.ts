@@ -4,6 +4,7 @@ import type { Config } from '../config/config-schema.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import { createSqliteStores } from '../store/sqlite/create-sqlite-stores.js';
 import type { StoreBundle } from '../store/store-bundle.js';
+import type { CommitObserver } from '../store/sqlite/write-batch.js';
 import { withRedisErrorCount } from './with-redis-error-count.js';
 
 /**
@@ -12,7 +13,10 @@ import { withRedisErrorCount } from './with-redis-error-count.js';
  * An outage is logged once when it starts and once when it ends, not per failed call.
  */
 export async function createStores(config: Readonly<Config>, logger: Logger, metrics?: GatewayMetrics): Promise<StoreBundle> {
-  if (!config.redisUrl) return createSqliteStores(join(config.dataDir, 'gateway.sqlite'), logger);
+  if (!config.redisUrl) {
+    const onCommit: CommitObserver | undefined = metrics && ((batch, rows, seconds) => metrics.sqliteCommit(batch, rows, seconds));
+    return createSqliteStores(join(config.dataDir, 'gateway.sqlite'), logger, onCommit);
+  }
   const { createRedisStores } = await import('../store/redis/create-redis-stores.js');
   return createRedisStores({
     url: config.redisUrl,

@@ -36,6 +36,11 @@ export interface GatewayMetrics {
   uploadStored(kind: string, bytes: number): void;
   /** an upload refused, by the error reason the client got */
   uploadRefused(reason: string): void;
+  /**
+   * a SQLite group commit (`batch`: history / sessions): its rows, and how long it held the
+   * event loop — a slow or full disk shows here before it shows as slow answers
+   */
+  sqliteCommit(batch: string, rows: number, seconds: number): void;
   /** registers the gauges read at scrape time (the app calls it once it has its parts) */
   watch(sources: GaugeSources): void;
   /** the exposition text; undefined when metrics are off */
@@ -54,6 +59,7 @@ export const noMetrics: GatewayMetrics = {
   rateLimited() {},
   uploadStored() {},
   uploadRefused() {},
+  sqliteCommit() {},
   watch() {},
   render: async () => undefined,
 };

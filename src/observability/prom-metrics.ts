@@ -11,6 +11,8 @@ export { AggregatorRegistry } from 'prom-client';
  */
 const FIRST_TOKEN_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60];
 const ANSWER_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300];
+/** A group commit takes tens of µs on a healthy disk; milliseconds mean the disk (or the WAL) is in trouble. */
+const COMMIT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 /**
  * GatewayMetrics on a prom-client registry of its own (never the global default one), so
@@ -27,19 +29,14 @@ export class PromMetrics implements GatewayMetrics {
   readonly registry = new Registry();
   private readonly logins = this.counter('wag_logins_total', 'Login attempts by outcome (ok or the error reason)', ['outcome']);
   private readonly chats = this.counter('wag_chats_total', 'Answers ended, by outcome', ['outcome']);
-  private readonly answerSeconds = new Histogram({
-    name: 'wag_answer_duration_seconds',
-    help: 'From a question to the end of its answer, by outcome',
-    labelNames: ['outcome'],
-    buckets: ANSWER_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly firstTokenSeconds = new Histogram({
-    name: 'wag_time_to_first_token_seconds',
-    help: "From a question to the model's first text (queue, history, retrieval and the model included)",
-    buckets: FIRST_TOKEN_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly answerSeconds = this.histogram('wag_answer_duration_seconds', 'From a question to the end of its answer, by outcome', ANSWER_BUCKETS, [
+    'outcome',
+  ]);
+  private readonly firstTokenSeconds = this.histogram(
+    'wag_time_to_first_token_seconds',
+    "From a question to the model's first text (queue, history, retrieval and the model included)",
+    FIRST_TOKEN_BUCKETS,
+  );
   private readonly modelTokens = this.counter('wag_model_tokens_total', 'Model tokens by direction (in = prompt, out = completion)', ['direction']);
   private readonly modelErrors = this.counter('wag_model_errors_total', 'Model calls failed for good, by kind', ['kind']);
   private readonly redisErrors = this.counter('wag_redis_errors_total', 'Redis connection errors, by connection', ['client']);
@@ -48,6 +45,13 @@ export class PromMetrics implements GatewayMetrics {
   private readonly uploads = this.counter('wag_uploads_total', 'Uploads stored, by kind', ['kind']);
   private readonly uploadBytes = this.counter('wag_upload_bytes_total', 'Bytes of uploads stored, by kind', ['kind']);
   private readonly uploadRefusals = this.counter('wag_upload_refusals_total', 'Uploads refused, by reason', ['reason']);
+  private readonly commitSeconds = this.histogram(
+    'wag_sqlite_commit_seconds',
+    'SQLite group commits: how long each held the event loop, by batch (history, sessions)',
+    COMMIT_BUCKETS,
+    ['batch'],
+  );
+  private readonly committedRows = this.counter('wag_sqlite_committed_rows_total', 'Rows committed by SQLite group commits, by batch', ['batch']);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wag_' });
@@ -96,6 +100,11 @@ export class PromMetrics implements GatewayMetrics {
     this.uploadRefusals.inc({ reason });
   }
 
+  sqliteCommit(batch: string, rows: number, seconds: number): void {
+    this.commitSeconds.observe({ batch }, seconds);
+    this.committedRows.inc({ batch }, rows);
+  }
+
   watch(sources: GaugeSources): void {
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
@@ -110,5 +119,9 @@ export class PromMetrics implements GatewayMetrics {
 
   private counter(name: string, help: string, labelNames: string[]): Counter {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram(name: string, help: string, buckets: number[], labelNames: string[] = []): Histogram {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 }

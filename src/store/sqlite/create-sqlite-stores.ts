@@ -5,6 +5,7 @@ import { openSqlite } from './open-sqlite.js';
 import { SqliteFeedbackStore } from './sqlite-feedback-store.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
 import { SqliteSessionStore } from './sqlite-session-store.js';
+import type { CommitObserver } from './write-batch.js';
 
 /**
  * Opens one SQLite file and builds the stores on it. The bundle owns the file handle.
@@ -15,12 +16,17 @@ import { SqliteSessionStore } from './sqlite-session-store.js';
  * // …on shutdown
  * await stores.close();
  */
-export function createSqliteStores(file: string, log?: Pick<Logger, 'warn' | 'info'>): StoreBundle {
+export function createSqliteStores(
+  file: string,
+  log?: Pick<Logger, 'warn' | 'info'>,
+  /** told of every group commit (the metrics) */
+  onCommit?: CommitObserver,
+): StoreBundle {
   const db = openSqlite(file, log);
   const inMemory = file === ':memory:' || file === '';
   const checkpoints = inMemory ? undefined : startBackgroundCheckpoint(db, file);
-  const history = new SqliteHistoryStore(db);
-  const sessions = new SqliteSessionStore(db);
+  const history = new SqliteHistoryStore(db, onCommit);
+  const sessions = new SqliteSessionStore(db, onCommit);
   const feedback = new SqliteFeedbackStore(db);
   let closing: Promise<void> | undefined;
   return {

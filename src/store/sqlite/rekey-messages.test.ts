@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { newAnswerId } from '../../chat/answer-id.js';
-import { questionIdOf } from '../../chat/question-id.js';
 import { captureLogger } from '../../../test/support/capture-logger.js';
 import { toSchemaVersion4 } from '../../../test/support/sqlite-version4.js';
+import { walFramesPerMessage } from '../../../test/support/wal-frames.js';
 import { openSqlite } from './open-sqlite.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
 
@@ -101,31 +100,9 @@ describe('migration 5: the messages key led by the id', () => {
     // What the new key is for: the unique index grows at one edge instead of one page per user.
     const file = newFile();
     const db = openSqlite(file);
-    db.pragma('wal_autocheckpoint = 0');
-    const history = new SqliteHistoryStore(db);
     const users = Array.from({ length: 200 }, (_, i) => `oUser${String(i).padStart(4, '0')}-abcdefghijklmnop`);
-    const conversations = await Promise.all(users.map((user) => history.currentConversation(user)));
-    const content = '你好，请问营业时间是几点？这是一个比较常见的回答内容。';
-    let turn = 0;
     // one commit (one event-loop turn) holds 20 users' questions and 20 other users' answers
-    const commit = async () => {
-      const appends = [];
-      for (let i = 0; i < 40; i++) {
-        const user = (turn * 7 + i * 31) % users.length;
-        const id = newAnswerId();
-        const message = i % 2 === 0 ? { id: questionIdOf(id), role: 'user' as const } : { id, role: 'assistant' as const };
-        appends.push(history.append(users[user]!, { ...message, content, status: 'complete', createdAt: Date.now() }, conversations[user]));
-      }
-      turn++;
-      await Promise.all(appends);
-    };
-    for (let i = 0; i < 150; i++) await commit(); // every user has pages of their own by now
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    const commits = 100;
-    for (let i = 0; i < commits; i++) await commit();
-    const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
-    const framesPerMessage = statSync(`${file}-wal`).size / frameBytes / (commits * 40);
-    await history.close();
+    const framesPerMessage = await walFramesPerMessage(db, file, { users, userOf: (turn, i) => (turn * 7 + i * 31) % users.length });
     db.close();
     // 3.2 with the key led by the user (measured: docs/performance.md, 第十轮)
     assert.ok(framesPerMessage < 2.5, `${framesPerMessage.toFixed(2)} WAL frames per message`);

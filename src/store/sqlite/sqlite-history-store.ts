@@ -3,7 +3,7 @@ import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
 import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from './message-row.js';
 import { RecentMessages } from './recent-messages.js';
-import { WriteBatch } from './write-batch.js';
+import { WriteBatch, type CommitObserver } from './write-batch.js';
 import { answerDetailsOf } from '../answer-details.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../conversation-cursor.js';
 import { conversationTitle } from '../conversation-title.js';
@@ -85,7 +85,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   /** the last messages of conversations read lately, written through at commit */
   readonly #recentCache = new RecentMessages();
 
-  constructor(db: Database) {
+  constructor(db: Database, onCommit?: CommitObserver) {
     super(db, 'SqliteHistoryStore');
     this.#db = db;
     this.#current = db.prepare(`SELECT ${CURRENT}`).pluck() as Statement<[{ openid: string }], number>;
@@ -137,12 +137,11 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       this.#createMeta.run({ id: randomUUID(), openid, n });
       return { n, id: this.#metaOf.get({ openid, n })!.id };
     });
-    this.#appends = new WriteBatch(
-      db,
-      appendWriter(db, (openid, n, row) => this.#recentCache.appended(openid, n, row)),
-      () => this.#recentCache.reset(),
-      (row) => row.openid,
-    );
+    this.#appends = new WriteBatch(db, appendWriter(db, (openid, n, row) => this.#recentCache.appended(openid, n, row)), {
+      rolledBack: () => this.#recentCache.reset(),
+      keyOf: (row) => row.openid,
+      committed: onCommit && ((rows, seconds) => onCommit('history', rows, seconds)),
+    });
   }
 
   async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
-import { WriteBatch } from './write-batch.js';
+import { WriteBatch, type CommitObserver } from './write-batch.js';
 import type { SessionRecord, SessionStore } from '../session-store.js';
 
 /** how often expired sessions are deleted, at most (ms) */
@@ -36,7 +36,7 @@ export class SqliteSessionStore extends SqliteStore implements SessionStore {
   readonly #puts: WriteBatch<SessionRow>;
   #purgedAt = 0;
 
-  constructor(db: Database) {
+  constructor(db: Database, onCommit?: CommitObserver) {
     super(db, 'SqliteSessionStore');
     this.#put = db.prepare(
       `INSERT OR REPLACE INTO sessions (session_id, openid, unionid, session_key, created_at, expires_at)
@@ -53,7 +53,7 @@ export class SqliteSessionStore extends SqliteStore implements SessionStore {
     this.#delete = db.prepare('DELETE FROM sessions WHERE session_id = ?');
     this.#purge = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
     const put = this.#put;
-    this.#puts = new WriteBatch(db, (row) => put.run(row));
+    this.#puts = new WriteBatch(db, (row) => put.run(row), { committed: onCommit && ((rows, seconds) => onCommit('sessions', rows, seconds)) });
   }
 
   async put(record: SessionRecord): Promise<void> {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { newAnswerId } from '../../chat/answer-id.js';
 import { questionIdOf } from '../../chat/question-id.js';
+import { walFramesPerMessage } from '../../../test/support/wal-frames.js';
 import { openSqlite } from './open-sqlite.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
 
@@ -80,31 +81,11 @@ describe('migration 7: no index in updated_at order on conversation_meta', () =>
     // once users no longer share pages that is one more page per message.
     const file = newFile();
     const db = openSqlite(file);
-    db.pragma('wal_autocheckpoint = 0');
-    const history = new SqliteHistoryStore(db);
     const users = Array.from({ length: 4_000 }, () => `o${randomBytes(14).toString('base64url')}`);
-    const ids = await Promise.all(users.map((user) => history.currentConversation(user)));
     // a commit's users are unrelated to when their conversations were created
     const order = users.map((_, i) => i).sort(() => Math.random() - 0.5);
-    const content = '你好，请问营业时间是几点？这是一个比较常见的回答内容。';
-    let next = 0;
-    const commit = async () => {
-      const appends = [];
-      for (let i = 0; i < 40; i++, next++) {
-        const user = order[next % users.length]!;
-        const id = newAnswerId();
-        const message = next % 2 === 0 ? { id: questionIdOf(id), role: 'user' as const } : { id, role: 'assistant' as const };
-        appends.push(history.append(users[user]!, { ...message, content, status: 'complete', createdAt: Date.now() }, ids[user]));
-      }
-      await Promise.all(appends);
-    };
-    for (let i = 0; i < 200; i++) await commit(); // two messages per user first
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    const commits = 100;
-    for (let i = 0; i < commits; i++) await commit();
-    const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
-    const framesPerMessage = statSync(`${file}-wal`).size / frameBytes / (commits * 40);
-    await history.close();
+    // two messages per user first
+    const framesPerMessage = await walFramesPerMessage(db, file, { users, userOf: (turn, i) => order[(turn * 40 + i) % users.length]!, warmCommits: 200 });
     db.close();
     // 2.84 with the index (measured: docs/performance.md, 第十一轮)
     assert.ok(framesPerMessage < 2.4, `${framesPerMessage.toFixed(2)} WAL frames per message`);

@@ -81,6 +81,19 @@ describe('group commit (WriteBatch)', () => {
     db.close();
   });
 
+  it('reports each commit once, with its rows and how long it held the event loop (a fallback to a transaction per row too)', async () => {
+    const db = openSqlite(':memory:');
+    db.exec('CREATE TABLE t (v TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const commits: Array<[number, number]> = [];
+    const batch = new WriteBatch<string | null>(db, (v) => insert.run(v), { committed: (rows, seconds) => commits.push([rows, seconds]) });
+    await Promise.all(['a', 'b', 'c'].map((v) => batch.add(v)));
+    await Promise.allSettled(['x', null].map((v) => batch.add(v)));
+    assert.deepEqual(commits.map(([rows]) => rows), [3, 2]);
+    for (const [, seconds] of commits) assert.ok(seconds >= 0 && seconds < 60, `${seconds} s`);
+    db.close();
+  });
+
   it('close() commits what is pending', async () => {
     const file = join(dir, `${++n}.db`);
     const db = openSqlite(file);

@@ -1,4 +1,17 @@
+import { performance } from 'node:perf_hooks';
 import type { Database, Transaction } from 'better-sqlite3';
+
+/** Told of every group commit: which batch, its rows, and the seconds it held the event loop. */
+export type CommitObserver = (batch: 'history' | 'sessions', rows: number, seconds: number) => void;
+
+export interface WriteBatchOptions<Row> {
+  /** a transaction failed and rolled back (whatever `write` noted of its rows is void) */
+  rolledBack?: () => void;
+  /** what `holds` asks about: the key a row is read by (e.g. its user) */
+  keyOf?: (row: Row) => string;
+  /** after each commit (fallbacks included): its rows and the seconds it took (metrics) */
+  committed?: (rows: number, seconds: number) => void;
+}
 
 interface Pending<Row> {
   row: Row;
@@ -39,10 +52,7 @@ export class WriteBatch<Row> {
      * failure rolls the whole batch back, and each row is then retried in its own transaction)
      */
     write: (row: Row) => void,
-    /** a transaction failed and rolled back (whatever `write` noted of its rows is void) */
-    private readonly rolledBack: () => void = () => {},
-    /** what `holds` asks about: the key a row is read by (e.g. its user) */
-    private readonly keyOf?: (row: Row) => string,
+    private readonly options: WriteBatchOptions<Row> = {},
   ) {
     this.writeAll = db.transaction((batch: Pending<Row>[]) => {
       for (const { row } of batch) write(row);
@@ -52,7 +62,7 @@ export class WriteBatch<Row> {
 
   /** Resolves once `row` is committed; rejects with the error of its own write. */
   add(row: Row): Promise<void> {
-    if (this.keyOf) this.pendingKeys.add(this.keyOf(row));
+    if (this.options.keyOf) this.pendingKeys.add(this.options.keyOf(row));
     return new Promise((resolve, reject) => {
       if (this.pending.push({ row, resolve, reject }) === 1) setImmediate(() => this.flush());
     });
@@ -69,22 +79,25 @@ export class WriteBatch<Row> {
     if (batch.length === 0) return;
     this.pending = [];
     this.pendingKeys.clear();
+    const started = performance.now();
+    const { rolledBack = () => {}, committed } = this.options;
     try {
       this.writeAll.immediate(batch);
     } catch {
-      this.rolledBack();
+      rolledBack();
       // One row failed (or the commit did): each row gets its own outcome, so one bad row
       // (a constraint, a closed file) does not fail the chats that shared its transaction.
       for (const entry of batch) {
         try {
           this.writeOne.immediate(entry.row);
         } catch (error) {
-          this.rolledBack();
+          rolledBack();
           entry.reject(error);
           entry.resolve = () => {};
         }
       }
     }
+    committed?.(batch.length, (performance.now() - started) / 1000);
     for (const entry of batch) entry.resolve();
   }
 }
