@@ -17,6 +17,8 @@ import type { MessageStatus, StoredMessage } from '../history-store.js';
  *   updated_at     INTEGER  epoch ms of the latest message (0 while empty)
  *   message_count  INTEGER  messages in it; 0 only for a user's current, still empty conversation
  *                           (listings skip those: `WHERE message_count > 0`)
+ *   (Since version 7's code, updated_at and message_count of a user's *current* conversation
+ *   are as of its first message or when the user last left it; the list reads them live.)
  *   indexes: (openid, updated_at, id) for one user's list newest first;
  *            (updated_at) for all conversations newest first or within a date range.
  *            (Both dropped since, by migrations 6 and 7: the UNIQUE (openid, n) key serves.)

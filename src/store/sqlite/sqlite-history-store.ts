@@ -42,13 +42,22 @@ interface AppendRow {
 // The user's current conversation number, 0 until the first clear().
 const CURRENT_CACHE_MAX = 50_000;
 const CURRENT = `COALESCE((SELECT current FROM conversations WHERE openid = @openid), 0)`;
+/**
+ * A conversation's latest messages by position, whose newest `created_at` is its latest time:
+ * messages are appended in about the order they are stamped (a question before its answer; at
+ * most one answer in flight per session), so a bounded tail holds the maximum without reading
+ * every message of a long conversation.
+ */
+const LATEST_CREATED = `SELECT created_at FROM messages WHERE openid = @openid AND conversation = @n ORDER BY seq DESC LIMIT 64`;
 
 /**
  * HistoryStore on SQLite (schema in `open-sqlite.ts` and `backfill-conversations.ts`).
  *
  * Messages keep their version-1 layout, numbered per user (`messages.conversation`);
  * `conversation_meta` gives each number its opaque id and the summary the list shows, kept in
- * step with the messages in the same transaction. Idempotency is per message id within a
+ * step with the messages in the same transaction — except the user's current conversation,
+ * whose count and time are brought up to date when the user leaves it and read live meanwhile
+ * (`appendWriter`, `#liveSummary`): a message then writes no summary page. Idempotency is per message id within a
  * conversation: a duplicate is ignored by the UNIQUE constraint, whatever its content.
  *
  * Appends are group-committed (write-batch.ts): one transaction per event-loop turn, each
@@ -69,7 +78,10 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
   readonly #createMeta: Statement<[{ id: string; openid: string; n: number }]>;
   readonly #dropIfEmpty: Statement<[{ openid: string; n: number }]>;
   readonly #setCurrent: Statement<[{ openid: string; n: number }]>;
-  readonly #page: Statement<[{ openid: string; at: number; id: string; limit: number }], MetaRow>;
+  readonly #page: Statement<[{ openid: string; n: number; at: number; id: string; limit: number }], MetaRow>;
+  readonly #liveCount: Statement<[{ openid: string; n: number }], number>;
+  readonly #liveUpdatedAt: Statement<[{ openid: string; n: number }], number | null>;
+  readonly #settle: Statement<[{ openid: string; n: number }]>;
   readonly #deleteMessages: Statement<[{ openid: string; n: number }]>;
   readonly #deleteMeta: Statement<[{ openid: string; n: number }]>;
   readonly #find: Statement<[{ openid: string; id: string }], MessageRow & { conversation_id: string }>;
@@ -110,10 +122,25 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     );
     // found by the (openid, n) key and sorted here: no index is kept in updated_at order, which
     // every message would have to move (migration 7)
+    // (the current conversation is left out: its count and time are read live, see `#liveSummary`)
     this.#page = db.prepare(
       `SELECT id, title, created_at, updated_at, message_count FROM conversation_meta
-       WHERE openid = @openid AND message_count > 0 AND (updated_at, id) < (@at, @id)
+       WHERE openid = @openid AND n != @n AND message_count > 0 AND (updated_at, id) < (@at, @id)
        ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+    );
+    this.#liveCount = db.prepare(`SELECT COUNT(*) FROM messages WHERE openid = @openid AND conversation = @n`).pluck() as Statement<
+      [{ openid: string; n: number }],
+      number
+    >;
+    this.#liveUpdatedAt = db.prepare(`SELECT CAST(MAX(created_at) AS INTEGER) FROM (${LATEST_CREATED})`).pluck() as Statement<
+      [{ openid: string; n: number }],
+      number | null
+    >;
+    this.#settle = db.prepare(
+      `UPDATE conversation_meta SET
+         message_count = (SELECT COUNT(*) FROM messages WHERE openid = @openid AND conversation = @n),
+         updated_at    = MAX(updated_at, COALESCE((SELECT CAST(MAX(created_at) AS INTEGER) FROM (${LATEST_CREATED})), 0))
+       WHERE openid = @openid AND n = @n AND message_count > 0`,
     );
     this.#deleteMessages = db.prepare('DELETE FROM messages WHERE openid = @openid AND conversation = @n');
     this.#deleteMeta = db.prepare('DELETE FROM conversation_meta WHERE openid = @openid AND n = @n');
@@ -129,7 +156,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       .prepare(`SELECT 1 + MAX(${CURRENT}, COALESCE((SELECT MAX(n) FROM conversation_meta WHERE openid = @openid), 0))`)
       .pluck() as Statement<[{ openid: string }], number>;
     this.#clearTx = db.transaction((openid: string) => {
-      this.#dropIfEmpty.run({ openid, n: this.#current.get({ openid })! });
+      this.#leave(openid, this.#current.get({ openid })!);
       this.#setCurrent.run({ openid, n: next.get({ openid })! });
     });
     this.#currentTx = db.transaction((openid: string) => {
@@ -205,7 +232,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.assertOpen();
     return this.#changeConversation(openid, conversationId, (n) => {
       const current = this.#current.get({ openid })!;
-      if (current !== n) this.#dropIfEmpty.run({ openid, n: current });
+      if (current !== n) this.#leave(openid, current);
       this.#setCurrent.run({ openid, n });
     });
   }
@@ -217,7 +244,15 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     const cursor = page.before === undefined ? { updatedAt: Number.MAX_SAFE_INTEGER, id: '' } : decodeCursor(page.before);
     if (cursor === undefined) return { items: [] };
     // the first page: every id sorts after '' at MAX_SAFE_INTEGER, so "updated_at < @at" admits all
-    const rows = this.#page.all({ openid, at: cursor.updatedAt, id: cursor.id, limit: limit + 1 });
+    const at = cursor.updatedAt;
+    const n = this.#current.get({ openid })!;
+    const rows = this.#page.all({ openid, n, at, id: cursor.id, limit: limit + 1 });
+    // the current conversation, with its live count and time, where it sorts (if on this page)
+    const live = this.#liveSummary(openid, n);
+    if (live && (live.updated_at < at || (live.updated_at === at && live.id < cursor.id))) {
+      const before = rows.findIndex((row) => row.updated_at < live.updated_at || (row.updated_at === live.updated_at && row.id < live.id));
+      rows.splice(before < 0 ? rows.length : before, 0, live);
+    }
     const items = rows.slice(0, limit).map(toSummary);
     const last = items.at(-1);
     return rows.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
@@ -238,6 +273,24 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     this.#flushFor(openid);
     const row = this.#find.get({ openid, id: messageId });
     return row === undefined ? undefined : { message: toStoredMessage(row), conversationId: row.conversation_id };
+  }
+
+  /**
+   * The current conversation's summary as the list shows it: its stored row with the count and
+   * latest time read from its messages (appends leave them to this, see `appendWriter`);
+   * undefined while it has no row or no message.
+   */
+  #liveSummary(openid: string, n: number): MetaRow | undefined {
+    const row = this.#metaOf.get({ openid, n });
+    if (row === undefined || row.message_count === 0) return undefined;
+    const latest = this.#liveUpdatedAt.get({ openid, n }) ?? 0;
+    return { ...row, message_count: this.#liveCount.get({ openid, n })!, updated_at: Math.max(row.updated_at, latest) };
+  }
+
+  /** The user leaves conversation `n` (no longer current): its summary is brought up to date, or an empty one goes. */
+  #leave(openid: string, n: number): void {
+    this.#settle.run({ openid, n });
+    this.#dropIfEmpty.run({ openid, n });
   }
 
   /** Commits the pending appends if one of them is this user's: what a read of their rows must see. */
@@ -300,17 +353,28 @@ function appendWriter(db: Database, written: (openid: string, n: number, message
     `INSERT INTO conversation_meta (id, openid, n, title, created_at, updated_at, message_count)
      VALUES (@cid, @openid, @n, COALESCE(@title, ''), @at, @at, 1)`,
   );
+  const started = db.prepare('SELECT message_count > 0 AND title != \'\' FROM conversation_meta WHERE openid = ? AND n = ?').pluck();
   return (row: AppendRow) => {
-    const n = row.n ?? (current.get({ openid: row.openid }) as number);
     const { openid } = row;
+    const currentN = current.get({ openid }) as number;
+    const n = row.n ?? currentN;
     // positional: no per-row parameter object
     if (insert.run(openid, n, row.id, row.role, row.content, row.status, row.createdAt, row.usage, row.meta).changes === 0) return; // a duplicate: nothing changes
+    // The user's current conversation, once it has a message and a title, keeps its stored count
+    // and time until the user leaves it (`#leave`) and is listed with live ones (`#liveSummary`):
+    // a message then writes no summary page, one page in ~2.4 once users stop sharing pages.
+    if (n === currentN && started.get(openid, n) === 1) return void written(openid, n, storedMessageOf(row));
     const summary = { openid, n, at: Math.floor(row.createdAt), title: row.title };
     if (bump.run(summary).changes === 0) create.run({ ...summary, cid: randomUUID() });
     // last, so a row that fails part-way never reaches the recent-messages cache
-    const { id, role, content, status, createdAt: created_at, usage, meta } = row;
-    written(openid, n, toStoredMessage({ id, role: role as StoredMessage['role'], content, status: status as StoredMessage['status'], created_at, usage, meta }));
+    written(openid, n, storedMessageOf(row));
   };
+}
+
+/** An appended row as a read would return it. */
+function storedMessageOf(row: AppendRow): StoredMessage {
+  const { id, role, content, status, createdAt: created_at, usage, meta } = row;
+  return toStoredMessage({ id, role: role as StoredMessage['role'], content, status: status as StoredMessage['status'], created_at, usage, meta });
 }
 
 function toSummary(row: MetaRow): ConversationSummary {
