@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { newAnswerId } from '../../src/chat/answer-id.js';
@@ -44,4 +45,20 @@ export async function walFramesPerMessage(db: Database, file: string, load: WalF
   const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
   await history.close();
   return statSync(`${file}-wal`).size / frameBytes / (commits * 40);
+}
+
+/**
+ * `count` users with random openids, each commit taking the next 40 of them in an order unrelated
+ * to when their conversations were created (as in production: who writes now has nothing to do
+ * with who signed up when), after two messages per user. Each pass over the users starts one
+ * place later, so a user's messages alternate between question and answer as in a conversation.
+ */
+export function scatteredUsers(count: number): WalFramesLoad {
+  const users = Array.from({ length: count }, () => `o${randomBytes(14).toString('base64url')}`);
+  const order = users.map((_, i) => i).sort(() => Math.random() - 0.5);
+  const userOf = (turn: number, i: number) => {
+    const k = turn * 40 + i;
+    return order[(k + Math.floor(k / count)) % count]!;
+  };
+  return { users, userOf, warmCommits: Math.ceil((2 * count) / 40) };
 }

@@ -17,11 +17,11 @@ import type { MessageStatus, StoredMessage } from '../history-store.js';
  *   updated_at     INTEGER  epoch ms of the latest message (0 while empty)
  *   message_count  INTEGER  messages in it; 0 only for a user's current, still empty conversation
  *                           (listings skip those: `WHERE message_count > 0`)
- *   (Since version 7's code, updated_at and message_count of a user's *current* conversation
+ *   (Since the eleventh performance round, updated_at and message_count of a user's *current* conversation
  *   are as of its first message or when the user last left it; the list reads them live.)
  *   indexes: (openid, updated_at, id) for one user's list newest first;
  *            (updated_at) for all conversations newest first or within a date range.
- *            (Both dropped since, by migrations 6 and 7: the UNIQUE (openid, n) key serves.)
+ *            (The second was dropped by migration 6: nothing reads across users by time.)
  *   `conversations.current` (from version 1) stays the user's current number; a number without
  *   a row here gets one (a fresh id) on its first use.
  *

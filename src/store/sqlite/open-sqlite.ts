@@ -84,11 +84,6 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   // tables), and every message moved its conversation's entry in this index: one more page
   // per message at 20k users (docs/performance.md, 第十轮)
   `DROP INDEX IF EXISTS conversation_meta_by_time;`,
-  // 7: one user's list is sorted from the (openid, n) key instead: every message moved its
-  // conversation's entry in this index, one more page per message once users no longer share
-  // pages (4,000 users: 2.84 → 2.01 WAL pages per message), while sorting a user's list costs
-  // 0.3 ms at 1,000 conversations (docs/performance.md, 第十一轮)
-  `DROP INDEX IF EXISTS conversation_meta_by_user;`,
 ];
 
 /**

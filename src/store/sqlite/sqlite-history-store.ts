@@ -57,8 +57,9 @@ const LATEST_CREATED = `SELECT created_at FROM messages WHERE openid = @openid A
  * `conversation_meta` gives each number its opaque id and the summary the list shows, kept in
  * step with the messages in the same transaction — except the user's current conversation,
  * whose count and time are brought up to date when the user leaves it and read live meanwhile
- * (`appendWriter`, `#liveSummary`): a message then writes no summary page. Idempotency is per message id within a
- * conversation: a duplicate is ignored by the UNIQUE constraint, whatever its content.
+ * (`appendWriter`, `#liveSummary`): a message then writes no summary page. Idempotency is per
+ * message id within a conversation: a duplicate is ignored by the UNIQUE constraint, whatever
+ * its content.
  *
  * Appends are group-committed (write-batch.ts): one transaction per event-loop turn, each
  * append resolving after its commit. Every other call commits the pending appends first, so
@@ -120,9 +121,8 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       `INSERT INTO conversations (openid, current) VALUES (@openid, @n)
        ON CONFLICT (openid) DO UPDATE SET current = excluded.current`,
     );
-    // found by the (openid, n) key and sorted here: no index is kept in updated_at order, which
-    // every message would have to move (migration 7)
-    // (the current conversation is left out: its count and time are read live, see `#liveSummary`)
+    // The current conversation is left out: its stored count and time lag, and so does its entry
+    // in conversation_meta_by_user; the list reads them live (`#liveSummary`).
     this.#page = db.prepare(
       `SELECT id, title, created_at, updated_at, message_count FROM conversation_meta
        WHERE openid = @openid AND n != @n AND message_count > 0 AND (updated_at, id) < (@at, @id)
@@ -353,7 +353,7 @@ function appendWriter(db: Database, written: (openid: string, n: number, message
     `INSERT INTO conversation_meta (id, openid, n, title, created_at, updated_at, message_count)
      VALUES (@cid, @openid, @n, COALESCE(@title, ''), @at, @at, 1)`,
   );
-  const started = db.prepare('SELECT message_count > 0 AND title != \'\' FROM conversation_meta WHERE openid = ? AND n = ?').pluck();
+  const started = db.prepare(`SELECT message_count > 0 AND title != '' FROM conversation_meta WHERE openid = ? AND n = ?`).pluck();
   return (row: AppendRow) => {
     const { openid } = row;
     const currentN = current.get({ openid }) as number;
