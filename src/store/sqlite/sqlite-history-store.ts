@@ -43,12 +43,15 @@ interface AppendRow {
 const CURRENT_CACHE_MAX = 50_000;
 const CURRENT = `COALESCE((SELECT current FROM conversations WHERE openid = @openid), 0)`;
 /**
- * A conversation's latest messages by position, whose newest `created_at` is its latest time:
+ * A conversation's latest time: the newest `created_at` of its last messages by position, as
  * messages are appended in about the order they are stamped (a question before its answer; at
  * most one answer in flight per session), so a bounded tail holds the maximum without reading
  * every message of a long conversation.
  */
-const LATEST_CREATED = `SELECT created_at FROM messages WHERE openid = @openid AND conversation = @n ORDER BY seq DESC LIMIT 64`;
+const LATEST_AT = `SELECT CAST(MAX(created_at) AS INTEGER) FROM
+  (SELECT created_at FROM messages WHERE openid = @openid AND conversation = @n ORDER BY seq DESC LIMIT 64)`;
+/** A conversation's message count, from the (openid, conversation, seq) index alone. */
+const COUNT = `SELECT COUNT(*) FROM messages WHERE openid = @openid AND conversation = @n`;
 
 /**
  * HistoryStore on SQLite (schema in `open-sqlite.ts` and `backfill-conversations.ts`).
@@ -128,18 +131,12 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
        WHERE openid = @openid AND n != @n AND message_count > 0 AND (updated_at, id) < (@at, @id)
        ORDER BY updated_at DESC, id DESC LIMIT @limit`,
     );
-    this.#liveCount = db.prepare(`SELECT COUNT(*) FROM messages WHERE openid = @openid AND conversation = @n`).pluck() as Statement<
-      [{ openid: string; n: number }],
-      number
-    >;
-    this.#liveUpdatedAt = db.prepare(`SELECT CAST(MAX(created_at) AS INTEGER) FROM (${LATEST_CREATED})`).pluck() as Statement<
-      [{ openid: string; n: number }],
-      number | null
-    >;
+    this.#liveCount = db.prepare(COUNT).pluck() as Statement<[{ openid: string; n: number }], number>;
+    this.#liveUpdatedAt = db.prepare(LATEST_AT).pluck() as Statement<[{ openid: string; n: number }], number | null>;
     this.#settle = db.prepare(
       `UPDATE conversation_meta SET
-         message_count = (SELECT COUNT(*) FROM messages WHERE openid = @openid AND conversation = @n),
-         updated_at    = MAX(updated_at, COALESCE((SELECT CAST(MAX(created_at) AS INTEGER) FROM (${LATEST_CREATED})), 0))
+         message_count = (${COUNT}),
+         updated_at    = MAX(updated_at, COALESCE((${LATEST_AT}), 0))
        WHERE openid = @openid AND n = @n AND message_count > 0`,
     );
     this.#deleteMessages = db.prepare('DELETE FROM messages WHERE openid = @openid AND conversation = @n');
