@@ -1,6 +1,16 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
+import { commitGate } from './commit-gate.js';
+import { WAL_SIZE_LIMIT_BYTES } from './open-sqlite.js';
+
+/**
+ * WAL frames left behind by a checkpoint that make the worker hold the gateway's commits:
+ * SQLite's own automatic checkpoint keeps the WAL near this size (1,000 pages, 4 MB).
+ */
+const HOLD_FRAMES = 1_000;
+/** the longest the gateway holds its commits for one restart, whatever the worker does */
+const MAX_HOLD_MS = 200;
 
 /**
  * The worker's code, inline (CommonJS): one more connection to the same file that copies the WAL
@@ -12,25 +22,60 @@ import type { Database } from 'better-sqlite3';
  * nearly every question paid it). So the worker makes that first commit itself — one row in
  * `wal_restarts` — and the gateway's commits append after it. It looks only when another
  * connection committed since its last look (`data_version`): an idle file costs nothing.
+ *
+ * A gateway that commits on every turn of its event loop adds frames while they are copied, so
+ * the copy is never complete and the WAL would never start over (commit-gate.ts). When the WAL
+ * has reached `holdFrames` and a copy is still not complete, the worker catches up and then asks
+ * the gateway to hold its group commits ('hold' → 'held'), copies the rest and starts the WAL
+ * over, then lets them go ('resume').
  */
 const SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
+// as the gateway's connection: under the default (FULL) its restart write would fsync twice
+db.pragma('synchronous = NORMAL');
+// the connection that starts the WAL over is the one that cuts the file back
+db.pragma('journal_size_limit = ' + workerData.walSizeLimit);
 const restart = db.prepare('INSERT INTO wal_restarts (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
 let seen = -1;
+let holding = false;
+const copy = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
+const complete = (result) => result.busy === 0 && result.log > 0 && result.checkpointed === result.log;
 const checkpoint = (last) => {
+  if (holding && !last) return;
   try {
     const version = db.pragma('data_version', { simple: true });
     if (version === seen && !last) return;
     seen = version;
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (!last && result.busy === 0 && result.log > 0 && result.checkpointed === result.log) restart.run(Date.now());
+    let result = copy();
+    if (last || result.log < workerData.holdFrames) {
+      // every frame copied: the WAL starts over with this write, unless one of the gateway's came first
+      if (complete(result) && !last) restart.run(Date.now());
+      return;
+    }
+    // A long WAL: the gateway commits while frames are copied, and one of its writes came first
+    // each time. Catch up (each copy takes only what the one before let through), so that the
+    // hold is short, then hold its commits for the last copy and the restart.
+    for (let i = 0, before = 0; i < 3 && result.log - before > workerData.holdFrames / 4; i++) {
+      before = result.log;
+      result = copy();
+    }
+    holding = true;
+    parentPort.postMessage('hold');
   } catch {}
 };
 const timer = setInterval(checkpoint, workerData.everyMs, false);
-parentPort.once('message', () => { clearInterval(timer); checkpoint(true); db.close(); parentPort.close(); });
+parentPort.on('message', (message) => {
+  if (message === 'held') {
+    try { if (complete(copy())) restart.run(Date.now()); } catch {}
+    holding = false;
+    parentPort.postMessage('resume');
+    return;
+  }
+  clearInterval(timer); checkpoint(true); db.close(); parentPort.close();
+});
 `;
 
 export interface BackgroundCheckpoint {
@@ -53,8 +98,9 @@ export interface BackgroundCheckpoint {
  * exits), which a process that has written nothing (a fresh or standby instance) does not need.
  * Until then the connection's own change counter is read every `everyMs` (one tiny query).
  */
-export function startBackgroundCheckpoint(db: Database, file: string, everyMs = 250): BackgroundCheckpoint {
+export function startBackgroundCheckpoint(db: Database, file: string, everyMs = 250, holdFrames = HOLD_FRAMES): BackgroundCheckpoint {
   db.pragma('wal_autocheckpoint = 0');
+  const gate = commitGate(db);
   const changes = db.prepare('SELECT total_changes()').pluck();
   const openedAt = changes.get();
   let worker: Worker | undefined;
@@ -67,7 +113,7 @@ export function startBackgroundCheckpoint(db: Database, file: string, everyMs = 
   const start = () => {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     try {
-      worker = new Worker(SOURCE, { eval: true, workerData: { driver, file, everyMs } });
+      worker = new Worker(SOURCE, { eval: true, workerData: { driver, file, everyMs, holdFrames, walSizeLimit: WAL_SIZE_LIMIT_BYTES } });
     } catch {
       return checkpointHere(); // a thread refused at run time (memory, limits) must not crash the gateway
     }
@@ -75,6 +121,15 @@ export function startBackgroundCheckpoint(db: Database, file: string, everyMs = 
     const thread = worker;
     exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
     thread.once('error', checkpointHere);
+    // the handshake of a restart under load: no group commit while the worker copies the rest
+    thread.on('message', (message) => {
+      if (message === 'resume') return gate.release();
+      if (message !== 'hold' || stopping) return;
+      gate.hold(MAX_HOLD_MS);
+      thread.postMessage('held');
+    });
+    // a worker gone mid-hold must not keep the commits waiting for MAX_HOLD_MS
+    thread.once('exit', () => gate.release());
   };
   const waiting = setInterval(() => {
     if (!db.open || changes.get() === openedAt) return;

@@ -13,6 +13,8 @@ export type { Database } from 'better-sqlite3';
  * file contends; 5 s rides out a checkpoint without hanging a request for long.
  */
 const BUSY_TIMEOUT_MS = 5_000;
+/** what the WAL file is cut back to when it starts over (64 MiB) */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Schema migrations, applied in order. Entry `i` moves the file from `user_version = i` to
@@ -104,6 +106,9 @@ export function openSqlite(file: string, log?: Pick<Logger, 'warn' | 'info'>): D
     // commits, an acceptable trade for chat history against a fsync per message.
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // A WAL that grew in a burst stays that size on disk unless SQLite may cut it back when it
+    // starts over; the WAL stays far below this under load (background-checkpoint.ts).
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     migrate(db, log);
     return db;
   } catch (error) {

@@ -8,6 +8,8 @@ import { openSqlite } from './open-sqlite.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
 import { SqliteSessionStore } from './sqlite-session-store.js';
 import { WriteBatch } from './write-batch.js';
+import { commitGate } from './commit-gate.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const dir = mkdtempSync(join(tmpdir(), 'wag-batch-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,6 +18,36 @@ let n = 0;
 const message = (id: string) => ({ id, role: 'user' as const, content: id, status: 'complete' as const, createdAt: 1 });
 
 describe('group commit (WriteBatch)', () => {
+  it("a hold of the connection's commits (the checkpoint thread's restart) keeps the turn's commit until released; a reader's flush still commits; a hold ends by itself", async () => {
+    const db = openSqlite(':memory:');
+    const store = new SqliteHistoryStore(db);
+    const gate = commitGate(db);
+    const committed = () => db.prepare('SELECT COUNT(*) FROM messages').pluck().get();
+    gate.hold(60_000);
+    let resolved = 0;
+    const held = ['a', 'b'].map((id) => store.append('o_1', message(id)).then(() => resolved++));
+    await sleep(20);
+    assert.equal(committed(), 0, 'kept while held');
+    assert.equal(resolved, 0, 'no acknowledgement for a row not committed');
+    gate.release();
+    await Promise.all(held);
+    assert.equal(committed(), 2);
+
+    gate.hold(60_000);
+    const other = store.append('o_2', message('c'));
+    const own = store.append('o_3', message('d'));
+    assert.deepEqual((await store.listRecent('o_3', 10)).map((m) => m.id), ['d'], 'a reader sees its pending row: the flush commits through the hold');
+    await Promise.all([other, own]);
+    assert.equal(committed(), 4, 'that commit took the whole batch');
+    gate.release();
+
+    gate.hold(30);
+    const late = store.append('o_1', message('e'));
+    await late; // released by the hold's own deadline: a checkpoint thread that never answers cannot stop the writes
+    assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['a', 'b', 'e']);
+    db.close();
+  });
+
   it('an append resolves only once its row is committed: another connection sees it then, not before', async () => {
     const file = join(dir, `${++n}.db`);
     const db = openSqlite(file);

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Database, Transaction } from 'better-sqlite3';
+import { commitGate, type CommitGate } from './commit-gate.js';
 
 /** Told of every group commit: which batch, its rows, and the seconds it held the event loop. */
 export type CommitObserver = (batch: 'history' | 'sessions', rows: number, seconds: number) => void;
@@ -30,6 +31,9 @@ interface Pending<Row> {
  * reader of one key's rows (one user's) flushes only when that key has a row pending
  * (`holds`): a chat that reads its user's history must not commit everyone else's rows early,
  * which would cost a commit per chat instead of one per turn.
+ *
+ * The turn's commit waits while the checkpoint thread holds the connection's commits (a few
+ * milliseconds, so that the WAL can start over: commit-gate.ts); a reader's `flush()` does not.
  */
 export class WriteBatch<Row> {
   private pending: Pending<Row>[] = [];
@@ -44,6 +48,10 @@ export class WriteBatch<Row> {
   private readonly writeAll: Transaction<(batch: Pending<Row>[]) => void>;
   /** one row in a transaction of its own: the fallback after a failed batch, so a row is all or nothing */
   private readonly writeOne: Transaction<(row: Row) => void>;
+  private readonly gate: CommitGate;
+  /** the turn's commit: one function, so a hold queues it once */
+  private readonly flushWhenOpen = () => this.gate.whenOpen(this.flushPending);
+  private readonly flushPending = () => this.flush();
 
   constructor(
     db: Database,
@@ -58,13 +66,14 @@ export class WriteBatch<Row> {
       for (const { row } of batch) write(row);
     });
     this.writeOne = db.transaction(write);
+    this.gate = commitGate(db);
   }
 
   /** Resolves once `row` is committed; rejects with the error of its own write. */
   add(row: Row): Promise<void> {
     if (this.options.keyOf) this.pendingKeys.add(this.options.keyOf(row));
     return new Promise((resolve, reject) => {
-      if (this.pending.push({ row, resolve, reject }) === 1) setImmediate(() => this.flush());
+      if (this.pending.push({ row, resolve, reject }) === 1) setImmediate(this.flushWhenOpen);
     });
   }
 
