@@ -222,7 +222,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   if (config.consoleEnabled) await registerConsoleRoute(fastify);
   await registerAdminPageRoute(fastify, { adminToken: config.adminToken });
 
-  metrics.watch({ openSockets: () => ws.connectionCount, queuedChats: () => gate.queuedCount, activeChats: () => chat.activeCount });
+  metrics.watch({ openSockets: () => ws.connectionCount, queuedChats: () => gate.queuedCount, activeChats: () => chat.activeCount, sqliteWalBytes: stores.walBytes });
   // /metrics: on its own port when METRICS_PORT is set (the main port then 404s it), else on
   // the main port only behind METRICS_TOKEN — never open on the port the public reaches.
   let metricsServer: FastifyInstance | undefined;

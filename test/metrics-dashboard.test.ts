@@ -11,7 +11,7 @@ describe('deploy/grafana-dashboard.json', () => {
   it('is JSON and queries only metrics the gateway exports', async () => {
     const dashboard = JSON.parse(readFileSync(new URL('../deploy/grafana-dashboard.json', import.meta.url), 'utf8')) as Dashboard;
     const metrics = new PromMetrics();
-    metrics.watch({ openSockets: () => 0, queuedChats: () => 0, activeChats: () => 0 });
+    metrics.watch({ openSockets: () => 0, queuedChats: () => 0, activeChats: () => 0, sqliteWalBytes: () => 0 });
     const exported = new Set((await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name));
     const queried = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\bwag_[a-z0-9_]+/g) ?? []));
     assert.ok(queried.length >= 10, 'the panels query the gateway');

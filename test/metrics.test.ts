@@ -130,6 +130,9 @@ describe('/metrics', () => {
       assert.ok(series.get('wag_sqlite_committed_rows_total{batch="history"}')! >= 2);
       assert.ok(series.get('wag_sqlite_commit_seconds_count{batch="history"}')! >= 1);
       assert.ok(series.get('wag_sqlite_commit_seconds_count{batch="sessions"}')! >= 1);
+      // a quiet gateway's WAL starts over without holding anyone's commits
+      assert.equal(series.get('wag_sqlite_commit_hold_seconds_count'), 0);
+      assert.ok(series.get('wag_sqlite_wal_bytes')! > 0, 'the WAL of the file the chat was written to');
 
       client.send({ type: 'login', session_id: 'no-such-session-0123456789' });
       assert.notEqual((await client.nextOf('login_response')).code, 0);

@@ -15,7 +15,7 @@ import { withRedisErrorCount } from './with-redis-error-count.js';
 export async function createStores(config: Readonly<Config>, logger: Logger, metrics?: GatewayMetrics): Promise<StoreBundle> {
   if (!config.redisUrl) {
     const onCommit: CommitObserver | undefined = metrics && ((batch, rows, seconds) => metrics.sqliteCommit(batch, rows, seconds));
-    return createSqliteStores(join(config.dataDir, 'gateway.sqlite'), logger, onCommit);
+    return createSqliteStores(join(config.dataDir, 'gateway.sqlite'), logger, onCommit, metrics && ((seconds) => metrics.sqliteHold(seconds)));
   }
   const { createRedisStores } = await import('../store/redis/create-redis-stores.js');
   return createRedisStores({

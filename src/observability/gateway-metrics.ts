@@ -8,6 +8,8 @@ export interface GaugeSources {
   openSockets(): number;
   queuedChats(): number;
   activeChats(): number;
+  /** SQLite on a file: the WAL's size in bytes */
+  sqliteWalBytes?: (() => number) | undefined;
 }
 
 /**
@@ -41,6 +43,11 @@ export interface GatewayMetrics {
    * event loop — a slow or full disk shows here before it shows as slow answers
    */
   sqliteCommit(batch: string, rows: number, seconds: number): void;
+  /**
+   * the group commits were held while the checkpoint thread started the WAL over (a busy
+   * gateway, every few hundred milliseconds): the acknowledgements of that moment waited this long
+   */
+  sqliteHold(seconds: number): void;
   /** registers the gauges read at scrape time (the app calls it once it has its parts) */
   watch(sources: GaugeSources): void;
   /** the exposition text; undefined when metrics are off */
@@ -60,6 +67,7 @@ export const noMetrics: GatewayMetrics = {
   uploadStored() {},
   uploadRefused() {},
   sqliteCommit() {},
+  sqliteHold() {},
   watch() {},
   render: async () => undefined,
 };

@@ -52,6 +52,11 @@ export class PromMetrics implements GatewayMetrics {
     ['batch'],
   );
   private readonly committedRows = this.counter('wag_sqlite_committed_rows_total', 'Rows committed by SQLite group commits, by batch', ['batch']);
+  private readonly holdSeconds = this.histogram(
+    'wag_sqlite_commit_hold_seconds',
+    'SQLite group commits held while the checkpoint thread started the WAL over (acknowledgements waited this long)',
+    COMMIT_BUCKETS,
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wag_' });
@@ -105,12 +110,17 @@ export class PromMetrics implements GatewayMetrics {
     this.committedRows.inc({ batch }, rows);
   }
 
+  sqliteHold(seconds: number): void {
+    this.holdSeconds.observe(seconds);
+  }
+
   watch(sources: GaugeSources): void {
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
     gauge('wag_open_sockets', 'Open WebSocket connections', sources.openSockets);
     gauge('wag_chat_queue_depth', 'Answers waiting for a model slot (LLM_MAX_CONCURRENCY)', sources.queuedChats);
     gauge('wag_chats_active', 'Answers in flight (generating or waiting)', sources.activeChats);
+    if (sources.sqliteWalBytes) gauge('wag_sqlite_wal_bytes', "Size of the SQLite write-ahead log on disk (stays near a few MB; growing means checkpoints fall behind)", sources.sqliteWalBytes);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

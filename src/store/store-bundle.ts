@@ -15,5 +15,7 @@ export interface StoreBundle {
   sessions: SessionStore;
   feedback: FeedbackStore;
   driver: 'sqlite' | 'redis';
+  /** SQLite on a file: the WAL's size on disk now (the metrics) */
+  walBytes?: (() => number) | undefined;
   close(): Promise<void>;
 }

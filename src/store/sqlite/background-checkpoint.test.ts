@@ -32,15 +32,18 @@ interface Fixture {
   db: ReturnType<typeof openSqlite>;
   store: SqliteHistoryStore;
   checkpoints: BackgroundCheckpoint;
+  /** how long each hold of the group commits lasted (s) */
+  holds: number[];
 }
 
 /** A fresh file with its history store and checkpointer; both closed after `body`. */
 async function withCheckpoints(name: string, everyMs: number, body: (f: Fixture) => Promise<void>): Promise<void> {
   const file = join(dir, name);
   const db = openSqlite(file);
-  const checkpoints = startBackgroundCheckpoint(db, file, everyMs);
+  const holds: number[] = [];
+  const checkpoints = startBackgroundCheckpoint(db, file, { everyMs, onHold: (seconds) => holds.push(seconds) });
   try {
-    await body({ file, db, store: new SqliteHistoryStore(db), checkpoints });
+    await body({ file, db, store: new SqliteHistoryStore(db), checkpoints, holds });
   } finally {
     await checkpoints.stop();
     db.close();
@@ -105,7 +108,7 @@ describe('background checkpoint', () => {
     }));
 
   it('under a commit on every turn the WAL still starts over and stays small: the commits are held for the last copy, and no row is lost or reordered', () =>
-    withCheckpoints('busy.db', 25, async ({ file, db, store }) => {
+    withCheckpoints('busy.db', 25, async ({ file, db, store, holds }) => {
       // the gateway at full load: 40 users' rows per group commit, the next ones queued as soon
       // as the last commit settled. Without the hold no checkpoint is ever complete when a
       // write begins: the WAL never starts over (this test saw generation 0 and 300 MB).
@@ -128,6 +131,8 @@ describe('background checkpoint', () => {
       const generations = walGeneration(file) - before;
       assert.ok(generations >= 5, `the WAL started over ${generations} times in 1.5 s`);
       assert.ok(largest < 32 * 1024 * 1024, `the WAL reached ${(largest / 1e6).toFixed(1)} MB`);
+      assert.ok(holds.length > 0, 'the restarts took holds (reported to the metrics)');
+      assert.ok(Math.max(...holds) <= 0.25, `no hold outlasts its cap: ${Math.max(...holds)} s`);
       for (const [openid, ids] of sent) {
         const stored = db.prepare('SELECT id FROM messages WHERE openid = ? ORDER BY seq').pluck().all(openid);
         assert.deepEqual(stored, ids, `${openid}: every row once, in order`);

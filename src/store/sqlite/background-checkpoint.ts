@@ -98,9 +98,19 @@ export interface BackgroundCheckpoint {
  * exits), which a process that has written nothing (a fresh or standby instance) does not need.
  * Until then the connection's own change counter is read every `everyMs` (one tiny query).
  */
-export function startBackgroundCheckpoint(db: Database, file: string, everyMs = 250, holdFrames = HOLD_FRAMES): BackgroundCheckpoint {
+export interface BackgroundCheckpointOptions {
+  /** how often the worker looks (default 250 ms) */
+  everyMs?: number;
+  /** the WAL length that makes it hold the commits when a copy is not complete (default 1,000 frames) */
+  holdFrames?: number;
+  /** told how long each hold of the group commits lasted (the metrics) */
+  onHold?: (seconds: number) => void;
+}
+
+export function startBackgroundCheckpoint(db: Database, file: string, { everyMs = 250, holdFrames = HOLD_FRAMES, onHold }: BackgroundCheckpointOptions = {}): BackgroundCheckpoint {
   db.pragma('wal_autocheckpoint = 0');
   const gate = commitGate(db);
+  gate.onReleased = onHold;
   const changes = db.prepare('SELECT total_changes()').pluck();
   const openedAt = changes.get();
   let worker: Worker | undefined;

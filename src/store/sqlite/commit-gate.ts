@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Database } from 'better-sqlite3';
 
 /**
@@ -15,7 +16,11 @@ import type { Database } from 'better-sqlite3';
  * commits at once (it only makes that restart wait for the next hold).
  */
 export class CommitGate {
+  /** told how long each hold lasted (the metrics): the acknowledgements it delayed waited up to that */
+  onReleased: ((seconds: number) => void) | undefined;
+
   #held = false;
+  #heldAt = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #waiting = new Set<() => void>();
 
@@ -25,6 +30,7 @@ export class CommitGate {
 
   /** Holds commits until `release()`, or `maxMs` at most: a checkpoint thread that hangs or dies must not stop the writes. */
   hold(maxMs: number): void {
+    if (!this.#held) this.#heldAt = performance.now();
     this.#held = true;
     clearTimeout(this.#timer);
     // not unref'd: rows waiting for their commit keep the process up until it is made
@@ -36,6 +42,7 @@ export class CommitGate {
     this.#timer = undefined;
     if (!this.#held) return;
     this.#held = false;
+    this.onReleased?.((performance.now() - this.#heldAt) / 1000);
     const waiting = [...this.#waiting];
     this.#waiting.clear();
     for (const commit of waiting) commit();

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { StoreBundle } from '../store-bundle.js';
 import { startBackgroundCheckpoint } from './background-checkpoint.js';
@@ -6,6 +7,15 @@ import { SqliteFeedbackStore } from './sqlite-feedback-store.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
 import { SqliteSessionStore } from './sqlite-session-store.js';
 import type { CommitObserver } from './write-batch.js';
+
+/** the WAL file's size: 0 before the first write and after a clean close (SQLite removes it) */
+function walBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Opens one SQLite file and builds the stores on it. The bundle owns the file handle.
@@ -21,10 +31,12 @@ export function createSqliteStores(
   log?: Pick<Logger, 'warn' | 'info'>,
   /** told of every group commit (the metrics) */
   onCommit?: CommitObserver,
+  /** told how long each hold of the group commits for a WAL restart lasted (the metrics) */
+  onHold?: (seconds: number) => void,
 ): StoreBundle {
   const db = openSqlite(file, log);
   const inMemory = file === ':memory:' || file === '';
-  const checkpoints = inMemory ? undefined : startBackgroundCheckpoint(db, file);
+  const checkpoints = inMemory ? undefined : startBackgroundCheckpoint(db, file, { onHold });
   const history = new SqliteHistoryStore(db, onCommit);
   const sessions = new SqliteSessionStore(db, onCommit);
   const feedback = new SqliteFeedbackStore(db);
@@ -34,6 +46,7 @@ export function createSqliteStores(
     sessions,
     feedback,
     driver: 'sqlite',
+    walBytes: inMemory ? undefined : () => walBytes(`${file}-wal`),
     close() {
       closing ??= (async () => {
         await Promise.all([history.close(), sessions.close(), feedback.close()]);
