@@ -17,11 +17,16 @@
  *   redis   — the same on the real Redis at 127.0.0.1:6379 (own key prefix, removed after).
  * Limits are lifted as an operator would for a load test, but still checked on every chat.
  *
- *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --no-closed --no-redis --no-sqlite --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
+ * Then one closed-loop window of `sustainedMs` (12 s) on each SQLite target, with no pause: the
+ * rounds' targets idle between windows, and a store's background work (the WAL checkpoint) uses
+ * that idle time, which a gateway under lasting load never has.
+ *
+ *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --sustained-ms=12000 --no-closed --no-redis --no-sqlite --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
  */
 import { pinServer } from './support/cpu-pin.js';
 import { gatewayVersion } from './support/node-runtime.js';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -65,6 +70,11 @@ export interface IntakeBenchOptions {
   baseCommand?: [string, string[]];
   /** extra node flags for the gateway, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] */
   gatewayNodeArgs?: string[];
+  /**
+   * one closed-loop window this long (ms) on each SQLite target after the rounds, without the
+   * pauses between interleaved windows: what a store does under load that lasts (default 12 s; 0 = none)
+   */
+  sustainedMs?: number;
   /** how the gateway is started on another Node (`npm run bench -- --node=…` passes its context's) */
   gatewayCommand?: [string, string[]] | undefined;
   /** progress lines (default: console.error) */
@@ -162,7 +172,20 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
         }
       }
     }
-    return loads.flatMap((load) => toRows(targets, load));
+    const rows = loads.flatMap((load) => toRows(targets, load));
+    // The interleaved windows each last 3 s and every target idles between its windows, which
+    // a store's background work (the WAL checkpoint) uses: a gateway under lasting load gets no
+    // such pause. (Before round 12 its WAL never started over and this window ran ~1.6× slower.)
+    const sustainedMs = opts.sustainedMs ?? 12_000;
+    const rawSamples = targets.find((t) => t.label === 'raw ws')!.samples.get(0);
+    const rawRate = rawSamples?.length ? rateOf(rawSamples) : undefined;
+    for (const target of sustainedMs > 0 ? targets.filter((t) => t.label.startsWith('sqlite')) : []) {
+      const s = await runWindow(target, sustainedMs, 0);
+      const wal = walFileBytes(target.pid);
+      log(`  sustained ${target.label.padEnd(11)} ${((s.done / s.wallMs) * 1000).toFixed(0)} chats/s  CPU ${((s.cpuMs / s.done) * 1000).toFixed(1)} µs/intake  WAL ${wal === undefined ? '?' : (wal / 1e6).toFixed(1)} MB`);
+      rows.push(...sustainedRows(target.label, sustainedMs, s, wal, rawRate));
+    }
+    return rows;
   } finally {
     for (const target of targets) await Promise.all(target.loaders.map((l) => l.stop()));
     await Promise.all(servers.map((s) => s.stop()));
@@ -203,6 +226,33 @@ async function runWindow(target: Target, ms: number, rate: number): Promise<Samp
     loaderCpuMs: results.reduce((sum, r) => sum + r.cpuMs, 0),
     redisCpuMs: redisCpu === undefined ? undefined : (redisCpu * wallMs) / elapsed,
   };
+}
+
+const rateOf = (samples: Sample[]) => (samples.reduce((sum, s) => sum + s.done, 0) / samples.reduce((sum, s) => sum + s.wallMs, 0)) * 1000;
+
+/** The size of the SQLite WAL file a process has open (found through /proc: any build, any data dir). */
+function walFileBytes(pid: number): number | undefined {
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const path = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (path.endsWith('gateway.sqlite-wal')) return statSync(path).size;
+    }
+  } catch {
+    // the process ended, or /proc is not there
+  }
+  return undefined;
+}
+
+function sustainedRows(label: string, ms: number, s: Sample, walBytes: number | undefined, rawRate: number | undefined): BenchRow[] {
+  const scenario = `5 intake ${label} closed loop, ${ms / 1000} s on end`;
+  const errors = Object.values(s.errors).reduce((a, b) => a + b, 0);
+  const rate = (s.done / s.wallMs) * 1000;
+  return [
+    { scenario, metric: 'chat intakes/s', value: round(rate), unit: 'chats/s', ...(rawRate !== undefined && { baseline: { label: 'raw ws ack server, interleaved', value: round(rawRate) } }), target: `≥ ${TARGET_RATE.toLocaleString('en')}`, pass: errors === 0 && rate >= TARGET_RATE },
+    { scenario, metric: 'CPU per intake', value: round((s.cpuMs / s.done) * 1000, 1), unit: 'µs' },
+    ...(walBytes === undefined ? [] : [{ scenario, metric: 'WAL file at the end', value: round(walBytes / 1e6, 1), unit: 'MB' }]),
+    { scenario, metric: 'failed intakes', value: errors, unit: 'chats', target: '0', pass: errors === 0 },
+  ];
 }
 
 /** redis-server's user + system CPU so far, ms (INFO cpu: the server may run anywhere) */
@@ -288,6 +338,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     rounds: num('rounds'),
     roundMs: num('round-ms'),
     fixedRate: num('rate'),
+    sustainedMs: num('sustained-ms'),
     closedLoop: !process.argv.includes('--no-closed'),
     sqlite: !process.argv.includes('--no-sqlite'),
     redis: !process.argv.includes('--no-redis'),
