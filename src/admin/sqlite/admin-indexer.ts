@@ -4,6 +4,7 @@ import { indexText } from '../search-terms.js';
 import { shanghaiDay } from '../shanghai-day.js';
 import { conversationIdOf, WHERE_CONVERSATION } from './message-source.js';
 import { conversationTitle } from '../../store/conversation-title.js';
+import { commitGate } from '../../store/sqlite/commit-gate.js';
 
 interface NewRow {
   seq: number;
@@ -27,6 +28,8 @@ interface ConversationRow {
 
 /** Batches per background tick at most: a backfill of 500 × 8 messages a second leaves the event loop to chats in between. */
 const BATCHES_PER_TICK = 8;
+/** while the checkpoint thread holds the file's commits (a few ms), how soon a tick looks again */
+const HELD_RETRY_MS = 5;
 
 export interface AdminIndexerOptions {
   /** messages read per transaction; a batch blocks the event loop while it is tokenized. Default 500. */
@@ -107,7 +110,13 @@ export class AdminIndexer {
   start(): void {
     if (this.#timer) return;
     // A backfill runs a few batches per tick, each in its own macrotask, so chats interleave.
+    const gate = commitGate(this.#db);
     const tick = (left: number) => {
+      // the checkpoint thread is starting the WAL over: a write now would spoil it (commit-gate.ts)
+      if (gate.held) {
+        this.#timer = setTimeout(tick, HELD_RETRY_MS, left).unref();
+        return;
+      }
       let more = false;
       try {
         more = this.indexBatch() > 0;

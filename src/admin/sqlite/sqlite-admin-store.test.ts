@@ -8,6 +8,8 @@ import { openSqlite } from '../../store/sqlite/open-sqlite.js';
 import { SqliteHistoryStore } from '../../store/sqlite/sqlite-history-store.js';
 import type { StoredMessage } from '../../store/history-store.js';
 import { SqliteAdminStore } from './sqlite-admin-store.js';
+import { commitGate } from '../../store/sqlite/commit-gate.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = mkdtempSync(join(tmpdir(), 'admin-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -165,4 +167,25 @@ test('paging by cursor: no duplicates and no gaps, also while conversations move
   await admin.close();
   await history.close();
   db.close();
+});
+
+test("the background indexer writes nothing while the file's commits are held for a WAL restart, and catches up after", async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const chatDb = openSqlite(file);
+  const history = new SqliteHistoryStore(chatDb);
+  await history.append('u1', question('怎么申请退货？'));
+  const adminDb = openSqlite(file);
+  const gate = commitGate(chatDb);
+  assert.equal(commitGate(adminDb), gate, 'one gate per file, whichever connection asks');
+  gate.hold(60_000);
+  const admin = new SqliteAdminStore(adminDb, jieba, { intervalMs: 10 });
+  const indexed = () => adminDb.prepare('SELECT COUNT(*) FROM admin_fts').pluck().get() as number;
+  await sleep(80);
+  assert.equal(indexed(), 0, 'no index write during the hold');
+  gate.release();
+  for (const end = Date.now() + 5_000; indexed() === 0; await sleep(10)) assert.ok(Date.now() < end, 'indexed after the hold');
+  await admin.close();
+  adminDb.close();
+  await history.close();
+  chatDb.close();
 });

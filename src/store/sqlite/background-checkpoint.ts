@@ -5,8 +5,8 @@ import { commitGate } from './commit-gate.js';
 import { WAL_SIZE_LIMIT_BYTES } from './open-sqlite.js';
 
 /**
- * WAL frames left behind by a checkpoint that make the worker hold the gateway's commits:
- * SQLite's own automatic checkpoint keeps the WAL near this size (1,000 pages, 4 MB).
+ * The WAL length (frames) from which a WAL that did not start over on its own gets a hold of the
+ * gateway's commits: SQLite's own automatic checkpoint keeps the WAL near this size (4 MB).
  */
 const HOLD_FRAMES = 1_000;
 /** the longest the gateway holds its commits for one restart, whatever the worker does */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Database } from 'better-sqlite3';
 
@@ -55,11 +56,19 @@ export class CommitGate {
   }
 }
 
-const gates = new WeakMap<Database, CommitGate>();
+/** by file: every connection of this process to one file (the stores', the admin indexer's) shares its gate */
+const fileGates = new Map<string, CommitGate>();
+const memoryGates = new WeakMap<Database, CommitGate>();
 
-/** The gate of a connection: every batch writing through `db` and its checkpoint thread share it. */
+/** The gate of the file `db` is open on: its batches, its other writers and its checkpoint thread share it. */
 export function commitGate(db: Database): CommitGate {
-  let gate = gates.get(db);
-  if (!gate) gates.set(db, (gate = new CommitGate()));
+  if (db.memory) {
+    let gate = memoryGates.get(db);
+    if (!gate) memoryGates.set(db, (gate = new CommitGate()));
+    return gate;
+  }
+  const file = resolve(db.name);
+  let gate = fileGates.get(file);
+  if (!gate) fileGates.set(file, (gate = new CommitGate()));
   return gate;
 }
