@@ -11,32 +11,26 @@ import { SqliteHistoryStore } from './sqlite-history-store.js';
 const dir = mkdtempSync(join(tmpdir(), 'wag-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The WAL header's checkpoint sequence number: it goes up each time the WAL starts over. */
-function walGeneration(file: string): number {
-  const fd = openSync(`${file}-wal`, 'r');
+/** The first `length` bytes of a file (a header). */
+function head(path: string, length: number): Buffer {
+  const fd = openSync(path, 'r');
   try {
-    const header = Buffer.alloc(16);
-    readSync(fd, header, 0, 16, 0);
-    return header.readUInt32BE(12);
+    const header = Buffer.alloc(length);
+    readSync(fd, header, 0, length, 0);
+    return header;
   } finally {
     closeSync(fd);
   }
 }
 
+/** The WAL header's checkpoint sequence number: it goes up each time the WAL starts over. */
+const walGeneration = (file: string) => head(`${file}-wal`, 16).readUInt32BE(12);
+
 /**
  * Frames in the WAL's current generation: `mxFrame` of the WAL-index header in the -shm file
  * (offset 16, native byte order). The file's size only says how far it ever grew.
  */
-function walFrames(file: string): number {
-  const fd = openSync(`${file}-shm`, 'r');
-  try {
-    const header = Buffer.alloc(20);
-    readSync(fd, header, 0, 20, 0);
-    return header.readUInt32LE(16);
-  } finally {
-    closeSync(fd);
-  }
-}
+const walFrames = (file: string) => head(`${file}-shm`, 20).readUInt32LE(16);
 
 async function until(condition: () => boolean, ms = 5_000): Promise<void> {
   for (const end = Date.now() + ms; !condition(); await sleep(10)) if (Date.now() > end) throw new Error('timed out');
@@ -137,7 +131,8 @@ describe('background checkpoint', () => {
         for (let u = 0; u < users; u++) {
           const openid = `o_${u}`;
           const id = `m${turn}`;
-          sent.set(openid, [...(sent.get(openid) ?? []), id]);
+          if (!sent.has(openid)) sent.set(openid, []);
+          sent.get(openid)!.push(id);
           writes.push(store.append(openid, { ...message(id), content: 'x'.repeat(200) }));
         }
         await Promise.all(writes);
