@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createJiebaTokenizer } from '../knowledge-base/index/tokenizer.js';
-import { indexText, matchExpression, snippetOf } from './search-terms.js';
+import { addTerms, matchExpression, snippetOf } from './search-terms.js';
 
 const jieba = createJiebaTokenizer();
 
@@ -15,7 +15,10 @@ test('a query becomes quoted terms, each one required', () => {
 test('nothing a user types is FTS5 syntax', () => {
   const db = new Database(':memory:');
   db.exec(`CREATE VIRTUAL TABLE f USING fts5(terms, content = '', contentless_delete = 1, tokenize = "unicode61 remove_diacritics 0 tokenchars '_.-'")`);
-  db.prepare('INSERT INTO f (rowid, terms) VALUES (1, ?)').run(indexText(jieba, ['怎么申请退货？', 'NEAR and OR 是关键字']));
+  const terms = new Set<string>();
+  for (const text of ['怎么申请退货？', 'NEAR and OR 是关键字', '申请退货要多久']) addTerms(jieba, text, terms);
+  assert.equal([...terms].filter((t) => t === '退货').length, 1, 'a term once per conversation');
+  db.prepare('INSERT INTO f (rowid, terms) VALUES (1, ?)').run([...terms].join(' '));
   const find = (q: string) => {
     const match = matchExpression(jieba, q);
     return match === undefined ? [] : db.prepare('SELECT rowid FROM f WHERE f MATCH ?').all(match);

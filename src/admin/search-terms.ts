@@ -6,9 +6,13 @@ import type { Tokenizer } from '../knowledge-base/index/tokenizer.js';
  * decides where a Chinese word ends.
  */
 
-/** The index text of some messages: their terms, space-separated. */
-export function indexText(tokenizer: Tokenizer, texts: readonly string[]): string {
-  return texts.map((text) => tokenizer.terms(text).join(' ')).join(' ');
+/**
+ * Adds the terms of `text` to a conversation's set. The index keeps each term once per
+ * conversation, space-separated: a search asks which conversations hold every term of the
+ * query (nothing ranks by how often), and a conversation's set grows by its new messages alone.
+ */
+export function addTerms(tokenizer: Tokenizer, text: string, into: Set<string>): void {
+  for (const term of tokenizer.terms(text)) into.add(term);
 }
 
 /**

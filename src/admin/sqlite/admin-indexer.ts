@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Tokenizer } from '../../knowledge-base/index/tokenizer.js';
-import { indexText } from '../search-terms.js';
+import { addTerms } from '../search-terms.js';
 import { shanghaiDay } from '../shanghai-day.js';
 import { conversationIdOf, WHERE_CONVERSATION } from './message-source.js';
 import { conversationTitle } from '../../store/conversation-title.js';
@@ -12,9 +12,19 @@ interface NewRow {
   /** null only for a message whose conversation has no id (not written by this schema) */
   cid: string | null;
   role: 'user' | 'assistant';
+  content: string;
   status: string;
   created_at: number;
   usage: string | null;
+}
+
+/** A conversation's row in the list, as the index has it. */
+interface IndexedConversation {
+  doc: number;
+  openid: string;
+  title: string;
+  created_at: number;
+  message_count: number;
 }
 
 interface ConversationRow {
@@ -47,8 +57,10 @@ export interface AdminIndexerOptions {
  * backfills an existing file on first start and resumes where it stopped after a restart.
  *
  * Each batch is one IMMEDIATE transaction (read position, read rows, write, advance), so two
- * processes on the same file never index a message twice. A conversation touched by a batch is
- * re-read whole (up to the batch's last seq) and its index row replaced.
+ * processes on the same file never index a message twice. A conversation that grew in a batch
+ * gets its row and its index text replaced from what was indexed before plus its new messages
+ * (`admin_terms` keeps its distinct terms): the work is the new messages', whatever the
+ * conversation's length. A deleted one, or one met for the first time, is read whole.
  */
 export class AdminIndexer {
   readonly #db: Database;
@@ -62,7 +74,10 @@ export class AdminIndexer {
   readonly #stale: Statement<[number], { id: string }>;
   readonly #unstale: Statement<[string]>;
   readonly #conversation: Statement<[{ conversationId: string; upper: number }], ConversationRow>;
-  readonly #existing: Statement<[string], { doc: number }>;
+  readonly #existing: Statement<[string], IndexedConversation>;
+  readonly #terms: Statement<[string], string>;
+  readonly #putTerms: Statement<[string, string]>;
+  readonly #dropTerms: Statement<[string]>;
   readonly #dropRow: Statement<[string]>;
   readonly #dropText: Statement<[number]>;
   readonly #putRow: Statement<[Record<string, unknown>]>;
@@ -79,7 +94,7 @@ export class AdminIndexer {
     this.#position = db.prepare(`SELECT value FROM admin_meta WHERE key = 'indexed_seq'`);
     this.#advance = db.prepare(`UPDATE admin_meta SET value = ? WHERE key = 'indexed_seq'`);
     this.#newRows = db.prepare(
-      `SELECT m.seq, m.openid, ${conversationIdOf('m')} AS cid, m.role, m.status, m.created_at, m.usage
+      `SELECT m.seq, m.openid, ${conversationIdOf('m')} AS cid, m.role, m.content, m.status, m.created_at, m.usage
        FROM messages m WHERE m.seq > ? ORDER BY m.seq LIMIT ?`,
     );
     this.#stale = db.prepare(`SELECT id FROM admin_stale LIMIT ?`);
@@ -88,7 +103,10 @@ export class AdminIndexer {
       `SELECT m.seq, m.openid, m.role, m.content, m.status, m.created_at FROM messages m
        WHERE ${WHERE_CONVERSATION} AND m.seq <= @upper ORDER BY m.seq`,
     );
-    this.#existing = db.prepare(`SELECT doc FROM admin_conversations WHERE id = ?`);
+    this.#existing = db.prepare(`SELECT doc, openid, title, created_at, message_count FROM admin_conversations WHERE id = ?`);
+    this.#terms = db.prepare(`SELECT terms FROM admin_terms WHERE id = ?`).pluck() as Statement<[string], string>;
+    this.#putTerms = db.prepare(`INSERT OR REPLACE INTO admin_terms (id, terms) VALUES (?, ?)`);
+    this.#dropTerms = db.prepare(`DELETE FROM admin_terms WHERE id = ?`);
     this.#dropRow = db.prepare(`DELETE FROM admin_conversations WHERE id = ?`);
     this.#dropText = db.prepare(`DELETE FROM admin_fts WHERE rowid = ?`);
     this.#putRow = db.prepare(
@@ -153,9 +171,20 @@ export class AdminIndexer {
         if (rows.length === 0 && stale.length === 0) return 0;
         const upper = rows.length > 0 ? rows[rows.length - 1]!.seq : last;
         for (const row of rows) this.#countUsage(row);
-        for (const id of stale) this.#unstale.run(id);
-        const touched = new Set([...rows.flatMap((row) => (row.cid === null ? [] : [row.cid])), ...stale]);
-        for (const id of touched) this.#reindex(id, upper);
+        // deleted: read again whole, which finds nothing and drops it
+        for (const id of stale) {
+          this.#unstale.run(id);
+          this.#rebuild(id, upper);
+        }
+        const gone = new Set(stale);
+        const grown = new Map<string, NewRow[]>();
+        for (const row of rows) {
+          if (row.cid === null || gone.has(row.cid)) continue;
+          const added = grown.get(row.cid);
+          if (added) added.push(row);
+          else grown.set(row.cid, [row]);
+        }
+        for (const [id, added] of grown) this.#extend(id, added, upper);
         this.#advance.run(upper);
         return rows.length + stale.length;
       })
@@ -187,17 +216,42 @@ export class AdminIndexer {
     });
   }
 
-  #reindex(id: string, upper: number): void {
+  /** A conversation indexed before that grew by `added` (its new messages, in seq order). */
+  #extend(id: string, added: readonly NewRow[], upper: number): void {
     const old = this.#existing.get(id);
-    if (old) {
-      this.#dropText.run(old.doc);
-      this.#dropRow.run(id);
-    }
+    const stored = old && this.#terms.get(id);
+    // first seen, or indexed before admin_terms existed (admin schema 1): read whole, once
+    if (old === undefined || stored === undefined) return this.#rebuild(id, upper);
+    const terms = new Set(stored === '' ? [] : stored.split(' '));
+    for (const message of added) addTerms(this.#tokenizer, message.content, terms);
+    const latest = added[added.length - 1]!;
+    this.#replace(id, old, {
+      doc: latest.seq,
+      id,
+      openid: old.openid,
+      // the first question that qualifies: a conversation with a title keeps it
+      title: old.title === '' ? titleOf(added) : old.title,
+      createdAt: old.created_at,
+      updatedAt: latest.created_at,
+      messageCount: old.message_count + added.length,
+    }, terms);
+  }
+
+  /** A conversation read whole (up to `upper`): new to the index, or deleted. */
+  #rebuild(id: string, upper: number): void {
+    const old = this.#existing.get(id);
     const messages = this.#conversation.all({ conversationId: id, upper });
-    if (messages.length === 0) return; // deleted: it leaves the list and the index
+    if (messages.length === 0) {
+      // deleted: it leaves the list and the index
+      if (old) this.#drop(id, old);
+      this.#dropTerms.run(id);
+      return;
+    }
+    const terms = new Set<string>();
+    for (const message of messages) addTerms(this.#tokenizer, message.content, terms);
     const first = messages[0]!;
     const latest = messages[messages.length - 1]!;
-    this.#putRow.run({
+    this.#replace(id, old, {
       doc: latest.seq,
       id,
       openid: first.openid,
@@ -205,8 +259,21 @@ export class AdminIndexer {
       createdAt: first.created_at,
       updatedAt: latest.created_at,
       messageCount: messages.length,
-    });
-    this.#putText.run(latest.seq, indexText(this.#tokenizer, messages.map((m) => m.content)));
+    }, terms);
+  }
+
+  /** The conversation's list row and index text, under its new doc (its latest seq). */
+  #replace(id: string, old: IndexedConversation | undefined, row: Record<string, unknown> & { doc: number }, terms: ReadonlySet<string>): void {
+    if (old) this.#drop(id, old);
+    const text = [...terms].join(' ');
+    this.#putRow.run(row);
+    this.#putText.run(row.doc, text);
+    this.#putTerms.run(id, text);
+  }
+
+  #drop(id: string, old: IndexedConversation): void {
+    this.#dropText.run(old.doc);
+    this.#dropRow.run(id);
   }
 }
 

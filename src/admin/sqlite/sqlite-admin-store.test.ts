@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createJiebaTokenizer } from '../../knowledge-base/index/tokenizer.js';
+import { createJiebaTokenizer, type Tokenizer } from '../../knowledge-base/index/tokenizer.js';
 import { openSqlite } from '../../store/sqlite/open-sqlite.js';
 import { SqliteHistoryStore } from '../../store/sqlite/sqlite-history-store.js';
 import type { StoredMessage } from '../../store/history-store.js';
@@ -188,4 +188,136 @@ test("the background indexer writes nothing while the file's commits are held fo
   adminDb.close();
   await history.close();
   chatDb.close();
+});
+
+/** jieba, counting the texts it is asked to cut */
+function countingTokenizer(): { tokenizer: Tokenizer; cuts: () => number } {
+  let cuts = 0;
+  return {
+    tokenizer: { id: jieba.id, terms: (text) => (cuts++, jieba.terms(text)) },
+    cuts: () => cuts,
+  };
+}
+
+test('a conversation that grows costs only its new messages: a long one is not read and cut again', async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const { tokenizer, cuts } = countingTokenizer();
+  const admin = new SqliteAdminStore(db, tokenizer, { background: false });
+  for (let i = 0; i < 150; i++) {
+    await history.append('long', question(`第${i}个问题：运费怎么算`));
+    await history.append('long', answer(`第${i}个回答：满九十九元包邮`));
+  }
+  admin.indexer.catchUp();
+  const before = cuts();
+  await history.append('long', question('会员卡能退吗'));
+  await history.append('long', answer('会员卡开通七天内可以退'));
+  admin.indexer.catchUp();
+  assert.equal(cuts() - before, 2, 'the two new messages, not all 302');
+  const [item] = (await admin.listConversations({ limit: 10, q: '会员卡' })).items;
+  assert.equal(item?.messageCount, 302);
+  assert.equal((await admin.listConversations({ limit: 10, q: '包邮 会员卡' })).items.length, 1, 'old and new terms, one conversation');
+  await admin.close();
+  await history.close();
+  db.close();
+});
+
+test('a new message numbered below where the indexer read (the newest conversation was deleted) is still indexed, once', async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const admin = new SqliteAdminStore(db, jieba, { background: false });
+  await history.append('u1', question('第一个用户问发票'));
+  await history.append('u2', question('第二个用户问退货'));
+  await history.append('u2', answer('七天内可以退货'));
+  admin.indexer.catchUp();
+  const seq = () => db.prepare('SELECT MAX(seq) FROM messages').pluck().get() as number;
+  const newest = seq();
+  const [u2] = (await admin.listConversations({ limit: 10, openid: 'u2' })).items;
+  assert.equal(await history.deleteConversation('u2', u2!.conversationId), true);
+  await history.append('u2', question('换货要多久'));
+  assert.ok(seq() <= newest, 'SQLite gave the new message a seq the indexer had already passed');
+  const items = (await admin.listConversations({ limit: 10 })).items;
+  assert.deepEqual(items.map((i) => [i.openid, i.title, i.messageCount]), [['u2', '换货要多久', 1], ['u1', '第一个用户问发票', 1]]);
+  assert.equal((await admin.listConversations({ limit: 10, q: '换货' })).items.length, 1);
+  const usage = await admin.usage({ from: 0, to: Date.now() + 1000 }, 10);
+  assert.equal(usage.totals.chats, 3, 'each question counted once: the deleted one stays spent, the new one counts');
+  await admin.close();
+  await history.close();
+  db.close();
+});
+
+test('indexed batch by batch, the read model equals one built from scratch (growth, clears, deletes, many users)', async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const admin = new SqliteAdminStore(db, jieba, { background: false, batchSize: 7 });
+  const words = ['发票', '退货', '积分', '配送', '会员', '优惠券', '售后', '尺码'];
+  let seed = 7;
+  const random = (k: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % k;
+  for (let step = 0; step < 400; step++) {
+    const openid = `u${random(6)}`;
+    const roll = random(100);
+    if (roll < 3) await history.clear(openid);
+    else if (roll < 5) {
+      const [first] = (await admin.listConversations({ limit: 1, openid })).items;
+      if (first) await history.deleteConversation(openid, first.conversationId);
+    } else {
+      const word = words[random(words.length)]!;
+      await history.append(openid, roll % 2 ? question(`${word}的问题${step}`, 1_000 + step) : answer(`关于${word}的回答${step}`, 1_000 + step));
+    }
+    if (random(4) === 0) admin.indexer.indexBatch();
+  }
+  admin.indexer.catchUp();
+  const snapshot = async (store: SqliteAdminStore) => ({
+    list: (await store.listConversations({ limit: 100 })).items,
+    hits: await Promise.all(words.map(async (q) => (await store.listConversations({ limit: 100, q })).items.map((i) => i.conversationId))),
+    usage: (await store.usage({ from: 0, to: 10_000 }, 10)).totals,
+  });
+  const incremental = await snapshot(admin);
+  assert.ok(incremental.list.length > 6, 'several conversations, some cleared away from');
+  // from scratch: the admin tables go, the next store backfills all of it
+  await admin.close();
+  db.exec(`DROP TRIGGER admin_stale_on_delete; DROP TABLE admin_fts; DROP TABLE admin_conversations; DROP TABLE admin_usage;
+           DROP TABLE admin_stale; DROP TABLE admin_meta; DROP TABLE admin_terms; DROP TABLE admin_version`);
+  const rebuilt = new SqliteAdminStore(db, jieba, { background: false });
+  rebuilt.indexer.catchUp();
+  const scratch = await snapshot(rebuilt);
+  assert.deepEqual(incremental.list, scratch.list);
+  assert.deepEqual(incremental.hits, scratch.hits);
+  // usage counts every message ever indexed (deleted ones stay spent): the rebuilt one saw fewer
+  assert.ok(incremental.usage.chats >= scratch.usage.chats);
+  await rebuilt.close();
+  await history.close();
+  db.close();
+});
+
+test('a file indexed by admin schema 1 migrates: a grown conversation is read whole once, then grows by its new messages', async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  let admin = new SqliteAdminStore(db, jieba, { background: false });
+  await history.append('u1', question('旧的问题讲发票'));
+  await history.append('u1', answer('旧的回答'));
+  admin.indexer.catchUp();
+  await admin.close();
+  // back to schema 1: no term table, the old trigger
+  db.exec(`DROP TABLE admin_terms; DROP TRIGGER admin_stale_on_delete;
+           CREATE TRIGGER admin_stale_on_delete AFTER DELETE ON conversation_meta BEGIN INSERT OR IGNORE INTO admin_stale (id) VALUES (OLD.id); END;
+           UPDATE admin_version SET value = 1`);
+  const { tokenizer, cuts } = countingTokenizer();
+  admin = new SqliteAdminStore(db, tokenizer, { background: false });
+  assert.equal(db.prepare('SELECT value FROM admin_version').pluck().get(), 2);
+  await history.append('u1', question('新的问题讲积分'));
+  admin.indexer.catchUp();
+  assert.equal(cuts(), 3, 'read whole once');
+  await history.append('u1', answer('新的回答讲会员'));
+  admin.indexer.catchUp();
+  assert.equal(cuts(), 4, 'then only the new message');
+  const [item] = (await admin.listConversations({ limit: 10, q: '发票 积分 会员' })).items;
+  assert.deepEqual([item?.title, item?.messageCount], ['旧的问题讲发票', 4]);
+  await admin.close();
+  await history.close();
+  db.close();
 });
