@@ -12,6 +12,12 @@
  * `adminSearchBench()` gives the same figures as BenchRows for `npm run bench` (scenario 9), the
  * searches compared in the same run with what a console without the index would do: a LIKE scan
  * over every message.
+ *
+ * Then the indexer's own cost as conversations grow: one new question and answer appended to a
+ * conversation of 10 / 200 / 2,000 messages, and the batch that indexes them timed (it runs on
+ * the gateway's event loop). The same-run baseline is the same batch when the conversation is
+ * read and cut whole, as every such batch was before admin schema 2 (its `admin_terms` row
+ * removed first, which is also what a conversation indexed by schema 1 costs once).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,14 +61,23 @@ export interface AdminSearchFigures {
   timings: AdminTiming[];
   /** the same searches as a LIKE scan over every message (no index), same run */
   likeScan: { common: AdminTiming; rare: AdminTiming };
+  /** one new exchange indexed into a conversation of `messages`: as it is, and read whole (the baseline) */
+  growth: Array<{ messages: number; incremental: AdminTiming; whole: AdminTiming }>;
 }
 
+/** the conversation lengths the growth figures are taken at */
+const GROWTH_LENGTHS = [10, 200, 2_000];
+
+const corpus = () => ({
+  questions: readJsonl<{ query: string }>('dev-queries.jsonl').map((q) => q.query),
+  sentences: readJsonl<{ text: string }>('passages.jsonl').flatMap((p) => p.text.split(/(?<=[。！？])/).filter((s) => s.length > 10)),
+});
+
+const insertMessageSql = `INSERT INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 function fill(db: Database, n: number): void {
-  const questions = readJsonl<{ query: string }>('dev-queries.jsonl').map((q) => q.query);
-  const sentences = readJsonl<{ text: string }>('passages.jsonl').flatMap((p) => p.text.split(/(?<=[。！？])/).filter((s) => s.length > 10));
-  const insertMessage = db.prepare(
-    `INSERT INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const { questions, sentences } = corpus();
+  const insertMessage = db.prepare(insertMessageSql);
   const insertMeta = db.prepare(
     `INSERT INTO conversation_meta (id, openid, n, title, created_at, updated_at, message_count) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -170,11 +185,62 @@ export async function measureAdminSearch(opts: AdminSearchOptions = {}): Promise
       return timing;
     };
     const likeScan = { common: await scan(`LIKE scan, ${COMMON}`, COMMON), rare: await scan(`LIKE scan, ${RARE}`, RARE) };
-    return { conversations, timings, likeScan };
+    const growth = await measureGrowth(db, runs, log);
+    return { conversations, timings, likeScan, growth };
   } finally {
     db.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One new question and answer in a conversation of L messages (CMRC questions and passage
+ * sentences, so its vocabulary grows as a real one does), and the indexer batch that takes them.
+ */
+async function measureGrowth(db: Database, runs: number, log: (line: string) => void): Promise<AdminSearchFigures['growth']> {
+  const { questions, sentences } = corpus();
+  const insertMessage = db.prepare(insertMessageSql);
+  const insertMeta = db.prepare(`INSERT INTO conversation_meta (id, openid, n, title, created_at, updated_at, message_count) VALUES (?, ?, 0, '', 0, 0, 0)`);
+  const forget = db.prepare(`DELETE FROM admin_terms WHERE id = ?`);
+  const store = new SqliteAdminStore(db, createJiebaTokenizer(), { background: false });
+  let m = 0;
+  const exchange = (openid: string) => {
+    const at = Date.now();
+    insertMessage.run(openid, 0, `g${m}`, 'user', questions[m % questions.length], 'complete', at, null, null);
+    const answer = `${sentences[(m * 7) % sentences.length]}${sentences[(m * 13 + 1) % sentences.length]}`;
+    insertMessage.run(openid, 0, `g${m}a`, 'assistant', answer, 'complete', at, null, null);
+    m++;
+  };
+  /** appends one exchange, then times the batch that indexes it (`whole`: read whole, as before schema 2) */
+  const timeBatches = (openid: string, id: string, label: string, whole: boolean): AdminTiming => {
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      exchange(openid);
+      if (whole) forget.run(id);
+      const t = performance.now();
+      store.indexer.indexBatch();
+      samples.push(performance.now() - t);
+    }
+    const timing = { label, p50: pct(samples, 50), p95: pct(samples, 95) };
+    log(`${label.padEnd(38)} p50 ${timing.p50.toFixed(2).padStart(8)} ms   p95 ${timing.p95.toFixed(2).padStart(8)} ms${whole ? ' (baseline)' : ''}`);
+    return timing;
+  };
+  const figures: AdminSearchFigures['growth'] = [];
+  try {
+    for (const length of GROWTH_LENGTHS) {
+      const openid = `grow${length}`;
+      const id = `grow-${length}`;
+      insertMeta.run(id, openid);
+      for (let i = 0; i < length / 2; i++) exchange(openid);
+      store.indexer.catchUp();
+      const incremental = timeBatches(openid, id, `index a new exchange, ${length} messages`, false);
+      const whole = timeBatches(openid, id, `  the same, read whole`, true);
+      figures.push({ messages: length, incremental, whole });
+    }
+  } finally {
+    await store.close();
+  }
+  return figures;
 }
 
 /** Scenario 9 of `npm run bench`: the search and list figures, the searches against the LIKE scan. */
@@ -183,7 +249,14 @@ export async function adminSearchBench(): Promise<BenchRow[]> {
   const scenario = `9 admin ${Math.round(figures.conversations / 1000)}k conversations`;
   const ms = (value: number) => Math.round(value * 100) / 100;
   const target = '≤ 1000 ms (well under a second)';
-  return figures.timings.map((t): BenchRow => {
+  const growthRows = figures.growth.map(({ messages, incremental, whole }): BenchRow => ({
+    scenario,
+    metric: `index a new exchange, conversation of ${messages.toLocaleString('en')} messages, p95`,
+    value: ms(incremental.p95),
+    unit: 'ms',
+    baseline: { label: 'the conversation read and cut whole (before), same run', value: ms(whole.p95) },
+  }));
+  return [...figures.timings.map((t): BenchRow => {
     const baseline = t.label.startsWith('q common word') ? figures.likeScan.common : t.label.startsWith('q rare word') ? figures.likeScan.rare : undefined;
     return {
       scenario,
@@ -194,7 +267,7 @@ export async function adminSearchBench(): Promise<BenchRow[]> {
       target,
       pass: t.p95 <= 1000,
     };
-  });
+  }), ...growthRows];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

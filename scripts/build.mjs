@@ -1,7 +1,8 @@
 // Builds what `npm start` runs, in two steps:
 //   1. tsc compiles src/ to build/ (type-checked JavaScript, incremental: a second when nothing changed);
 //   2. esbuild bundles build/ into dist/: dist/main.js (the server), dist/cli/kb.js (`npm run kb`),
-//      dist/parse-worker.js (the knowledge base's parsing thread), and dist/chunks/ for what
+//      dist/parse-worker.js (the knowledge base's parsing thread), dist/admin-index-worker.js (the
+//      admin console's index thread), and dist/chunks/ for what
 //      they share and what is imported on demand.
 // Why a bundle: the server started as ~775 ES modules (210 of ours, ~560 of packages: zod alone
 // 95, ajv 88). Resolving and linking that many is what made V8 optimise the module loader at
@@ -85,6 +86,7 @@ await esbuild.build({
     main: 'build/main.js',
     'cli/kb': 'build/cli/kb.js',
     'parse-worker': 'build/knowledge-base/ingest/parse-worker.js',
+    'admin-index-worker': 'build/admin/sqlite/admin-index-worker.js',
   },
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',

@@ -48,6 +48,11 @@ export interface AdminIndexerOptions {
   intervalMs?: number;
   /** reports a failed background pass (the next one retries) */
   onError?: (error: unknown) => void;
+  /**
+   * Whether the checkpoint thread holds the file's commits for a WAL restart (commit-gate.ts);
+   * default: this thread's gate of the file. The index thread reads the gate's shared flag.
+   */
+  held?: () => boolean;
 }
 
 /**
@@ -68,6 +73,7 @@ export class AdminIndexer {
   readonly #batchSize: number;
   readonly #intervalMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #held: () => boolean;
   readonly #position: Statement<[], { value: number }>;
   readonly #advance: Statement<[number]>;
   readonly #newRows: Statement<[number, number], NewRow>;
@@ -91,6 +97,8 @@ export class AdminIndexer {
     this.#batchSize = options.batchSize ?? 500;
     this.#intervalMs = options.intervalMs ?? 1_000;
     this.#onError = options.onError ?? (() => {});
+    const gate = commitGate(db);
+    this.#held = options.held ?? (() => gate.held);
     this.#position = db.prepare(`SELECT value FROM admin_meta WHERE key = 'indexed_seq'`);
     this.#advance = db.prepare(`UPDATE admin_meta SET value = ? WHERE key = 'indexed_seq'`);
     this.#newRows = db.prepare(
@@ -128,10 +136,9 @@ export class AdminIndexer {
   start(): void {
     if (this.#timer) return;
     // A backfill runs a few batches per tick, each in its own macrotask, so chats interleave.
-    const gate = commitGate(this.#db);
     const tick = (left: number) => {
       // the checkpoint thread is starting the WAL over: a write now would spoil it (commit-gate.ts)
-      if (gate.held) {
+      if (this.#held()) {
         this.#timer = setTimeout(tick, HELD_RETRY_MS, left).unref();
         return;
       }

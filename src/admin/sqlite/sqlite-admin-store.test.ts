@@ -177,17 +177,40 @@ test("the background indexer writes nothing while the file's commits are held fo
   const adminDb = openSqlite(file);
   const gate = commitGate(chatDb);
   assert.equal(commitGate(adminDb), gate, 'one gate per file, whichever connection asks');
-  gate.hold(60_000);
   const admin = new SqliteAdminStore(adminDb, jieba, { intervalMs: 10 });
-  const indexed = () => adminDb.prepare('SELECT COUNT(*) FROM admin_fts').pluck().get() as number;
-  await sleep(80);
-  assert.equal(indexed(), 0, 'no index write during the hold');
+  const indexed = () => adminDb.prepare('SELECT COUNT(*) FROM admin_conversations').pluck().get() as number;
+  const waitFor = async (count: number, what: string) => {
+    for (const end = Date.now() + 10_000; indexed() < count; await sleep(10)) assert.ok(Date.now() < end, what);
+  };
+  await waitFor(1, 'the index thread is running');
+  gate.hold(60_000);
+  const appended = history.append('u2', question('发票怎么开？'));
+  await history.listRecent('u2', 1); // a reader commits its own pending row through the hold
+  await sleep(300); // some thirty ticks of the index thread
+  assert.equal(indexed(), 1, 'no index write during the hold');
   gate.release();
-  for (const end = Date.now() + 5_000; indexed() === 0; await sleep(10)) assert.ok(Date.now() < end, 'indexed after the hold');
+  await appended;
+  await waitFor(2, 'indexed after the hold');
   await admin.close();
   adminDb.close();
   await history.close();
   chatDb.close();
+});
+
+test('the background index runs on a thread of its own: it grows while this event loop is blocked', async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const admin = new SqliteAdminStore(db, jieba, { intervalMs: 10 });
+  await history.append('u1', question('怎么申请退货？'));
+  const indexed = () => db.prepare('SELECT COUNT(*) FROM admin_conversations').pluck().get() as number;
+  // a synchronous wait: no timer or batch of this thread can run until it ends
+  for (const end = Date.now() + 10_000; indexed() === 0 && Date.now() < end; ) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  assert.equal(indexed(), 1, 'indexed by another thread');
+  assert.equal(admin.indexer.catchUp(), true, 'nothing left for this thread');
+  await admin.close();
+  await history.close();
+  db.close();
 });
 
 /** jieba, counting the texts it is asked to cut */

@@ -15,6 +15,8 @@ import {
 } from '../admin-store.js';
 import { matchExpression, snippetOf } from '../search-terms.js';
 import { AdminIndexer, titleOf, type AdminIndexerOptions } from './admin-indexer.js';
+import { startIndexThread, type IndexThread } from './admin-index-thread.js';
+import { commitGate } from '../../store/sqlite/commit-gate.js';
 import { migrateAdminSchema } from './admin-schema.js';
 import { SqliteFeedbackReader } from './sqlite-feedback-reader.js';
 import { MESSAGE_COLUMNS, toStoredMessage, type MessageRow } from '../../store/sqlite/message-row.js';
@@ -54,10 +56,13 @@ export class SqliteAdminStore implements AdminStore {
   #closed = false;
 
   readonly #ownsDb: boolean;
+  #thread: IndexThread | undefined;
 
   /**
-   * Migrates the admin tables and starts the background indexer unless `background: false`.
-   * With `ownsDb`, close() closes the connection too (the composition opens one for admin).
+   * Migrates the admin tables and starts the background indexer unless `background: false`: on
+   * a thread of its own (admin-index-thread.ts) for a file, on this one for a memory database or
+   * when that thread cannot run. With `ownsDb`, close() closes the connection too (the
+   * composition opens one for admin).
    */
   constructor(db: Database, tokenizer: Tokenizer, options: AdminIndexerOptions & { background?: boolean; ownsDb?: boolean } = {}) {
     this.#db = db;
@@ -66,7 +71,20 @@ export class SqliteAdminStore implements AdminStore {
     migrateAdminSchema(db);
     this.indexer = new AdminIndexer(db, tokenizer, options);
     this.#feedback = new SqliteFeedbackReader(db);
-    if (options.background ?? true) this.indexer.start();
+    if (!(options.background ?? true)) return;
+    if (db.memory) {
+      this.indexer.start();
+      return;
+    }
+    this.#thread = startIndexThread(db.name, commitGate(db), {
+      ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }),
+      ...(options.onError && { onError: options.onError }),
+      onLost: (error) => {
+        options.onError?.(error);
+        this.#thread = undefined;
+        if (!this.#closed) this.indexer.start();
+      },
+    });
   }
 
   async listConversations(query: ConversationQuery): Promise<AdminConversationPage> {
@@ -185,6 +203,7 @@ export class SqliteAdminStore implements AdminStore {
     if (this.#closed) return;
     this.#closed = true;
     this.indexer.stop();
+    await this.#thread?.stop();
     if (this.#ownsDb) this.#db.close();
   }
 

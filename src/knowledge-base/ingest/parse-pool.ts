@@ -1,7 +1,6 @@
 import { extname } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { projectPath } from '../../project-dir.js';
+import type { Worker } from 'node:worker_threads';
+import { startWorker, workerEntry } from '../../worker-thread.js';
 import { KbError } from '../kb-error.js';
 import type { ChunkOptions } from './chunk-text.js';
 import { prepareDocument, type PreparedDocument } from './prepare-document.js';
@@ -157,15 +156,4 @@ function crashed(name: string, failure: Error | undefined, code: number): KbErro
 }
 
 /** The bundle's own entry when compiled (scripts/build.mjs); the source next to this file under tsx. */
-const defaultWorkerEntry = import.meta.url.endsWith('.ts')
-  ? new URL('./parse-worker.ts', import.meta.url)
-  : pathToFileURL(projectPath('dist', 'parse-worker.js'));
-
-function startWorker(entry: URL): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
-  // Tests and dev scripts run the sources through tsx, whose loader a Node 20 worker does not
-  // inherit: the worker registers it before importing its entry (harmless where it is inherited).
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
-}
+const defaultWorkerEntry = workerEntry(import.meta.url, './parse-worker.ts', 'parse-worker');

@@ -19,6 +19,8 @@ import type { Database } from 'better-sqlite3';
 export class CommitGate {
   /** told how long each hold lasted (the metrics): the acknowledgements it delayed waited up to that */
   onReleased: ((seconds: number) => void) | undefined;
+  /** 1 while held: what another thread that writes to the file (the admin index thread) reads */
+  readonly shared = new Int32Array(new SharedArrayBuffer(4));
 
   #held = false;
   #heldAt = 0;
@@ -33,6 +35,7 @@ export class CommitGate {
   hold(maxMs: number): void {
     if (!this.#held) this.#heldAt = performance.now();
     this.#held = true;
+    Atomics.store(this.shared, 0, 1);
     clearTimeout(this.#timer);
     // not unref'd: rows waiting for their commit keep the process up until it is made
     this.#timer = setTimeout(() => this.release(), maxMs);
@@ -43,6 +46,7 @@ export class CommitGate {
     this.#timer = undefined;
     if (!this.#held) return;
     this.#held = false;
+    Atomics.store(this.shared, 0, 0);
     this.onReleased?.((performance.now() - this.#heldAt) / 1000);
     const waiting = [...this.#waiting];
     this.#waiting.clear();

@@ -1,0 +1,71 @@
+import type { Worker } from 'node:worker_threads';
+import type { CommitGate } from '../../store/sqlite/commit-gate.js';
+import { startWorker, workerEntry } from '../../worker-thread.js';
+
+/** What the index thread is started with (admin-index-worker.ts). */
+export interface IndexThreadData {
+  file: string;
+  intervalMs?: number;
+  /** the file's CommitGate.shared: 1 while the checkpoint thread holds the commits */
+  held: Int32Array;
+}
+
+export interface IndexThreadOptions {
+  intervalMs?: number;
+  /** a failed background pass (the next one retries) */
+  onError?: (error: unknown) => void;
+  /** the thread could not start or died: the caller indexes on its own thread instead */
+  onLost: (error: unknown) => void;
+}
+
+export interface IndexThread {
+  /** Lets the batch in progress finish, then the thread closes its connection and exits. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const entry = workerEntry(import.meta.url, './admin-index-worker.ts', 'admin-index-worker');
+
+/**
+ * The admin read model's background tail on a thread of its own. A batch cuts its messages with
+ * jieba and rewrites the FTS rows of the conversations that grew: milliseconds to tens of them,
+ * which on the event loop every chat of the gateway would wait for. On its own thread only the
+ * file's write lock is shared (a batch is one short IMMEDIATE transaction, as each group commit).
+ * Costs a V8 isolate and a second jieba dictionary (~60 MB), only when ADMIN_TOKEN is set.
+ */
+export function startIndexThread(file: string, gate: CommitGate, options: IndexThreadOptions): IndexThread {
+  const data: IndexThreadData = { file, held: gate.shared, ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }) };
+  let worker: Worker;
+  try {
+    worker = startWorker(entry, { workerData: data });
+  } catch (error) {
+    options.onLost(error);
+    return { stop: async () => {} };
+  }
+  // never what keeps the process up: a batch is one transaction, all or nothing
+  worker.unref();
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('message', (message: { failed?: string }) => {
+    if (message.failed !== undefined) options.onError?.(new Error(message.failed));
+  });
+  let lost = false;
+  const lose = (error: unknown) => {
+    if (stopping || lost) return;
+    lost = true;
+    options.onLost(error);
+  };
+  worker.once('error', lose);
+  worker.once('exit', (code) => lose(new Error(`the admin index thread exited (code ${code})`)));
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping = true;
+      stopped ??= (async () => {
+        worker.ref(); // held until its batch in progress is done
+        worker.postMessage('stop');
+        await exited;
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createJiebaTokenizer } from '../../knowledge-base/index/tokenizer.js';
+import { openSqlite } from '../../store/sqlite/open-sqlite.js';
+import { AdminIndexer } from './admin-indexer.js';
+import type { IndexThreadData } from './admin-index-thread.js';
+
+/**
+ * Entry of the admin index thread (admin-index-thread.ts): the background tail of the admin read
+ * model on a connection of its own, with its own jieba, off the gateway's event loop. It writes
+ * nothing while the file's commits are held (the gate's shared flag), and stops when told.
+ */
+const { file, intervalMs, held } = workerData as IndexThreadData;
+const db = openSqlite(file);
+const indexer = new AdminIndexer(db, createJiebaTokenizer(), {
+  ...(intervalMs !== undefined && { intervalMs }),
+  held: () => Atomics.load(held, 0) === 1,
+  onError: (error) => parentPort!.postMessage({ failed: String(error) }),
+});
+indexer.start();
+// the port's listener keeps this thread alive (the indexer's timer is unref'd)
+parentPort!.once('message', () => {
+  indexer.stop();
+  db.close();
+  parentPort!.close();
+});
