@@ -80,7 +80,7 @@ export class SqliteAdminStore implements AdminStore {
       ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }),
       ...(options.onError && { onError: options.onError }),
       onLost: (error) => {
-        options.onError?.(error);
+        options.onError?.(new Error(`the index thread is gone, indexing on the event loop instead: ${String(error)}`));
         this.#thread = undefined;
         if (!this.#closed) this.indexer.start();
       },
