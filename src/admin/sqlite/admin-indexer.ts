@@ -18,6 +18,34 @@ interface NewRow {
   usage: string | null;
 }
 
+/** A conversation's list row as the indexer writes it (admin_conversations). */
+interface ConversationWrite {
+  doc: number;
+  id: string;
+  openid: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  messageCount: number;
+}
+
+/** One conversation's change in a batch: its old row goes; `row` and `text` (its terms) replace it, or nothing does (deleted). */
+interface ConversationUpdate {
+  id: string;
+  old: IndexedConversation | undefined;
+  row?: ConversationWrite;
+  text: string;
+}
+
+/** A batch read and cut: what its write transaction applies if the position is still `from`. */
+interface BatchPlan {
+  from: number;
+  upper: number;
+  rows: NewRow[];
+  stale: string[];
+  conversations: ConversationUpdate[];
+}
+
 /** A conversation's row in the list, as the index has it. */
 interface IndexedConversation {
   doc: number;
@@ -61,8 +89,9 @@ export interface AdminIndexerOptions {
  * and on demand before a query, and remembers the last seq it read in the database — so it
  * backfills an existing file on first start and resumes where it stopped after a restart.
  *
- * Each batch is one IMMEDIATE transaction (read position, read rows, write, advance), so two
- * processes on the same file never index a message twice. A conversation that grew in a batch
+ * A batch reads and cuts in a read transaction, then writes in one short IMMEDIATE transaction
+ * that first checks the position is where it read it (else it plans again), so two processes
+ * on the same file never index a message twice and a chat's commit never waits for jieba. A conversation that grew in a batch
  * gets its row and its index text replaced from what was indexed before plus its new messages
  * (`admin_terms` keeps its distinct terms): the work is the new messages', whatever the
  * conversation's length. A deleted one, or one met for the first time, is read whole.
@@ -86,7 +115,7 @@ export class AdminIndexer {
   readonly #dropTerms: Statement<[string]>;
   readonly #dropRow: Statement<[string]>;
   readonly #dropText: Statement<[number]>;
-  readonly #putRow: Statement<[Record<string, unknown>]>;
+  readonly #putRow: Statement<[ConversationWrite]>;
   readonly #putText: Statement<[number, string]>;
   readonly #count: Statement<[Record<string, unknown>]>;
   #timer: NodeJS.Timeout | undefined;
@@ -170,32 +199,58 @@ export class AdminIndexer {
 
   /** One batch; returns how many messages and stale conversations it handled. */
   indexBatch(): number {
-    return this.#db
-      .transaction(() => {
-        const last = this.#position.get()?.value ?? 0;
-        const rows = this.#newRows.all(last, this.#batchSize);
-        const stale = this.#stale.all(this.#batchSize).map((row) => row.id);
-        if (rows.length === 0 && stale.length === 0) return 0;
-        const upper = rows.length > 0 ? rows[rows.length - 1]!.seq : last;
-        for (const row of rows) this.#countUsage(row);
-        // deleted: read again whole, which finds nothing and drops it
-        for (const id of stale) {
-          this.#unstale.run(id);
-          this.#rebuild(id, upper);
-        }
-        const gone = new Set(stale);
-        const grown = new Map<string, NewRow[]>();
-        for (const row of rows) {
-          if (row.cid === null || gone.has(row.cid)) continue;
-          const added = grown.get(row.cid);
-          if (added) added.push(row);
-          else grown.set(row.cid, [row]);
-        }
-        for (const [id, added] of grown) this.#extend(id, added, upper);
-        this.#advance.run(upper);
-        return rows.length + stale.length;
-      })
-      .immediate();
+    // Read and cut outside the write lock: a chat's group commit (another connection to the
+    // file) waits for the write only, never for jieba. The write then checks that nobody indexed
+    // from the same position meanwhile (another process, or a query's catch-up), else plans again.
+    for (;;) {
+      const plan = this.#db.transaction(() => this.#plan())();
+      if (plan === undefined) return 0;
+      const applied = this.#db.transaction(() => this.#apply(plan)).immediate();
+      if (applied) return plan.rows.length + plan.stale.length;
+    }
+  }
+
+  /** What the next batch writes, read in one snapshot; undefined when there is nothing to index. */
+  #plan(): BatchPlan | undefined {
+    const from = this.#position.get()?.value ?? 0;
+    const rows = this.#newRows.all(from, this.#batchSize);
+    const stale = this.#stale.all(this.#batchSize).map((row) => row.id);
+    if (rows.length === 0 && stale.length === 0) return undefined;
+    const upper = rows.length > 0 ? rows[rows.length - 1]!.seq : from;
+    // deleted: read again whole, which finds nothing and drops it
+    const conversations = stale.map((id) => this.#rebuild(id, upper));
+    const gone = new Set(stale);
+    const grown = new Map<string, NewRow[]>();
+    for (const row of rows) {
+      if (row.cid === null || gone.has(row.cid)) continue;
+      const added = grown.get(row.cid);
+      if (added) added.push(row);
+      else grown.set(row.cid, [row]);
+    }
+    for (const [id, added] of grown) conversations.push(this.#extend(id, added, upper));
+    return { from, upper, rows, stale, conversations };
+  }
+
+  /** Writes a plan, unless the position moved since it was read (false: plan again). */
+  #apply(plan: BatchPlan): boolean {
+    if ((this.#position.get()?.value ?? 0) !== plan.from) return false;
+    for (const row of plan.rows) this.#countUsage(row);
+    for (const id of plan.stale) this.#unstale.run(id);
+    for (const { id, old, row, text } of plan.conversations) {
+      if (old) {
+        this.#dropText.run(old.doc);
+        this.#dropRow.run(id);
+      }
+      if (row === undefined) {
+        this.#dropTerms.run(id);
+        continue;
+      }
+      this.#putRow.run(row);
+      this.#putText.run(row.doc, text);
+      this.#putTerms.run(id, text);
+    }
+    this.#advance.run(plan.upper);
+    return true;
   }
 
   #countUsage(row: NewRow): void {
@@ -224,7 +279,7 @@ export class AdminIndexer {
   }
 
   /** A conversation indexed before that grew by `added` (its new messages, in seq order). */
-  #extend(id: string, added: readonly NewRow[], upper: number): void {
+  #extend(id: string, added: readonly NewRow[], upper: number): ConversationUpdate {
     const old = this.#existing.get(id);
     const stored = old && this.#terms.get(id);
     // first seen, or indexed before admin_terms existed (admin schema 1): read whole, once
@@ -232,7 +287,7 @@ export class AdminIndexer {
     const terms = new Set(stored === '' ? [] : stored.split(' '));
     for (const message of added) addTerms(this.#tokenizer, message.content, terms);
     const latest = added[added.length - 1]!;
-    this.#replace(id, old, {
+    const row = {
       doc: latest.seq,
       id,
       openid: old.openid,
@@ -241,24 +296,20 @@ export class AdminIndexer {
       createdAt: old.created_at,
       updatedAt: latest.created_at,
       messageCount: old.message_count + added.length,
-    }, terms);
+    };
+    return { id, old, row, text: [...terms].join(' ') };
   }
 
-  /** A conversation read whole (up to `upper`): new to the index, or deleted. */
-  #rebuild(id: string, upper: number): void {
+  /** A conversation read whole (up to `upper`): new to the index, or deleted (no row). */
+  #rebuild(id: string, upper: number): ConversationUpdate {
     const old = this.#existing.get(id);
     const messages = this.#conversation.all({ conversationId: id, upper });
-    if (messages.length === 0) {
-      // deleted: it leaves the list and the index
-      if (old) this.#drop(id, old);
-      this.#dropTerms.run(id);
-      return;
-    }
+    if (messages.length === 0) return { id, old, text: '' };
     const terms = new Set<string>();
     for (const message of messages) addTerms(this.#tokenizer, message.content, terms);
     const first = messages[0]!;
     const latest = messages[messages.length - 1]!;
-    this.#replace(id, old, {
+    const row = {
       doc: latest.seq,
       id,
       openid: first.openid,
@@ -266,21 +317,8 @@ export class AdminIndexer {
       createdAt: first.created_at,
       updatedAt: latest.created_at,
       messageCount: messages.length,
-    }, terms);
-  }
-
-  /** The conversation's list row and index text, under its new doc (its latest seq). */
-  #replace(id: string, old: IndexedConversation | undefined, row: Record<string, unknown> & { doc: number }, terms: ReadonlySet<string>): void {
-    if (old) this.#drop(id, old);
-    const text = [...terms].join(' ');
-    this.#putRow.run(row);
-    this.#putText.run(row.doc, text);
-    this.#putTerms.run(id, text);
-  }
-
-  #drop(id: string, old: IndexedConversation): void {
-    this.#dropText.run(old.doc);
-    this.#dropRow.run(id);
+    };
+    return { id, old, row, text: [...terms].join(' ') };
   }
 }
 

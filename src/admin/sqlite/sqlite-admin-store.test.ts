@@ -344,3 +344,75 @@ test('a file indexed by admin schema 1 migrates: a grown conversation is read wh
   await history.close();
   db.close();
 });
+
+test("a batch cuts its messages outside the write lock: the chat's commits never wait for jieba", async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const chat = openSqlite(file);
+  chat.pragma('busy_timeout = 0'); // a write that would have to wait fails at once
+  const commit = chat.prepare('INSERT INTO wal_restarts (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
+  const refused: string[] = [];
+  const tokenizer: Tokenizer = {
+    id: jieba.id,
+    terms: (text) => {
+      try {
+        commit.run(Date.now()); // another connection commits while the indexer cuts
+      } catch (error) {
+        refused.push((error as { code?: string }).code ?? String(error));
+      }
+      return jieba.terms(text);
+    },
+  };
+  const admin = new SqliteAdminStore(db, tokenizer, { background: false });
+  await history.append('u1', question('怎么申请退货？'));
+  await history.append('u1', answer('在订单页申请退货。'));
+  admin.indexer.catchUp();
+  await history.append('u1', question('发票呢？'));
+  admin.indexer.catchUp();
+  assert.deepEqual(refused, [], 'no commit was refused while the indexer cut text');
+  assert.equal((await admin.listConversations({ limit: 10, q: '退货 发票' })).items[0]?.messageCount, 3);
+  await admin.close();
+  chat.close();
+  await history.close();
+  db.close();
+});
+
+test('two indexers on one file (a query catching up beside the background thread): one indexes while the other cuts, every message counted once', async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const otherDb = openSqlite(file);
+  const other = new SqliteAdminStore(otherDb, jieba, { background: false, batchSize: 5 });
+  let cutting = false;
+  let overtaken = 0;
+  const tokenizer: Tokenizer = {
+    id: jieba.id,
+    terms: (text) => {
+      // while this indexer cuts its batch, the other indexes the same messages and moves on
+      if (!cutting) {
+        cutting = true;
+        if (other.indexer.indexBatch() > 0) overtaken++;
+        cutting = false;
+      }
+      return jieba.terms(text);
+    },
+  };
+  const one = new SqliteAdminStore(db, tokenizer, { background: false, batchSize: 3 });
+  for (let i = 0; i < 60; i++) {
+    await history.append(`u${i % 4}`, i % 2 ? answer(`回答${i}`) : question(`问题${i}讲配送`));
+    if (i % 3 === 0) one.indexer.indexBatch();
+  }
+  one.indexer.catchUp();
+  other.indexer.catchUp();
+  assert.ok(overtaken > 0, 'the other indexer did overtake');
+  const items = (await one.listConversations({ limit: 10 })).items;
+  assert.deepEqual(items.map((i) => i.messageCount), [15, 15, 15, 15]);
+  assert.equal((await other.usage({ from: 0, to: Date.now() + 1000 }, 10)).totals.chats, 30);
+  assert.equal((await one.listConversations({ limit: 10, q: '配送' })).items.length, 2, 'u0 and u2 asked; u1 and u3 only answered');
+  await one.close();
+  await other.close();
+  otherDb.close();
+  await history.close();
+  db.close();
+});
