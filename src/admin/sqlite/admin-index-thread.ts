@@ -10,6 +10,12 @@ export interface IndexThreadData {
   held: Int32Array;
 }
 
+/** What the gateway asks of the thread. */
+export type IndexThreadRequest = { type: 'catch-up'; id: number; batches: number } | { type: 'stop' };
+
+/** The thread's replies: a catch-up's outcome, or a background pass that failed. */
+type IndexThreadReply = { id: number; caughtUp?: boolean; error?: string } | { failed: string };
+
 export interface IndexThreadOptions {
   intervalMs?: number;
   /** a failed background pass (the next one retries) */
@@ -19,6 +25,11 @@ export interface IndexThreadOptions {
 }
 
 export interface IndexThread {
+  /**
+   * Indexes up to `batches` batches on the thread; true when it caught up. Undefined when the
+   * thread is gone (or going): the caller catches up itself.
+   */
+  catchUp(batches: number): Promise<boolean | undefined>;
   /** Lets the batch in progress finish, then the thread closes its connection and exits. Idempotent. */
   stop(): Promise<void>;
 }
@@ -39,17 +50,26 @@ export function startIndexThread(file: string, gate: CommitGate, options: IndexT
     worker = startWorker(entry, { workerData: data });
   } catch (error) {
     options.onLost(error);
-    return { stop: async () => {} };
+    return { catchUp: async () => undefined, stop: async () => {} };
   }
   // never what keeps the process up: a batch is one transaction, all or nothing
   worker.unref();
   let stopping = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  worker.on('message', (message: { failed?: string }) => {
-    if (message.failed !== undefined) options.onError?.(new Error(message.failed));
+  const asked = new Map<number, { resolve: (caughtUp: boolean | undefined) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  worker.on('message', (message: IndexThreadReply) => {
+    if ('failed' in message) return options.onError?.(new Error(message.failed));
+    const waiting = asked.get(message.id);
+    asked.delete(message.id);
+    if (message.error !== undefined) waiting?.reject(new Error(message.error));
+    else waiting?.resolve(message.caughtUp);
   });
   let lost = false;
   const lose = (error: unknown) => {
+    // a query waiting on a thread that is gone catches up itself
+    for (const waiting of asked.values()) waiting.resolve(undefined);
+    asked.clear();
     if (stopping || lost) return;
     lost = true;
     options.onLost(error);
@@ -58,11 +78,20 @@ export function startIndexThread(file: string, gate: CommitGate, options: IndexT
   worker.once('exit', (code) => lose(new Error(`the admin index thread exited (code ${code})`)));
   let stopped: Promise<void> | undefined;
   return {
+    catchUp(batches) {
+      if (stopping || lost) return Promise.resolve(undefined);
+      const id = ++nextId;
+      const request: IndexThreadRequest = { type: 'catch-up', id, batches };
+      return new Promise((resolve, reject) => {
+        asked.set(id, { resolve, reject });
+        worker.postMessage(request);
+      });
+    },
     stop() {
       stopping = true;
       stopped ??= (async () => {
         worker.ref(); // held until its batch in progress is done
-        worker.postMessage('stop');
+        worker.postMessage({ type: 'stop' } satisfies IndexThreadRequest);
         await exited;
       })();
       return stopped;

@@ -2,12 +2,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createJiebaTokenizer } from '../../knowledge-base/index/tokenizer.js';
 import { openSqlite } from '../../store/sqlite/open-sqlite.js';
 import { AdminIndexer } from './admin-indexer.js';
-import type { IndexThreadData } from './admin-index-thread.js';
+import type { IndexThreadData, IndexThreadRequest } from './admin-index-thread.js';
 
 /**
  * Entry of the admin index thread (admin-index-thread.ts): the background tail of the admin read
  * model on a connection of its own, with its own jieba, off the gateway's event loop. It writes
- * nothing while the file's commits are held (the gate's shared flag), and stops when told.
+ * nothing while the file's commits are held (the gate's shared flag), catches up when a query
+ * asks, and stops when told.
  */
 const { file, intervalMs, held } = workerData as IndexThreadData;
 const db = openSqlite(file);
@@ -18,7 +19,16 @@ const indexer = new AdminIndexer(db, createJiebaTokenizer(), {
 });
 indexer.start();
 // the port's listener keeps this thread alive (the indexer's timer is unref'd)
-parentPort!.once('message', () => {
+parentPort!.on('message', (message: IndexThreadRequest) => {
+  if (message.type === 'catch-up') {
+    // an operator's query: what was just chatted is indexed before it reads the list
+    try {
+      parentPort!.postMessage({ id: message.id, caughtUp: indexer.catchUp(message.batches) });
+    } catch (error) {
+      parentPort!.postMessage({ id: message.id, error: String(error) });
+    }
+    return;
+  }
   indexer.stop();
   db.close();
   parentPort!.close();

@@ -416,3 +416,23 @@ test('two indexers on one file (a query catching up beside the background thread
   await history.close();
   db.close();
 });
+
+test("an operator's query catches up on the index thread: the gateway's event loop never cuts text", async () => {
+  const file = join(root, `${n++}.sqlite`);
+  const db = openSqlite(file);
+  const history = new SqliteHistoryStore(db);
+  const { tokenizer, cuts } = countingTokenizer();
+  await history.append('u1', question('怎么申请退货？'));
+  // the background tail runs once at start, then not for a minute: only a query's catch-up indexes what follows
+  const admin = new SqliteAdminStore(db, tokenizer, { intervalMs: 60_000 });
+  const listed = async () => (await admin.listConversations({ limit: 10 })).items.map((i) => [i.openid, i.messageCount]);
+  for (const end = Date.now() + 10_000; (await listed()).length === 0; await sleep(10)) assert.ok(Date.now() < end, 'the thread indexed the first message');
+  await history.append('u2', question('发票怎么开？'));
+  await history.append('u1', answer('在订单页申请退货。'));
+  assert.deepEqual(await listed(), [['u1', 2], ['u2', 1]], 'caught up before the list was read');
+  assert.equal((await admin.usage({ from: 0, to: Date.now() + 1000 }, 10)).totals.chats, 2);
+  assert.equal(cuts(), 0, 'no text cut on this thread');
+  await admin.close();
+  await history.close();
+  db.close();
+});
