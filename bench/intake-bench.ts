@@ -108,6 +108,7 @@ interface Sample extends LoadResult {
 
 interface Target {
   label: string;
+  url: string;
   pid: number;
   loaders: LineChild[];
   /** closed-loop clients, all loaders together */
@@ -167,12 +168,17 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
         wanted.push([`redis${suffix}`, redis.wsUrl, redis.child.pid!]);
       }
     }
-    for (const [label, url, pid] of wanted) {
-      const sustainedOnly = label.startsWith('sqlite admin');
-      const per = Math.ceil(Math.max(connections, fixedRate > 0 && !sustainedOnly ? poolConnections : 0) / loaderCount);
-      const loaders = Array.from({ length: loaderCount }, (_, i) => spawnTsx('bench/intake-load.ts', [url, String(per), `${label.replace(/\W/g, '')}${i}`]));
+    // logged-in clients for a target (its sockets idle meanwhile: a gateway closes sockets silent for minutes)
+    const connect = async (label: string, url: string, clients: number) => {
+      const loaders = Array.from({ length: loaderCount }, (_, i) => spawnTsx('bench/intake-load.ts', [url, String(Math.ceil(clients / loaderCount)), `${label.replace(/\W/g, '')}${i}`]));
       await Promise.all(loaders.map(async (l) => JSON.parse(await l.nextLine())));
-      targets.push({ label, pid, loaders, connections, samples: new Map(loads.map((load) => [load, []])), redis: label.startsWith('redis') ? redisProbe : undefined, sustainedOnly });
+      return loaders;
+    };
+    for (const [label, url, pid] of wanted) {
+      // the admin console's gateways run one window after the rounds: their clients log in then
+      const sustainedOnly = label.startsWith('sqlite admin');
+      const loaders = sustainedOnly ? [] : await connect(label, url, Math.max(connections, fixedRate > 0 ? poolConnections : 0));
+      targets.push({ label, url, pid, loaders, connections, samples: new Map(loads.map((load) => [load, []])), redis: label.startsWith('redis') ? redisProbe : undefined, sustainedOnly });
     }
     log(`intake bench — gateway on node ${gatewayVersion(opts.gatewayCommand)}, ${connections} closed-loop clients${fixedRate > 0 ? `, ${poolConnections} at ${fixedRate}/s` : ''}, ${loaderCount} load process(es) per target, ${rounds} rounds of ${roundMs} ms`);
 
@@ -196,7 +202,10 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
     const rawRate = rawSamples?.length ? rateOf(rawSamples) : undefined;
     const sustainedRates = new Map<string, number>();
     for (const target of sustainedMs > 0 ? targets.filter((t) => t.label.startsWith('sqlite')) : []) {
-      if (target.sustainedOnly) await runWindow(target, warmupMs, 0);
+      if (target.sustainedOnly) {
+        target.loaders.push(...(await connect(target.label, target.url, connections)));
+        await runWindow(target, warmupMs, 0);
+      }
       const s = await runWindow(target, sustainedMs, 0);
       const wal = walFileBytes(target.pid);
       log(`  sustained ${target.label.padEnd(11)} ${((s.done / s.wallMs) * 1000).toFixed(0)} chats/s  CPU ${((s.cpuMs / s.done) * 1000).toFixed(1)} µs/intake  WAL ${wal === undefined ? '?' : (wal / 1e6).toFixed(1)} MB`);
