@@ -7,9 +7,9 @@ import { addTerms, matchExpression, snippetOf } from './search-terms.js';
 const jieba = createJiebaTokenizer();
 
 test('a query becomes quoted terms, each one required', () => {
-  assert.equal(matchExpression(jieba, '退货 政策'), '"退货" "政策"');
-  assert.equal(matchExpression(jieba, '退货退货'), '"退货"', 'a repeated term once');
-  assert.equal(matchExpression(jieba, '，。！ '), undefined);
+  assert.equal(matchExpression(jieba.terms('退货 政策')), '"退货" "政策"');
+  assert.equal(matchExpression(jieba.terms('退货退货')), '"退货"', 'a repeated term once');
+  assert.equal(matchExpression(jieba.terms('，。！ ')), undefined);
 });
 
 test('nothing a user types is FTS5 syntax', () => {
@@ -20,7 +20,7 @@ test('nothing a user types is FTS5 syntax', () => {
   assert.equal([...terms].filter((t) => t === '退货').length, 1, 'a term once per conversation');
   db.prepare('INSERT INTO f (rowid, terms) VALUES (1, ?)').run([...terms].join(' '));
   const find = (q: string) => {
-    const match = matchExpression(jieba, q);
+    const match = matchExpression(jieba.terms(q));
     return match === undefined ? [] : db.prepare('SELECT rowid FROM f WHERE f MATCH ?').all(match);
   };
   for (const hostile of ['"', '""', 'a OR', 'NEAR(退货 申请)', 'terms:退货', '*', '^退货', '退货 AND', '(', ')', '退货"', '-退货', '{terms}:退货']) {

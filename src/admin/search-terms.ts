@@ -16,17 +16,18 @@ export function addTerms(tokenizer: Tokenizer, text: string, into: Set<string>):
 }
 
 /**
- * An FTS5 MATCH expression requiring every term of `q`, or undefined when `q` has none (only
- * punctuation). Each term is a quoted string with its quotes doubled, so nothing a user types
- * (AND, NEAR, *, ^, column filters, quotes) is read as FTS5 syntax.
+ * An FTS5 MATCH expression requiring every term of a query (its `terms`, as the tokenizer cut
+ * it), or undefined when it has none (only punctuation). Each term is a quoted string with its
+ * quotes doubled, so nothing a user types (AND, NEAR, *, ^, column filters, quotes) is read as
+ * FTS5 syntax.
  *
  * @example
- * matchExpression(jieba, '退货 "政策" OR') // '"退货" "政策" "or"'
+ * matchExpression(jieba.terms('退货 "政策" OR')) // '"退货" "政策" "or"'
  */
-export function matchExpression(tokenizer: Tokenizer, q: string): string | undefined {
-  const terms = [...new Set(tokenizer.terms(q))];
-  if (terms.length === 0) return undefined;
-  return terms.map((term) => `"${term.replace(/"/g, '""')}"`).join(' ');
+export function matchExpression(terms: readonly string[]): string | undefined {
+  const distinct = [...new Set(terms)];
+  if (distinct.length === 0) return undefined;
+  return distinct.map((term) => `"${term.replace(/"/g, '""')}"`).join(' ');
 }
 
 /**

@@ -11,10 +11,13 @@ export interface IndexThreadData {
 }
 
 /** What the gateway asks of the thread. */
-export type IndexThreadRequest = { type: 'catch-up'; id: number; batches: number } | { type: 'stop' };
+export type IndexThreadRequest =
+  | { type: 'catch-up'; id: number; batches: number }
+  | { type: 'terms'; id: number; text: string }
+  | { type: 'stop' };
 
-/** The thread's replies: a catch-up's outcome, or a background pass that failed. */
-type IndexThreadReply = { id: number; caughtUp?: boolean; error?: string } | { failed: string };
+/** The thread's replies: a request's outcome, or a background pass that failed. */
+type IndexThreadReply = { id: number; result?: boolean | string[]; error?: string } | { failed: string };
 
 export interface IndexThreadOptions {
   intervalMs?: number;
@@ -30,6 +33,8 @@ export interface IndexThread {
    * thread is gone (or going): the caller catches up itself.
    */
   catchUp(batches: number): Promise<boolean | undefined>;
+  /** An operator's query cut by the thread's jieba (this thread then never loads its 40 MB); undefined when the thread is gone. */
+  terms(text: string): Promise<string[] | undefined>;
   /** Lets the batch in progress finish, then the thread closes its connection and exits. Idempotent. */
   stop(): Promise<void>;
 }
@@ -50,20 +55,20 @@ export function startIndexThread(file: string, gate: CommitGate, options: IndexT
     worker = startWorker(entry, { workerData: data });
   } catch (error) {
     options.onLost(error);
-    return { catchUp: async () => undefined, stop: async () => {} };
+    return { catchUp: async () => undefined, terms: async () => undefined, stop: async () => {} };
   }
   // never what keeps the process up: a batch is one transaction, all or nothing
   worker.unref();
   let stopping = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const asked = new Map<number, { resolve: (caughtUp: boolean | undefined) => void; reject: (error: Error) => void }>();
+  const asked = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   worker.on('message', (message: IndexThreadReply) => {
     if ('failed' in message) return options.onError?.(new Error(message.failed));
     const waiting = asked.get(message.id);
     asked.delete(message.id);
     if (message.error !== undefined) waiting?.reject(new Error(message.error));
-    else waiting?.resolve(message.caughtUp);
+    else waiting?.resolve(message.result);
   });
   let lost = false;
   const lose = (error: unknown) => {
@@ -76,17 +81,19 @@ export function startIndexThread(file: string, gate: CommitGate, options: IndexT
   };
   worker.once('error', lose);
   worker.once('exit', (code) => lose(new Error(`the admin index thread exited (code ${code})`)));
+  /** One request and its reply; undefined when the thread is gone (or going). */
+  const ask = <T>(request: (id: number) => IndexThreadRequest): Promise<T | undefined> => {
+    if (stopping || lost) return Promise.resolve(undefined);
+    const id = ++nextId;
+    return new Promise((resolve, reject) => {
+      asked.set(id, { resolve: resolve as (result: unknown) => void, reject });
+      worker.postMessage(request(id));
+    });
+  };
   let stopped: Promise<void> | undefined;
   return {
-    catchUp(batches) {
-      if (stopping || lost) return Promise.resolve(undefined);
-      const id = ++nextId;
-      const request: IndexThreadRequest = { type: 'catch-up', id, batches };
-      return new Promise((resolve, reject) => {
-        asked.set(id, { resolve, reject });
-        worker.postMessage(request);
-      });
-    },
+    catchUp: (batches) => ask<boolean>((id) => ({ type: 'catch-up', id, batches })),
+    terms: (text) => ask<string[]>((id) => ({ type: 'terms', id, text })),
     stop() {
       stopping = true;
       stopped ??= (async () => {

@@ -417,7 +417,7 @@ test('two indexers on one file (a query catching up beside the background thread
   db.close();
 });
 
-test("an operator's query catches up on the index thread: the gateway's event loop never cuts text", async () => {
+test("an operator's query catches up and cuts its words on the index thread: the gateway's event loop never cuts text", async () => {
   const file = join(root, `${n++}.sqlite`);
   const db = openSqlite(file);
   const history = new SqliteHistoryStore(db);
@@ -431,7 +431,9 @@ test("an operator's query catches up on the index thread: the gateway's event lo
   await history.append('u1', answer('在订单页申请退货。'));
   assert.deepEqual(await listed(), [['u1', 2], ['u2', 1]], 'caught up before the list was read');
   assert.equal((await admin.usage({ from: 0, to: Date.now() + 1000 }, 10)).totals.chats, 2);
-  assert.equal(cuts(), 0, 'no text cut on this thread');
+  const [found] = (await admin.listConversations({ limit: 10, q: '订单 退货' })).items;
+  assert.deepEqual([found?.openid, found?.snippet], ['u1', '怎么申请退货？'], "the query's words cut on the thread, the snippet found here");
+  assert.equal(cuts(), 0, 'no text cut on this thread, neither messages nor the query');
   await admin.close();
   await history.close();
   db.close();

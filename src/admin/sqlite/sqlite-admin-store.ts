@@ -90,6 +90,7 @@ export class SqliteAdminStore implements AdminStore {
   async listConversations(query: ConversationQuery): Promise<AdminConversationPage> {
     this.#assertOpen();
     const caughtUp = await this.#catchUp();
+    const terms = query.q === undefined ? [] : await this.#terms(query.q);
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: query.limit + 1 };
     if (query.cursor !== undefined) {
@@ -110,7 +111,7 @@ export class SqliteAdminStore implements AdminStore {
     }
     let sql: string;
     if (query.q !== undefined) {
-      const match = matchExpression(this.#tokenizer, query.q);
+      const match = matchExpression(terms);
       if (match === undefined) return caughtUp ? { items: [] } : { items: [], indexing: true };
       params.match = match;
       if (query.openid !== undefined) {
@@ -133,7 +134,7 @@ export class SqliteAdminStore implements AdminStore {
     const more = rows.length > query.limit;
     const page = more ? rows.slice(0, query.limit) : rows;
     const items = page.map(toConversation);
-    if (query.q !== undefined) for (const item of items) this.#addSnippet(item, query.q);
+    if (query.q !== undefined) for (const item of items) this.#addSnippet(item, query.q, terms);
     const result: AdminConversationPage = more ? { items, nextCursor: String(page[page.length - 1]!.doc) } : { items };
     if (!caughtUp) result.indexing = true;
     return result;
@@ -208,8 +209,8 @@ export class SqliteAdminStore implements AdminStore {
   }
 
   /** The first message (oldest first) that holds the query or one of its terms. */
-  #addSnippet(item: AdminConversation, q: string): void {
-    const needles = [q.normalize('NFKC').toLowerCase().trim(), ...this.#tokenizer.terms(q)].filter(Boolean);
+  #addSnippet(item: AdminConversation, q: string, terms: readonly string[]): void {
+    const needles = [q.normalize('NFKC').toLowerCase().trim(), ...terms].filter(Boolean);
     const contents = this.#db
       .prepare<[{ conversationId: string }], { content: string }>(`SELECT m.content FROM messages m WHERE ${WHERE_CONVERSATION} ORDER BY m.seq`)
       .all({ conversationId: item.conversationId });
@@ -225,6 +226,11 @@ export class SqliteAdminStore implements AdminStore {
   /** What was just chatted, indexed before a query reads: on the index thread when there is one, so that this event loop never cuts text. */
   async #catchUp(): Promise<boolean> {
     return (await this.#thread?.catchUp(CATCH_UP_BATCHES)) ?? this.indexer.catchUp(CATCH_UP_BATCHES);
+  }
+
+  /** A query's terms: cut on the index thread when there is one (its jieba is loaded), else here. */
+  async #terms(q: string): Promise<readonly string[]> {
+    return (await this.#thread?.terms(q)) ?? this.#tokenizer.terms(q);
   }
 
   #assertOpen(): void {
