@@ -46,7 +46,8 @@ const entry = workerEntry(import.meta.url, './admin-index-worker.ts', 'admin-ind
  * jieba and rewrites the FTS rows of the conversations that grew: milliseconds to tens of them,
  * which on the event loop every chat of the gateway would wait for. On its own thread only the
  * file's write lock is shared (a batch is one short IMMEDIATE transaction, as each group commit).
- * Costs a V8 isolate and a second jieba dictionary (~60 MB), only when ADMIN_TOKEN is set.
+ * Costs a V8 isolate (~12 MB), only when ADMIN_TOKEN is set; the jieba dictionary lives here
+ * instead of on the main thread (a query's words are cut here too).
  */
 export function startIndexThread(file: string, gate: CommitGate, options: IndexThreadOptions): IndexThread {
   const data: IndexThreadData = { file, held: gate.shared, ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }) };

@@ -64,13 +64,13 @@ interface ConversationRow {
   created_at: number;
 }
 
-/** Batches per background tick at most: a backfill of 500 × 8 messages a second leaves the event loop to chats in between. */
+/** Batches per background tick at most: a backfill of 500 × 8 messages a second leaves its thread (the event loop, in the fallback) free in between. */
 const BATCHES_PER_TICK = 8;
 /** while the checkpoint thread holds the file's commits (a few ms), how soon a tick looks again */
 const HELD_RETRY_MS = 5;
 
 export interface AdminIndexerOptions {
-  /** messages read per transaction; a batch blocks the event loop while it is tokenized. Default 500. */
+  /** messages read per batch; its thread is busy while they are tokenized. Default 500. */
   batchSize?: number;
   /** how often the background tail runs, ms. Default 1000. */
   intervalMs?: number;
@@ -91,8 +91,9 @@ export interface AdminIndexerOptions {
  *
  * A batch reads and cuts in a read transaction, then writes in one short IMMEDIATE transaction
  * that first checks the position is where it read it (else it plans again), so two processes
- * on the same file never index a message twice and a chat's commit never waits for jieba. A conversation that grew in a batch
- * gets its row and its index text replaced from what was indexed before plus its new messages
+ * on the same file never index a message twice and a chat's commit never waits for jieba. A
+ * conversation that grew in a batch gets its row and its index text replaced from what was
+ * indexed before plus its new messages
  * (`admin_terms` keeps its distinct terms): the work is the new messages', whatever the
  * conversation's length. A deleted one, or one met for the first time, is read whole.
  */

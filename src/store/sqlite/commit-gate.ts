@@ -19,22 +19,20 @@ import type { Database } from 'better-sqlite3';
 export class CommitGate {
   /** told how long each hold lasted (the metrics): the acknowledgements it delayed waited up to that */
   onReleased: ((seconds: number) => void) | undefined;
-  /** 1 while held: what another thread that writes to the file (the admin index thread) reads */
+  /** 1 while held: the state itself, shared so that another thread writing to the file (the admin index thread) reads it */
   readonly shared = new Int32Array(new SharedArrayBuffer(4));
 
-  #held = false;
   #heldAt = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #waiting = new Set<() => void>();
 
   get held(): boolean {
-    return this.#held;
+    return Atomics.load(this.shared, 0) === 1;
   }
 
   /** Holds commits until `release()`, or `maxMs` at most: a checkpoint thread that hangs or dies must not stop the writes. */
   hold(maxMs: number): void {
-    if (!this.#held) this.#heldAt = performance.now();
-    this.#held = true;
+    if (!this.held) this.#heldAt = performance.now();
     Atomics.store(this.shared, 0, 1);
     clearTimeout(this.#timer);
     // not unref'd: rows waiting for their commit keep the process up until it is made
@@ -44,8 +42,7 @@ export class CommitGate {
   release(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (!this.#held) return;
-    this.#held = false;
+    if (!this.held) return;
     Atomics.store(this.shared, 0, 0);
     this.onReleased?.((performance.now() - this.#heldAt) / 1000);
     const waiting = [...this.#waiting];
@@ -55,7 +52,7 @@ export class CommitGate {
 
   /** Runs `commit` now, or once the hold ends (each function once, however often it is asked). */
   whenOpen(commit: () => void): void {
-    if (this.#held) this.#waiting.add(commit);
+    if (this.held) this.#waiting.add(commit);
     else commit();
   }
 }
