@@ -25,6 +25,9 @@ test('--only, --idle, --levels and --node are read', () => {
   assert.equal(parseBenchOptions(['--base=/tmp/main/dist']).base, '/tmp/main/dist');
   assert.equal(options.baseNode, undefined);
   assert.equal(parseBenchOptions(['--base=dist', '--base-node=/opt/node26/bin/node']).baseNode, '/opt/node26/bin/node');
+  assert.equal(options.baseNodeFlags, undefined);
+  assert.deepEqual(parseBenchOptions(['--base=dist', '--node-flags=--single-threaded-gc', '--base-node-flags=']).baseNodeFlags, []);
+  assert.throws(() => parseBenchOptions(['--base-node-flags=--jitless']), /needs --base/);
   assert.throws(() => parseBenchOptions(['--base-node=/opt/node26/bin/node']), /--base-node needs --base/);
   const scale = parseBenchOptions(['--only=8']);
   assert.ok(selected(scale, '8') && !selected(scale, '1'));

@@ -19,6 +19,8 @@
  *                       where two runs apart differ by more than most changes (on --node's Node too)
  *   --base-node=PATH    the Node the --base build runs on (default: --node's): with --base=dist/ the same
  *                       build on two Nodes in the same rounds, e.g. Node 26 against Node 24
+ *   --base-node-flags="…"  the --base build's flags instead of --node-flags': with --base=dist/ a V8 flag
+ *                       against none, on the same build in the same rounds
  */
 export interface BenchOptions {
   /** undefined = every scenario */
@@ -37,6 +39,8 @@ export interface BenchOptions {
   base?: string | undefined;
   /** the Node the base build runs on (default: `node`'s) */
   baseNode?: string | undefined;
+  /** the base build's flags (default: `nodeFlags`) */
+  baseNodeFlags?: string[] | undefined;
 }
 
 export const ALL_SCENARIOS = ['1', '2', '3', 'cpu', '4', '5', '6', '7', '8', '9'] as const;
@@ -55,6 +59,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const unknown = only?.filter((s) => !(ALL_SCENARIOS as readonly string[]).includes(s)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${ALL_SCENARIOS.join(', ')})`);
   if (value('base-node') && !value('base')) throw new Error('--base-node needs --base (the build to run on that Node)');
+  if (value('base-node-flags') !== undefined && !value('base')) throw new Error('--base-node-flags needs --base (the build to run with them)');
+  const flags = (text: string | undefined) => text?.split(/\s+/).filter(Boolean);
   const coalesce = Number(value('coalesce') ?? 0);
   if (!Number.isInteger(coalesce) || coalesce < 0) throw new Error('--coalesce takes a whole number of ms');
   return {
@@ -67,9 +73,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     pin: has('pin'),
     node: value('node'),
     sqliteAddon: value('sqlite-addon'),
-    nodeFlags: value('node-flags')?.split(/\s+/).filter(Boolean) ?? [],
+    nodeFlags: flags(value('node-flags')) ?? [],
     base: value('base'),
     baseNode: value('base-node'),
+    baseNodeFlags: flags(value('base-node-flags')),
   };
 }
 

@@ -31,12 +31,12 @@ const runtime = options.node ? prepareNodeRuntime(options.node, options.sqliteAd
 const gatewayCommand = withNodeFlags(runtime?.command ?? serverCommand(), options.nodeFlags);
 const gatewayNode = runtime?.version ?? process.version;
 if (options.base && !existsSync(join(options.base, 'main.js'))) throw new Error(`--base=${options.base}: no main.js there (give another build's dist/ directory)`);
-// the other build runs on the same Node (unless --base-node), with the same flags
+// the other build runs on the same Node (unless --base-node), with the same flags (unless --base-node-flags)
 // (--sqlite-addon is built for --node's ABI: on --base-node the addon is looked up beside that Node)
 const base = options.base
   ? prepareNodeRuntime(options.baseNode ?? options.node ?? process.execPath, options.baseNode ? undefined : options.sqliteAddon, resolve(options.base))
   : undefined;
-const baseCommand = base && withNodeFlags(base.command, options.nodeFlags);
+const baseCommand = base && withNodeFlags(base.command, options.baseNodeFlags ?? options.nodeFlags);
 console.log(
   `npm run bench — gateway on node ${gatewayNode} (load generator and baselines on ${process.version}), ` +
     `${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
@@ -44,6 +44,7 @@ console.log(
 console.log('(measured on a shared machine: compare each figure with its baseline from the same run)');
 if (options.nodeFlags.length > 0) console.log(`gateway flags: ${options.nodeFlags.join(' ')}`);
 if (base) console.log(`base build: ${resolve(options.base!)} on node ${base.version} (cpu, 5 and 6: more targets in the same rounds)`);
+if (options.baseNodeFlags) console.log(`base build flags: ${options.baseNodeFlags.join(' ') || '(none)'}`);
 console.log(options.pin ? 'pinned: servers on CPU 0; runner, load generators and fakes on CPU 1\n' : '');
 
 const wechat = await startFakeWechatServer();

@@ -4,6 +4,7 @@ import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-serve
 import { magickImage, speechMp3, speechSilk } from './support/real-media.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
 import { uploadForm } from './support/upload-client.js';
+import { until } from './support/wait.js';
 import { WordChecker } from './support/word-checker.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
@@ -166,12 +167,15 @@ describe('voice questions (real server, fake ASR + model, speech from espeak-ng)
   it('a voice question while an answer is in flight is refused before it is transcribed', async () => {
     const { client, upload } = await voice('voice_busy');
     llm.pushFault({ hang: true });
+    const questions = llm.requests.length;
     client.send({ type: 'chat', query: '第一个问题' });
     await client.nextOf('chat_processing');
     const asked = llm.transcriptions.length;
     client.send({ type: 'chat', audio: upload.id });
     assert.equal((await client.nextOf('error')).data.reason, 'chat_in_progress');
     assert.equal(llm.transcriptions.length, asked);
+    // cancelled once the model has it, so the hang is not left queued for the next request
+    await until(() => llm.requests.length > questions, 'the model received the first question');
     client.send({ type: 'cancel' });
     await client.nextOf('chat_response');
     await client.close();

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { startFakeLlmServer, type FakeLlmServer } from './support/fake-llm-server.js';
 import { freePort, spawnServer } from './support/spawn-server.js';
 import { startGateway, type RunningGateway } from './support/start-gateway.js';
+import { until } from './support/wait.js';
 import { WsTestClient, type Frame } from './support/ws-test-client.js';
 
 const TOKEN = 'metrics-test-token-1234';
@@ -160,9 +161,13 @@ describe('/metrics', () => {
   it('a cancelled answer counts as cancelled', async () => {
     await withLoggedIn({ METRICS_TOKEN: TOKEN }, 'metrics-cancel-user', async ({ gw, client }) => {
       llm.pushFault({ hang: true });
+      const asked = llm.requests.length;
       const request_id = randomUUID();
       client.send({ type: 'chat', query: '等一下', stream: true, request_id });
       await client.nextOf('chat_processing');
+      // cancelled once the model has it: a request cancelled before it was sent would leave the
+      // hang queued for the next test's request
+      await until(() => llm.requests.length > asked, 'the model received the question');
       client.send({ type: 'cancel' });
       for (;;) {
         const frame = await client.next();

@@ -1,16 +1,18 @@
 /**
- * The lean HTTP client for streamed chat completions: one POST over node:http(s) with a
- * keep-alive agent, the SSE body decoded by `SseDecoder`, each event parsed once into the
- * chunk object the driver reads. It replaces, on the streaming hot path only, the `openai`
- * SDK's stack (fetch + web streams + byte-level SSE decoding + per-chunk copies), which cost
- * ~2× the CPU per streamed token (docs/performance.md has the figures).
+ * The lean HTTP client for streamed chat completions: one POST through undici's `dispatch` (the
+ * engine under Node's fetch, without fetch, web streams or node:http's Readable), the SSE body
+ * decoded by `SseDecoder`, each event parsed once into the chunk object the driver reads. It
+ * replaces, on the streaming hot path only, the `openai` SDK's stack (fetch + web streams +
+ * byte-level SSE decoding + per-chunk copies), which cost ~2× the CPU per streamed token; and
+ * node:http's client, whose per-read stream machinery (Readable, StringDecoder, nextTick) cost
+ * ~15% more CPU per streamed answer (docs/performance.md has the figures).
  *
  * Failures are thrown as `UpstreamFailure` (status, stream error event, connection) or as
  * the plain error a cut socket / garbled line produced; `mapLlmFailure` maps both, the same
  * way as the SDK client's.
  */
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ClientRequest } from 'node:http';
-import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
+import { Pool, type Dispatcher } from 'undici';
 import { bodyDetail, causeText, errorObjectDetail } from './map-llm-failure.js';
 import { retryAfterMs, type HeaderLookup } from './retry-policy.js';
 import { SseDecoder } from './sse-decoder.js';
@@ -18,7 +20,7 @@ import { UpstreamFailure } from './upstream-failure.js';
 
 /** An error body longer than this is not read further: its start says what went wrong. */
 const MAX_ERROR_BODY_CHARS = 64 * 1024;
-/** Parsed chunks waiting for the reader before the socket is paused (backpressure). */
+/** Parsed chunks waiting for the reader before the response is paused (backpressure). */
 const HIGH_WATER = 64;
 
 export interface HttpChatStreamOptions {
@@ -28,31 +30,19 @@ export interface HttpChatStreamOptions {
   apiKey: string;
 }
 
+type Headers = Record<string, string | string[] | undefined>;
+
 export class HttpChatStream {
-  /** host, port and path, parsed once (not per request) */
-  readonly #target: http.RequestOptions;
-  readonly #request: typeof http.request;
-  readonly #agent: http.Agent;
+  /** keep-alive connections to the one origin: a streamed answer is one request on a warm connection */
+  readonly #pool: Pool;
+  readonly #path: string;
   readonly #headers: Record<string, string>;
 
   constructor(options: HttpChatStreamOptions) {
     const url = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
-    const secure = url.protocol === 'https:';
-    // keep-alive: a streamed answer is one request on a warm connection, no handshake per chat;
-    // lifo: the most recently used sockets serve, the others idle out
-    const agentOptions = { keepAlive: true, scheduling: 'lifo' as const };
-    this.#agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.#request = secure ? https.request : http.request;
-    this.#target = {
-      protocol: url.protocol,
-      // [::1] → ::1: node:http wants the bare address
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: url.port || (secure ? 443 : 80),
-      path: `${url.pathname}${url.search}`,
-      method: 'POST',
-      agent: this.#agent,
-      ...(url.username && { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
-    };
+    // origin drops any user:pass@ (the key goes as Bearer; node:http's client never sent them either)
+    this.#pool = new Pool(url.origin);
+    this.#path = `${url.pathname}${url.search}`;
     this.#headers = {
       authorization: `Bearer ${options.apiKey}`,
       'content-type': 'application/json',
@@ -65,91 +55,125 @@ export class HttpChatStream {
 
   /**
    * Sends the request; resolves once a 2xx answer's headers arrived, with its chunks. Aborting
-   * `signal` destroys the request (the server sees the connection close), as does a reader
-   * that stops early (`return()`).
+   * `signal` aborts the request (the server sees the connection close), as does a reader that
+   * stops early (`return()`).
    */
   open(params: object, signal: AbortSignal): Promise<AsyncIterableIterator<unknown>> {
-    const body = JSON.stringify(params);
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(new UpstreamFailure('aborted', 'aborted before the request'));
-      const req = this.#request({ ...this.#target, headers: { ...this.#headers, 'content-length': String(Buffer.byteLength(body)) } });
-      // Our own listener rather than the `signal` option, which hangs a stream-cleanup helper
-      // (end-of-stream) on every request.
-      const onAbort = () => req.destroy(new UpstreamFailure('aborted', 'request aborted'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      req.once('close', () => signal.removeEventListener('abort', onAbort));
-      // stays attached for the request's life: an error after the answer began is reported
-      // by the response (and would otherwise be an unhandled 'error' event)
-      req.on('error', (error) => reject(error instanceof UpstreamFailure ? error : new UpstreamFailure('connect', causeText(error), undefined, undefined, { cause: error })));
-      req.on('response', (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve(new ChunkStream(req, res));
-        else readErrorBody(res, status).then(reject, reject);
-      });
-      req.end(body);
+      const request = { path: this.#path, method: 'POST' as const, headers: this.#headers, body: JSON.stringify(params) };
+      this.#pool.dispatch(request, new ChatRequestHandler(signal, resolve, reject));
     });
   }
 
-  /** Closes the idle keep-alive connections (shutdown, tests). */
+  /** Closes the keep-alive connections (shutdown, tests). */
   close(): void {
-    this.#agent.destroy();
+    void this.#pool.destroy().catch(() => undefined);
   }
 }
 
-const headerLookup = (headers: IncomingHttpHeaders): HeaderLookup => ({
+const headerLookup = (headers: Headers): HeaderLookup => ({
   get: (name) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   },
 });
 
-/** A non-2xx answer as an UpstreamFailure (read to its end, so the connection can be reused). */
-function readErrorBody(res: IncomingMessage, status: number): Promise<never> {
-  return new Promise((_, reject) => {
-    let text = '';
+/**
+ * One request's life, as undici reports it: before the answer's headers, a failure rejects
+ * `open`; a 2xx answer becomes a ChunkStream fed by the body's reads; any other status is read
+ * (up to 64 KiB) into a status failure.
+ */
+class ChatRequestHandler implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #stream: ChunkStream | undefined;
+  #error: { status: number; headers: Headers; text: string } | undefined;
+  readonly #decoder = new StringDecoder('utf8');
+  // our own listener rather than undici's `signal` option, which wraps every request in more machinery
+  readonly #onAbort = () => this.#controller?.abort(new UpstreamFailure('aborted', 'request aborted'));
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly resolve: (stream: ChunkStream) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.signal.aborted) this.#onAbort();
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Headers): void {
+    if (status >= 200 && status < 300) {
+      this.#stream = new ChunkStream(controller, headers);
+      this.resolve(this.#stream);
+    } else this.#error = { status, headers, text: '' };
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const text = this.#decoder.write(chunk);
+    if (this.#stream) return this.#stream.push(text);
+    const error = this.#error!;
+    if (error.text.length < MAX_ERROR_BODY_CHARS) error.text += text;
+    else controller.abort(this.#statusFailure());
+  }
+
+  onResponseEnd(): void {
+    this.#done();
+    if (this.#stream) return this.#stream.end(this.#decoder.end());
+    this.#error!.text += this.#decoder.end();
+    this.reject(this.#statusFailure());
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#done();
+    if (this.#stream) return this.#stream.fail(error);
+    // an error body cut short still says what the status was
+    if (this.#error) return this.reject(error instanceof UpstreamFailure ? error : this.#statusFailure());
+    if (error instanceof UpstreamFailure) return this.reject(error);
+    const code = (error as { code?: unknown }).code;
+    const kind = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect-timeout' : 'connect';
+    // the cause's code (ECONNREFUSED…) is what an operator looks for; undici's own message can be vaguer
+    const detail = typeof code === 'string' && !code.startsWith('UND_ERR') ? `${code}: ${causeText(error)}` : causeText(error);
+    this.reject(new UpstreamFailure(kind, detail, undefined, undefined, { cause: error }));
+  }
+
+  #done(): void {
+    this.signal.removeEventListener('abort', this.#onAbort);
+  }
+
+  #statusFailure(): UpstreamFailure {
+    const { status, headers, text } = this.#error!;
     // fetch (the SDK) followed redirects; an API endpoint that redirects is a wrong LLM_BASE_URL
     // (http:// for https://, a missing /v1): say where it points instead of showing an HTML page
-    const location = status >= 300 && status < 400 ? res.headers.location : undefined;
-    const detail = () => (location ? `redirected to ${location}: check LLM_BASE_URL` : bodyDetail(status, text));
-    const fail = () => reject(new UpstreamFailure('status', detail(), status, retryAfterMs(headerLookup(res.headers))));
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      if (text.length < MAX_ERROR_BODY_CHARS) text += chunk;
-      else res.destroy();
-    });
-    res.on('end', fail);
-    res.on('close', fail);
-    res.on('error', fail);
-  });
+    const location = status >= 300 && status < 400 ? headerLookup(headers).get('location') : undefined;
+    const detail = location ? `redirected to ${location}: check LLM_BASE_URL` : bodyDetail(status, text);
+    return new UpstreamFailure('status', detail, status, retryAfterMs(headerLookup(headers)));
+  }
 }
 
 /**
- * The parsed chunks of one 2xx SSE answer, as an async iterator fed by the socket's 'data'
- * events: chunks that arrived together are handed out without waiting, and the socket is
- * paused while the reader is behind. Ends at the end of the body (`[DONE]` only stops the
- * parsing); a body cut short, a garbled event or an `{ "error": … }` event fails it.
+ * The parsed chunks of one 2xx SSE answer, as an async iterator fed by the body's reads:
+ * chunks that arrived together are handed out without waiting, and the response is paused
+ * while the reader is behind. Ends at the end of the body (`[DONE]` only stops the parsing); a
+ * body cut short, a garbled event or an `{ "error": … }` event fails it.
  */
 class ChunkStream implements AsyncIterableIterator<unknown> {
   readonly #queue: unknown[] = [];
+  readonly #sse = new SseDecoder((data) => this.#event(data));
   #ended = false;
   #failed = false;
   #failure: unknown;
   #sawDone = false;
-  #paused = false;
   #resolve: ((result: IteratorResult<unknown>) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
 
   constructor(
-    private readonly req: ClientRequest,
-    private readonly res: IncomingMessage,
-  ) {
-    const sse = new SseDecoder((data) => this.#event(data));
-    res.setEncoding('utf8');
-    res.on('data', (text: string) => sse.push(text));
-    res.on('end', () => this.#end());
-    res.on('error', (error) => this.#fail(error));
-    res.on('close', () => (res.complete ? this.#end() : this.#fail(new Error('model stream closed before its end'))));
-  }
+    private readonly controller: Dispatcher.DispatchController,
+    private readonly headers: Headers,
+  ) {}
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -158,10 +182,7 @@ class ChunkStream implements AsyncIterableIterator<unknown> {
   next(): Promise<IteratorResult<unknown>> {
     if (this.#queue.length > 0) {
       const value = this.#queue.shift();
-      if (this.#paused && this.#queue.length === 0) {
-        this.#paused = false;
-        this.res.resume();
-      }
+      if (this.controller.paused && this.#queue.length === 0) this.controller.resume();
       return Promise.resolve({ value, done: false });
     }
     if (this.#failed) return Promise.reject(this.#failure);
@@ -174,13 +195,38 @@ class ChunkStream implements AsyncIterableIterator<unknown> {
 
   /** The reader stopped early: the server must see the connection close. */
   return(): Promise<IteratorResult<unknown>> {
-    this.#ended = true;
-    this.req.destroy();
+    if (!this.#ended && !this.#failed) {
+      this.#ended = true;
+      this.controller.abort(new UpstreamFailure('aborted', 'reader stopped'));
+    }
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  push(text: string): void {
+    if (text !== '') this.#sse.push(text);
+  }
+
+  end(rest: string): void {
+    this.push(rest);
+    if (this.#ended || this.#failed) return;
+    this.#ended = true;
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = undefined;
+    resolve?.({ value: undefined, done: true });
+  }
+
+  fail(error: unknown): void {
+    if (this.#ended || this.#failed) return;
+    this.#failed = true;
+    this.#failure = error;
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    reject?.(error);
+    if (!this.controller.aborted) this.controller.abort(error instanceof Error ? error : new Error(String(error)));
+  }
+
   #event(data: string): void {
-    if (this.#sawDone || this.#failed) return;
+    if (this.#sawDone || this.#failed || this.#ended) return;
     if (data.startsWith('[DONE]')) {
       this.#sawDone = true;
       return;
@@ -189,11 +235,11 @@ class ChunkStream implements AsyncIterableIterator<unknown> {
     try {
       chunk = JSON.parse(data) as { error?: unknown } | null;
     } catch (error) {
-      return this.#fail(error);
+      return this.fail(error);
     }
     if (chunk?.error) {
-      const retryAfter = retryAfterMs(headerLookup(this.res.headers));
-      return this.#fail(new UpstreamFailure('stream-error', errorObjectDetail(chunk.error), undefined, retryAfter));
+      const retryAfter = retryAfterMs(headerLookup(this.headers));
+      return this.fail(new UpstreamFailure('stream-error', errorObjectDetail(chunk.error), undefined, retryAfter));
     }
     const resolve = this.#resolve;
     if (resolve) {
@@ -202,27 +248,6 @@ class ChunkStream implements AsyncIterableIterator<unknown> {
       return;
     }
     this.#queue.push(chunk);
-    if (!this.#paused && this.#queue.length >= HIGH_WATER) {
-      this.#paused = true;
-      this.res.pause();
-    }
-  }
-
-  #end(): void {
-    if (this.#ended || this.#failed) return;
-    this.#ended = true;
-    const resolve = this.#resolve;
-    this.#resolve = this.#reject = undefined;
-    resolve?.({ value: undefined, done: true });
-  }
-
-  #fail(error: unknown): void {
-    if (this.#ended || this.#failed) return;
-    this.#failed = true;
-    this.#failure = error;
-    const reject = this.#reject;
-    this.#resolve = this.#reject = undefined;
-    reject?.(error);
-    this.req.destroy();
+    if (!this.controller.paused && this.#queue.length >= HIGH_WATER) this.controller.pause();
   }
 }

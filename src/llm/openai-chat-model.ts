@@ -25,7 +25,6 @@ import type {
 } from 'openai/resources/chat/completions';
 import { AttemptGuard } from './attempt-guard.js';
 import { hasImages, type ChatMessage, type ChatModel, type ChatRequest, type FinishReason, type StreamPart, type TokenUsage, type ToolCall } from './chat-model.js';
-import { HttpChatStream } from './http-chat-stream.js';
 import { LlmError } from './llm-error.js';
 import { mapLlmFailure, type FailureContext } from './map-llm-failure.js';
 import { retryDelay, waitToRetry, type RetryPolicy } from './retry-policy.js';
@@ -77,11 +76,17 @@ export class OpenAiChatModel implements ChatModel {
     };
   }
 
-  /** The HTTP client, made on first use (the SDK's ~150 modules load only when it is chosen). */
+  /**
+   * The HTTP client, made on first use: its library loads with the first question, not at start
+   * (undici for the lean client; the SDK's ~150 modules only when it is chosen).
+   */
   #chunkClient(): ChunkClient | Promise<ChunkClient> {
     if (this.#client) return this.#client;
     const { baseURL, apiKey, fetch, httpClient } = this.#options;
-    if (!fetch && httpClient !== 'sdk') return (this.#client = new HttpChatStream({ baseURL, apiKey }));
+    if (!fetch && httpClient !== 'sdk') {
+      this.#client = import('./http-chat-stream.js').then(({ HttpChatStream }) => (this.#client = new HttpChatStream({ baseURL, apiKey })));
+      return this.#client;
+    }
     const timeoutMs = this.#options.timeoutMs ?? 60_000;
     this.#client = import('./sdk-chat-stream.js').then(({ SdkChatStream }) => (this.#client = new SdkChatStream({ baseURL, apiKey, timeoutMs, fetch })));
     return this.#client;

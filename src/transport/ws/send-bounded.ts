@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { ServerFrame } from '../../protocol/server-frame.js';
+import { textFrame } from './text-frame.js';
 import type { WsConnectionDeps, WsShared } from './ws-connection-deps.js';
 
 /**
@@ -12,7 +14,9 @@ const BEHIND_BYTES = 64 * 1024;
  * Sends a frame unless the socket is closed, or its client has stopped reading: one that is
  * past its own bound, or behind while all sockets together are past theirs, would hold our
  * memory, so it is dropped without a close handshake (it would not read that either; it sees
- * 1006). Returns false when it dropped the socket.
+ * 1006). Returns false when it dropped the socket. With `tcp` (the socket's own TCP connection,
+ * given only when no extension is negotiated) the frame is written to it directly as one buffer
+ * (text-frame.ts): what ws would write, with one write instead of three.
  */
 export function sendBounded(
   socket: WebSocket,
@@ -20,6 +24,7 @@ export function sendBounded(
   frame: ServerFrame | string,
   limits: Pick<WsConnectionDeps['limits'], 'maxBufferedBytes' | 'maxTotalBufferedBytes'>,
   shared: Pick<WsShared, 'totalBufferedBytes'>,
+  tcp?: Socket,
 ): boolean {
   if (socket.readyState !== WebSocket.OPEN) return true;
   const buffered = socket.bufferedAmount;
@@ -27,6 +32,8 @@ export function sendBounded(
     socket.terminate();
     return false;
   }
-  socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+  if (tcp) tcp.write(textFrame(text));
+  else socket.send(text);
   return true;
 }

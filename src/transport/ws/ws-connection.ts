@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { AnswerListener, AnswerRun } from '../../chat/answer-run.js';
@@ -63,6 +64,8 @@ export class WsConnection {
     private readonly shared: WsShared,
     /** the client's address (request.ip: X-Forwarded-For only with TRUST_PROXY) */
     private readonly ip: string,
+    /** the TCP socket under `socket`, when frames may be written to it directly (send-bounded.ts) */
+    private readonly tcp?: Socket,
   ) {
     this.rate = new MessageRateLimit(deps.limits.maxMessagesPerSecond);
   }
@@ -306,7 +309,7 @@ export class WsConnection {
   }
 
   private send(message: ServerFrame | string): void {
-    if (!sendBounded(this.socket, message, this.deps.limits, this.shared)) {
+    if (!sendBounded(this.socket, message, this.deps.limits, this.shared, this.tcp)) {
       this.log.warn({ buffered: this.socket.bufferedAmount }, 'client not reading: dropping it');
     }
   }

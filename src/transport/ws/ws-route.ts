@@ -88,8 +88,11 @@ export async function registerWsRoute(app: FastifyInstance, options: WsRouteOpti
     // binding the connection to it costs nothing, a child of our own was ~0.4 KB per socket.
     const log = request.log as Logger;
     addBindings(log, { conn: nextId++, ip });
+    // no extension negotiated (no permessage-deflate): ws writes each frame at once, unchanged,
+    // so ours may go straight to the TCP socket in the same order (send-bounded.ts)
+    const tcp = socket.extensions === '' ? (request.raw.socket as Socket) : undefined;
     releaseUpgradeRequest(socket, request);
-    const connection = new WsConnection(socket, options, log, shared, ip);
+    const connection = new WsConnection(socket, options, log, shared, ip, tcp);
     connections.add(connection);
     shared.unauthenticated.add(connection);
     socket.on('close', () => {
