@@ -95,6 +95,22 @@ describe('HttpChatStream (the lean streaming client)', () => {
     assert.equal(ports.size, 1);
   });
 
+  it("closes an idle connection before the server's advertised keep-alive ends, not on the server's schedule", async () => {
+    const ports: number[] = [];
+    const { client } = await serve((req, res) => {
+      ports.push(req.socket.remotePort!);
+      // says 3 s; undici leaves 2 s of margin, so after 1.5 s idle the connection is already gone
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'keep-alive': 'timeout=3' });
+      res.end('data: {"ok":true}\n\n');
+    });
+    const ask = async () => assert.deepEqual((await collect(await client.open(params, new AbortController().signal))).chunks, [{ ok: true }]);
+    await ask();
+    await sleep(1_500);
+    await ask();
+    assert.equal(ports.length, 2);
+    assert.notEqual(ports[0], ports[1], 'the second question went out on a new connection');
+  });
+
   it('a non-2xx answer is a status failure with the service message and its Retry-After', async () => {
     const { client } = await serve((_req, res) => {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });

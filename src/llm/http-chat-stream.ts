@@ -40,8 +40,12 @@ export class HttpChatStream {
 
   constructor(options: HttpChatStreamOptions) {
     const url = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
-    // origin drops any user:pass@ (the key goes as Bearer; node:http's client never sent them either)
-    this.#pool = new Pool(url.origin);
+    // origin drops any user:pass@ (the key goes as Bearer; node:http's client never sent them either).
+    // An idle connection is closed 2 s before the server's `Keep-Alive: timeout=N` says it will
+    // (undici's default), so a question never goes out on a socket the server is closing;
+    // without that hint after 10 s (undici's 4 s would mean a new TLS handshake for most
+    // questions of a quiet mini-program)
+    this.#pool = new Pool(url.origin, { keepAliveTimeout: 10_000 });
     this.#path = `${url.pathname}${url.search}`;
     this.#headers = {
       authorization: `Bearer ${options.apiKey}`,
