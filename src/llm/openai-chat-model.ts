@@ -3,7 +3,7 @@
  * Moonshot, vLLM, Ollama…).
  *
  * The request goes out through one of two HTTP clients with one contract: the lean one
- * (http-chat-stream.ts: node:http + our SSE decoder, the default — about half the CPU per
+ * (http-chat-stream.ts: undici's dispatch + our SSE decoder, the default — about half the CPU per
  * streamed token) or the official `openai` SDK (sdk-chat-stream.ts: when a custom `fetch` is
  * given, or `httpClient: 'sdk'`; loaded only then). Both report failures as `UpstreamFailure`,
  * mapped to `LlmError` by the one `mapLlmFailure`; everything below is shared.
