@@ -108,6 +108,26 @@ describe('background checkpoint', () => {
       assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['a', 'b']);
     }));
 
+  it('a long WAL copied in full starts over at once on the worker: no hold of the commits, and the next commit appends', () =>
+    withCheckpoints(
+      'long-complete.db',
+      20,
+      async ({ file, db, store, holds }) => {
+        // one burst past holdFrames, then nothing: the worker's copy is complete. It used to hold
+        // the commits anyway (and while it caught up first, a commit of the gateway could restart
+        // the WAL itself, fsyncing on the event loop)
+        const before = walGeneration(file);
+        await Promise.all(Array.from({ length: 120 }, (_, i) => store.append(`o_${i % 4}`, { ...message(`m${i}`), content: 'x'.repeat(3_000) })));
+        await until(() => walGeneration(file) > before);
+        const restarted = walGeneration(file);
+        assert.equal(restarts(db), 1);
+        await store.append('o_0', message('after'));
+        assert.equal(walGeneration(file), restarted, "the gateway's next commit appended to the worker's new WAL");
+        assert.deepEqual(holds, [], 'the commits were never held');
+      },
+      50,
+    ));
+
   it('under a commit on every turn the WAL still starts over: each hold of the commits ends with a new WAL, and no row is lost or reordered', () =>
     withCheckpoints(
       'busy.db',

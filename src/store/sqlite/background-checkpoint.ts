@@ -43,6 +43,12 @@ let seen = -1;
 let holding = false;
 const copy = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 const complete = (result) => result.busy === 0 && result.log > 0 && result.checkpointed === result.log;
+// the restart write after a complete copy; true when the WAL did start over with it (it is then
+// shorter than the copied one), false when a commit of the gateway came first and it only appended
+const startOver = (copied) => {
+  restart.run(Date.now());
+  return copy().log < copied.log;
+};
 const checkpoint = (last) => {
   if (holding && !last) return;
   try {
@@ -50,17 +56,17 @@ const checkpoint = (last) => {
     if (version === seen && !last) return;
     seen = version;
     let result = copy();
-    if (last || result.log < workerData.holdFrames) {
-      // every frame copied: the WAL starts over with this write, unless one of the gateway's came first
-      if (complete(result) && !last) restart.run(Date.now());
-      return;
-    }
+    // every frame copied, however long the WAL: it starts over with this write at once, unless one
+    // of the gateway's came first (that one restarts it then, and fsyncs, on the event loop)
+    if (!last && complete(result) && startOver(result)) return;
+    if (last || result.log < workerData.holdFrames) return;
     // A long WAL: the gateway commits while frames are copied, and one of its writes came first
     // each time. Catch up (each copy takes only what the one before let through), so that the
     // hold is short, then hold its commits for the last copy and the restart.
     for (let i = 0, before = 0; i < 3 && result.log - before > workerData.holdFrames / 4; i++) {
       before = result.log;
       result = copy();
+      if (complete(result) && startOver(result)) return;
     }
     holding = true;
     parentPort.postMessage('hold');
