@@ -9,6 +9,9 @@ test('the default run selects every scenario, 10k idle sockets and the full ramp
   assert.deepEqual(options.idleSockets, [10_000]);
   assert.deepEqual(options.levels, [50, 100, 250, 500, 1000, 2000, 3000]);
   assert.equal(options.coalesceMs, 0);
+  assert.equal(options.cpuChats, 4);
+  assert.equal(parseBenchOptions(['--cpu-chats=16']).cpuChats, 16);
+  assert.throws(() => parseBenchOptions(['--cpu-chats=0']), /positive/);
   assert.equal(options.pin, false);
 });
 

@@ -7,6 +7,8 @@
  *   --rounds=N          measured rounds per leg after the warm-up (default 4; 25 chats a round for single-stream TTFD)
  *   --levels=a,b,…      scenario 3's ramp of concurrent streams (default 50,100,250,500,1000,2000,3000)
  *   --coalesce=MS       the gateway's STREAM_COALESCE_MS (default 0: one frame per model delta, like the peer)
+ *   --cpu-chats=N       chats per connection in each round of the cpu scenario (default 4, the issue's load):
+ *                       longer rounds for a before/after with --base, where 4 leaves ±10% of noise
  *   --node=PATH         run the gateway on another Node (e.g. /root/.cache/node24/package/bin/node); the
  *                       load generator and baselines stay on this one (bench/support/node-runtime.ts)
  *   --sqlite-addon=F    better-sqlite3 built for that Node's ABI, when it is not found beside it
@@ -29,6 +31,8 @@ export interface BenchOptions {
   rounds: number;
   levels: number[];
   coalesceMs: number;
+  /** the cpu scenario's chats per connection per round */
+  cpuChats: number;
   quick: boolean;
   pin: boolean;
   node?: string | undefined;
@@ -69,6 +73,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     rounds: numbers('rounds', [quick ? 2 : 4])[0]!,
     levels: numbers('levels', quick ? [50, 250] : [50, 100, 250, 500, 1000, 2000, 3000]),
     coalesceMs: coalesce,
+    cpuChats: numbers('cpu-chats', [4])[0]!,
     quick,
     pin: has('pin'),
     node: value('node'),

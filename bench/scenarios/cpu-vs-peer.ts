@@ -1,7 +1,7 @@
 /**
  * CPU per streamed chat against the seed's own stack, on the issue's reference load: the fake
  * model answers 50 ms to first token, 20 deltas 5 ms apart; 100 logged-in connections each ask
- * 4 streamed chats in turn. Gateway and peer take rounds in turn (after a warm-up round each);
+ * 4 streamed chats in turn (`--cpu-chats`). Gateway and peer take rounds in turn (after a warm-up round each);
  * CPU is user + system time of each server process over its rounds, divided by its chats.
  * With `--base`, the other build's gateway is one more leg of the same rounds.
  */
@@ -16,7 +16,6 @@ import { REFERENCE_MODEL, type BenchContext } from './bench-context.js';
 import { gcMsSoFar } from '../support/gateway-process.js';
 
 const CONNECTIONS = 100;
-const CHATS_PER_CONNECTION = 4;
 
 interface Leg {
   pid: number;
@@ -30,6 +29,8 @@ interface Leg {
 }
 
 export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
+  const chatsPerClient = ctx.options.cpuChats;
+  const scenario = `cpu ${CONNECTIONS}×${chatsPerClient}`;
   const gateway = await ctx.gateway(REFERENCE_MODEL);
   const expected = benchAnswer(REFERENCE_MODEL.deltas);
   const missing = peerUnavailable();
@@ -49,7 +50,7 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     for (let round = -1; round < ctx.options.rounds; round++) {
       for (const leg of round % 2 === 0 ? legs : [...legs].reverse()) {
         const gcBefore = leg.url ? await gcMsSoFar(leg.url) : NaN;
-        const { cpu, result } = await cpuDuring(leg.pid, () => ctx.load.samples({ cmd: 'chat', group: leg.group, chatsPerClient: CHATS_PER_CONNECTION, expected }));
+        const { cpu, result } = await cpuDuring(leg.pid, () => ctx.load.samples({ cmd: 'chat', group: leg.group, chatsPerClient, expected }));
         ctx.checkIntegrity(`cpu ${leg.group}`, result);
         if (round < 0) continue; // warm-up
         leg.cpuPerChat.push(cpu / result.length);
@@ -58,15 +59,13 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
       }
     }
     for (const leg of legs) await ctx.load.request({ cmd: 'close', group: leg.group });
-    return [...rows(ours, theirs, peer), ...(before ? baseRows(ours, before) : [])];
+    return [...rows(scenario, ours, theirs, peer), ...(before ? baseRows(scenario, ours, before) : [])];
   } finally {
     await peer?.stop();
   }
 }
 
-const scenario = `cpu ${CONNECTIONS}×${CHATS_PER_CONNECTION}`;
-
-function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undefined): BenchRow[] {
+function rows(scenario: string, gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undefined): BenchRow[] {
   const gcPerChat = median(gateway.gcPerChat);
   const label = 'seed peer (FastAPI)';
   const cpu = { gateway: median(gateway.cpuPerChat), peer: peer ? median(peer.cpuPerChat) : NaN };
@@ -87,7 +86,7 @@ function rows(gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undef
 }
 
 /** This build against the `--base` one, from the same rounds. */
-function baseRows(gateway: Leg, base: Leg): BenchRow[] {
+function baseRows(scenario: string, gateway: Leg, base: Leg): BenchRow[] {
   const label = 'base build (--base)';
   const cpu = { gateway: median(gateway.cpuPerChat), base: median(base.cpuPerChat) };
   const gc = { gateway: median(gateway.gcPerChat), base: median(base.gcPerChat) };
