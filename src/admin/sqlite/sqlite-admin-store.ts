@@ -89,8 +89,8 @@ export class SqliteAdminStore implements AdminStore {
 
   async listConversations(query: ConversationQuery): Promise<AdminConversationPage> {
     this.#assertOpen();
-    const caughtUp = await this.#catchUp();
-    const terms = query.q === undefined ? [] : await this.#terms(query.q);
+    // both asked of the index thread at once: it answers them in order, the catch-up first
+    const [caughtUp, terms] = await Promise.all([this.#catchUp(), query.q === undefined ? [] : this.#terms(query.q)]);
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: query.limit + 1 };
     if (query.cursor !== undefined) {
