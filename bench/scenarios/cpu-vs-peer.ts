@@ -3,8 +3,12 @@
  * model answers 50 ms to first token, 20 deltas 5 ms apart; 100 logged-in connections each ask
  * 4 streamed chats in turn (`--cpu-chats`). Gateway and peer take rounds in turn (after a warm-up round each);
  * CPU is user + system time of each server process over its rounds, divided by its chats.
- * With `--base`, the other build's gateway is one more leg of the same rounds.
+ * With `--base`, the other build's gateway is one more leg of the same rounds. So is the Node relay
+ * floor (baselines/ws-relay-server.ts: the same frames through the gateway's own HTTP client and
+ * frame writer, with nothing else), on the gateway's Node: what is left of the gateway's CPU per
+ * chat once the platform's share is taken out is the cost of its own features.
  */
+import { startRelayServer } from '../baselines/relay-server.js';
 import { peerUnavailable, startSeedPeer, type SeedPeer } from '../baselines/seed-peer.js';
 import type { BenchRow } from '../bench-row.js';
 import type { ChatSample } from '../load/load-protocol.js';
@@ -38,6 +42,7 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
   if (missing) ctx.notes.push(`cpu: seed peer skipped — ${missing}`);
   else peer = await startSeedPeer({ llmBaseUrl: gateway.modelUrl, wechat: ctx.wechat });
   const base = ctx.baseCommand ? await ctx.gateway(REFERENCE_MODEL, 'base') : undefined;
+  const relay = await startRelayServer(gateway.modelUrl, ctx.gatewayCommand);
   try {
     const leg = (pid: number, group: string, url: string, label: string): Promise<Leg> =>
       ctx.load
@@ -46,7 +51,10 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     const ours = { ...(await leg(gateway.server.child.pid!, 'cpu-gateway', gateway.server.wsUrl, 'cpu-gw')), url: gateway.server.url };
     const theirs = peer && (await leg(peer.pid, 'cpu-peer', peer.wsUrl, 'cpu-peer'));
     const before = base && { ...(await leg(base.server.child.pid!, 'cpu-base', base.server.wsUrl, 'cpu-base')), url: base.server.url };
-    const legs = [ours, theirs, before].filter((l) => l !== undefined);
+    const floor = await leg(relay.pid, 'cpu-floor', relay.wsUrl, 'cpu-floor');
+    // as warm as the gateways (bench-context.ts warms each with 500 chats before any scenario)
+    ctx.checkIntegrity('cpu relay floor warm-up', await ctx.load.samples({ cmd: 'chat', group: floor.group, chatsPerClient: 5, expected }));
+    const legs = [ours, theirs, before, floor].filter((l) => l !== undefined);
     for (let round = -1; round < ctx.options.rounds; round++) {
       for (const leg of round % 2 === 0 ? legs : [...legs].reverse()) {
         const gcBefore = leg.url ? await gcMsSoFar(leg.url) : NaN;
@@ -59,9 +67,10 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
       }
     }
     for (const leg of legs) await ctx.load.request({ cmd: 'close', group: leg.group });
-    return [...rows(scenario, ours, theirs, peer), ...(before ? baseRows(scenario, ours, before) : [])];
+    return [...rows(scenario, ours, theirs, peer), ...floorRows(scenario, ours, floor, theirs), ...(before ? baseRows(scenario, ours, before) : [])];
   } finally {
     await peer?.stop();
+    await relay.stop();
   }
 }
 
@@ -83,6 +92,21 @@ function rows(scenario: string, gateway: Leg, peer: Leg | undefined, peerProcess
     out.push({ scenario, metric: 'peer peak RSS (VmHWM)', value: statusKb(peerProcess.pid, 'VmHWM') / 1024, unit: 'MB' });
   }
   return out;
+}
+
+/** The gateway against the Node relay floor, from the same rounds: the platform's share and the gateway's own. */
+function floorRows(scenario: string, gateway: Leg, floor: Leg, peer: Leg | undefined): BenchRow[] {
+  const label = 'Node relay floor';
+  const cpu = { gateway: median(gateway.cpuPerChat), floor: median(floor.cpuPerChat), peer: peer ? median(peer.cpuPerChat) : NaN };
+  console.log(
+    `  ${scenario}: Node relay floor ${cpu.floor.toFixed(3)} ms per chat (gateway ${cpu.gateway.toFixed(3)}: its own features ${(cpu.gateway - cpu.floor).toFixed(3)} ms)` +
+      `${peer ? `, floor ÷ peer ×${(cpu.floor / cpu.peer).toFixed(3)}` : ''}; rounds ${floor.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`,
+  );
+  return [
+    { scenario, metric: 'CPU per streamed chat, gateway vs Node relay floor', value: cpu.gateway, unit: 'ms', baseline: { label, value: cpu.floor } },
+    ...(peer ? [{ scenario, metric: 'CPU per chat, Node relay floor ÷ peer', value: cpu.floor / cpu.peer, unit: '×' }] : []),
+    { scenario, metric: 'failed chats, Node relay floor', value: summarize(floor.samples).errors.length, unit: `of ${floor.samples.length}` },
+  ];
 }
 
 /** This build against the `--base` one, from the same rounds. */

@@ -2,7 +2,10 @@
  * The gateway under test: the compiled server (`dist/main.js`, what `npm start` runs) in its
  * own process, configured like a production deployment without a knowledge base (so no
  * retrieval per chat: the seed peer does none), content security off, logins through the fake
- * WeChat, and every cap a load test would hit lifted the way an operator would.
+ * WeChat, and every cap a load test would hit lifted the way an operator would. The prompt holds
+ * as much history as the seed's does (HISTORY_TURNS=10: its HISTORY_LIMIT is 20 messages), so
+ * both send the model the same request; the default (20 turns) sends twice the history, ~4% more
+ * CPU per chat on the cpu scenario (docs/performance.md, round 15).
  */
 import { pinServer } from './cpu-pin.js';
 import { spawnServer, type SpawnedServer } from '../../test/support/spawn-server.js';
@@ -50,6 +53,7 @@ export function gatewayEnv(options: GatewayOptions): Record<string, string> {
     LLM_API_KEY: 'bench',
     LLM_MODEL: 'bench',
     STREAM_COALESCE_MS: String(options.coalesceMs),
+    HISTORY_TURNS: '10',
     ...LIFTED_LIMITS,
     ...options.env,
   };
