@@ -20,6 +20,11 @@ import { REFERENCE_MODEL, type BenchContext } from './bench-context.js';
 import { gcMsSoFar } from '../support/gateway-process.js';
 
 const CONNECTIONS = 100;
+/**
+ * Measured rounds at least (--quick aside): with the default 4 rounds of 400 chats, two identical
+ * builds differed by 16% in one run (docs/performance.md, round 15); a median of 8 holds steadier.
+ */
+const MIN_ROUNDS = 8;
 
 interface Leg {
   pid: number;
@@ -55,7 +60,8 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     // as warm as the gateways (bench-context.ts warms each with 500 chats before any scenario)
     ctx.checkIntegrity('cpu relay floor warm-up', await ctx.load.samples({ cmd: 'chat', group: floor.group, chatsPerClient: 5, expected }));
     const legs = [ours, theirs, before, floor].filter((l) => l !== undefined);
-    for (let round = -1; round < ctx.options.rounds; round++) {
+    const rounds = ctx.options.quick ? ctx.options.rounds : Math.max(ctx.options.rounds, MIN_ROUNDS);
+    for (let round = -1; round < rounds; round++) {
       for (const leg of round % 2 === 0 ? legs : [...legs].reverse()) {
         const gcBefore = leg.url ? await gcMsSoFar(leg.url) : NaN;
         const { cpu, result } = await cpuDuring(leg.pid, () => ctx.load.samples({ cmd: 'chat', group: leg.group, chatsPerClient, expected }));
