@@ -4,7 +4,8 @@
  *   --only=1,2,cpu      scenarios to run (numbers as in the performance issue; cpu = CPU per chat vs the seed peer;
  *                       8 = 1 instance vs 2 instances vs WORKERS=2, needs Redis; 9 = admin search at 100k conversations)
  *   --idle              scenario 4 at 10k and 20k idle sockets (default: 10k only)
- *   --rounds=N          measured rounds per leg after the warm-up (default 4; 25 chats a round for single-stream TTFD)
+ *   --rounds=N          measured rounds per leg after the warm-up (default 4; 25 chats a round for single-stream TTFD;
+ *                       the cpu scenario measures at least 8 unless --quick)
  *   --levels=a,b,…      scenario 3's ramp of concurrent streams (default 50,100,250,500,1000,2000,3000)
  *   --coalesce=MS       the gateway's STREAM_COALESCE_MS (default 0: one frame per model delta, like the peer)
  *   --cpu-chats=N       chats per connection in each round of the cpu scenario (default 4, the issue's load):
