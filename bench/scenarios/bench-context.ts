@@ -41,7 +41,7 @@ export const STEADY_MODEL: ModelShape = { deltas: 64, pace: 20, ttft: 50 };
  * interprets that code for its first few hundred chats (measured: TTFD at 1 stream is ~0.5 ms
  * slower then), which is start-up cost, not the steady cost each figure describes.
  */
-const WARMUP = { clients: 100, chatsPerClient: 5 };
+export const WARMUP = { clients: 100, chatsPerClient: 5 };
 
 export interface GatewayUnderTest {
   server: SpawnedServer;

@@ -8,7 +8,7 @@
  * frame writer, with nothing else), on the gateway's Node: what is left of the gateway's CPU per
  * chat once the platform's share is taken out is the cost of its own features.
  */
-import { startRelayServer } from '../baselines/relay-server.js';
+import { startRelayServer, type RelayServer } from '../baselines/relay-server.js';
 import { peerUnavailable, startSeedPeer, type SeedPeer } from '../baselines/seed-peer.js';
 import type { BenchRow } from '../bench-row.js';
 import type { ChatSample } from '../load/load-protocol.js';
@@ -16,7 +16,7 @@ import { benchAnswer } from '../support/bench-answer.js';
 import { median } from '../process-rss.js';
 import { cpuDuring, statusKb } from '../support/proc-stats.js';
 import { p99, summarize } from '../support/samples.js';
-import { REFERENCE_MODEL, type BenchContext } from './bench-context.js';
+import { REFERENCE_MODEL, WARMUP, type BenchContext } from './bench-context.js';
 import { gcMsSoFar } from '../support/gateway-process.js';
 
 const CONNECTIONS = 100;
@@ -47,8 +47,9 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
   if (missing) ctx.notes.push(`cpu: seed peer skipped — ${missing}`);
   else peer = await startSeedPeer({ llmBaseUrl: gateway.modelUrl, wechat: ctx.wechat });
   const base = ctx.baseCommand ? await ctx.gateway(REFERENCE_MODEL, 'base') : undefined;
-  const relay = await startRelayServer(gateway.modelUrl, ctx.gatewayCommand);
+  let relay: RelayServer | undefined;
   try {
+    relay = await startRelayServer(gateway.modelUrl, ctx.gatewayCommand);
     const leg = (pid: number, group: string, url: string, label: string): Promise<Leg> =>
       ctx.load
         .request({ cmd: 'open', group, url, count: CONNECTIONS, codePrefix: ctx.codePrefix(label) })
@@ -57,8 +58,8 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     const theirs = peer && (await leg(peer.pid, 'cpu-peer', peer.wsUrl, 'cpu-peer'));
     const before = base && { ...(await leg(base.server.child.pid!, 'cpu-base', base.server.wsUrl, 'cpu-base')), url: base.server.url };
     const floor = await leg(relay.pid, 'cpu-floor', relay.wsUrl, 'cpu-floor');
-    // as warm as the gateways (bench-context.ts warms each with 500 chats before any scenario)
-    ctx.checkIntegrity('cpu relay floor warm-up', await ctx.load.samples({ cmd: 'chat', group: floor.group, chatsPerClient: 5, expected }));
+    // as warm as the gateways, which bench-context.ts warms before any scenario
+    ctx.checkIntegrity('cpu relay floor warm-up', await ctx.load.samples({ cmd: 'chat', group: floor.group, chatsPerClient: WARMUP.chatsPerClient, expected }));
     const legs = [ours, theirs, before, floor].filter((l) => l !== undefined);
     const rounds = ctx.options.quick ? ctx.options.rounds : Math.max(ctx.options.rounds, MIN_ROUNDS);
     for (let round = -1; round < rounds; round++) {
@@ -76,7 +77,7 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     return [...rows(scenario, ours, theirs, peer), ...floorRows(scenario, ours, floor, theirs), ...(before ? baseRows(scenario, ours, before) : [])];
   } finally {
     await peer?.stop();
-    await relay.stop();
+    await relay?.stop();
   }
 }
 
