@@ -119,8 +119,10 @@ describe('background checkpoint', () => {
         const before = walGeneration(file);
         await Promise.all(Array.from({ length: 120 }, (_, i) => store.append(`o_${i % 4}`, { ...message(`m${i}`), content: 'x'.repeat(3_000) })));
         await until(() => walGeneration(file) > before);
+        // the new WAL's header is on disk as the worker's commit begins, before that commit is
+        // visible to this connection: wait for its row, not just the header
+        await until(() => restarts(db) === 1);
         const restarted = walGeneration(file);
-        assert.equal(restarts(db), 1);
         await store.append('o_0', message('after'));
         assert.equal(walGeneration(file), restarted, "the gateway's next commit appended to the worker's new WAL");
         assert.deepEqual(holds, [], 'the commits were never held');
