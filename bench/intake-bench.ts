@@ -38,7 +38,7 @@ import { spawnServer, type SpawnedServer } from '../test/support/spawn-server.js
 import type { BenchRow } from './bench-row.js';
 import { pct } from './percentile.js';
 import { spawnTsx, type LineChild } from './support/line-child.js';
-import { LIFTED_LIMITS } from './support/gateway-process.js';
+import { LIFTED_LIMITS, METRICS_TOKEN } from './support/gateway-process.js';
 import { cpuMs } from './support/proc-stats.js';
 
 export interface IntakeBenchOptions {
@@ -134,7 +134,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
   const log = opts.log ?? ((line: string) => console.error(line));
   const redisUrl = opts.redisUrl ?? 'redis://127.0.0.1:6379';
   const prefix = `wag-bench-${randomBytes(4).toString('hex')}:`;
-  const gatewayEnv = { ...LIFTED_LIMITS, LOG_LEVEL: 'warn', KB_LOAD_SAMPLE: 'false', CONTENT_SECURITY: 'off', CONSOLE_ENABLED: 'false' };
+  const gatewayEnv = { ...LIFTED_LIMITS, LOG_LEVEL: 'warn', KB_LOAD_SAMPLE: 'false', CONTENT_SECURITY: 'off', CONSOLE_ENABLED: 'false', METRICS_TOKEN };
 
   const raw = spawnTsx('bench/baselines/raw-ws-ack-server.ts');
   const servers: SpawnedServer[] = [];

@@ -23,6 +23,16 @@ interface MetaRow {
   message_count: number;
 }
 
+/**
+ * A user's current conversation as this store last read or made it. `started` (it has a message
+ * and a title, so an append writes no summary page) is only ever set by a commit's writer.
+ */
+interface CurrentEntry {
+  n: number;
+  id: string;
+  started?: boolean;
+}
+
 /** One queued append: the message row plus what its conversation summary needs. */
 interface AppendRow {
   openid: string;
@@ -95,9 +105,11 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
    * Each user's current conversation (number and id) once read or created here: the intake
    * path asks for it on every chat. This process owns the file and only this store moves
    * `current` or drops a summary row (clear, open, delete), each of which forgets the user's
-   * entry, so a hit is what the tables say. Bounded: the oldest entry goes first.
+   * entry, so a hit is what the tables say. Bounded: the oldest entry goes first. The commit's
+   * writer reads it too (`appendWriter`), and a rolled-back batch empties it: `started` may have
+   * been learnt from rows that are gone.
    */
-  readonly #currentCache = new Map<string, { n: number; id: string }>();
+  readonly #currentCache = new Map<string, CurrentEntry>();
   /** the last messages of conversations read lately, written through at commit */
   readonly #recentCache = new RecentMessages();
 
@@ -161,8 +173,11 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       this.#createMeta.run({ id: randomUUID(), openid, n });
       return { n, id: this.#metaOf.get({ openid, n })!.id };
     });
-    this.#appends = new WriteBatch(db, appendWriter(db, (openid, n, row) => this.#recentCache.appended(openid, n, row)), {
-      rolledBack: () => this.#recentCache.reset(),
+    this.#appends = new WriteBatch(db, appendWriter(db, this.#currentCache, (openid, n, row) => this.#recentCache.appended(openid, n, row)), {
+      rolledBack: () => {
+        this.#recentCache.reset();
+        this.#currentCache.clear();
+      },
       keyOf: (row) => row.openid,
       committed: onCommit && ((rows, seconds) => onCommit('history', rows, seconds)),
     });
@@ -219,7 +234,7 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     const cached = this.#currentCache.get(openid);
     if (cached !== undefined) return cached.id;
     this.#flushFor(openid);
-    const current = this.#currentTx.immediate(openid);
+    const current: CurrentEntry = this.#currentTx.immediate(openid);
     if (this.#currentCache.size >= CURRENT_CACHE_MAX) this.#currentCache.delete(this.#currentCache.keys().next().value!);
     this.#currentCache.set(openid, current);
     return current.id;
@@ -331,8 +346,16 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
  * conversation's summary (created with a fresh id on the conversation's first message), then
  * tells `written` the message as a read would return it. The batch retries a row in a
  * transaction of its own after a failure, so a row is all or nothing.
+ *
+ * `known` is the store's current-conversation cache: with an entry, the user's current number
+ * is not read again, and once that conversation is seen started an append is one statement (the
+ * insert) instead of three — a quarter of each intake's SQLite time (docs/performance.md).
  */
-function appendWriter(db: Database, written: (openid: string, n: number, message: StoredMessage) => void): (row: AppendRow) => void {
+function appendWriter(
+  db: Database,
+  known: Map<string, CurrentEntry>,
+  written: (openid: string, n: number, message: StoredMessage) => void,
+): (row: AppendRow) => void {
   const current = db.prepare(`SELECT ${CURRENT}`).pluck();
   const insert = db.prepare(
     `INSERT OR IGNORE INTO messages (openid, conversation, id, role, content, status, created_at, usage, meta)
@@ -353,14 +376,18 @@ function appendWriter(db: Database, written: (openid: string, n: number, message
   const started = db.prepare(`SELECT message_count > 0 AND title != '' FROM conversation_meta WHERE openid = ? AND n = ?`).pluck();
   return (row: AppendRow) => {
     const { openid } = row;
-    const currentN = current.get({ openid }) as number;
+    const entry = known.get(openid);
+    const currentN = entry === undefined ? (current.get({ openid }) as number) : entry.n;
     const n = row.n ?? currentN;
     // positional: no per-row parameter object
     if (insert.run(openid, n, row.id, row.role, row.content, row.status, row.createdAt, row.usage, row.meta).changes === 0) return; // a duplicate: nothing changes
     // The user's current conversation, once it has a message and a title, keeps its stored count
     // and time until the user leaves it (`#leave`) and is listed with live ones (`#liveSummary`):
     // a message then writes no summary page, one page in ~2.4 once users stop sharing pages.
-    if (n === currentN && started.get(openid, n) === 1) return void written(openid, n, storedMessageOf(row));
+    if (n === currentN && (entry?.started || started.get(openid, n) === 1)) {
+      if (entry !== undefined) entry.started = true;
+      return void written(openid, n, storedMessageOf(row));
+    }
     const summary = { openid, n, at: Math.floor(row.createdAt), title: row.title };
     if (bump.run(summary).changes === 0) create.run({ ...summary, cid: randomUUID() });
     // last, so a row that fails part-way never reaches the recent-messages cache

@@ -114,4 +114,45 @@ describe('SQLite stores', () => {
     assert.equal(db.prepare('SELECT COUNT(*) FROM messages').pluck().get(), 1);
     db.close();
   });
+
+  it('a batch that fails (a full disk) leaves no trace in what the store remembers: once writes work again the conversation gets its summary', async () => {
+    const db = openSqlite(':memory:');
+    const store = new SqliteHistoryStore(db);
+    // the disk fills after the batch's first two rows went in, and stays full for the retries
+    let full = false;
+    db.function('disk_full', (id: unknown) => Number(full || (id === 'q3' && (full = true))));
+    db.exec(`CREATE TRIGGER fill AFTER INSERT ON messages WHEN disk_full(NEW.id) BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    const ask = (id: string, content: string) => store.append('o_1', { id, role: 'user', content, status: 'complete', createdAt: 1 });
+    const conversation = await store.currentConversation('o_1');
+    // one turn: the first row creates the summary with its title, the second sees it started
+    const turn = await Promise.allSettled([ask('q1', '第一个问题'), ask('q2', '第二个'), ask('q3', '第三个')]);
+    assert.deepEqual(turn.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+    full = false;
+    await ask('q4', '磁盘好了以后');
+    const { items } = await store.listConversations('o_1', { limit: 10 });
+    assert.deepEqual(items.map(({ id, title, messageCount }) => ({ id, title, messageCount })), [{ id: conversation, title: '磁盘好了以后', messageCount: 1 }]);
+    db.close();
+  });
+
+  it('a new conversation is summarised from its own first message, whatever the one before had', async () => {
+    const db = openSqlite(':memory:');
+    const store = new SqliteHistoryStore(db);
+    const ask = (id: string, content: string) => store.append('o_1', { id, role: 'user', content, status: 'complete', createdAt: 1 });
+    const first = await store.currentConversation('o_1');
+    await ask('a1', '旧话题');
+    await ask('a2', '旧话题的第二问');
+    await store.clear('o_1');
+    const second = await store.currentConversation('o_1');
+    await ask('b1', '新话题');
+    await ask('b2', '新话题的第二问');
+    const { items } = await store.listConversations('o_1', { limit: 10 });
+    assert.deepEqual(
+      items.map(({ id, title, messageCount }) => ({ id, title, messageCount })).sort((x, y) => x.title.localeCompare(y.title)),
+      [
+        { id: second, title: '新话题', messageCount: 2 },
+        { id: first, title: '旧话题', messageCount: 2 },
+      ].sort((x, y) => x.title.localeCompare(y.title)),
+    );
+    db.close();
+  });
 });
