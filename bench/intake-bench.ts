@@ -11,6 +11,10 @@
  *   fixed rate  — chats scheduled at `fixedRate`/s (default 10,000) whatever the gateway does,
  *                 latency measured from the scheduled send time (no coordinated omission): the
  *                 target's "p99 acknowledgement ≤ 20 ms at 10,000 intakes/s" is read here.
+ *                 The same at the lower rates of `rampRates` (default 2,500, 5,000, 7,500): a
+ *                 gateway past its capacity at 10,000/s builds a queue and its p99 says only
+ *                 that, so each target also gets its ceiling — the highest of these rates it kept
+ *                 up with, p99 ≤ 20 ms and no failure: what one instance takes within the target.
  * Targets:
  *   raw ws  — a bare `ws` server acking each chat (bench/baselines/raw-ws-ack-server.ts): the baseline;
  *   sqlite  — the compiled gateway (dist/main.js) on its default store;
@@ -24,7 +28,7 @@
  * works on conversations that grow by dozens of messages a second (before round 13 it read each
  * one whole, on the event loop, and intake fell to a third).
  *
- *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --sustained-ms=12000 --no-closed --no-redis --no-sqlite --no-admin --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
+ *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --ramp=2500,5000,7500 --sustained-ms=12000 --no-closed --no-redis --no-sqlite --no-admin --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
  */
 import { pinServer } from './support/cpu-pin.js';
 import { gatewayVersion } from './support/node-runtime.js';
@@ -58,6 +62,8 @@ export interface IntakeBenchOptions {
   closedLoop?: boolean;
   /** chats/s of the fixed-rate windows, all loaders together (default 10,000; 0 = none) */
   fixedRate?: number;
+  /** lower fixed rates run in the same rounds, for each target's ceiling (default 2,500, 5,000, 7,500; [] = none) */
+  rampRates?: number[];
   warmupMs?: number;
   /** the SQLite store (default true) */
   sqlite?: boolean;
@@ -88,6 +94,7 @@ export interface IntakeBenchOptions {
 
 const TARGET_RATE = 10_000;
 const TARGET_P99_MS = 20;
+const DEFAULT_RAMP = [2_500, 5_000, 7_500];
 
 
 interface LoadResult {
@@ -127,7 +134,8 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
   const loaderCount = opts.loaders ?? 1;
   const poolConnections = opts.poolConnections ?? 1_000;
   const fixedRate = opts.fixedRate ?? TARGET_RATE;
-  const loads = [...((opts.closedLoop ?? true) ? [0] : []), ...(fixedRate > 0 ? [fixedRate] : [])];
+  const fixedRates = fixedRate > 0 ? [...new Set([...(opts.rampRates ?? DEFAULT_RAMP).filter((r) => r > 0 && r < fixedRate), fixedRate])].sort((a, b) => a - b) : [];
+  const loads = [...((opts.closedLoop ?? true) ? [0] : []), ...fixedRates];
   const rounds = opts.rounds ?? 3;
   const roundMs = opts.roundMs ?? 3_000;
   const warmupMs = opts.warmupMs ?? 2_000;
@@ -180,7 +188,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
       const loaders = sustainedOnly ? [] : await connect(label, url, Math.max(connections, fixedRate > 0 ? poolConnections : 0));
       targets.push({ label, url, pid, loaders, connections, samples: new Map(loads.map((load) => [load, []])), redis: label.startsWith('redis') ? redisProbe : undefined, sustainedOnly });
     }
-    log(`intake bench — gateway on node ${gatewayVersion(opts.gatewayCommand)}, ${connections} closed-loop clients${fixedRate > 0 ? `, ${poolConnections} at ${fixedRate}/s` : ''}, ${loaderCount} load process(es) per target, ${rounds} rounds of ${roundMs} ms`);
+    log(`intake bench — gateway on node ${gatewayVersion(opts.gatewayCommand)}, ${connections} closed-loop clients${fixedRate > 0 ? `, ${poolConnections} at ${fixedRates.join(', ')}/s` : ''}, ${loaderCount} load process(es) per target, ${rounds} rounds of ${roundMs} ms`);
 
     const interleaved = targets.filter((t) => !t.sustainedOnly);
     for (const target of interleaved) await runWindow(target, warmupMs, 0);
@@ -193,7 +201,7 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
         }
       }
     }
-    const rows = loads.flatMap((load) => toRows(interleaved, load));
+    const rows = [...loads.flatMap((load) => toRows(interleaved, load)), ...ceilingRows(interleaved, fixedRates)];
     // The interleaved windows each last 3 s and every target idles between its windows, which
     // a store's background work (the WAL checkpoint) uses: a gateway under lasting load gets no
     // such pause. (Before round 12 its WAL never started over and this window ran ~1.6× slower.)
@@ -294,19 +302,61 @@ async function redisCpuMs(redis: Redis): Promise<number> {
   return (seconds('sys') + seconds('user')) * 1000;
 }
 
+/** What one target did at one load, over all its rounds. */
+function totalsOf(target: Target, load: number) {
+  const samples = target.samples.get(load)!;
+  const wallMs = samples.reduce((sum, s) => sum + s.wallMs, 0);
+  const done = samples.reduce((sum, s) => sum + s.done, 0);
+  const acks = samples.flatMap((s) => s.acks);
+  const cpu = samples.reduce((sum, s) => sum + s.cpuMs, 0);
+  const errors = samples.reduce((sum, s) => sum + Object.values(s.errors).reduce((a, b) => a + b, 0), 0);
+  const backlog = samples.reduce((sum, s) => sum + s.backlog, 0);
+  const redisCpu = samples.every((s) => s.redisCpuMs !== undefined) ? samples.reduce((sum, s) => sum + s.redisCpuMs!, 0) : undefined;
+  const rate = (done / wallMs) * 1000;
+  return {
+    label: target.label,
+    redisCpuUs: redisCpu === undefined ? undefined : (redisCpu / done) * 1000,
+    rate,
+    p50: pct(acks, 50),
+    p99: pct(acks, 99),
+    cpuPct: (cpu / wallMs) * 100,
+    cpuUs: (cpu / done) * 1000,
+    errors,
+    backlog,
+    errorKinds: samples.map((s) => s.errors),
+    // kept up = answered ≥ 99 % of the scheduled rate and nothing left unsent at the end
+    keptUp: load > 0 && rate >= load * 0.99 && backlog === 0,
+  };
+}
+
+/**
+ * Each gateway's ceiling: the highest fixed rate it kept up with, acknowledging at p99 within the
+ * target and without a failure (0 = none of them), against the raw ws server's.
+ */
+function ceilingRows(targets: Target[], rates: number[]): BenchRow[] {
+  if (rates.length === 0) return [];
+  const ceiling = (target: Target) =>
+    Math.max(0, ...rates.filter((rate) => {
+      const t = totalsOf(target, rate);
+      return t.keptUp && t.errors === 0 && t.p99 <= TARGET_P99_MS;
+    }));
+  const raw = targets.find((t) => t.label === 'raw ws')!;
+  return targets
+    .filter((t) => t !== raw)
+    .map((t) => ({
+      scenario: `5 intake ${t.label}, fixed rates ${rates.map((r) => r.toLocaleString('en')).join(' / ')}/s`,
+      metric: `highest rate with ack p99 ≤ ${TARGET_P99_MS} ms`,
+      value: ceiling(t),
+      unit: 'chats/s',
+      baseline: { label: 'raw ws ack server', value: ceiling(raw) },
+      target: `≥ ${TARGET_RATE.toLocaleString('en')}`,
+      pass: ceiling(t) >= TARGET_RATE,
+    }));
+}
+
 /** The rows of one load (0 = closed loop, else the fixed rate), each target against the raw ws baseline. */
 function toRows(targets: Target[], load: number): BenchRow[] {
-  const totals = targets.map((t) => {
-    const samples = t.samples.get(load)!;
-    const wallMs = samples.reduce((sum, s) => sum + s.wallMs, 0);
-    const done = samples.reduce((sum, s) => sum + s.done, 0);
-    const acks = samples.flatMap((s) => s.acks);
-    const cpu = samples.reduce((sum, s) => sum + s.cpuMs, 0);
-    const errors = samples.reduce((sum, s) => sum + Object.values(s.errors).reduce((a, b) => a + b, 0), 0);
-    const backlog = samples.reduce((sum, s) => sum + s.backlog, 0);
-    const redisCpu = samples.every((s) => s.redisCpuMs !== undefined) ? samples.reduce((sum, s) => sum + s.redisCpuMs!, 0) : undefined;
-    return { label: t.label, redisCpuUs: redisCpu === undefined ? undefined : (redisCpu / done) * 1000, rate: (done / wallMs) * 1000, p50: pct(acks, 50), p99: pct(acks, 99), cpuPct: (cpu / wallMs) * 100, cpuUs: (cpu / done) * 1000, errors, backlog, errorKinds: samples.map((s) => s.errors) };
-  });
+  const totals = targets.map((t) => totalsOf(t, load));
   const base = totals.find((t) => t.label === 'raw ws')!;
   const baseline = (value: number) => ({ label: 'raw ws ack server', value });
   const rows: BenchRow[] = [];
@@ -321,10 +371,12 @@ function toRows(targets: Target[], load: number): BenchRow[] {
       );
     } else {
       const scenario = `5 intake ${t.label} @ ${load.toLocaleString('en')}/s`;
-      // kept up = answered ≥ 99 % of the scheduled rate and nothing left unsent at the end
-      const keptUp = t.rate >= load * 0.99 && t.backlog === 0;
+      const { keptUp } = t;
       rows.push(
-        { scenario, metric: 'achieved intakes/s', value: round(t.rate), unit: 'chats/s', baseline: baseline(round(base.rate)), target: `≥ ${TARGET_RATE.toLocaleString('en')}`, pass: clean && keptUp && t.rate >= TARGET_RATE },
+        // a rate of the ramp is held to itself; the issue's 10,000/s to the target
+        load < TARGET_RATE
+          ? { scenario, metric: 'achieved intakes/s', value: round(t.rate), unit: 'chats/s', baseline: baseline(round(base.rate)), target: 'kept up', pass: clean && keptUp }
+          : { scenario, metric: 'achieved intakes/s', value: round(t.rate), unit: 'chats/s', baseline: baseline(round(base.rate)), target: `≥ ${TARGET_RATE.toLocaleString('en')}`, pass: clean && keptUp && t.rate >= TARGET_RATE },
         { scenario, metric: 'unsent at window end', value: t.backlog, unit: 'chats', target: '0', pass: t.backlog === 0 },
         { scenario, metric: 'ack p99', value: round(t.p99, 2), unit: 'ms', baseline: baseline(round(base.p99, 2)), target: `≤ ${TARGET_P99_MS} ms`, pass: clean && keptUp && t.p99 <= TARGET_P99_MS },
       );
@@ -370,6 +422,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     rounds: num('rounds'),
     roundMs: num('round-ms'),
     fixedRate: num('rate'),
+    rampRates: arg('ramp') === undefined ? undefined : arg('ramp')!.split(',').filter(Boolean).map(Number),
     sustainedMs: num('sustained-ms'),
     closedLoop: !process.argv.includes('--no-closed'),
     sqlite: !process.argv.includes('--no-sqlite'),
