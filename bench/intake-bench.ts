@@ -341,17 +341,21 @@ function ceilingRows(targets: Target[], rates: number[]): BenchRow[] {
       return t.keptUp && t.errors === 0 && t.p99 <= TARGET_P99_MS;
     }));
   const raw = targets.find((t) => t.label === 'raw ws')!;
+  const baseline = { label: 'raw ws ack server', value: ceiling(raw) };
   return targets
     .filter((t) => t !== raw)
-    .map((t) => ({
-      scenario: `5 intake ${t.label}, fixed rates ${rates.map((r) => r.toLocaleString('en')).join(' / ')}/s`,
-      metric: `highest rate with ack p99 ≤ ${TARGET_P99_MS} ms`,
-      value: ceiling(t),
-      unit: 'chats/s',
-      baseline: { label: 'raw ws ack server', value: ceiling(raw) },
-      target: `≥ ${TARGET_RATE.toLocaleString('en')}`,
-      pass: ceiling(t) >= TARGET_RATE,
-    }));
+    .map((t) => {
+      const value = ceiling(t);
+      return {
+        scenario: `5 intake ${t.label}, fixed rates ${rates.map((r) => r.toLocaleString('en')).join(' / ')}/s`,
+        metric: `highest rate with ack p99 ≤ ${TARGET_P99_MS} ms`,
+        value,
+        unit: 'chats/s',
+        baseline,
+        target: `≥ ${TARGET_RATE.toLocaleString('en')}`,
+        pass: value >= TARGET_RATE,
+      };
+    });
 }
 
 /** The rows of one load (0 = closed loop, else the fixed rate), each target against the raw ws baseline. */
@@ -374,9 +378,7 @@ function toRows(targets: Target[], load: number): BenchRow[] {
       const { keptUp } = t;
       rows.push(
         // a rate of the ramp is held to itself; the issue's 10,000/s to the target
-        load < TARGET_RATE
-          ? { scenario, metric: 'achieved intakes/s', value: round(t.rate), unit: 'chats/s', baseline: baseline(round(base.rate)), target: 'kept up', pass: clean && keptUp }
-          : { scenario, metric: 'achieved intakes/s', value: round(t.rate), unit: 'chats/s', baseline: baseline(round(base.rate)), target: `≥ ${TARGET_RATE.toLocaleString('en')}`, pass: clean && keptUp && t.rate >= TARGET_RATE },
+        { scenario, metric: 'achieved intakes/s', value: round(t.rate), unit: 'chats/s', baseline: baseline(round(base.rate)), ...(load < TARGET_RATE ? { target: 'kept up', pass: clean && keptUp } : { target: `≥ ${TARGET_RATE.toLocaleString('en')}`, pass: clean && keptUp && t.rate >= TARGET_RATE }) },
         { scenario, metric: 'unsent at window end', value: t.backlog, unit: 'chats', target: '0', pass: t.backlog === 0 },
         { scenario, metric: 'ack p99', value: round(t.p99, 2), unit: 'ms', baseline: baseline(round(base.p99, 2)), target: `≤ ${TARGET_P99_MS} ms`, pass: clean && keptUp && t.p99 <= TARGET_P99_MS },
       );
