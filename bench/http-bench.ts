@@ -14,7 +14,7 @@
  *
  *   npm run bench:http [-- --connections=100 --rounds=3 --seconds=5 --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
  */
-import { pinServer } from './support/cpu-pin.js';
+import { pinServer, startOn } from './support/cpu-pin.js';
 import { gatewayVersion } from './support/node-runtime.js';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -81,7 +81,7 @@ export async function httpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]
       WECHAT_API_BASE: wechatUrl,
     };
     for (const command of [opts.gatewayCommand, ...(opts.baseCommand ? [opts.baseCommand] : [])]) {
-      const gateway = await spawnServer(env, { nodeArgs: opts.gatewayNodeArgs, command });
+      const gateway = await spawnServer(env, { nodeArgs: opts.gatewayNodeArgs, command, ...startOn() });
       gateways.push(gateway);
       pinServer(gateway.child.pid);
     }

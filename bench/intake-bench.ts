@@ -30,7 +30,7 @@
  *
  *   npm run bench:intake [-- --connections=200 --pool=1000 --rounds=3 --round-ms=3000 --loaders=1 --rate=10000 --ramp=2500,5000,7500 --sustained-ms=12000 --no-closed --no-redis --no-sqlite --no-admin --prof-dir=/tmp/p --base=/tmp/base/dist/main.js]
  */
-import { pinServer } from './support/cpu-pin.js';
+import { pinServer, startOn } from './support/cpu-pin.js';
 import { gatewayVersion } from './support/node-runtime.js';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
@@ -43,7 +43,7 @@ import type { BenchRow } from './bench-row.js';
 import { pct } from './percentile.js';
 import { spawnTsx, type LineChild } from './support/line-child.js';
 import { LIFTED_LIMITS, METRICS_TOKEN } from './support/gateway-process.js';
-import { cpuMs } from './support/proc-stats.js';
+import { cpuMs, gcOf } from './support/proc-stats.js';
 
 export interface IntakeBenchOptions {
   /** closed loop: logged-in WebSocket clients per target, all loaders together (default 200) */
@@ -157,25 +157,27 @@ export async function intakeBench(opts: IntakeBenchOptions = {}): Promise<BenchR
     if (base) builds.push([' base', base]);
     for (const [suffix, command] of builds) {
       if (opts.sqlite ?? true) {
-        const sqlite = await spawnServer(gatewayEnv, { nodeArgs: opts.gatewayNodeArgs, command });
+        const sqlite = await spawnServer(gatewayEnv, { nodeArgs: opts.gatewayNodeArgs, command, ...startOn() });
         servers.push(sqlite);
         pinServer(sqlite.child.pid);
         wanted.push([`sqlite${suffix}`, sqlite.wsUrl, sqlite.child.pid!]);
       }
       if ((opts.sqlite ?? true) && (opts.admin ?? true) && (opts.sustainedMs ?? 12_000) > 0) {
-        const admin = await spawnServer({ ...gatewayEnv, ADMIN_TOKEN: randomBytes(24).toString('hex') }, { nodeArgs: opts.gatewayNodeArgs, command });
+        const admin = await spawnServer({ ...gatewayEnv, ADMIN_TOKEN: randomBytes(24).toString('hex') }, { nodeArgs: opts.gatewayNodeArgs, command, ...startOn() });
         servers.push(admin);
         pinServer(admin.child.pid);
         wanted.push([`sqlite admin${suffix}`, admin.wsUrl, admin.child.pid!]);
       }
       if (opts.redis ?? true) {
         const env = { ...gatewayEnv, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `${prefix}${suffix.trim()}` };
-        const redis = await spawnServer(env, { nodeArgs: opts.gatewayNodeArgs, command });
+        const redis = await spawnServer(env, { nodeArgs: opts.gatewayNodeArgs, command, ...startOn() });
         servers.push(redis);
         pinServer(redis.child.pid);
         wanted.push([`redis${suffix}`, redis.wsUrl, redis.child.pid!]);
       }
     }
+    // GC_MODE=auto decides at start (one CPU, as pinned: single-threaded)
+    log(`  GC: ${wanted.slice(1).map(([label, , pid]) => `${label} ${gcOf(pid)}`).join(', ')}`);
     // logged-in clients for a target (its sockets idle meanwhile: a gateway closes sockets silent for minutes)
     const connect = async (label: string, url: string, clients: number) => {
       const loaders = Array.from({ length: loaderCount }, (_, i) => spawnTsx('bench/intake-load.ts', [url, String(Math.ceil(clients / loaderCount)), `${label.replace(/\W/g, '')}${i}`]));

@@ -1,7 +1,7 @@
 import type { Config } from './config/config-schema.js';
 
 /**
- * What main.ts tells an operator when the gateway starts, or cannot: kept apart from main so the
+ * What serve.ts tells an operator when the gateway starts, or cannot: kept apart from serve so the
  * wording is tested without starting a process.
  */
 

@@ -49,6 +49,7 @@ describe('the real process: start-up, configuration errors, SIGTERM', () => {
     [{ NODE_ENV: 'production', WECHAT_APPID: 'wx1' }, 'WECHAT_APP_SECRET'],
     [{ LLM_BASE_URL: 'not a url' }, 'LLM_BASE_URL'],
     [{ WS_MAX_FRAME_BYTES: '-5' }, 'WS_MAX_FRAME_BYTES'],
+    [{ GC_MODE: 'fast' }, 'GC_MODE'],
   ] as const) {
     it(`refuses to start with a bad ${variable}, naming it`, async () => {
       const [node, args] = serverCommand();

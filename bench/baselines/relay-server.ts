@@ -1,5 +1,6 @@
 /** Starts the Node relay floor (bench/baselines/ws-relay-server.ts) in its own process, on the gateway's Node and flags. */
-import { pinServer } from '../support/cpu-pin.js';
+import { SINGLE_THREADED_GC } from '../../src/runtime/gc-mode.js';
+import { pinned, pinServer } from '../support/cpu-pin.js';
 import { startHelper, tsEntry, type HelperProcess } from '../support/child-process.js';
 
 export interface RelayServer extends HelperProcess {
@@ -10,7 +11,9 @@ export interface RelayServer extends HelperProcess {
 export async function startRelayServer(llmBaseUrl: string, gatewayCommand?: [string, string[]]): Promise<RelayServer> {
   const [runnerNode, args] = tsEntry('baselines/ws-relay-server.ts', [`--llm=${llmBaseUrl}`]);
   const [node, gatewayArgs] = gatewayCommand ?? [runnerNode, []];
-  const helper = await startHelper(node, [...gatewayArgs.slice(0, -1), ...args]);
+  // pinned, the gateway has one CPU and so (GC_MODE=auto) single-threaded GC: the floor runs as it does
+  const gcFlags = pinned() ? [SINGLE_THREADED_GC] : [];
+  const helper = await startHelper(node, [...gatewayArgs.slice(0, -1), ...gcFlags, ...args]);
   pinServer(helper.pid);
   return { ...helper, wsUrl: helper.address };
 }

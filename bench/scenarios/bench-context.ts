@@ -13,7 +13,7 @@ import { startGatewayProcess } from '../support/gateway-process.js';
 import { summarize, tally } from '../support/samples.js';
 import type { BenchOptions } from '../bench-options.js';
 import type { BenchRow } from '../bench-row.js';
-import { statusKb } from '../support/proc-stats.js';
+import { gcOf, statusKb } from '../support/proc-stats.js';
 
 /** The fake model's answer shape. */
 export interface ModelShape {
@@ -97,6 +97,10 @@ export class BenchContext {
           coalesceMs: this.options.coalesceMs,
           command: build === 'base' ? this.baseCommand : this.gatewayCommand,
         });
+        // GC_MODE=auto decides at start (one CPU, as pinned: single-threaded): say which ran
+        const gc = `${build === 'base' ? 'base build' : 'gateway'} (${shapeLabel(shape)}): ${gcOf(server.child.pid!)} GC`;
+        if (!this.notes.includes(gc)) this.notes.push(gc);
+        console.log(`  ${gc}`);
         await this.warmUp(server, shape);
         return { server, modelUrl: model.address, shape };
       })();
@@ -130,7 +134,7 @@ export class BenchContext {
         const { server, shape } = gateway;
         const kb = statusKb(server.child.pid!, 'VmHWM');
         const which = build === 'base' ? 'base build' : 'gateway';
-        rows.push({ scenario: `${which} (${shape.ttft ? `${shape.ttft} ms to first, ` : ''}${shape.deltas} deltas @ ${shape.pace} ms)`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
+        rows.push({ scenario: `${which} (${shapeLabel(shape)})`, metric: 'peak RSS (VmHWM) over the run', value: kb / 1024, unit: 'MB' });
       }
     }
     return rows;
@@ -144,4 +148,8 @@ export class BenchContext {
     for (const started of this.models.values()) await (await started.catch(() => undefined))?.stop().catch(() => {});
     this.models.clear();
   }
+}
+
+function shapeLabel(shape: ModelShape): string {
+  return `${shape.ttft ? `${shape.ttft} ms to first, ` : ''}${shape.deltas} deltas @ ${shape.pace} ms`;
 }

@@ -38,6 +38,15 @@ export function pinServer(pid: number | undefined, cpuList: string = SERVER_CPUS
 
 export const pinned = (): boolean => pinning;
 
+/**
+ * spawnServer's option to start a server already on the CPUs it will be pinned to: started under
+ * the runner's mask it would see one CPU (the driver's) whatever it is given later, and the
+ * gateway's GC_MODE=auto decides at start (one CPU: single-threaded GC). Nothing without `--pin`.
+ */
+export function startOn(cpuList: string = SERVER_CPUS): { cpus?: string } {
+  return pinning ? { cpus: cpuList } : {};
+}
+
 function setAffinity(pid: number, cpuList: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
 }

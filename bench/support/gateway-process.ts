@@ -7,7 +7,7 @@
  * both send the model the same request; the default (20 turns) sends twice the history, ~4% more
  * CPU per chat on the cpu scenario (docs/performance.md, round 15).
  */
-import { pinServer } from './cpu-pin.js';
+import { pinServer, startOn } from './cpu-pin.js';
 import { spawnServer, type SpawnedServer } from '../../test/support/spawn-server.js';
 
 export const METRICS_TOKEN = 'bench-metrics-token';
@@ -63,6 +63,7 @@ export async function startGatewayProcess(options: GatewayOptions, cpuList?: str
   const server = await spawnServer(gatewayEnv(options), {
     ...(options.nodeArgs && { nodeArgs: options.nodeArgs }),
     ...(options.command && { command: options.command }),
+    ...startOn(cpuList),
   });
   pinServer(server.child.pid, cpuList);
   return server;

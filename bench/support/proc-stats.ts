@@ -27,6 +27,15 @@ export function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return match ? Number(match[1]) : NaN;
 }
 
+/**
+ * Which garbage collector a Node process runs, from its command line as the kernel has it now
+ * (after GC_MODE=auto restarted it in place): for the run's notes.
+ */
+export function gcOf(pid: number): 'single-threaded' | 'parallel' {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  return args.some((arg) => arg.replaceAll('_', '-') === '--single-threaded-gc') ? 'single-threaded' : 'parallel';
+}
+
 /** CPU spent by `pid` while `work` ran, in ms, with what `work` returned. */
 export async function cpuDuring<T>(pid: number, work: () => Promise<T>): Promise<{ cpu: number; result: T }> {
   const before = cpuMs(pid);

@@ -1,6 +1,6 @@
 /**
  * The composition root: every adapter built from the validated config, in one place (this
- * folder: one `create-*` file per capability). main.ts, the test harness
+ * folder: one `create-*` file per capability). serve.ts, the test harness
  * (test/support/start-gateway.ts) and the knowledge-base CLI all call it, so what the tests
  * start is what production runs. Library code never picks a driver; this folder does, once.
  */

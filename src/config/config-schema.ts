@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRedisUrl } from '../store/redis/parse-redis-url.js';
+import { GC_MODES } from '../runtime/gc-mode.js';
 
 /**
  * Every setting of the gateway, with its default and unit. Environment variable names are in
@@ -88,6 +89,11 @@ export const configSchema = z.object({
    * auto = one per CPU. More than one requires REDIS_URL: workers share state only through Redis.
    */
   workers: z.union([z.literal('auto'), int(1, 1_024)]).default(1),
+  /**
+   * V8's garbage collector: auto = on the main thread only (`--single-threaded-gc`) when this
+   * process may use one CPU, else with helper threads; single / parallel force one (src/runtime/gc-mode.ts).
+   */
+  gcMode: z.enum(GC_MODES).default('auto'),
 
   wechat: z.object({
     appId: optionalText,

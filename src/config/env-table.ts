@@ -20,6 +20,7 @@ export const envTable = {
   REDIS_HISTORY_MAX_MESSAGES: 'redisHistoryMaxMessages',
   REDIS_HISTORY_TTL_DAYS: 'redisHistoryTtlDays',
   WORKERS: 'workers',
+  GC_MODE: 'gcMode',
   WECHAT_APPID: 'wechat.appId',
   WECHAT_APP_SECRET: 'wechat.appSecret',
   WECHAT_API_BASE: 'wechat.apiBase',

@@ -81,14 +81,21 @@ export async function freePort(): Promise<number> {
  */
 export async function spawnServer(
   env: Record<string, string> = {},
-  /** `command`: another Node and entry (the benchmark's --node runs the gateway on Node 24) */
-  options: { nodeArgs?: string[]; command?: [string, string[]] } = {},
+  /**
+   * `command`: another Node and entry (the benchmark's --node runs the gateway on Node 24);
+   * `cpus`: started on these CPUs only (`taskset -c`, e.g. '0'): what it sees at start
+   * (os.availableParallelism(), which GC_MODE=auto reads) is what a process given that many has
+   */
+  options: { nodeArgs?: string[]; command?: [string, string[]]; cpus?: string } = {},
 ): Promise<SpawnedServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'wag-proc-'));
   let output = '';
   const [node, args] = options.command ?? serverCommand();
-  const child = spawn(node, [...(options.nodeArgs ?? []), ...args], {
+  const argv = [...(options.nodeArgs ?? []), ...args];
+  // taskset execs the server: the child's pid is the server's
+  const [file, fileArgs] = options.cpus === undefined ? [node, argv] : ['taskset', ['-c', options.cpus, node, ...argv]];
+  const child = spawn(file, fileArgs, {
     cwd: root,
     // a clean environment: nothing from the developer's shell or .env leaks in
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ENV_FILE: '/dev/null', ...env },

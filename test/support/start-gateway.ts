@@ -25,7 +25,7 @@ export interface GatewayOptions {
   store?: 'sqlite' | { redisPrefix: string; url?: string };
   /** reuse a data dir (restart tests); a fresh temp dir otherwise */
   dataDir?: string;
-  /** open the knowledge base (as main.ts does; KB_LOAD_SAMPLE decides on the sample docs) and add these files */
+  /** open the knowledge base (as serve.ts does; KB_LOAD_SAMPLE decides on the sample docs) and add these files */
   knowledgeBase?: boolean | { files: Record<string, string> };
   /** the rate limits' clock: tests step past a window instead of sleeping */
   limitsClock?: () => number;
@@ -54,7 +54,7 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Starts the real app on 127.0.0.1:0 with real adapters, as main.ts wires them. */
+/** Starts the real app on 127.0.0.1:0 with real adapters, as serve.ts wires them. */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wag-test-'));
@@ -81,7 +81,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     },
   });
   const logger = createLogger({ level: config.logLevel, destination });
-  // main.ts's wiring; only the model's retry backoff is shortened so fault tests stay fast
+  // serve.ts's wiring; only the model's retry backoff is shortened so fault tests stay fast
   const adapters = await composeAdapters(config, logger, {
     knowledgeBase: Boolean(options.knowledgeBase),
     modelTuning: { retryBaseDelayMs: 20 },

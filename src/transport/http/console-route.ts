@@ -35,7 +35,7 @@ const securityHeaders = staticPageHeaders({ csp: CSP });
  * `GET /console/`: the browser console, static files from `console/` plus the two shared
  * files of the mini-program kit under `/console/lib/`. It uses only the public protocol
  * (WebSocket login, chat…) and the admin API with a token the developer types in, so serving
- * it adds no capability; still, main.ts may skip it in production.
+ * it adds no capability; still, serve.ts may skip it in production.
  *
  * @example
  * await registerConsoleRoute(fastify); // then open http://localhost:8000/console

@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { spawnServer, type SpawnedServer } from './support/spawn-server.js';
+import { WsTestClient } from './support/ws-test-client.js';
+
+/** Node 22.15+ can restart itself in place; Node 20 cannot, and the gateway says so. */
+const canRestart = typeof (process as { execve?: unknown }).execve === 'function';
+const FLAG = '--single-threaded-gc';
+
+/** The arguments the kernel has for the server's pid now (after any execve). */
+function commandLine(server: SpawnedServer): string[] {
+  return readFileSync(`/proc/${server.child.pid}/cmdline`, 'utf8').split('\0');
+}
+
+async function started(env: Record<string, string>, cpus: string) {
+  const server = await spawnServer({ LOG_LEVEL: 'info', ...env }, { cpus });
+  return { server, flagged: commandLine(server).includes(FLAG), output: server.output() };
+}
+
+describe('GC_MODE: the real process on one CPU or two', () => {
+  it('auto on one CPU: the same pid runs on with --single-threaded-gc (Node 22.15+), answers, and stops cleanly on SIGTERM', async () => {
+    const { server, flagged, output } = await started({}, '0');
+    try {
+      if (canRestart) {
+        assert.ok(flagged, `restarted with ${FLAG}: ${commandLine(server).join(' ')}`);
+        assert.match(output, /"gc":"single-threaded","cpus":1/);
+        assert.doesNotMatch(output, /ExperimentalWarning|cannot restart/);
+      } else {
+        assert.ok(!flagged);
+        assert.match(output, /GC_MODE=auto: single-threaded GC wanted, but Node v\d+.* cannot restart itself/);
+      }
+      const { client } = await WsTestClient.loggedIn(server.wsUrl);
+      client.send({ type: 'chat', query: '你好' });
+      assert.equal((await client.nextOf('chat_response')).code, 0);
+      await client.close();
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('parallel on one CPU keeps the default GC, silently', async () => {
+    const { server, flagged, output } = await started({ GC_MODE: 'parallel' }, '0');
+    await server.stop();
+    assert.ok(!flagged);
+    assert.match(output, /"gc":"parallel","cpus":1/);
+    assert.doesNotMatch(output, /cannot restart/);
+  });
+
+  it('two CPUs: auto keeps the default GC, single takes the single-threaded one', { skip: availableParallelism() < 2 && 'needs 2 CPUs' }, async () => {
+    const auto = await started({}, '0,1');
+    await auto.server.stop();
+    assert.ok(!auto.flagged);
+    assert.match(auto.output, /"gc":"parallel","cpus":2/);
+    const single = await started({ GC_MODE: 'single' }, '0,1');
+    await single.server.stop();
+    assert.equal(single.flagged, canRestart);
+  });
+});
