@@ -17,7 +17,7 @@
  *                       tuning (NODE_OPTIONS in production) against the default in the same kind of run
  *   --quick             a smoke run: 2 rounds, ramp 50,250, 1,000 idle sockets
  *   --pin               servers on CPU 0, runner, load generators and fakes on CPU 1 (bench/support/cpu-pin.ts)
- *   --base=DIR          another build's dist/ (e.g. main's, built and copied aside): the cpu scenario, intake (5)
+ *   --base=DIR          another build's dist/ (e.g. main's, built and copied aside): the delta gap (2), the cpu scenario, intake (5)
  *                       and HTTP (6) run it as more targets in the same interleaved rounds — a before/after on one machine state,
  *                       where two runs apart differ by more than most changes (on --node's Node too)
  *   --base-node=PATH    the Node the --base build runs on (default: --node's): with --base=dist/ the same

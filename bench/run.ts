@@ -43,7 +43,7 @@ console.log(
 );
 console.log('(measured on a shared machine: compare each figure with its baseline from the same run)');
 if (options.nodeFlags.length > 0) console.log(`gateway flags: ${options.nodeFlags.join(' ')}`);
-if (base) console.log(`base build: ${resolve(options.base!)} on node ${base.version} (cpu, 5 and 6: more targets in the same rounds)`);
+if (base) console.log(`base build: ${resolve(options.base!)} on node ${base.version} (2, cpu, 5 and 6: more targets in the same rounds)`);
 if (options.baseNodeFlags) console.log(`base build flags: ${options.baseNodeFlags.join(' ') || '(none)'}`);
 console.log(options.pin ? 'pinned: servers on CPU 0; runner, load generators and fakes on CPU 1\n' : '');
 
