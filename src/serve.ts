@@ -6,7 +6,6 @@
  */
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { createApp } from './app.js';
 import { resolveWorkerCount, runWorkers } from './cluster/run-workers.js';
 import { composeAdapters } from './compose/compose-adapters.js';
@@ -14,6 +13,7 @@ import { StartupError } from './compose/startup-error.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger, prettyDestination } from './observability/logger.js';
 import { gcInUse } from './runtime/gc-mode.js';
+import { usableCpus } from './runtime/usable-cpus.js';
 import { describeListenError, describeNativeModuleError, describeSqliteError, startupBanner } from './startup-messages.js';
 
 function fail(prefix: string, message: string): never {
@@ -34,7 +34,7 @@ const rootLogger = createLogger({ level: config.logLevel, destination: pretty ? 
 // WORKERS=n: every line says which worker wrote it
 const logger = cluster.isWorker ? rootLogger.child({ worker: cluster.worker?.id }) : rootLogger;
 
-const cpus = availableParallelism();
+const cpus = usableCpus();
 const gc = gcInUse(config.gcMode, cpus, process.execArgv);
 if (gc.missing && !cluster.isWorker) {
   logger.warn(

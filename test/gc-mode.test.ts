@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { spawnServer, type SpawnedServer } from './support/spawn-server.js';
+import { join } from 'node:path';
+import { serverCommand, spawnServer, type SpawnedServer } from './support/spawn-server.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 /** Node 22.15+ can restart itself in place; Node 20 cannot, and the gateway says so. */
@@ -15,8 +16,23 @@ function commandLine(server: SpawnedServer): string[] {
 }
 
 async function started(env: Record<string, string>, cpus: string) {
-  const server = await spawnServer({ LOG_LEVEL: 'info', ...env }, { cpus });
+  return startedWith(await spawnServer({ LOG_LEVEL: 'info', ...env }, { cpus }));
+}
+
+function startedWith(server: SpawnedServer) {
   return { server, flagged: commandLine(server).includes(FLAG), output: server.output() };
+}
+
+/** The cgroup v1 cpu controller, when this test may make a cgroup there (root, as in CI), else why not. */
+const CPU_CGROUP = '/sys/fs/cgroup/cpu';
+function noCgroup(): string | false {
+  if (!existsSync(join(CPU_CGROUP, 'cpu.cfs_quota_us'))) return 'no cgroup v1 cpu controller';
+  try {
+    accessSync(CPU_CGROUP, constants.W_OK);
+    return false;
+  } catch {
+    return 'cannot create a cgroup (not root)';
+  }
 }
 
 describe('GC_MODE: the real process on one CPU or two', () => {
@@ -48,6 +64,22 @@ describe('GC_MODE: the real process on one CPU or two', () => {
     assert.ok(!flagged);
     assert.match(output, /"gc":"parallel","cpus":1/);
     assert.doesNotMatch(output, /cannot restart/);
+  });
+
+  it('a container-style quota of one CPU (cgroup v1, every CPU still in the affinity mask): auto restarts with it too', { skip: noCgroup() }, async () => {
+    const group = mkdtempSync(join(CPU_CGROUP, 'wag-test-'));
+    try {
+      writeFileSync(join(group, 'cpu.cfs_quota_us'), readFileSync(join(group, 'cpu.cfs_period_us'), 'utf8').trim());
+      const [node, args] = serverCommand();
+      // the shell joins the cgroup, then becomes the server: same pid
+      const command: [string, string[]] = ['sh', ['-c', `echo $$ > ${group}/cgroup.procs && exec "$0" "$@"`, node, ...args]];
+      const { server, flagged, output } = startedWith(await spawnServer({ LOG_LEVEL: 'info' }, { command }));
+      await server.stop();
+      assert.match(output, /"cpus":1\b/);
+      assert.equal(flagged, canRestart);
+    } finally {
+      rmdirSync(group);
+    }
   });
 
   it('two CPUs: auto keeps the default GC, single takes the single-threaded one', { skip: availableParallelism() < 2 && 'needs 2 CPUs' }, async () => {

@@ -1,11 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
+import { usableCpus } from '../runtime/usable-cpus.js';
 import { serveClusterMetrics } from './serve-cluster-metrics.js';
 
-/** WORKERS → a process count: `auto` is one per CPU the machine gives this process. */
+/** WORKERS → a process count: `auto` is one per CPU the machine (or the container's quota) gives this process. */
 export function resolveWorkerCount(workers: number | 'auto'): number {
-  return workers === 'auto' ? availableParallelism() : workers;
+  return workers === 'auto' ? usableCpus() : workers;
 }
 
 export interface RunWorkersOptions {

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
+import { usableCpus } from './usable-cpus.js';
 
 /**
  * GC_MODE: whether V8 collects garbage with helper threads (its default) or on the main thread
@@ -8,8 +8,8 @@ import { availableParallelism } from 'node:os';
  * and catches up in long steps. Measured pinned to one core (docs/performance.md, rounds 16–17):
  * the added per-delta gap p99 drops from ~2 ms to ~0.5 ms, the intake's ack p99 at 2,500/s
  * halves, CPU per chat ×0.94; with two cores it makes no difference. So `auto` (the default)
- * takes it when this process may use one CPU (affinity, or a container's CPU quota: what
- * `os.availableParallelism()` reports).
+ * takes it when this process can keep only one CPU busy (affinity, or a container's CPU quota:
+ * usable-cpus.ts).
  *
  * A V8 flag cannot be turned on once V8 runs (v8.setFlagsFromString crashes the next
  * mark-compact), nor set in NODE_OPTIONS: the entry point restarts Node with it, in place
@@ -51,7 +51,7 @@ export function gcRestartArgs(mode: string | undefined, cpus: number, execArgv: 
  */
 export function restartForGc(): void {
   if (cluster.isWorker) return;
-  const args = gcRestartArgs(process.env.GC_MODE, availableParallelism(), process.execArgv, process.argv);
+  const args = gcRestartArgs(process.env.GC_MODE, usableCpus(), process.execArgv, process.argv);
   // Node 22.15+; @types/node for Node 20 does not know it yet
   const { execve } = process as NodeJS.Process & { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never };
   if (!args || typeof execve !== 'function') return;

@@ -84,7 +84,7 @@ export async function spawnServer(
   /**
    * `command`: another Node and entry (the benchmark's --node runs the gateway on Node 24);
    * `cpus`: started on these CPUs only (`taskset -c`, e.g. '0'): what it sees at start
-   * (os.availableParallelism(), which GC_MODE=auto reads) is what a process given that many has
+   * (the CPU count GC_MODE=auto reads: src/runtime/usable-cpus.ts) is what a process given that many has
    */
   options: { nodeArgs?: string[]; command?: [string, string[]]; cpus?: string } = {},
 ): Promise<SpawnedServer> {
