@@ -12,7 +12,7 @@ import { composeAdapters } from './compose/compose-adapters.js';
 import { StartupError } from './compose/startup-error.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger, prettyDestination } from './observability/logger.js';
-import { gcInUse } from './runtime/gc-mode.js';
+import { gcInUse, whyNotRestarted } from './runtime/gc-mode.js';
 import { usableCpus } from './runtime/usable-cpus.js';
 import { describeListenError, describeNativeModuleError, describeSqliteError, startupBanner } from './startup-messages.js';
 
@@ -39,7 +39,7 @@ const gc = gcInUse(config.gcMode, cpus, process.execArgv);
 if (gc.missing && !cluster.isWorker) {
   logger.warn(
     { cpus, gcMode: config.gcMode },
-    `GC_MODE=${config.gcMode}: single-threaded GC wanted, but Node ${process.version} cannot restart itself with it (needs 22.15+): ` +
+    `GC_MODE=${config.gcMode}: single-threaded GC wanted, but Node did not restart itself with it — ${whyNotRestarted()}: ` +
       'start it as `node --single-threaded-gc --max-semi-space-size=8 dist/main.js`, or set GC_MODE=parallel to silence this',
   );
 }

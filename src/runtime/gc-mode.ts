@@ -52,14 +52,24 @@ export function gcRestartArgs(mode: string | undefined, cpus: number, execArgv: 
 export function restartForGc(): void {
   if (cluster.isWorker) return;
   const args = gcRestartArgs(process.env.GC_MODE, usableCpus(), process.execArgv, process.argv);
-  // Node 22.15+; @types/node for Node 20 does not know it yet
-  const { execve } = process as NodeJS.Process & { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never };
-  if (!args || typeof execve !== 'function') return;
+  const execve = execveOf();
+  if (!args || execve === undefined) return;
   try {
     execve.call(process, process.execPath, [process.execPath, ...args], process.env);
   } catch {
     // execve(2) failed (the process goes on unchanged): the start-up warning says the mode is missing
   }
+}
+
+/** Node 22.15+; @types/node for Node 20 does not know it yet. */
+function execveOf(): ((file: string, args: string[], env: NodeJS.ProcessEnv) => never) | undefined {
+  const { execve } = process as NodeJS.Process & { execve?: unknown };
+  return typeof execve === 'function' ? (execve as (file: string, args: string[], env: NodeJS.ProcessEnv) => never) : undefined;
+}
+
+/** Why a wanted restart did not happen, for the start-up warning. */
+export function whyNotRestarted(): string {
+  return execveOf() ? 'process.execve failed (a permission model that forbids it?)' : `Node ${process.version} has no process.execve (22.15+)`;
 }
 
 /** The GC this process runs, and whether GC_MODE asked for single-threaded GC it did not get. */
