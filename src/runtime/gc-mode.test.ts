@@ -25,6 +25,13 @@ describe('GC_MODE: when Node restarts itself with single-threaded GC', () => {
     }
   });
 
+  it('not under a debugger (--inspect, --inspect-brk, --inspect-wait): a restart would drop its session; nothing to warn about either', () => {
+    for (const flag of ['--inspect', '--inspect-brk=0.0.0.0:9229', '--inspect-wait']) {
+      assert.equal(gcRestartArgs('single', 1, [flag], argv), undefined, flag);
+      assert.deepEqual(gcInUse('auto', 1, [flag]), { gc: 'parallel', missing: false }, flag);
+    }
+  });
+
   it('an unknown mode restarts nothing (loadConfig refuses it with one clear line)', () => {
     assert.equal(gcRestartArgs('fast', 1, flags, argv), undefined);
   });

@@ -30,6 +30,14 @@ function flagGiven(execArgv: readonly string[]): boolean | undefined {
   return undefined;
 }
 
+/**
+ * A debugger is attached or waited for (`--inspect`, `--inspect-brk`, `--inspect-wait`): a
+ * restart would drop its session (and stop twice at the first line), so the process goes on as is.
+ */
+function debugging(execArgv: readonly string[]): boolean {
+  return execArgv.some((arg) => arg.startsWith('--inspect'));
+}
+
 /** Whether this process should run single-threaded GC; an unknown mode is left to loadConfig to refuse. */
 export function wantsSingleThreadedGc(mode: string | undefined, cpus: number): boolean {
   if (mode === 'single') return true;
@@ -39,7 +47,7 @@ export function wantsSingleThreadedGc(mode: string | undefined, cpus: number): b
 
 /** The Node arguments to restart with (after the executable), or undefined: go on as is. */
 export function gcRestartArgs(mode: string | undefined, cpus: number, execArgv: readonly string[], argv: readonly string[]): string[] | undefined {
-  if (flagGiven(execArgv) !== undefined || !wantsSingleThreadedGc(mode, cpus)) return undefined;
+  if (flagGiven(execArgv) !== undefined || debugging(execArgv) || !wantsSingleThreadedGc(mode, cpus)) return undefined;
   return [...execArgv, SINGLE_THREADED_GC, ...argv.slice(1)];
 }
 
@@ -76,5 +84,5 @@ export function whyNotRestarted(): string {
 export function gcInUse(mode: string | undefined, cpus: number, execArgv: readonly string[]): { gc: 'single-threaded' | 'parallel'; missing: boolean } {
   const given = flagGiven(execArgv);
   if (given !== undefined) return { gc: given ? 'single-threaded' : 'parallel', missing: false };
-  return { gc: 'parallel', missing: wantsSingleThreadedGc(mode, cpus) };
+  return { gc: 'parallel', missing: !debugging(execArgv) && wantsSingleThreadedGc(mode, cpus) };
 }
