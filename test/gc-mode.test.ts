@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverCommand, spawnServer, type SpawnedServer } from './support/spawn-server.js';
 import { WsTestClient } from './support/ws-test-client.js';
@@ -55,6 +55,20 @@ describe('GC_MODE: the real process on one CPU or two', () => {
       assert.equal(await server.exited, 0);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('GC_MODE from the .env file counts: it is read before Node decides to restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wag-envfile-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'GC_MODE=parallel\n');
+      const { server, flagged, output } = await started({ ENV_FILE: join(dir, '.env') }, '0');
+      await server.stop();
+      assert.ok(!flagged);
+      assert.match(output, /"gc":"parallel","cpus":1/);
+      assert.doesNotMatch(output, /did not restart/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
