@@ -45,7 +45,7 @@ if (gc.missing && !cluster.isWorker) {
 }
 
 // WORKERS=n: this process only supervises; each worker runs this file again and goes on below
-const workers = resolveWorkerCount(config.workers);
+const workers = resolveWorkerCount(config.workers, cpus);
 if (cluster.isPrimary && workers > 1) {
   const { port: metricsPort, token } = config.metrics;
   const metrics = metricsPort === undefined ? undefined : { host: config.host, port: metricsPort, token };

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { flagGiven } from '../../src/runtime/gc-mode.js';
 
 export const TICKS_PER_SECOND = (() => {
   try {
@@ -32,8 +33,7 @@ export function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
  * (after GC_MODE=auto restarted it in place): for the run's notes.
  */
 export function gcOf(pid: number): 'single-threaded' | 'parallel' {
-  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  return args.some((arg) => arg.replaceAll('_', '-') === '--single-threaded-gc') ? 'single-threaded' : 'parallel';
+  return flagGiven(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')) ? 'single-threaded' : 'parallel';
 }
 
 /** CPU spent by `pid` while `work` ran, in ms, with what `work` returned. */

@@ -4,8 +4,8 @@ import { usableCpus } from '../runtime/usable-cpus.js';
 import { serveClusterMetrics } from './serve-cluster-metrics.js';
 
 /** WORKERS → a process count: `auto` is one per CPU the machine (or the container's quota) gives this process. */
-export function resolveWorkerCount(workers: number | 'auto'): number {
-  return workers === 'auto' ? usableCpus() : workers;
+export function resolveWorkerCount(workers: number | 'auto', cpus = usableCpus()): number {
+  return workers === 'auto' ? cpus : workers;
 }
 
 export interface RunWorkersOptions {

@@ -6,8 +6,9 @@ import { usableCpus } from './usable-cpus.js';
  * only (`--single-threaded-gc`). On one CPU the helper threads only take turns with the main
  * thread: a scavenge's copying waits for a helper's time slice, concurrent marking gets no core
  * and catches up in long steps. Measured pinned to one core (docs/performance.md, rounds 16–17):
- * the added per-delta gap p99 drops from ~2 ms to ~0.5 ms, the intake's ack p99 at 2,500/s
- * halves, CPU per chat ×0.94; with two cores it makes no difference. So `auto` (the default)
+ * the intake's ack p99 at 2,500 / 5,000 chats/s drops to about a third / a half, CPU per
+ * streamed chat ×0.93–0.96 (peak RSS +25 MB, +8–14% CPU per intake at saturation); with two
+ * cores it makes no difference. So `auto` (the default)
  * takes it when this process can keep only one CPU busy (affinity, or a container's CPU quota:
  * usable-cpus.ts).
  *
@@ -15,13 +16,15 @@ import { usableCpus } from './usable-cpus.js';
  * mark-compact), nor set in NODE_OPTIONS: the entry point restarts Node with it, in place
  * (`process.execve`: same pid, so npm, systemd and Docker's PID 1 see no new process).
  */
-export type GcMode = 'auto' | 'single' | 'parallel';
 export const GC_MODES = ['auto', 'single', 'parallel'] as const;
 
 export const SINGLE_THREADED_GC = '--single-threaded-gc';
 
-/** The operator wrote the flag themselves (either way, `_` or `-`): theirs wins. */
-function flagGiven(execArgv: readonly string[]): boolean | undefined {
+/**
+ * Whether these Node arguments turn single-threaded GC on (true) or off (false), either
+ * spelling (`_` or `-`); undefined when they say nothing. The operator's flag wins over GC_MODE.
+ */
+export function flagGiven(execArgv: readonly string[]): boolean | undefined {
   for (const arg of execArgv) {
     const flag = arg.replaceAll('_', '-');
     if (flag === SINGLE_THREADED_GC) return true;
@@ -39,7 +42,7 @@ function debugging(execArgv: readonly string[]): boolean {
 }
 
 /** Whether this process should run single-threaded GC; an unknown mode is left to loadConfig to refuse. */
-export function wantsSingleThreadedGc(mode: string | undefined, cpus: number): boolean {
+function wantsSingleThreadedGc(mode: string | undefined, cpus: number): boolean {
   if (mode === 'single') return true;
   if (mode === undefined || mode === '' || mode === 'auto') return cpus <= 1;
   return false;
