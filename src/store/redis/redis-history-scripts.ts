@@ -63,17 +63,19 @@ end
 export const APPEND_SCRIPT = new LuaScript(`${HELPERS}
 local base, cid = ARGV[5], ARGV[6]
 local conv, num, convs = base .. ':conv', base .. ':num', base .. ':convs'
-if legacy(base, KEYS[1]) then return {-2} end
 local n, raw
 if ARGV[11] == '1' then
+  if legacy(base, KEYS[1]) then return {-2} end
   raw = redis.call('HGET', conv, cid)
   if not raw then return {-1} end
   n = tostring(cjson.decode(raw).n)
 else
   n = redis.call('GET', KEYS[1]) or '0'
+  -- found in ':num', the user has one: not a user to adopt, and no need to ask (legacy())
   cid = redis.call('HGET', num, n)
   raw = cid and redis.call('HGET', conv, cid)
   if not raw then
+    if not cid and legacy(base, KEYS[1]) then return {-2} end
     cid, raw = ARGV[7], fresh(n)
     redis.call('HSET', num, n, cid, 'v', '2')
   end
@@ -89,7 +91,8 @@ if added == 1 then
   local over = length - tonumber(ARGV[3])
   if over > 0 then
     for _, v in ipairs(redis.call('LRANGE', list, 0, over - 1)) do
-      redis.call('SREM', ids, cjson.decode(v).id)
+      -- the id is the first field as this store writes it: read without decoding the message
+      redis.call('SREM', ids, string.match(v, '^{"id":"([^"\\\\]*)"') or cjson.decode(v).id)
     end
     redis.call('LTRIM', list, over, -1)
     length = length - over
@@ -116,6 +119,24 @@ if refresh then
   end
 end
 return { added, cid, s.updatedAt }
+`);
+
+/**
+ * The newest messages of a conversation (ARGV[3]; '' = the current one), oldest first, in one
+ * round trip: a model's prompt reads them on every chat. ARGV: user key base, how many,
+ * conversation id or ''. An unknown conversation has none.
+ */
+export const RECENT_SCRIPT = new LuaScript(`
+local base = ARGV[1]
+local n
+if ARGV[3] == '' then
+  n = redis.call('GET', KEYS[1]) or '0'
+else
+  local raw = redis.call('HGET', base .. ':conv', ARGV[3])
+  if not raw then return {} end
+  n = tostring(cjson.decode(raw).n)
+end
+return redis.call('LRANGE', base .. ':' .. n .. ':msgs', -tonumber(ARGV[2]), -1)
 `);
 
 /**

@@ -12,7 +12,7 @@ import {
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './create-redis-client.js';
 import { RedisConversationIndex } from './redis-conversation-index.js';
-import { APPEND_SCRIPT, CLEAR_SCRIPT, CURRENT_SCRIPT, DELETE_SCRIPT, OPEN_SCRIPT } from './redis-history-scripts.js';
+import { APPEND_SCRIPT, CLEAR_SCRIPT, CURRENT_SCRIPT, DELETE_SCRIPT, OPEN_SCRIPT, RECENT_SCRIPT } from './redis-history-scripts.js';
 import { adoptLegacyConversations } from './redis-legacy-conversations.js';
 
 export interface RedisHistoryOptions {
@@ -116,9 +116,8 @@ export class RedisHistoryStore implements HistoryStore {
     const count = Math.floor(limit);
     // LRANGE -0 -1 would be the whole list, so a zero limit must stop here.
     if (!(count > 0)) return [];
-    const n = conversationId === undefined ? await this.#currentNumber(openid) : (await this.#summary(openid, conversationId))?.n;
-    if (n === undefined) return [];
-    const raw = await this.#client.lrange(`${this.#userKey(openid)}:${n}:msgs`, -count, -1);
+    const base = this.#userKey(openid);
+    const raw = (await RECENT_SCRIPT.run(this.#client, [`${base}:cur`], [base, count, conversationId ?? ''])) as string[];
     return raw.map(toMessage);
   }
 
@@ -233,15 +232,6 @@ export class RedisHistoryStore implements HistoryStore {
     if ((await this.#client.exists(`${this.#userKey(openid)}:num`)) === 1) return false;
     await this.#adopt(openid);
     return true;
-  }
-
-  async #currentNumber(openid: string): Promise<string> {
-    return (await this.#client.get(`${this.#userKey(openid)}:cur`)) ?? '0';
-  }
-
-  async #summary(openid: string, conversationId: string): Promise<Summary | undefined> {
-    const raw = await this.#client.hget(`${this.#userKey(openid)}:conv`, conversationId);
-    return raw === null ? undefined : (JSON.parse(raw) as Summary);
   }
 
   #userKey(openid: string): string {

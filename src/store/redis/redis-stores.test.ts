@@ -75,6 +75,39 @@ describe('Redis stores', () => {
     await deleteKeys(prefix);
   });
 
+  it('forgets the id of a dropped message however its JSON reads (escaped id, fields in another order)', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    const store = new RedisHistoryStore(admin, prefix, { maxMessages: 2 });
+    const quoted = 'say "hi" \\ there';
+    await store.append('o_1', message(quoted));
+    // as another writer might have stored it: the id is not the first field
+    const { id, ...rest } = message('late-id');
+    await admin.rpush(`${prefix}hist:{o_1}:0:msgs`, JSON.stringify({ ...rest, id }));
+    await admin.sadd(`${prefix}hist:{o_1}:0:ids`, 'late-id');
+    for (const next of ['x', 'y']) await store.append('o_1', message(next));
+    assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['x', 'y']);
+    assert.deepEqual((await admin.smembers(`${prefix}hist:{o_1}:0:ids`)).sort(), ['x', 'y']);
+    // dropped ids are new again
+    await store.append('o_1', message(quoted));
+    assert.deepEqual((await store.listRecent('o_1', 10)).map((m) => m.id), ['y', quoted]);
+    await store.close();
+    await deleteKeys(prefix);
+  });
+
+  it('reads the newest messages of a named conversation, and none of an unknown one', async () => {
+    const prefix = `${runId}${randomUUID()}:`;
+    const store = new RedisHistoryStore(admin, prefix);
+    for (const id of ['a', 'b', 'c']) await store.append('o_1', message(id));
+    const earlier = await store.currentConversation('o_1');
+    await store.clear('o_1');
+    await store.append('o_1', message('d'));
+    assert.deepEqual((await store.listRecent('o_1', 2, earlier)).map((m) => m.id), ['b', 'c']);
+    assert.deepEqual((await store.listRecent('o_1', 2)).map((m) => m.id), ['d']);
+    assert.deepEqual(await store.listRecent('o_1', 2, randomUUID()), []);
+    await store.close();
+    await deleteKeys(prefix);
+  });
+
   it('reads answers written before model and sources were typed (a free-form meta field)', async () => {
     const prefix = `${runId}${randomUUID()}:`;
     const source = { title: '手册', source: '手册.md', snippet: '……', score: 0.5 };
