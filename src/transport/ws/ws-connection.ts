@@ -32,6 +32,7 @@ import { logIn } from '../log-in.js';
 import { startChat } from '../start-chat.js';
 import { MessageRateLimit } from './message-rate-limit.js';
 import { sendBounded } from './send-bounded.js';
+import { writeTogether } from './write-together.js';
 import { SessionLease } from './session-lease.js';
 import type { WsConnectionDeps, WsShared } from './ws-connection-deps.js';
 
@@ -218,6 +219,8 @@ export class WsConnection {
       return run.detach(nobody, this.deps.limits.detachGraceMs);
     }
     if (rid !== undefined && !this.shared.chatRequestIds.has(run)) this.shared.chatRequestIds.set(run, rid);
+    // a retry that joined an answer already streaming is sent its deltas now: one write for all
+    if (message.stream && run.deltas.length > 0) writeTogether(this.tcp);
     this.send(answerProcessingFrame(run.id, extended, rid));
     // same tick as the attach below: the transcript always precedes the answer's first delta
     if (transcript !== undefined) this.send(transcriptFrame({ id: run.id, text: transcript }, rid));
@@ -237,6 +240,7 @@ export class WsConnection {
     const run = await this.deps.chat.findRun(asker.ownerKey);
     if (this.closed) return;
     if (run && run.id === id) {
+      writeTogether(this.tcp);
       for (const delta of run.deltasFrom(fromIndex)) this.send(deltaFrame(delta, rid));
       return this.follow(run, true, rid);
     }
