@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -85,15 +85,6 @@ describe('background checkpoint', () => {
       await store.append('o_1', message('a'));
       await until(() => checkpoints.started);
       await until(() => restarts(db) === 1);
-    }));
-
-  it('runs at the lowest CPU priority, on its own thread only (Linux)', { skip: process.platform !== 'linux' }, () =>
-    withCheckpoints('nice.db', 10, async ({ store, checkpoints }) => {
-      const niced = () => readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16] === '19');
-      assert.deepEqual(niced(), [], 'no thread of this process is niced before the worker starts');
-      await store.append('o_1', message('a'));
-      await until(() => checkpoints.started && niced().length === 1);
-      assert.notEqual(niced()[0], String(process.pid), 'the main thread keeps its priority');
     }));
 
   it('a write made before the worker started is checkpointed on stop, on the connection itself', () =>

@@ -31,13 +31,6 @@ const MAX_HOLD_MS = 200;
  */
 const SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-// Background work runs at the lowest CPU priority (nice 19, this thread only: Linux's nice is
-// per thread), so that where the process has one CPU (a container with cpus: 1) the gateway's
-// own thread is not made to wait for it; otherwise it runs on a core of its own as before.
-try {
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  require('node:os').setPriority(tid, 19);
-} catch {}
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
