@@ -9,6 +9,8 @@ import { ChatService } from './chat-service.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { toAppError } from '../protocol/to-app-error.js';
 
+const contents = (messages: Array<{ content: string }>) => messages.map((m) => m.content);
+
 /** A model that answers "ok" after `delayMs`, honouring the abort signal. */
 const slowModel = (delayMs: number): ChatModel => ({
   name: 'slow',
@@ -22,7 +24,7 @@ const slowModel = (delayMs: number): ChatModel => ({
 /** The real store with some methods replaced (a class instance does not spread: its methods are bound here). */
 function withOverrides(store: HistoryStore, overrides: Partial<HistoryStore>): HistoryStore {
   const bound = {} as Record<string, unknown>;
-  for (const name of ['append', 'listRecent', 'clear', 'currentConversation', 'openConversation', 'listConversations', 'deleteConversation', 'findMessage', 'ping', 'close'] as const) {
+  for (const name of ['append', 'listRecent', 'openCurrent', 'clear', 'currentConversation', 'openConversation', 'listConversations', 'deleteConversation', 'findMessage', 'ping', 'close'] as const) {
     bound[name] = store[name].bind(store);
   }
   return { ...(bound as unknown as HistoryStore), ...overrides };
@@ -61,6 +63,53 @@ describe('ChatService', () => {
     assert.equal((await third.done).text, 'ok');
     await stores.close();
   });
+  it('a chat that names no conversation starts with one store call; when it fails nothing is stored or asked, and the slot goes back', async () => {
+    const stores = createSqliteStores(':memory:');
+    const calls: string[] = [];
+    let failing = true;
+    const counted = (name: string) => calls.push(name);
+    const history = withOverrides(stores.history, {
+      openCurrent: (openid, limit) => (counted('openCurrent'), failing ? Promise.reject(new Error('Redis gone')) : stores.history.openCurrent(openid, limit)),
+      currentConversation: (openid) => (counted('currentConversation'), stores.history.currentConversation(openid)),
+      listRecent: (openid, limit, id) => (counted('listRecent'), stores.history.listRecent(openid, limit, id)),
+      append: (openid, message, id) => (counted(`append ${message.role}${id === undefined ? '' : ' (named)'}`), stores.history.append(openid, message, id)),
+    });
+    let asked = 0;
+    const model: ChatModel = {
+      name: 'counting',
+      async *stream(): AsyncIterable<StreamPart> {
+        asked++;
+        yield { type: 'text-delta', text: '好' };
+        yield { type: 'finish', reason: 'stop' };
+      },
+    };
+    const gate = new ConcurrencyGate(1, 5);
+    const options = { systemPrompt: '', historyTurns: 5, maxQueryChars: 100, streamCoalesceMs: 0, queueTimeoutMs: 5_000, rag: { topK: 3, minRelevance: 0.3 } };
+    const chat = new ChatService({ history, model, gate, logger: pino({ level: 'silent' }), options });
+    await assert.rejects(chat.start({ openid: 'o_1', ownerKey: 's' }, { query: '一', useAutoRag: false }), (error: unknown) => toAppError(error).reason === 'store_unavailable');
+    for (let i = 0; i < 20 && gate.activeCount > 0; i++) await sleep(5);
+    assert.equal(gate.activeCount, 0, 'the model slot was returned');
+    assert.deepEqual(calls, ['openCurrent'], 'no question stored without a conversation');
+    assert.equal(asked, 0, 'and none asked');
+
+    failing = false;
+    calls.length = 0;
+    const { run } = await chat.start({ openid: 'o_1', ownerKey: 's' }, { query: '二', useAutoRag: false });
+    const done = await run.done;
+    assert.equal(done.status, 'complete');
+    assert.equal(done.conversationId, await stores.history.currentConversation('o_1'));
+    assert.deepEqual(calls, ['openCurrent', 'append user (named)', 'append assistant (named)'], 'conversation and history in one call');
+    assert.deepEqual(contents(await stores.history.listRecent('o_1', 10)), ['二', '好']);
+
+    // offline: the question's append decides the conversation
+    calls.length = 0;
+    const offline = new ChatService({ history, gate, logger: pino({ level: 'silent' }), options });
+    const answered = await (await offline.start({ openid: 'o_2', ownerKey: 't' }, { query: '三', useAutoRag: false })).run.done;
+    assert.deepEqual(calls, ['append user', 'append assistant (named)']);
+    assert.equal(answered.conversationId, await stores.history.currentConversation('o_2'));
+    await stores.close();
+  });
+
   it('the model request goes out while the question is being stored; no text reaches the run before it is, and none at all when it is not', async () => {
     const stores = createSqliteStores(':memory:');
     const releases: Array<(ok: boolean) => void> = [];

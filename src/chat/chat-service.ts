@@ -31,8 +31,8 @@ const NO_TURNS: Promise<StoredMessage[]> = Promise.resolve([]);
 interface Asked {
   /** the content check's verdict, and the question as it will be stored */
   checked: Promise<{ verdict: ModerationOutcome; question: StoredMessage }>;
-  /** settles once the question is committed (rejects: it was not, and nothing is asked) */
-  stored: Promise<ModerationOutcome>;
+  /** settles once the question is committed, with the conversation it went to (rejects: it was not, and nothing is asked) */
+  stored: Promise<{ verdict: ModerationOutcome; conversationId: string }>;
 }
 
 export interface ChatServiceOptions {
@@ -133,12 +133,17 @@ export class ChatService {
     const claim = await storeCall(this.registry.claim(run, requestId === undefined ? undefined : { requestId, query }));
     if (claim.kind === 'busy') throw new AppError('chat_in_progress');
     if (claim.kind === 'joined') return { run: claim.run, joined: true };
-    let conversationId: string;
-    try {
-      conversationId = await conversationFor(this.deps.history, asker.openid, input.conversationId);
-    } catch (error) {
-      await this.registry.withdraw(run).catch(() => undefined);
-      throw error;
+    // A conversation asked for is opened (made current) first. Otherwise the chat's first store
+    // call decides it — the history read with a model, the question's own append without one —
+    // and the run keeps it from then on.
+    let requested: string | undefined;
+    if (input.conversationId !== undefined) {
+      try {
+        requested = await conversationFor(this.deps.history, asker.openid, input.conversationId);
+      } catch (error) {
+        await this.registry.withdraw(run).catch(() => undefined);
+        throw error;
+      }
     }
     const ticket = this.deps.gate.enter(this.deps.options.queueTimeoutMs, run.signal);
     if (!ticket) {
@@ -149,11 +154,16 @@ export class ChatService {
     const log = bindLogger(this.deps.logger, { answerId: run.id });
     // The conversation so far, read before the question is queued: the prompt is that plus the
     // question, so the model request need not wait for the question's commit (see `execute`).
-    const earlier = this.deps.model ? storeCall(this.deps.history.listRecent(asker.openid, this.deps.options.historyTurns * 2, conversationId)) : NO_TURNS;
+    const turns = this.deps.options.historyTurns * 2;
+    const { history } = this.deps;
+    const opened = this.deps.model && requested === undefined ? storeCall(history.openCurrent(asker.openid, turns)) : undefined;
+    const earlier = !this.deps.model ? NO_TURNS : opened ? opened.then((o) => o.recent) : storeCall(history.listRecent(asker.openid, turns, requested));
     earlier.catch(() => undefined); // execute reports it, if it gets that far
+    const openedId = opened?.then((o) => o.conversationId);
+    openedId?.catch(() => undefined); // the question's store call reports it
     // the question is queued once that read is answered (Redis: it must not see the question)
-    const asked = this.ask(run, query, conversationId, log, input.attachments, earlier);
-    void this.execute(run, { query, conversationId, useAutoRag: input.useAutoRag }, ticket.acquired, performance.now(), asked, earlier, log);
+    const asked = this.ask(run, query, requested ?? openedId, log, input.attachments, earlier);
+    void this.execute(run, { query, useAutoRag: input.useAutoRag }, ticket.acquired, performance.now(), asked, earlier, log);
     try {
       await asked.stored;
     } catch (error) {
@@ -241,7 +251,7 @@ export class ChatService {
 
   private async execute(
     run: AnswerRun,
-    { query, conversationId, useAutoRag }: { query: string; conversationId: string; useAutoRag: boolean },
+    { query, useAutoRag }: { query: string; useAutoRag: boolean },
     acquired: Promise<() => void>,
     startedAt: number,
     asked: Asked,
@@ -275,13 +285,13 @@ export class ChatService {
       };
       outcome = await this.strategy.answer(runQuestion(run, { query, turns, useAutoRag }, asked.stored, log, options.streamCoalesceMs, onText));
       await asked.stored; // an answer with no text never waited for it
-      await this.finish(run, conversationId, 'complete', outcome, log, moderator);
+      await this.finish(run, asked, 'complete', outcome, log, moderator);
     } catch (error) {
-      if (run.cancelled) return void (await this.finish(run, conversationId, 'cancelled', outcome, log, moderator));
+      if (run.cancelled) return void (await this.finish(run, asked, 'cancelled', outcome, log, moderator));
       const appError = toAppError(error);
       log.warn({ reason: appError.reason, error: String(error) }, 'answer failed');
       if (LlmError.is(error)) metrics.modelError(error.kind);
-      await this.finish(run, conversationId, 'failed', outcome, log, moderator, appError);
+      await this.finish(run, asked, 'failed', outcome, log, moderator, appError);
     } finally {
       moderator?.dispose();
       // A slot granted after this run gave up (e.g. the store failed while it waited in
@@ -312,7 +322,15 @@ export class ChatService {
    * never goes to the model, and its answer ends with 403 (or 503 when the check failed,
    * fail-closed). The check runs while the run waits for a model slot.
    */
-  private ask(run: AnswerRun, query: string, conversationId: string, log: Logger, attachments: StoredAttachment[] | undefined, after: Promise<unknown>): Asked {
+  private ask(
+    run: AnswerRun,
+    query: string,
+    /** where the question goes: absent = the current conversation, decided by its append */
+    conversation: string | Promise<string> | undefined,
+    log: Logger,
+    attachments: StoredAttachment[] | undefined,
+    after: Promise<unknown>,
+  ): Asked {
     const { moderation, history } = this.deps;
     // no abort signal: a question cancelled mid-check must still be stored with its verdict
     const verdict: Promise<ModerationOutcome> = moderation ? checkWithPolicy(moderation, { text: query, openid: run.openid, scene: 'question' }, log) : Promise.resolve({ ok: true });
@@ -324,8 +342,7 @@ export class ChatService {
     });
     const stored = checked.then(async ({ verdict: outcome, question }) => {
       await after.catch(() => undefined);
-      await storeQuestion(history, run.openid, question, conversationId);
-      return outcome;
+      return { verdict: outcome, conversationId: await storeQuestion(history, run.openid, question, await conversation) };
     });
     stored.catch(() => undefined); // start() reports it
     return { checked, stored };
@@ -346,7 +363,7 @@ export class ChatService {
    */
   private async finish(
     run: AnswerRun,
-    conversationId: string,
+    asked: Asked,
     ended: MessageStatus,
     outcome: Answer,
     log: Logger,
@@ -359,8 +376,10 @@ export class ChatService {
     const text = run.retracted ? RETRACT_NOTICE : run.text;
     const usage = outcome.usage;
     const sources = run.retracted ? [] : toSources(outcome.passages);
-    const result: AnswerResult = { id: run.id, text, status, usage, error: run.retracted ? undefined : error, sources, conversationId };
-    if (status !== 'failed' || text !== '') {
+    // the question's conversation; none when the question was never stored: nothing goes beside it
+    const conversationId = await asked.stored.then((stored) => stored.conversationId, () => undefined);
+    const result: AnswerResult = { id: run.id, text, status, usage, error: run.retracted ? undefined : error, sources, ...(conversationId !== undefined && { conversationId }) };
+    if (conversationId !== undefined && (status !== 'failed' || text !== '')) {
       const answer: StoredMessage = {
         id: run.id,
         role: 'assistant',

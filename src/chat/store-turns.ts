@@ -19,9 +19,12 @@ export async function conversationFor(history: HistoryStore, openid: string, req
   throw new AppError('conversation_not_found');
 }
 
-/** Stores a question; deleted since the run started, it has nowhere to go: 404 to the asker. */
-export async function storeQuestion(history: HistoryStore, openid: string, question: StoredMessage, conversationId: string): Promise<void> {
-  await storeCall(history.append(openid, question, conversationId)).catch((error: unknown) => {
+/**
+ * Stores a question in `conversationId`, or the current conversation when absent; resolves with
+ * the conversation it went to. Deleted since the run started, it has nowhere to go: 404 to the asker.
+ */
+export async function storeQuestion(history: HistoryStore, openid: string, question: StoredMessage, conversationId: string | undefined): Promise<string> {
+  return storeCall(history.append(openid, question, conversationId)).catch((error: unknown) => {
     if (error instanceof StoreError && error.cause instanceof ConversationNotFoundError) throw new AppError('conversation_not_found');
     throw error;
   });

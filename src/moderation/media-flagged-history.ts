@@ -12,6 +12,10 @@ export function withMediaFlags(history: HistoryStore, mediaCheck: MediaCheck): H
   return {
     append: (openid, message, conversationId) => history.append(openid, message, conversationId),
     listRecent: async (openid, limit, conversationId) => mediaCheck.withFlags(openid, await history.listRecent(openid, limit, conversationId)),
+    openCurrent: async (openid, limit) => {
+      const { conversationId, recent } = await history.openCurrent(openid, limit);
+      return { conversationId, recent: await mediaCheck.withFlags(openid, recent) };
+    },
     clear: (openid) => history.clear(openid),
     currentConversation: (openid) => history.currentConversation(openid),
     openConversation: (openid, id) => history.openConversation(openid, id),

@@ -86,6 +86,36 @@ export function runHistoryStoreContract(
       assert.deepEqual(ids(await store.listRecent(user, 10)), ['x']);
     });
 
+    it('append resolves with the conversation it went to: the current one (created when none), or the one named', async () => {
+      const user = openid();
+      const first = await store.append(user, msg('q1'));
+      assert.equal(first, await store.currentConversation(user));
+      assert.equal(await store.append(user, msg('a1', 'assistant'), first), first);
+      assert.equal(await store.append(user, msg('q1')), first, 'a repeated id is in the same conversation');
+      await store.clear(user);
+      const second = await store.append(user, msg('q2'));
+      assert.notEqual(second, first);
+      assert.equal(await store.append(user, msg('late', 'assistant'), first), first, 'an earlier conversation by id');
+      assert.deepEqual(ids(await store.listRecent(user, 10, first)), ['q1', 'a1', 'late']);
+      assert.deepEqual(ids(await store.listRecent(user, 10)), ['q2']);
+    });
+
+    it('openCurrent: the current conversation (created when none, as currentConversation) and its last messages', async () => {
+      const user = openid();
+      const empty = await store.openCurrent(user, 10);
+      assert.deepEqual(empty.recent, []);
+      assert.equal(empty.conversationId, await store.currentConversation(user), 'the one it created is the current one');
+      for (const id of ['q1', 'a1', 'q2']) await store.append(user, msg(id));
+      const opened = await store.openCurrent(user, 2);
+      assert.equal(opened.conversationId, empty.conversationId);
+      assert.deepEqual(ids(opened.recent), ['a1', 'q2']);
+      assert.deepEqual((await store.openCurrent(user, 0)).recent, [], 'a limit of 0 reads none');
+      await store.clear(user);
+      const next = await store.openCurrent(user, 10);
+      assert.notEqual(next.conversationId, opened.conversationId);
+      assert.deepEqual(next.recent, []);
+    });
+
     it('ignores a second append of the same message id', async () => {
       const user = openid();
       await store.append(user, msg('dup', 'user', { content: 'first' }));

@@ -91,10 +91,17 @@ export interface HistoryStore {
    * Appends to the given conversation, or the current one (created on first use) when
    * `conversationId` is absent. Idempotent per message id within a conversation. Rejects
    * with `ConversationNotFoundError` for an id that is not one of the user's conversations.
+   * Resolves with the id of the conversation appended to (a chat that names none learns it here).
    */
-  append(openid: string, message: StoredMessage, conversationId?: string): Promise<void>;
+  append(openid: string, message: StoredMessage, conversationId?: string): Promise<string>;
   /** The last `limit` messages of the given (default: current) conversation, oldest first; [] when unknown. */
   listRecent(openid: string, limit: number, conversationId?: string): Promise<StoredMessage[]>;
+  /**
+   * The user's current conversation — created (empty, unlisted) when there is none, as
+   * `currentConversation` — and its last `limit` messages, oldest first: where a chat that
+   * names no conversation starts, in one store call.
+   */
+  openCurrent(openid: string, limit: number): Promise<{ conversationId: string; recent: StoredMessage[] }>;
   /** Starts a new, empty current conversation for the user; the old one stays listed. */
   clear(openid: string): Promise<void>;
   /** The id of the user's current conversation, creating it (empty, unlisted) when there is none. */

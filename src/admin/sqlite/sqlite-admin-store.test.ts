@@ -122,7 +122,7 @@ test('the export reads page after page: every message once, in order', async () 
   const db = openSqlite(file);
   const history = new SqliteHistoryStore(db);
   const admin = new SqliteAdminStore(db, jieba, { background: false });
-  const appends: Promise<void>[] = [];
+  const appends: Promise<string>[] = [];
   for (let i = 0; i < 1234; i++) appends.push(history.append(`u${i % 7}`, question(`问题 ${i}`, 1_000 + i)));
   await Promise.all(appends);
   const seen: string[] = [];

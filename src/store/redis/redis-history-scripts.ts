@@ -157,19 +157,26 @@ return 1
 `);
 
 /**
- * The current conversation's id, created (empty, unlisted) when it has none.
- * ARGV: base, fresh id, retainMs. Returns '' for a user to adopt first.
+ * The current conversation's id, created (empty, unlisted) when it has none, and its last
+ * ARGV[4] messages (0: none) — where a chat that names no conversation starts, one round trip.
+ * ARGV: base, fresh id, retainMs, how many messages. Returns {id, {message JSON…}}, or {''}
+ * for a user to adopt first.
  */
 export const CURRENT_SCRIPT = new LuaScript(`${HELPERS}
 local base = ARGV[1]
-if legacy(base, KEYS[1]) then return '' end
 local n = redis.call('GET', KEYS[1]) or '0'
+-- found in ':num', the user has one: not a user to adopt, and no need to ask (legacy())
 local id = redis.call('HGET', base .. ':num', n)
-if id and redis.call('HEXISTS', base .. ':conv', id) == 1 then return id end
-redis.call('HSET', base .. ':num', n, ARGV[2], 'v', '2')
-redis.call('HSET', base .. ':conv', ARGV[2], fresh(n))
-expire(tonumber(ARGV[3]), { KEYS[1], base .. ':conv', base .. ':num' })
-return ARGV[2]
+if not id and legacy(base, KEYS[1]) then return {''} end
+if not (id and redis.call('HEXISTS', base .. ':conv', id) == 1) then
+  id = ARGV[2]
+  redis.call('HSET', base .. ':num', n, id, 'v', '2')
+  redis.call('HSET', base .. ':conv', id, fresh(n))
+  expire(tonumber(ARGV[3]), { KEYS[1], base .. ':conv', base .. ':num' })
+end
+local count = tonumber(ARGV[4])
+if count > 0 then return {id, redis.call('LRANGE', k(base, n, 'msgs'), -count, -1)} end
+return {id, {}}
 `);
 
 /**

@@ -81,7 +81,7 @@ export class RedisHistoryStore implements HistoryStore {
     this.#indexInScript = !(client instanceof Cluster);
   }
 
-  async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
+  async append(openid: string, message: StoredMessage, conversationId?: string): Promise<string> {
     this.#assertOpen();
     const base = this.#userKey(openid);
     const args = [
@@ -105,10 +105,12 @@ export class RedisHistoryStore implements HistoryStore {
       reply = (await APPEND_SCRIPT.run(this.#client, [`${base}:cur`], args)) as [number, string?, number?];
     }
     if (reply[0] === -1) throw new ConversationNotFoundError(conversationId ?? '');
+    const appendedTo = reply[1]!;
     // The global index, outside the script: its keys are not in this user's cluster slot.
-    if (reply[0] !== 1) return;
+    if (reply[0] !== 1) return appendedTo;
     if (this.#indexInScript) this.#index.housekeep();
-    else await this.#index.touch(reply[1]!, openid, Number(reply[2]));
+    else await this.#index.touch(appendedTo, openid, Number(reply[2]));
+    return appendedTo;
   }
 
   async listRecent(openid: string, limit: number, conversationId?: string): Promise<StoredMessage[]> {
@@ -128,13 +130,20 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async currentConversation(openid: string): Promise<string> {
+    return (await this.openCurrent(openid, 0)).conversationId;
+  }
+
+  async openCurrent(openid: string, limit: number): Promise<{ conversationId: string; recent: StoredMessage[] }> {
     this.#assertOpen();
     const base = this.#userKey(openid);
-    const run = async () => String(await CURRENT_SCRIPT.run(this.#client, [`${base}:cur`], [base, randomUUID(), this.#retainMs]));
-    const id = await run();
-    if (id !== '') return id;
-    await this.#adopt(openid);
-    return run();
+    const count = Math.max(0, Math.floor(limit) || 0);
+    const run = async () => (await CURRENT_SCRIPT.run(this.#client, [`${base}:cur`], [base, randomUUID(), this.#retainMs, count])) as [string, string[]?];
+    let [id, recent] = await run();
+    if (id === '') {
+      await this.#adopt(openid);
+      [id, recent] = await run();
+    }
+    return { conversationId: id, recent: (recent ?? []).map(toMessage) };
   }
 
   async openConversation(openid: string, conversationId: string): Promise<boolean> {

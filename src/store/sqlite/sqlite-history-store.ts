@@ -183,17 +183,16 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
     });
   }
 
-  async append(openid: string, message: StoredMessage, conversationId?: string): Promise<void> {
+  async append(openid: string, message: StoredMessage, conversationId?: string): Promise<string> {
     this.assertOpen();
-    let n: number | null = null;
-    if (conversationId !== undefined) {
-      // Checked now, not in the batch: a delete commits the pending appends before it runs,
-      // so an append accepted here cannot land in a conversation deleted after it was asked for.
-      n = this.#numberFor(openid, conversationId) ?? null;
-      if (n === null) throw new ConversationNotFoundError(conversationId);
-    }
+    // the current conversation's id is cached (no read on the intake path), and its number with it
+    const id = conversationId ?? this.#currentId(openid);
+    // Checked now, not in the batch: a delete commits the pending appends before it runs,
+    // so an append accepted here cannot land in a conversation deleted after it was asked for.
+    const n = this.#numberFor(openid, id);
+    if (n === undefined) throw new ConversationNotFoundError(id);
     const details = answerDetailsOf(message);
-    return this.#appends.add({
+    await this.#appends.add({
       openid,
       n,
       id: message.id,
@@ -205,6 +204,13 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
       meta: details === undefined ? null : JSON.stringify(details),
       title: conversationTitle(message) ?? null,
     });
+    return id;
+  }
+
+  async openCurrent(openid: string, limit: number): Promise<{ conversationId: string; recent: StoredMessage[] }> {
+    this.assertOpen();
+    const conversationId = this.#currentId(openid);
+    return { conversationId, recent: await this.listRecent(openid, limit, conversationId) };
   }
 
   async listRecent(openid: string, limit: number, conversationId?: string): Promise<StoredMessage[]> {
@@ -231,6 +237,11 @@ export class SqliteHistoryStore extends SqliteStore implements HistoryStore {
 
   async currentConversation(openid: string): Promise<string> {
     this.assertOpen();
+    return this.#currentId(openid);
+  }
+
+  /** The current conversation's id, created when none; synchronous, so appends keep their call order. */
+  #currentId(openid: string): string {
     const cached = this.#currentCache.get(openid);
     if (cached !== undefined) return cached.id;
     this.#flushFor(openid);
