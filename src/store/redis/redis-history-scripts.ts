@@ -123,8 +123,9 @@ return { added, cid, s.updatedAt }
 
 /**
  * The newest messages of a conversation (ARGV[3]; '' = the current one), oldest first, in one
- * round trip: a model's prompt reads them on every chat. ARGV: user key base, how many,
- * conversation id or ''. An unknown conversation has none.
+ * round trip: the prompt of a chat that names its conversation reads them (one that names none
+ * reads them with CURRENT_SCRIPT). ARGV: user key base, how many, conversation id or ''. An
+ * unknown conversation has none.
  */
 export const RECENT_SCRIPT = new LuaScript(`
 local base = ARGV[1]

@@ -36,8 +36,8 @@ interface CurrentEntry {
 /** One queued append: the message row plus what its conversation summary needs. */
 interface AppendRow {
   openid: string;
-  /** the conversation number; null = the user's current one, resolved when the batch commits */
-  n: number | null;
+  /** the conversation number, resolved when the append was asked for */
+  n: number;
   id: string;
   role: string;
   content: string;
@@ -389,7 +389,7 @@ function appendWriter(
     const { openid } = row;
     const entry = known.get(openid);
     const currentN = entry === undefined ? (current.get({ openid }) as number) : entry.n;
-    const n = row.n ?? currentN;
+    const { n } = row;
     // positional: no per-row parameter object
     if (insert.run(openid, n, row.id, row.role, row.content, row.status, row.createdAt, row.usage, row.meta).changes === 0) return; // a duplicate: nothing changes
     // The user's current conversation, once it has a message and a title, keeps its stored count
