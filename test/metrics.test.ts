@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getHeapStatistics } from 'node:v8';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -94,6 +95,14 @@ describe('/metrics', () => {
       const series = await scrape(gw.url);
       assert.equal(series.get('wag_open_sockets'), 0);
       assert.ok(series.has('wag_nodejs_eventloop_lag_p99_seconds'), 'event-loop delay comes with the default metrics');
+      // allocation on the JS heap, where this Node reports it (26+); never a made-up zero elsewhere
+      const reported = typeof (getHeapStatistics() as { total_allocated_bytes?: number }).total_allocated_bytes === 'number';
+      assert.equal(series.has('wag_nodejs_heap_allocated_bytes_total'), reported);
+      if (reported) {
+        const first = series.get('wag_nodejs_heap_allocated_bytes_total')!;
+        assert.ok(first > 0);
+        assert.ok((await scrape(gw.url)).get('wag_nodejs_heap_allocated_bytes_total')! > first, 'it grows: a scrape itself allocates');
+      }
     } finally {
       await gw.stop();
     }

@@ -17,7 +17,7 @@ import { median } from '../process-rss.js';
 import { cpuDuring, statusKb } from '../support/proc-stats.js';
 import { p99, summarize } from '../support/samples.js';
 import { REFERENCE_MODEL, WARMUP, type BenchContext } from './bench-context.js';
-import { gcMsSoFar } from '../support/gateway-process.js';
+import { gcSoFar } from '../support/gateway-process.js';
 
 const CONNECTIONS = 100;
 /**
@@ -33,6 +33,8 @@ interface Leg {
   samples: ChatSample[];
   /** the gateway's GC time per chat in each round, from its /metrics (the peer has none) */
   gcPerChat: number[];
+  /** the gateway's JS-heap allocation per chat in each round, KB (Node 26+) */
+  allocatedKbPerChat: number[];
   /** a gateway's URL, for its GC time */
   url?: string;
 }
@@ -53,7 +55,7 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     const leg = (pid: number, group: string, url: string, label: string): Promise<Leg> =>
       ctx.load
         .request({ cmd: 'open', group, url, count: CONNECTIONS, codePrefix: ctx.codePrefix(label) })
-        .then(() => ({ pid, group, cpuPerChat: [], samples: [], gcPerChat: [] }));
+        .then(() => ({ pid, group, cpuPerChat: [], samples: [], gcPerChat: [], allocatedKbPerChat: [] }));
     const ours = { ...(await leg(gateway.server.child.pid!, 'cpu-gateway', gateway.server.wsUrl, 'cpu-gw')), url: gateway.server.url };
     const theirs = peer && (await leg(peer.pid, 'cpu-peer', peer.wsUrl, 'cpu-peer'));
     const before = base && { ...(await leg(base.server.child.pid!, 'cpu-base', base.server.wsUrl, 'cpu-base')), url: base.server.url };
@@ -64,12 +66,16 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
     const rounds = ctx.options.quick ? ctx.options.rounds : Math.max(ctx.options.rounds, MIN_ROUNDS);
     for (let round = -1; round < rounds; round++) {
       for (const leg of round % 2 === 0 ? legs : [...legs].reverse()) {
-        const gcBefore = leg.url ? await gcMsSoFar(leg.url) : NaN;
+        const gcBefore = leg.url ? await gcSoFar(leg.url) : undefined;
         const { cpu, result } = await cpuDuring(leg.pid, () => ctx.load.samples({ cmd: 'chat', group: leg.group, chatsPerClient, expected }));
         ctx.checkIntegrity(`cpu ${leg.group}`, result);
         if (round < 0) continue; // warm-up
         leg.cpuPerChat.push(cpu / result.length);
-        if (leg.url) leg.gcPerChat.push(((await gcMsSoFar(leg.url)) - gcBefore) / result.length);
+        if (leg.url && gcBefore) {
+          const gc = await gcSoFar(leg.url);
+          leg.gcPerChat.push((gc.ms - gcBefore.ms) / result.length);
+          leg.allocatedKbPerChat.push((gc.allocatedBytes - gcBefore.allocatedBytes) / 1024 / result.length);
+        }
         leg.samples.push(...result);
       }
     }
@@ -89,12 +95,13 @@ function rows(scenario: string, gateway: Leg, peer: Leg | undefined, peerProcess
   const out: BenchRow[] = [
     { scenario, metric: 'CPU per streamed chat (median of rounds)', value: cpu.gateway, unit: 'ms', ...(peer && { baseline: { label, value: cpu.peer } }) },
     { scenario, metric: 'of which GC (main thread, median of rounds)', value: gcPerChat, unit: 'ms' },
+    { scenario, metric: 'JS heap allocated per chat (median of rounds)', value: median(gateway.allocatedKbPerChat), unit: 'KB' },
     { scenario, metric: 'TTFD p99', value: ttfd.gateway, unit: 'ms', ...(peer && { baseline: { label, value: ttfd.peer } }) },
     { scenario, metric: 'failed chats', value: summarize(gateway.samples).errors.length, unit: `of ${gateway.samples.length}`, ...(peer && { baseline: { label, value: summarize(peer.samples).errors.length } }) },
   ];
   if (peer && peerProcess) {
     const ratio = cpu.gateway / cpu.peer;
-    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); gateway GC ${gcPerChat.toFixed(3)} ms per chat; rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
+    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); gateway GC ${gcPerChat.toFixed(3)} ms per chat, ${median(gateway.allocatedKbPerChat).toFixed(1)} KB allocated per chat; rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
     out.splice(1, 0, { scenario, metric: 'CPU per chat, gateway ÷ peer', value: ratio, unit: '×', target: '≤ 0.25', pass: ratio <= 0.25 });
     out.push({ scenario, metric: 'peer peak RSS (VmHWM)', value: statusKb(peerProcess.pid, 'VmHWM') / 1024, unit: 'MB' });
   }
@@ -121,13 +128,16 @@ function baseRows(scenario: string, gateway: Leg, base: Leg): BenchRow[] {
   const label = 'base build (--base)';
   const cpu = { gateway: median(gateway.cpuPerChat), base: median(base.cpuPerChat) };
   const gc = { gateway: median(gateway.gcPerChat), base: median(base.gcPerChat) };
+  const allocated = { gateway: median(gateway.allocatedKbPerChat), base: median(base.allocatedKbPerChat) };
   console.log(
     `  ${scenario}: this build ${cpu.gateway.toFixed(3)} ms per chat, base build ${cpu.base.toFixed(3)} ms (×${(cpu.gateway / cpu.base).toFixed(3)}); ` +
-      `rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${base.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`,
+      `rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${base.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}; ` +
+      `JS heap allocated per chat ${allocated.gateway.toFixed(1)} vs ${allocated.base.toFixed(1)} KB`,
   );
   return [
     { scenario, metric: 'CPU per streamed chat, this build vs base', value: cpu.gateway, unit: 'ms', baseline: { label, value: cpu.base } },
     { scenario, metric: 'GC per chat, this build vs base', value: gc.gateway, unit: 'ms', baseline: { label, value: gc.base } },
+    { scenario, metric: 'JS heap allocated per chat, this build vs base', value: allocated.gateway, unit: 'KB', baseline: { label, value: allocated.base } },
     { scenario, metric: 'failed chats, base build', value: summarize(base.samples).errors.length, unit: `of ${base.samples.length}` },
   ];
 }

@@ -88,8 +88,19 @@ export async function eventLoopP99Ms(gatewayUrl: string): Promise<number> {
   return value === undefined ? NaN : Math.max(0, Number(value) * 1000 - EVENT_LOOP_SAMPLE_MS);
 }
 
-/** Milliseconds the gateway's main thread has spent in GC since it started, every kind (prom-client's GC histogram). */
-export async function gcMsSoFar(gatewayUrl: string): Promise<number> {
-  const sums = [...(await scrapeMetrics(gatewayUrl)).matchAll(/^wag_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)];
-  return sums.length === 0 ? NaN : sums.reduce((total, [, value]) => total + Number(value) * 1000, 0);
+/**
+ * The gateway's GC so far, from its /metrics: milliseconds its main thread spent in GC (every
+ * kind, prom-client's GC histogram) and bytes allocated on its JS heap (Node 26+, else NaN).
+ * Allocation per chat is what sets how often the young generation is collected, and unlike CPU
+ * time it hardly moves with the machine's load: it shows a change that CPU per chat cannot tell
+ * from noise (round 19).
+ */
+export async function gcSoFar(gatewayUrl: string): Promise<{ ms: number; allocatedBytes: number }> {
+  const text = await scrapeMetrics(gatewayUrl);
+  const sums = [...text.matchAll(/^wag_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)];
+  const allocated = /^wag_nodejs_heap_allocated_bytes_total (\S+)$/m.exec(text)?.[1];
+  return {
+    ms: sums.length === 0 ? NaN : sums.reduce((total, [, value]) => total + Number(value) * 1000, 0),
+    allocatedBytes: allocated === undefined ? NaN : Number(allocated),
+  };
 }

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TokenUsage } from '../llm/chat-model.js';
 import type { ChatOutcome, GatewayMetrics, GaugeSources } from './gateway-metrics.js';
@@ -60,6 +61,28 @@ export class PromMetrics implements GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wag_' });
+    this.heapAllocated();
+  }
+
+  /**
+   * Bytes allocated on the JS heap since start, where Node reports it (26+): its rate is what
+   * sets how often the young generation is collected, and per chat it is a steady figure where
+   * CPU time swings with the machine (the benchmark's cpu scenario reads it).
+   */
+  private heapAllocated(): void {
+    const read = (): number | undefined => (getHeapStatistics() as { total_allocated_bytes?: number }).total_allocated_bytes;
+    let last = read();
+    if (last === undefined) return;
+    new Counter({
+      name: 'wag_nodejs_heap_allocated_bytes_total',
+      help: 'Bytes allocated on the V8 heap since the process started (Node 26+)',
+      registers: [this.registry],
+      collect() {
+        const now = read() ?? last!;
+        this.inc(Math.max(0, now - last!));
+        last = now;
+      },
+    });
   }
 
   login(outcome: string): void {
