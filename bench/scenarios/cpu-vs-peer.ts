@@ -89,19 +89,20 @@ export async function cpuVsPeerBench(ctx: BenchContext): Promise<BenchRow[]> {
 
 function rows(scenario: string, gateway: Leg, peer: Leg | undefined, peerProcess: SeedPeer | undefined): BenchRow[] {
   const gcPerChat = median(gateway.gcPerChat);
+  const allocatedKb = median(gateway.allocatedKbPerChat);
   const label = 'seed peer (FastAPI)';
   const cpu = { gateway: median(gateway.cpuPerChat), peer: peer ? median(peer.cpuPerChat) : NaN };
   const ttfd = { gateway: p99(summarize(gateway.samples).ttfd), peer: peer ? p99(summarize(peer.samples).ttfd) : NaN };
   const out: BenchRow[] = [
     { scenario, metric: 'CPU per streamed chat (median of rounds)', value: cpu.gateway, unit: 'ms', ...(peer && { baseline: { label, value: cpu.peer } }) },
     { scenario, metric: 'of which GC (main thread, median of rounds)', value: gcPerChat, unit: 'ms' },
-    { scenario, metric: 'JS heap allocated per chat (median of rounds)', value: median(gateway.allocatedKbPerChat), unit: 'KB' },
+    { scenario, metric: 'JS heap allocated per chat (median of rounds)', value: allocatedKb, unit: 'KB' },
     { scenario, metric: 'TTFD p99', value: ttfd.gateway, unit: 'ms', ...(peer && { baseline: { label, value: ttfd.peer } }) },
     { scenario, metric: 'failed chats', value: summarize(gateway.samples).errors.length, unit: `of ${gateway.samples.length}`, ...(peer && { baseline: { label, value: summarize(peer.samples).errors.length } }) },
   ];
   if (peer && peerProcess) {
     const ratio = cpu.gateway / cpu.peer;
-    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); gateway GC ${gcPerChat.toFixed(3)} ms per chat, ${median(gateway.allocatedKbPerChat).toFixed(1)} KB allocated per chat; rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
+    console.log(`  ${scenario}: CPU per chat ${cpu.gateway.toFixed(2)} ms, peer ${cpu.peer.toFixed(2)} ms (×${ratio.toFixed(2)}); gateway GC ${gcPerChat.toFixed(3)} ms per chat, ${allocatedKb.toFixed(1)} KB allocated per chat; rounds ${gateway.cpuPerChat.map((c) => c.toFixed(2)).join(' ')} / ${peer.cpuPerChat.map((c) => c.toFixed(2)).join(' ')}`);
     out.splice(1, 0, { scenario, metric: 'CPU per chat, gateway ÷ peer', value: ratio, unit: '×', target: '≤ 0.25', pass: ratio <= 0.25 });
     out.push({ scenario, metric: 'peer peak RSS (VmHWM)', value: statusKb(peerProcess.pid, 'VmHWM') / 1024, unit: 'MB' });
   }

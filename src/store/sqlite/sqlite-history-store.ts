@@ -386,10 +386,9 @@ function appendWriter(
   );
   const started = db.prepare(`SELECT message_count > 0 AND title != '' FROM conversation_meta WHERE openid = ? AND n = ?`).pluck();
   return (row: AppendRow) => {
-    const { openid } = row;
+    const { openid, n } = row;
     const entry = known.get(openid);
     const currentN = entry === undefined ? (current.get({ openid }) as number) : entry.n;
-    const { n } = row;
     // positional: no per-row parameter object
     if (insert.run(openid, n, row.id, row.role, row.content, row.status, row.createdAt, row.usage, row.meta).changes === 0) return; // a duplicate: nothing changes
     // The user's current conversation, once it has a message and a title, keeps its stored count
